@@ -1,0 +1,85 @@
+"""Time, injected.
+
+Holds :class:`Clock` (the protocol every service receives), :class:`SystemClock`,
+:class:`FixedClock` and :func:`clock_from_env`, which pins the clock from ``RECALL_NOW``.
+Every datetime handed out is timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from typing import Protocol
+
+from recall1924.errors import ClockError
+
+
+class Clock(Protocol):
+    """Something that tells the current time."""
+
+    def now(self) -> datetime:
+        """Return the current time, timezone-aware, in UTC."""
+        ...
+
+
+class SystemClock:
+    """The real time."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock that stands still until moved: for tests, scripts and demos."""
+
+    def __init__(self, at: datetime) -> None:
+        self._at = to_utc(at)
+
+    def now(self) -> datetime:
+        return self._at
+
+    def set(self, at: datetime) -> None:
+        """Move the clock to ``at``."""
+        self._at = to_utc(at)
+
+
+def to_utc(moment: datetime) -> datetime:
+    """Return ``moment`` in UTC; a naive datetime is taken as local time."""
+    return moment.astimezone(UTC)
+
+
+def parse_instant(text: str) -> datetime:
+    """Parse an ISO 8601 date or date-time into UTC (naive means local time).
+
+    Raises:
+        ClockError: if ``text`` is not ISO 8601.
+    """
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ClockError(
+            f"RECALL_NOW={text!r} is not an ISO 8601 time (e.g. 2026-11-27T09:00:00+00:00)"
+        ) from None
+    return to_utc(moment)
+
+
+def clock_from_env(value: str | None) -> Clock:
+    """The clock for a command: pinned by ``RECALL_NOW`` when it is set, else the real one."""
+    if value:
+        return FixedClock(parse_instant(value))
+    return SystemClock()
+
+
+def day_bounds(now: datetime, starts_at: int) -> tuple[datetime, datetime]:
+    """The review day containing ``now``: its start and end in UTC.
+
+    A review day runs from ``starts_at`` o'clock local time to the same hour the next day, so a
+    late-night session still counts for the day before. Local time is the machine's (``TZ``);
+    across a daylight-saving change the day is 23 or 25 hours long.
+    """
+    local = now.astimezone()
+    day = local.date()
+    if local.hour < starts_at:
+        day -= timedelta(days=1)
+    start = datetime.combine(day, time(starts_at)).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(starts_at)).astimezone(UTC)
+    return start, end

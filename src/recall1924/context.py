@@ -1,0 +1,92 @@
+"""The one place dependencies are wired: database path, clock, settings, scheduler, console.
+
+:class:`App` is built once per command from the command line and environment and handed to
+the command. It opens the database lazily (a command that needs none, like ``--help``, never
+imports the database stack) and, on the first open of an empty collection, imports the bundled
+deck.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from recall1924.clock import Clock, day_bounds
+
+if TYPE_CHECKING:
+    from fsrs import Scheduler
+    from rich.console import Console  # noqa: TID251 - a type only; ui builds it
+
+    from recall1924.importers import ImportPlan
+    from recall1924.settings import Settings
+    from recall1924.store import Store
+
+
+@dataclass
+class App:
+    """Everything a command needs, built on first use."""
+
+    db_path: Path
+    clock: Clock
+    notices: list[str] = field(default_factory=list)
+    """Things the user should know that happened on the way (an upgrade, a first import)."""
+
+    @cached_property
+    def store(self) -> Store:
+        """The collection, migrated; with the bundled deck if it was empty."""
+        from recall1924.store import Store
+
+        store = Store.open(self.db_path, self.clock.now())
+        if store.backup is not None:
+            self.notices.append(f"Upgraded the database; the old one is kept at {store.backup}")
+        if store.deck_count() == 0:
+            plan = self._import_bundled(store)
+            self.notices.append(
+                f"First run: imported the bundled deck {plan.deck_title!r} "
+                f"({len(plan.added)} cards) into {self.db_path}"
+            )
+        return store
+
+    def _import_bundled(self, store: Store) -> ImportPlan:
+        from recall1924.deckfile import read_deck_file
+        from recall1924.importers import import_deck
+        from recall1924.paths import bundled_deck_path
+
+        deck = replace(read_deck_file(bundled_deck_path()), source="bundled with recall")
+        return import_deck(store, deck, now=self.clock.now())
+
+    @property
+    def settings(self) -> Settings:
+        """The settings now stored (read afresh, so a change shows at once)."""
+        from recall1924.settings import Settings
+
+        return Settings.from_stored(self.store.settings())
+
+    def scheduler(self, settings: Settings | None = None) -> Scheduler:
+        from recall1924.scheduling import build_scheduler
+
+        return build_scheduler(settings or self.settings)
+
+    def day(self, settings: Settings | None = None) -> tuple[datetime, datetime]:
+        """Start and end (UTC) of the review day now."""
+        starts_at = (settings or self.settings).day_starts_at
+        return day_bounds(self.clock.now(), starts_at)
+
+    @cached_property
+    def console(self) -> Console:
+        from recall1924.ui import make_console
+
+        return make_console()
+
+    @cached_property
+    def err_console(self) -> Console:
+        from recall1924.ui import make_console
+
+        return make_console(stderr=True)
+
+    def close(self) -> None:
+        if "store" in self.__dict__:
+            self.store.close()

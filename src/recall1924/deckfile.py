@@ -1,0 +1,313 @@
+"""Decks as plain data, and the TOML deck format. Pure.
+
+Holds :class:`DeckSpec`, :class:`SectionSpec` and :class:`CardSpec` (what every importer
+returns, whatever the file format) and :func:`parse_deck` / :func:`read_deck_file` for recall's
+own TOML format (see ``docs/deck-format.md``). Validation collects every problem, each with its
+line, before failing, so one run shows everything to fix; a file with any problem yields
+nothing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from recall1924.errors import DeckFileError
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+ID_RULE = "lowercase letters, digits and '-', starting with a letter or digit, at most 64"
+
+DECK_KEYS = ("id", "title", "description")
+SECTION_KEYS = ("id", "title", "cards")
+CARD_KEYS = ("id", "question", "answer", "note", "tags")
+
+
+@dataclass(frozen=True)
+class CardSpec:
+    """A card as a deck file describes it. ``key`` is its stable id within the deck."""
+
+    key: str
+    question: str
+    answer: str
+    note: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    """An ordered group of cards."""
+
+    key: str
+    title: str
+    cards: tuple[CardSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class DeckSpec:
+    """A whole deck: what an import adds to or updates in the collection."""
+
+    key: str
+    title: str
+    sections: tuple[SectionSpec, ...]
+    description: str | None = None
+    source: str | None = field(default=None, compare=False)
+
+    @property
+    def cards(self) -> tuple[CardSpec, ...]:
+        """Every card, section by section."""
+        return tuple(card for section in self.sections for card in section.cards)
+
+
+_HEADER = re.compile(r"^\s*\[")
+_DECK_HEADER = re.compile(r"^\s*\[\s*deck\s*\]\s*(#.*)?$")
+_SECTION_HEADER = re.compile(r"^\s*\[\[\s*sections\s*\]\]\s*(#.*)?$")
+_CARD_HEADER = re.compile(r"^\s*\[\[\s*sections\s*\.\s*cards\s*\]\]\s*(#.*)?$")
+_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+
+
+class _Lines:
+    """Finds the lines of tables and keys in the source, to point errors at them.
+
+    TOML parsers do not keep positions, so this reads the text for the table headers of the
+    documented layout ([deck], [[sections]], [[sections.cards]]) in document order. Decks
+    written another way (inline tables) still validate; their errors just carry no line.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        self.deck: int | None = None
+        self.sections: list[int] = []
+        self.cards: list[int] = []
+        for number, line in enumerate(self.lines, start=1):
+            if _CARD_HEADER.match(line):
+                self.cards.append(number)
+            elif _SECTION_HEADER.match(line):
+                self.sections.append(number)
+            elif _DECK_HEADER.match(line) and self.deck is None:
+                self.deck = number
+
+    @staticmethod
+    def nth(headers: list[int], index: int) -> int | None:
+        return headers[index] if index < len(headers) else None
+
+    def key(self, table_line: int | None, key: str) -> int | None:
+        """The line of ``key = …`` in the table starting at ``table_line``, else the table's."""
+        if table_line is None:
+            return None
+        pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
+        for number in range(table_line + 1, len(self.lines) + 1):
+            line = self.lines[number - 1]
+            if _HEADER.match(line):
+                break
+            if pattern.match(line):
+                return number
+        return table_line
+
+
+class _Problems:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.items: list[str] = []
+
+    def add(self, line: int | None, message: str) -> None:
+        where = f"{self.path}:{line}" if line else self.path
+        self.items.append(f"{where}: {message}")
+
+
+def _unknown_keys(
+    table: Mapping[str, Any], allowed: tuple[str, ...], what: str, line_of: Any, out: _Problems
+) -> None:
+    for key in table:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; allowed: {', '.join(allowed)}"
+            out.add(line_of(key), f"{what}: unknown key {key!r}{hint}")
+
+
+def _text(
+    table: Mapping[str, Any],
+    key: str,
+    what: str,
+    line_of: Any,
+    out: _Problems,
+    *,
+    required: bool = True,
+) -> str | None:
+    value = table.get(key)
+    if value is None:
+        if required:
+            out.add(line_of(key), f"{what}: missing required field {key!r}")
+        return None
+    if not isinstance(value, str):
+        out.add(line_of(key), f"{what}: field {key!r} must be a string")
+        return None
+    if required and not value.strip():
+        out.add(line_of(key), f"{what}: field {key!r} must not be empty")
+        return None
+    return value
+
+
+def _ident(table: Mapping[str, Any], what: str, line_of: Any, out: _Problems) -> str | None:
+    value = _text(table, "id", what, line_of, out)
+    if value is not None and not ID_PATTERN.match(value):
+        out.add(line_of("id"), f"{what}: id {value!r} is not valid ({ID_RULE})")
+        return None
+    return value
+
+
+def _parse_card(
+    raw: Any, index: int, lines: _Lines, seen: dict[str, int | None], out: _Problems
+) -> CardSpec | None:
+    header = lines.nth(lines.cards, index)
+    if not isinstance(raw, dict):
+        out.add(header, f"card #{index + 1}: must be a table")
+        return None
+
+    def line_of(key: str) -> int | None:
+        return lines.key(header, key)
+
+    label = f"card {raw['id']!r}" if isinstance(raw.get("id"), str) else f"card #{index + 1}"
+    _unknown_keys(raw, CARD_KEYS, label, line_of, out)
+    key = _ident(raw, label, line_of, out)
+    question = _text(raw, "question", label, line_of, out)
+    answer = _text(raw, "answer", label, line_of, out)
+    note = _text(raw, "note", label, line_of, out, required=False)
+    tags = raw.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(tag, str) and tag.strip() for tag in tags):
+        out.add(line_of("tags"), f"{label}: field 'tags' must be a list of non-empty strings")
+        tags = []
+    if key is not None:
+        if key in seen:
+            first = seen[key]
+            where = f" (first at line {first})" if first else ""
+            out.add(line_of("id"), f"{label}: duplicate card id{where}")
+        else:
+            seen[key] = line_of("id")
+    if key is None or question is None or answer is None:
+        return None
+    return CardSpec(
+        key=key,
+        question=question.strip(),
+        answer=answer.strip(),
+        note=note.strip() or None if note else None,
+        tags=tuple(tag.strip() for tag in tags),
+    )
+
+
+def parse_deck(text: str, source: str = "<deck>") -> DeckSpec:
+    """Parse and validate a TOML deck.
+
+    Args:
+        text: the file's text.
+        source: the name used in error messages and kept as the deck's source.
+
+    Returns:
+        The deck, sections and cards in file order.
+
+    Raises:
+        DeckFileError: listing every problem found, each with its line where known.
+    """
+    out = _Problems(source)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        position = _TOML_POSITION.search(message)
+        if position:
+            message = _TOML_POSITION.sub("", message)
+            where = f"{source}:{position.group(1)}:{position.group(2)}"
+        else:
+            where = source
+        raise DeckFileError(source, [f"{where}: TOML syntax error: {message}"]) from None
+
+    lines = _Lines(text)
+    _unknown_keys(data, ("deck", "sections"), "top level", lambda _key: None, out)
+
+    deck_raw = data.get("deck")
+    deck_key = title = description = None
+    if not isinstance(deck_raw, dict):
+        out.add(None, "missing [deck] table with id and title")
+    else:
+
+        def deck_line(key: str) -> int | None:
+            return lines.key(lines.deck, key)
+
+        _unknown_keys(deck_raw, DECK_KEYS, "[deck]", deck_line, out)
+        deck_key = _ident(deck_raw, "[deck]", deck_line, out)
+        title = _text(deck_raw, "title", "[deck]", deck_line, out)
+        description = _text(deck_raw, "description", "[deck]", deck_line, out, required=False)
+
+    sections_raw = data.get("sections")
+    sections: list[SectionSpec] = []
+    if not isinstance(sections_raw, list) or not sections_raw:
+        out.add(None, "no sections: add at least one [[sections]] table")
+        sections_raw = []
+    seen_sections: dict[str, int | None] = {}
+    seen_cards: dict[str, int | None] = {}
+    card_index = 0
+    for index, raw in enumerate(sections_raw):
+        header = lines.nth(lines.sections, index)
+
+        def section_line(key: str, header: int | None = header) -> int | None:
+            return lines.key(header, key)
+
+        if not isinstance(raw, dict):
+            out.add(header, f"section #{index + 1}: must be a table")
+            continue
+        label = (
+            f"section {raw['id']!r}" if isinstance(raw.get("id"), str) else f"section #{index + 1}"
+        )
+        _unknown_keys(raw, SECTION_KEYS, label, section_line, out)
+        section_key = _ident(raw, label, section_line, out)
+        section_title = _text(raw, "title", label, section_line, out)
+        if section_key is not None:
+            if section_key in seen_sections:
+                out.add(section_line("id"), f"{label}: duplicate section id")
+            seen_sections[section_key] = section_line("id")
+        cards_raw = raw.get("cards", [])
+        if not isinstance(cards_raw, list):
+            out.add(section_line("cards"), f"{label}: 'cards' must be an array of tables")
+            cards_raw = []
+        cards = []
+        for card_raw in cards_raw:
+            card = _parse_card(card_raw, card_index, lines, seen_cards, out)
+            card_index += 1
+            if card is not None:
+                cards.append(card)
+        if section_key is not None and section_title is not None:
+            sections.append(SectionSpec(section_key, section_title.strip(), tuple(cards)))
+
+    if out.items:
+        raise DeckFileError(source, out.items)
+    assert deck_key is not None and title is not None
+    return DeckSpec(
+        key=deck_key,
+        title=title.strip(),
+        description=description.strip() or None if description else None,
+        sections=tuple(sections),
+        source=source,
+    )
+
+
+def read_deck_file(path: Path) -> DeckSpec:
+    """Read and parse the TOML deck at ``path``.
+
+    Raises:
+        DeckFileError: if the file cannot be read, is not UTF-8, or is not a valid deck.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DeckFileError(str(path), [f"{path}: cannot read: {exc.strerror}"]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DeckFileError(
+            str(path), [f"{path}: not UTF-8 text (byte {exc.start}); save the deck as UTF-8"]
+        ) from None
+    return parse_deck(text, str(path))

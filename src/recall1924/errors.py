@@ -1,0 +1,62 @@
+"""Domain errors.
+
+Every error a user can cause (bad input, a broken file, an impossible request) is a
+:class:`RecallError`. The CLI turns each into one line on stderr and a non-zero exit code; no
+traceback reaches the user for these.
+"""
+
+from __future__ import annotations
+
+
+class RecallError(Exception):
+    """Base class of the errors recall reports to the user as one line."""
+
+    exit_code = 1
+
+
+class DeckFileError(RecallError):
+    """A deck file could not be read or is invalid; nothing was imported from it.
+
+    Attributes:
+        path: the file.
+        problems: one message per problem, each already prefixed with its location.
+    """
+
+    def __init__(self, path: str, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class UnsupportedFormatError(RecallError):
+    """The file is of a kind recall cannot import (yet)."""
+
+
+class DatabaseError(RecallError):
+    """The database cannot be opened or used."""
+
+
+class NewerDatabaseError(DatabaseError):
+    """The database was written by a newer recall; it is left untouched."""
+
+
+class SettingError(RecallError):
+    """An unknown setting, or a value a setting does not accept."""
+
+    exit_code = 2
+
+
+class NotFoundError(RecallError):
+    """A deck or section named on the command line does not exist."""
+
+    exit_code = 2
+
+
+class ClockError(RecallError):
+    """RECALL_NOW is not a valid ISO 8601 date and time."""
+
+    exit_code = 2
+
+
+class TerminalError(RecallError):
+    """An interactive command was run without an interactive terminal."""

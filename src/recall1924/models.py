@@ -1,0 +1,118 @@
+"""The database tables, as SQLModel classes.
+
+Holds :class:`Deck`, :class:`Section`, :class:`Card` (its content and FSRS memory state),
+:class:`ReviewLog` (every answer, with the card's memory state before and after, so undo is exact
+and history can be replayed) and :class:`Setting`. Enums are stored as plain integers; every
+datetime is UTC. Changing a table here needs a migration in ``migrations/versions``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import IntEnum
+
+from sqlalchemy import JSON, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from recall1924.db import UTCDateTime
+
+
+class ReviewKind(IntEnum):
+    """Why a review log row exists: a scheduled review, practice outside the schedule, or an
+    edit of the schedule by hand."""
+
+    Review = 0
+    Cram = 1
+    Manual = 2
+
+
+class Deck(SQLModel, table=True):
+    """A deck; ``key`` is the id its file gives it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True)
+    title: str
+    description: str | None = None
+    source: str | None = None
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Section(SQLModel, table=True):
+    """An ordered group of cards within a deck."""
+
+    __table_args__ = (UniqueConstraint("deck_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    deck_id: int = Field(foreign_key="deck.id", ondelete="CASCADE", index=True)
+    key: str
+    title: str
+    position: int
+
+
+class Card(SQLModel, table=True):
+    """A question and answer, and its FSRS memory state.
+
+    ``key`` is the card's stable id within its deck (the deck file's id): an import matches on it,
+    so rewording a card keeps its history. ``last_review`` is null until the first answer.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("deck_id", "key"),
+        Index("ix_card_due", "due"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    deck_id: int = Field(foreign_key="deck.id", ondelete="CASCADE")
+    section_id: int = Field(foreign_key="section.id", ondelete="CASCADE", index=True)
+    key: str
+    position: int
+    question: str
+    answer: str
+    note: str | None = None
+    tags: list[str] = Field(default_factory=list, sa_type=JSON)
+    state: int
+    step: int | None = None
+    stability: float | None = None
+    difficulty: float | None = None
+    due: datetime = Field(sa_type=UTCDateTime)
+    last_review: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ReviewLog(SQLModel, table=True):
+    """One answer to one card, with the memory state it found and the one it left."""
+
+    __tablename__ = "review_log"
+    __table_args__ = (
+        Index("ix_review_log_card_time", "card_id", "reviewed_at"),
+        Index("ix_review_log_time", "reviewed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    card_id: int = Field(foreign_key="card.id", ondelete="CASCADE")
+    kind: int = ReviewKind.Review
+    rating: int
+    reviewed_at: datetime = Field(sa_type=UTCDateTime)
+    duration_ms: int | None = None
+    state_before: int
+    step_before: int | None = None
+    stability_before: float | None = None
+    difficulty_before: float | None = None
+    due_before: datetime = Field(sa_type=UTCDateTime)
+    last_review_before: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    state_after: int
+    step_after: int | None = None
+    stability_after: float | None = None
+    difficulty_after: float | None = None
+    due_after: datetime = Field(sa_type=UTCDateTime)
+    last_review_after: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Setting(SQLModel, table=True):
+    """A changed setting. ``scope`` is 'global' or a deck key; unset settings have defaults."""
+
+    scope: str = Field(primary_key=True)
+    key: str = Field(primary_key=True)
+    value: str

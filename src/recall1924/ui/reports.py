@@ -1,0 +1,173 @@
+"""Tables and short reports: stats, today's overview, decks, settings, imports, summaries."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from recall1924.importers import ImportPlan
+from recall1924.review import Summary
+from recall1924.settings import DEFINITIONS, format_duration
+from recall1924.stats import StatsReport
+from recall1924.store import DeckSummary, QueueCounts
+from recall1924.ui.review import RATING_STYLE
+from recall1924.ui.text import safe
+
+
+def _percent(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def _mastery_bar(value: float, width: int = 5) -> Text:
+    filled = round(value * width)
+    return Text.assemble(("█" * filled, "green"), ("░" * (width - filled), "dim"), f"{value:5.0%}")
+
+
+def _table(title: str | None = None) -> Table:
+    return Table(
+        title=None if title is None else safe(title, "bold"),
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+
+
+def print_stats(console: Console, report: StatsReport) -> None:
+    """The per-section table of each deck, then the totals."""
+    for deck in report.decks:
+        table = _table(deck.title)
+        table.add_column("Section")
+        for name in ("Cards", "New", "Learn", "Review", "Due"):
+            table.add_column(name, justify="right")
+        table.add_column("Mastery")
+        table.add_column("Retention", justify="right")
+        for section in deck.sections:
+            table.add_row(
+                safe(section.title),
+                str(section.cards),
+                str(section.new),
+                str(section.learning),
+                str(section.review),
+                str(section.due_now),
+                _mastery_bar(section.mastery),
+                _percent(section.retention),
+            )
+        console.print(table)
+    totals = report.totals
+    console.print(
+        f"Total: {totals.cards} cards · {totals.new} new · {totals.learning} learning · "
+        f"{totals.review} review · {totals.due_now} due now · "
+        f"{totals.reviews_today} reviews today · mastery {_percent(totals.mastery)}"
+    )
+    console.print(
+        Text(
+            "Mastery: chance of recalling a card of the section now (new cards count 0). "
+            "Retention: answers to review cards not rated Again.",
+            style="dim",
+        )
+    )
+
+
+def print_overview(
+    console: Console, report: StatsReport, waiting: QueueCounts, next_due: str | None
+) -> None:
+    """Today at a glance: what is waiting per section, and what to do next."""
+    for deck in report.decks:
+        table = _table(deck.title)
+        table.add_column("Section")
+        table.add_column("Due now", justify="right")
+        table.add_column("New", justify="right")
+        table.add_column("Mastery")
+        for section in deck.sections:
+            table.add_row(
+                safe(section.title),
+                str(section.due_now),
+                str(section.new),
+                _mastery_bar(section.mastery),
+            )
+        console.print(table)
+    console.print(table)
+    total = waiting.learning + waiting.review + waiting.new
+    if total:
+        console.print(
+            f"To do today: {waiting.review} reviews, {waiting.learning} learning, "
+            f"{waiting.new} new. Next: [bold]recall review[/bold]"
+        )
+    else:
+        later = f" Next card due {next_due}." if next_due else ""
+        console.print(f"Nothing to review now.{later} See progress with [bold]recall stats[/bold]")
+
+
+def print_decks(console: Console, decks: list[DeckSummary]) -> None:
+    table = _table()
+    for name in ("Deck", "Title", "Sections", "Cards", "Source"):
+        table.add_column(name, justify="right" if name in ("Sections", "Cards") else "left")
+    for deck in decks:
+        table.add_row(
+            safe(deck.key),
+            safe(deck.title),
+            str(deck.sections),
+            str(deck.cards),
+            safe(deck.source or ""),
+        )
+    console.print(table)
+
+
+def print_settings(console: Console, values: Mapping[str, str], changed: set[str]) -> None:
+    table = _table()
+    table.add_column("Setting")
+    table.add_column("Value")
+    table.add_column("Meaning", style="dim")
+    for key, value in values.items():
+        shown = Text(value, style="bold" if key in changed else "")
+        table.add_row(key, shown, DEFINITIONS[key].help)
+    console.print(table)
+    console.print(Text("Change one with: recall config set KEY VALUE (bold: changed)", style="dim"))
+
+
+def print_import(console: Console, plan: ImportPlan, *, dry_run: bool) -> None:
+    verb = "Would import" if dry_run else "Imported"
+    what = "new deck" if plan.new_deck else "deck"
+    console.print(
+        Text.assemble(f"{verb} {what} ", safe(plan.deck_title, "bold"), f" ({plan.deck_key})")
+    )
+    console.print(
+        f"  added {len(plan.added)} · updated {len(plan.updated)} · "
+        f"unchanged {len(plan.unchanged)} · no longer in file {len(plan.missing)}"
+    )
+    if plan.missing:
+        fate = "deleted with their history" if plan.pruned else "kept (use --prune to delete)"
+        if dry_run and plan.pruned:
+            fate = "would be deleted with their history"
+        console.print(Text(f"  no longer in file, {fate}: {', '.join(plan.missing)}"))
+    if dry_run:
+        console.print(Text("Dry run: nothing was written.", style="dim"))
+
+
+def print_summary(console: Console, summary: Summary) -> None:
+    """The end-of-session report."""
+    if summary.answers == 0:
+        console.print("No answers this session.")
+    else:
+        ratings = Text()
+        for rating, count in summary.ratings.items():
+            ratings.append(f"{rating.name} {count}", style=RATING_STYLE[rating])
+            ratings.append("  ")
+        console.print(
+            f"Session: {summary.answers} answers on {summary.cards} cards "
+            f"in {format_duration(summary.elapsed)}."
+        )
+        console.print(ratings)
+    left = summary.remaining
+    total = left.learning + left.review + left.new
+    if total:
+        console.print(
+            f"Still to do today: {total} ({left.review} review, {left.learning} learning, "
+            f"{left.new} new). Every answer is saved; run recall review to go on."
+        )
+    else:
+        console.print("All done for today. Every answer is saved.")

@@ -1,0 +1,121 @@
+"""The database file: migrations, refusals, backups, and the fast path for an up-to-date file."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlmodel import SQLModel
+
+import recall1924.models  # noqa: F401 - registers the tables
+from conftest import NOW
+from recall1924 import db
+from recall1924.db import HEAD_REVISION, _alembic_config, open_database
+from recall1924.errors import DatabaseError, NewerDatabaseError
+from recall1924.paths import migrations_path
+
+
+def test_head_revision_constant_matches_the_migrations() -> None:
+    script = ScriptDirectory.from_config(_alembic_config())
+    assert script.get_current_head() == HEAD_REVISION
+
+
+def test_empty_database_upgraded_to_head_matches_the_models(db_path: Path) -> None:
+    engine, saved = open_database(db_path, NOW)
+    assert saved is None
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
+    with engine.connect() as connection:
+        pragmas = [
+            connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("journal_mode", "foreign_keys", "busy_timeout")
+        ]
+    assert pragmas == ["wal", 1, 5000]
+    engine.dispose()
+
+
+def test_newer_database_is_refused_and_untouched(db_path: Path) -> None:
+    engine, _ = open_database(db_path, NOW)
+    engine.dispose()
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    before = db_path.read_bytes()
+    with pytest.raises(NewerDatabaseError, match=r"newer recall \(schema 9999\)"):
+        open_database(db_path, NOW)
+    assert db_path.read_bytes() == before
+    assert list(db_path.parent.glob("*.bak")) == []
+
+
+def test_foreign_database_is_refused(db_path: Path) -> None:
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("CREATE TABLE notes (body TEXT)")
+    with pytest.raises(DatabaseError, match="is not a recall database"):
+        open_database(db_path, NOW)
+
+
+def test_garbage_file_is_refused(db_path: Path) -> None:
+    db_path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(DatabaseError, match="not a usable SQLite database"):
+        open_database(db_path, NOW)
+
+
+SECOND_MIGRATION = """
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.add_column("deck", sa.Column("colour", sa.String(), nullable=True))
+"""
+
+
+def test_older_database_is_backed_up_then_upgraded_keeping_rows(
+    db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine, _ = open_database(db_path, NOW)
+    engine.dispose()
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("INSERT INTO setting VALUES ('global', 'new_per_day', '7')")
+
+    # A later recall: the shipped migrations plus one more.
+    newer = tmp_path / "migrations"
+    shutil.copytree(migrations_path(), newer, ignore=shutil.ignore_patterns("__pycache__"))
+    (newer / "versions" / "0002_colour.py").write_text(SECOND_MIGRATION)
+    monkeypatch.setattr(db, "migrations_path", lambda: newer)
+    monkeypatch.setattr(db, "HEAD_REVISION", "0002")
+
+    engine, saved = open_database(db_path, NOW)
+    engine.dispose()
+    assert saved is not None and saved.name == "recall.db.20261127T090000Z.bak"
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]
+        assert conn.execute("SELECT value FROM setting").fetchall() == [("7",)]
+        assert "colour" in {row[1] for row in conn.execute("PRAGMA table_info(deck)")}
+    with sqlite3.connect(saved) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+        assert conn.execute("SELECT value FROM setting").fetchall() == [("7",)]
+
+
+def test_an_up_to_date_database_opens_without_alembic(db_path: Path) -> None:
+    engine, _ = open_database(db_path, NOW)
+    engine.dispose()
+    code = (
+        "import sys; from pathlib import Path; from datetime import datetime, UTC;"
+        "from recall1924.db import open_database;"
+        f"open_database(Path({str(db_path)!r}), datetime.now(UTC));"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -1,0 +1,191 @@
+"""The TOML deck format: parsing, precise errors, and a round trip over generated decks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from recall1924.deckfile import CardSpec, DeckSpec, SectionSpec, parse_deck, read_deck_file
+from recall1924.errors import DeckFileError
+
+GOOD = """\
+[deck]
+id = "demo"
+title = "Demo deck"
+
+[[sections]]
+id = "first"
+title = "First"
+
+[[sections.cards]]
+id = "capital"
+question = "Capital of France?"
+answer = "Paris"
+note = "Since 987."
+tags = ["geo"]
+
+[[sections.cards]]
+id = "river"
+question = "River through Paris?"
+answer = \"\"\"The
+Seine\"\"\"
+
+[[sections]]
+id = "second"
+title = "Second"
+"""
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(DeckFileError) as caught:
+        parse_deck(text, "deck.toml")
+    return caught.value.problems
+
+
+def test_parses_a_valid_deck_in_file_order() -> None:
+    deck = parse_deck(GOOD, "deck.toml")
+    assert deck.key == "demo"
+    assert [section.key for section in deck.sections] == ["first", "second"]
+    assert deck.sections[0].cards == (
+        CardSpec("capital", "Capital of France?", "Paris", "Since 987.", ("geo",)),
+        CardSpec("river", "River through Paris?", "The\nSeine"),
+    )
+    assert deck.sections[1].cards == ()
+
+
+def test_syntax_error_has_line_and_column() -> None:
+    assert problems(GOOD.replace('answer = "Paris"', "answer = Paris")) == [
+        "deck.toml:12:10: TOML syntax error: Invalid value"
+    ]
+
+
+def test_unknown_key_names_card_line_and_suggestion() -> None:
+    text = GOOD.replace('answer = "Paris"', 'anwser = "Paris"')
+    assert problems(text) == [
+        "deck.toml:12: card 'capital': unknown key 'anwser'; did you mean 'answer'?",
+        "deck.toml:9: card 'capital': missing required field 'answer'",
+    ]
+
+
+def test_empty_question_and_wrong_types_are_each_reported() -> None:
+    text = GOOD.replace('question = "Capital of France?"', 'question = "   "').replace(
+        'tags = ["geo"]', "tags = 3"
+    )
+    assert problems(text) == [
+        "deck.toml:11: card 'capital': field 'question' must not be empty",
+        "deck.toml:14: card 'capital': field 'tags' must be a list of non-empty strings",
+    ]
+
+
+def test_duplicate_card_id_points_at_both() -> None:
+    text = GOOD.replace('id = "river"', 'id = "capital"')
+    assert problems(text) == ["deck.toml:17: card 'capital': duplicate card id (first at line 10)"]
+
+
+def test_duplicate_ids_across_sections_are_caught() -> None:
+    text = GOOD + '\n[[sections.cards]]\nid = "river"\nquestion = "q"\nanswer = "a"\n'
+    assert problems(text) == ["deck.toml:27: card 'river': duplicate card id (first at line 17)"]
+
+
+def test_invalid_ids_and_missing_deck() -> None:
+    text = GOOD.replace('id = "demo"', 'id = "Demo Deck"').replace('id = "second"', 'id = ""')
+    assert problems(text) == [
+        "deck.toml:2: [deck]: id 'Demo Deck' is not valid "
+        "(lowercase letters, digits and '-', starting with a letter or digit, at most 64)",
+        "deck.toml:23: section '': field 'id' must not be empty",
+    ]
+    assert problems('[[sections]]\nid = "a"\ntitle = "A"\n') == [
+        "deck.toml: missing [deck] table with id and title"
+    ]
+
+
+def test_unknown_top_level_and_no_sections() -> None:
+    assert problems('[deck]\nid = "d"\ntitle = "D"\n[decks]\n') == [
+        "deck.toml: top level: unknown key 'decks'; did you mean 'deck'?",
+        "deck.toml: no sections: add at least one [[sections]] table",
+    ]
+
+
+def test_inline_tables_validate_without_lines() -> None:
+    text = '[deck]\nid = "d"\ntitle = "D"\n[[sections]]\nid = "s"\ntitle = "S"\n' + (
+        'cards = [{id = "x", question = "q"}]\n'
+    )
+    assert problems(text) == ["deck.toml: card 'x': missing required field 'answer'"]
+
+
+def test_read_deck_file_rejects_non_utf8_and_missing(tmp_path: Path) -> None:
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes(GOOD.replace("Paris", "Par\xeds").encode("latin-1"))
+    with pytest.raises(DeckFileError, match=r"not UTF-8 text \(byte \d+\)"):
+        read_deck_file(latin)
+    with pytest.raises(DeckFileError, match="cannot read: No such file"):
+        read_deck_file(tmp_path / "missing.toml")
+
+
+# -- round trip --------------------------------------------------------------------------
+
+
+def toml_string(value: str) -> str:
+    # A JSON string is a TOML basic string, except that TOML wants DEL escaped too.
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def write_deck(deck: DeckSpec) -> str:
+    lines = [f"[deck]\nid = {toml_string(deck.key)}\ntitle = {toml_string(deck.title)}"]
+    for section in deck.sections:
+        lines.append(f"[[sections]]\nid = {toml_string(section.key)}")
+        lines.append(f"title = {toml_string(section.title)}")
+        for card in section.cards:
+            lines.append(f"[[sections.cards]]\nid = {toml_string(card.key)}")
+            lines.append(f"question = {toml_string(card.question)}")
+            lines.append(f"answer = {toml_string(card.answer)}")
+            if card.note is not None:
+                lines.append(f"note = {toml_string(card.note)}")
+            if card.tags:
+                lines.append(f"tags = [{', '.join(toml_string(tag) for tag in card.tags)}]")
+    return "\n".join(lines) + "\n"
+
+
+ids = st.from_regex(r"[a-z0-9][a-z0-9-]{0,20}", fullmatch=True)
+texts = st.text(min_size=1).map(str.strip).filter(bool)
+
+
+@st.composite
+def decks(draw: st.DrawFn) -> DeckSpec:
+    card_keys = draw(st.lists(ids, unique=True, max_size=12))
+    section_keys = draw(st.lists(ids, unique=True, min_size=1, max_size=4))
+    cards = [
+        CardSpec(
+            key,
+            draw(texts),
+            draw(texts),
+            draw(st.none() | texts),
+            tuple(draw(st.lists(texts, max_size=3))),
+        )
+        for key in card_keys
+    ]
+    cuts = sorted(
+        draw(
+            st.lists(
+                st.integers(0, len(cards)),
+                min_size=len(section_keys) - 1,
+                max_size=len(section_keys) - 1,
+            )
+        )
+    )
+    bounds = [0, *cuts, len(cards)]
+    sections = tuple(
+        SectionSpec(key, draw(texts), tuple(cards[bounds[i] : bounds[i + 1]]))
+        for i, key in enumerate(section_keys)
+    )
+    return DeckSpec(draw(ids), draw(texts), sections)
+
+
+@settings(max_examples=60, deadline=None)
+@given(decks())
+def test_round_trip(deck: DeckSpec) -> None:
+    assert parse_deck(write_deck(deck)) == deck

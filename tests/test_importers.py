@@ -1,0 +1,107 @@
+"""Importing decks: what an import reports, and that history survives rewording."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fsrs import Scheduler
+
+from conftest import NOW, make_deck
+from recall1924.deckfile import CardSpec, SectionSpec
+from recall1924.errors import UnsupportedFormatError
+from recall1924.importers import import_deck, plan_import, read_deck
+from recall1924.scheduling import Rating, answer
+from recall1924.store import Store
+
+
+def reword(deck, key: str, question: str):  # type: ignore[no-untyped-def]
+    sections = tuple(
+        replace(
+            section,
+            cards=tuple(
+                replace(card, question=question) if card.key == key else card
+                for card in section.cards
+            ),
+        )
+        for section in deck.sections
+    )
+    return replace(deck, sections=sections)
+
+
+def test_first_import_adds_everything(store: Store) -> None:
+    plan = import_deck(store, make_deck(), now=NOW)
+    assert plan.new_deck
+    assert plan.added == ("a", "b", "c", "d", "e")
+    assert plan.updated == plan.unchanged == plan.missing == ()
+    assert store.decks()[0].cards == 5
+
+
+def test_reimport_reports_each_kind_of_change(demo_store: Store) -> None:
+    deck = reword(make_deck(sections={"one": ["a", "b", "x"], "two": ["d"]}), "a", "New?")
+    plan = import_deck(demo_store, deck, now=NOW)
+    assert not plan.new_deck
+    assert (plan.added, plan.updated, plan.unchanged, plan.missing) == (
+        ("x",),
+        ("a",),
+        ("b", "d"),
+        ("c", "e"),
+    )
+    assert demo_store.decks()[0].cards == 6  # missing cards are kept without --prune
+
+
+def test_moving_a_card_to_another_section_is_an_update(demo_store: Store) -> None:
+    plan = plan_import(
+        make_deck(sections={"one": ["a", "b"], "two": ["c", "d", "e"]}),
+        demo_store.existing_cards("demo"),
+    )
+    assert plan.updated == ("c",)
+
+
+def test_rewording_keeps_memory_and_history(demo_store: Store) -> None:
+    cards = demo_store.existing_cards("demo")
+    assert cards is not None
+    a = cards["a"].id
+    before = demo_store.card(a).memory
+    after = answer(Scheduler(), card_id=a, memory=before, rating=Rating.Good, at=NOW)
+    demo_store.record_answer(
+        a, before=before, after=after, rating=Rating.Good, at=NOW, duration_ms=900
+    )
+
+    import_deck(demo_store, reword(make_deck(), "a", "Reworded?"), now=NOW + timedelta(days=1))
+
+    card = demo_store.card(a)
+    assert card.question == "Reworded?"
+    assert card.memory == after
+    assert len(demo_store.answers(a)) == 1
+
+
+def test_prune_deletes_missing_cards_and_empty_sections(demo_store: Store) -> None:
+    deck = make_deck(sections={"one": ["a"]})
+    dry = import_deck(demo_store, deck, now=NOW, prune=True, dry_run=True)
+    assert dry.missing == ("b", "c", "d", "e")
+    assert demo_store.decks()[0].cards == 5  # a dry run writes nothing
+    import_deck(demo_store, deck, now=NOW, prune=True)
+    summary = demo_store.decks()[0]
+    assert (summary.sections, summary.cards) == (1, 1)
+
+
+def test_section_titles_and_order_follow_the_file(demo_store: Store) -> None:
+    deck = make_deck()
+    deck = replace(
+        deck,
+        sections=(
+            SectionSpec("two", "Renamed", deck.sections[1].cards),
+            SectionSpec("one", "Section one", deck.sections[0].cards + (CardSpec("f", "Q", "A"),)),
+        ),
+    )
+    import_deck(demo_store, deck, now=NOW)
+    view = demo_store.card(demo_store.existing_cards("demo")["d"].id)  # type: ignore[index]
+    assert view.section_title == "Renamed"
+
+
+def test_unsupported_formats_are_named(tmp_path: Path) -> None:
+    with pytest.raises(UnsupportedFormatError, match=r"cannot import '\.apkg' files"):
+        read_deck(tmp_path / "deck.apkg")

@@ -1,0 +1,150 @@
+"""The review session as a state machine, driven by a scripted UI."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from conftest import NOW, make_deck
+from recall1924.clock import FixedClock
+from recall1924.importers import import_deck
+from recall1924.review import Action, Phase, ReviewSession, run
+from recall1924.scheduling import Rating, build_scheduler
+from recall1924.settings import Settings
+from recall1924.store import Store
+
+
+class ScriptedUI:
+    """Plays a list of actions, recording what was on screen before each."""
+
+    def __init__(self, actions: list[Action]) -> None:
+        self.actions = list(actions)
+        self.seen: list[tuple[str | None, Phase]] = []
+
+    def show(self, session: ReviewSession) -> None:
+        self.seen.append((session.card.key if session.card else None, session.phase))
+
+    def next_action(self, session: ReviewSession) -> Action:
+        return self.actions.pop(0) if self.actions else Action.QUIT
+
+
+def session(store: Store, settings: Settings, clock: FixedClock, **kwargs: object) -> ReviewSession:
+    ticks = iter(range(0, 10_000, 2))  # every reading of the timer is 2 s after the last
+    return ReviewSession(
+        store,
+        build_scheduler(settings),
+        settings,
+        clock,
+        timer=lambda: float(next(ticks)),
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+R, G, A, U, Q = Action.REVEAL, Action.GOOD, Action.AGAIN, Action.UNDO, Action.QUIT
+
+
+def test_reveal_rate_and_quit(demo_store: Store, settings: Settings, clock: FixedClock) -> None:
+    ui = ScriptedUI([R, G, R, A, Q])
+    summary = run(session(demo_store, settings, clock), ui)
+    assert ui.seen == [
+        ("a", Phase.QUESTION),
+        ("a", Phase.ANSWER),
+        ("b", Phase.QUESTION),
+        ("b", Phase.ANSWER),
+        ("c", Phase.QUESTION),
+    ]
+    assert (summary.answers, summary.cards, summary.quit_early) == (2, 2, True)
+    assert summary.ratings[Rating.Good] == 1 and summary.ratings[Rating.Again] == 1
+    logs = demo_store.answers()
+    assert [log.rating for log in logs] == [3, 1]
+    assert all(log.duration_ms == 2000 for log in logs)
+
+
+def test_rating_before_reveal_is_refused(
+    demo_store: Store, settings: Settings, clock: FixedClock
+) -> None:
+    review = session(demo_store, settings, clock)
+    review.start()
+    review.apply(Action.GOOD)
+    assert review.phase is Phase.QUESTION and review.message == "Show the answer first (Space)"
+    assert demo_store.answers() == []
+
+
+def test_undo_twice_goes_back_two_answers(
+    demo_store: Store, settings: Settings, clock: FixedClock
+) -> None:
+    review = session(demo_store, settings, clock)
+    review.start()
+    a_before = review.card
+    for action in (R, G, R, G):
+        review.apply(action)
+    review.apply(U)
+    assert review.card is not None and review.card.key == "b" and review.phase is Phase.QUESTION
+    assert review.message == "Undid Good"
+    review.apply(U)
+    assert review.card == a_before
+    review.apply(U)
+    assert review.message == "Nothing to undo in this session"
+    assert demo_store.answers() == []
+
+
+def test_intervals_are_shown_on_reveal(
+    demo_store: Store, settings: Settings, clock: FixedClock
+) -> None:
+    review = session(demo_store, settings, clock)
+    review.start()
+    assert review.intervals == {}
+    review.apply(R)
+    assert review.intervals[Rating.Again] == timedelta(minutes=1)
+    assert review.intervals[Rating.Good] == timedelta(minutes=10)
+
+
+def test_new_cards_per_day_are_respected_across_sessions(
+    demo_store: Store, settings: Settings, clock: FixedClock
+) -> None:
+    limited = replace(settings, new_per_day=2)
+    run(session(demo_store, limited, clock), ScriptedUI([R, Action.EASY] * 5))
+    assert len(demo_store.answers()) == 2
+    second = session(demo_store, limited, clock)
+    second.start()
+    assert second.phase is Phase.DONE  # two new cards already introduced today
+    clock.set(NOW + timedelta(days=1))
+    third = session(demo_store, limited, clock)
+    third.start()
+    assert third.card is not None and third.card.key == "c"
+
+
+def test_limit_caps_distinct_cards_but_finishes_their_steps(
+    demo_store: Store, settings: Settings, clock: FixedClock
+) -> None:
+    ui = ScriptedUI([R, G, R, G, R, G, R, G])
+    summary = run(session(demo_store, settings, clock, limit=1), ui)
+    # card a: Good (10 min step, shown ahead), Good again -> graduates; nothing else
+    assert [key for key, phase in ui.seen if phase is Phase.QUESTION] == ["a", "a"]
+    assert summary.cards == 1 and summary.answers == 2
+
+
+def test_learning_card_comes_back_when_due(
+    demo_store: Store, settings: Settings, clock: FixedClock
+) -> None:
+    import_deck(demo_store, make_deck(sections={"one": ["a"]}), now=NOW, prune=True)
+    review = session(demo_store, settings, clock)
+    review.start()
+    review.apply(R)
+    review.apply(A)
+    assert review.card is not None and review.card.key == "a"  # due in 1 min: shown ahead
+    clock.set(NOW + timedelta(minutes=1))
+    review.apply(R)
+    review.apply(G)
+    review.apply(R)
+    review.apply(G)
+    assert review.phase is Phase.DONE
+    assert review.summary().remaining.learning == 0
+
+
+def test_empty_session_finishes_at_once(
+    store: Store, settings: Settings, clock: FixedClock
+) -> None:
+    ui = ScriptedUI([])
+    summary = run(session(store, settings, clock), ui)
+    assert ui.seen == [] and summary.answers == 0 and not summary.quit_early
