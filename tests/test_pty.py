@@ -37,9 +37,9 @@ class Screen:
                 return before
             try:
                 self.seen += self.child.read_nonblocking(4096, timeout=20)
-            except pexpect.EOF:
+            except (pexpect.EOF, pexpect.TIMEOUT) as exc:
                 raise AssertionError(
-                    f"{text!r} never shown; last output: {plain[-500:]!r}"
+                    f"{text!r} never shown ({type(exc).__name__}); last output: {plain[-800:]!r}"
                 ) from None
 
 
@@ -71,17 +71,17 @@ def test_reveal_rate_undo_quit_in_a_terminal(db_path: Path) -> None:
     screen.expect("Again")
     screen.expect("Good 10m")
     child.send("3")  # Good on the first card
-    screen.expect("answered 1")
+    screen.expect("done 1")
     child.send(" ")
     screen.expect("Easy")
     child.send("1")  # Again on the second
-    screen.expect("answered 2")
+    screen.expect("done 2")
     child.send("u")  # take the Again back
     screen.expect("Undid Again")
     child.send(" ")
     screen.expect("Hard")
     child.send("2")  # Hard instead
-    screen.expect("answered 2")
+    screen.expect("done 2")
     child.send("q")
     screen.expect("Session: 2 answers on 2 cards")
     child.expect(pexpect.EOF)
@@ -103,7 +103,7 @@ def test_ctrl_c_ends_the_session_and_keeps_answers(db_path: Path) -> None:
     child.send(" ")
     screen.expect("Easy")
     child.send("4")
-    screen.expect("answered 1")
+    screen.expect("done 1")
     child.sendintr()
     screen.expect("Session: 1 answers on 1 cards")
     child.expect(pexpect.EOF)
