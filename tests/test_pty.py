@@ -105,7 +105,7 @@ def test_ctrl_c_ends_the_session_and_keeps_answers(db_path: Path) -> None:
     child.send("4")
     screen.expect("done 1")
     child.sendintr()
-    screen.expect("Session: 1 answers on 1 cards")
+    screen.expect("Session: 1 answer on 1 card")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0

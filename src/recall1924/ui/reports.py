@@ -18,6 +18,10 @@ from recall1924.ui.review import RATING_STYLE
 from recall1924.ui.text import safe
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def _percent(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
@@ -158,7 +162,7 @@ def print_summary(console: Console, summary: Summary) -> None:
             ratings.append(f"{rating.name} {count}", style=RATING_STYLE[rating])
             ratings.append("  ")
         console.print(
-            f"Session: {summary.answers} answers on {summary.cards} cards "
+            f"Session: {_count(summary.answers, 'answer')} on {_count(summary.cards, 'card')} "
             f"in {format_duration(summary.elapsed)}."
         )
         console.print(ratings)

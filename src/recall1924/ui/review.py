@@ -84,6 +84,7 @@ class TerminalReviewUI:
     def __init__(self, console: Console, keys: KeySource) -> None:
         self.console = console
         self.keys = keys
+        self._shown = False
 
     def next_action(self, session: ReviewSession) -> Action:
         while True:
@@ -92,8 +93,11 @@ class TerminalReviewUI:
                 return action
 
     def show(self, session: ReviewSession) -> None:
-        if self.console.is_terminal:
+        # Each card replaces the last; the first keeps what was printed before it on screen
+        # (news of a first run or of a database upgrade).
+        if self._shown and self.console.is_terminal:
             self.console.clear()
+        self._shown = True
         self.console.print(render_card(session))
 
 
