@@ -193,3 +193,18 @@ def test_newer_database_is_refused_by_every_command(db_path: Path) -> None:
         conn.execute("UPDATE alembic_version SET version_num = 'ffff'")
     code, _, err = recall("stats")
     assert code == 1 and "written by a newer recall (schema ffff)" in err
+
+
+def test_sqlite_refusals_are_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3 as sqlite
+
+    from sqlalchemy.exc import OperationalError
+
+    from recall1924.store import Store
+
+    def locked(self: Store) -> None:
+        raise OperationalError("SELECT", {}, sqlite.OperationalError("database is locked"))
+
+    recall("decks")
+    monkeypatch.setattr(Store, "decks", locked)
+    assert recall("decks") == (1, "", "recall: database error: database is locked\n")

@@ -34,6 +34,16 @@ class RecallGroup(TyperGroup):
             for line in str(exc).splitlines() or [type(exc).__name__]:
                 typer.echo(f"recall: {line}", err=True)
             ctx.exit(exc.exit_code)
+        except Exception as exc:
+            # SQLite saying no (locked past the busy timeout, disk full, read-only file) is
+            # the user's environment, not a bug: one line, and the transaction was rolled back.
+            if "sqlalchemy" in sys.modules:
+                from sqlalchemy.exc import OperationalError
+
+                if isinstance(exc, OperationalError):
+                    typer.echo(f"recall: database error: {exc.orig}", err=True)
+                    ctx.exit(1)
+            raise
 
 
 app = typer.Typer(

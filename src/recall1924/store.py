@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, func, text
+from sqlalchemy import ColumnElement, Engine, and_, delete, func, insert, text
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -121,19 +121,26 @@ def _sql_time(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
 
 
-def _memory(card: Card) -> MemoryState:
-    return MemoryState(
-        State(card.state), card.step, card.stability, card.difficulty, card.due, card.last_review
-    )
+_MEMORY_FIELDS = ("state", "step", "stability", "difficulty", "due", "last_review")
+
+
+def _memory_columns(memory: MemoryState, suffix: str = "") -> dict[str, Any]:
+    """A memory state as the columns of a card (no suffix) or of a review log's side."""
+    values = {f"{name}{suffix}": getattr(memory, name) for name in _MEMORY_FIELDS}
+    values[f"state{suffix}"] = int(memory.state)
+    return values
+
+
+def _memory_of(row: Card | ReviewLog, suffix: str = "") -> MemoryState:
+    """The memory state kept in a card's columns, or in one side of a review log."""
+    values = {name: getattr(row, f"{name}{suffix}") for name in _MEMORY_FIELDS}
+    values["state"] = State(values["state"])
+    return MemoryState(**values)
 
 
 def _set_memory(card: Card, memory: MemoryState) -> None:
-    card.state = int(memory.state)
-    card.step = memory.step
-    card.stability = memory.stability
-    card.difficulty = memory.difficulty
-    card.due = memory.due
-    card.last_review = memory.last_review
+    for column, value in _memory_columns(memory).items():
+        setattr(card, column, value)
 
 
 class Store:
@@ -272,8 +279,10 @@ class Store:
                 card.key: card for card in session.exec(select(Card).where(Card.deck_id == deck_id))
             }
             prune = set(prune)
-            for key in prune:
-                session.delete(cards.pop(key))
+            if prune:
+                doomed = [cards.pop(key).id for key in prune]
+                session.execute(delete(Card).where(col(Card.id).in_(doomed)))
+            added: list[dict[str, Any]] = []
             for position, section_spec in enumerate(spec.sections):
                 section = sections.get(section_spec.key) or Section(
                     deck_id=deck_id, key=section_spec.key, title="", position=0
@@ -282,32 +291,33 @@ class Store:
                 section.position = position
                 session.add(section)
                 session.flush()
-                assert section.id is not None
                 for card_position, card_spec in enumerate(section_spec.cards):
+                    content = {
+                        "section_id": section.id,
+                        "position": card_position,
+                        "question": card_spec.question,
+                        "answer": card_spec.answer,
+                        "note": card_spec.note,
+                        "tags": list(card_spec.tags),
+                    }
                     card = cards.get(card_spec.key)
                     if card is None:
-                        card = Card(
-                            deck_id=deck_id,
-                            section_id=section.id,
-                            key=card_spec.key,
-                            position=card_position,
-                            question=card_spec.question,
-                            answer=card_spec.answer,
-                            state=0,
-                            due=now,
-                            created_at=now,
-                            updated_at=now,
+                        added.append(
+                            content
+                            | _memory_columns(MemoryState.new(now))
+                            | {"deck_id": deck_id, "key": card_spec.key}
+                            | {"created_at": now, "updated_at": now}
                         )
-                        _set_memory(card, MemoryState.new(now))
-                    elif card_spec.key in changed:
+                        continue
+                    # Only what differs is set: most cards of a re-import are unchanged.
+                    for column, value in content.items():
+                        if getattr(card, column) != value:
+                            setattr(card, column, value)
+                    if card_spec.key in changed:
                         card.updated_at = now
-                    card.section_id = section.id
-                    card.position = card_position
-                    card.question = card_spec.question
-                    card.answer = card_spec.answer
-                    card.note = card_spec.note
-                    card.tags = list(card_spec.tags)
-                    session.add(card)
+            if added:
+                # A core insert: building ORM objects costs a millisecond a card.
+                session.execute(insert(Card), added)
             if prune:
                 session.flush()
                 spec_sections = {section.key for section in spec.sections}
@@ -365,7 +375,7 @@ class Store:
             answer=card.answer,
             note=card.note,
             tags=tuple(card.tags),
-            memory=_memory(card),
+            memory=_memory_of(card),
         )
 
     def card(self, card_id: int) -> CardView:
@@ -481,7 +491,7 @@ class Store:
             card = session.get(Card, card_id)
             if card is None:
                 raise DatabaseError(f"card {card_id} no longer exists")
-            if _memory(card) != before:
+            if _memory_of(card) != before:
                 raise DatabaseError("this card was answered elsewhere meanwhile; not saved")
             _set_memory(card, after)
             log = ReviewLog(
@@ -490,18 +500,8 @@ class Store:
                 rating=int(rating),
                 reviewed_at=at,
                 duration_ms=duration_ms,
-                state_before=int(before.state),
-                step_before=before.step,
-                stability_before=before.stability,
-                difficulty_before=before.difficulty,
-                due_before=before.due,
-                last_review_before=before.last_review,
-                state_after=int(after.state),
-                step_after=after.step,
-                stability_after=after.stability,
-                difficulty_after=after.difficulty,
-                due_after=after.due,
-                last_review_after=after.last_review,
+                **_memory_columns(before, "_before"),
+                **_memory_columns(after, "_after"),
             )
             session.add(card)
             session.add(log)
@@ -528,17 +528,7 @@ class Store:
             ).first()
             if later is not None:
                 raise DatabaseError("this card was answered again since; cannot undo")
-            _set_memory(
-                card,
-                MemoryState(
-                    State(log.state_before),
-                    log.step_before,
-                    log.stability_before,
-                    log.difficulty_before,
-                    log.due_before,
-                    log.last_review_before,
-                ),
-            )
+            _set_memory(card, _memory_of(log, "_before"))
             session.add(card)
             session.delete(log)
             session.commit()
