@@ -94,7 +94,6 @@ def print_overview(
                 _mastery_bar(section.mastery),
             )
         console.print(table)
-    console.print(table)
     total = waiting.learning + waiting.review + waiting.new
     if total:
         console.print(
