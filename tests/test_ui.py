@@ -68,7 +68,8 @@ def test_review_screen_shows_intervals_and_escapes_text(
     term, out = console()
     term.print(render_card(session))
     shown = lines(out)
-    assert shown[0].startswith("Deck demo › Section one")
+    assert shown[0].startswith("Deck demo ")
+    assert shown[1].startswith("╭─ Question · Section one ─")
     assert shown[0].endswith("done 0 · left 5 (5 new, 0 due)")
     assert "Question a?" in out.getvalue() and "Answer a" in out.getvalue()
     assert shown[-1] == " 1  Again 1m    2  Hard 6m    3  Good 10m    4  Easy 8d   u undo · q quit"

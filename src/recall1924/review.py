@@ -198,7 +198,7 @@ class ReviewSession:
         """Cards still to come today in this scope, within the daily limits."""
         now = self._now()
         _start, end = day_bounds(now, self.settings.day_starts_at)
-        counts = self.store.queue_counts(self.scope, now=now, day_end=end)
+        counts = self.store.queue_counts(self.scope, day_end=end)
         new_left, reviews_left = self._allowances()
         return QueueCounts(
             counts.learning, min(counts.review, reviews_left), min(counts.new, new_left)

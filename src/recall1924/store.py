@@ -82,7 +82,7 @@ class DeckSummary:
 
 @dataclass(frozen=True)
 class QueueCounts:
-    """Cards waiting in a scope: learning due now, reviews due today, never-seen cards."""
+    """Cards waiting in a scope today: learning, review, never seen."""
 
     learning: int
     review: int
@@ -432,14 +432,14 @@ class Store:
                     return self._view(row)
         return None
 
-    def queue_counts(self, scope: Scope, *, now: datetime, day_end: datetime) -> QueueCounts:
-        """How many cards in ``scope`` are learning and due now, review and due today, new."""
+    def queue_counts(self, scope: Scope, *, day_end: datetime) -> QueueCounts:
+        """Cards in ``scope`` still to answer before ``day_end``: learning (including those
+        coming back in a few minutes), review, and new (before any daily limit)."""
         seen = col(Card.last_review).is_not(None)
+        due_today = col(Card.due) < day_end
         query = select(
-            func.count().filter(seen, col(Card.state).in_(_LEARNING_STATES), col(Card.due) <= now),
-            func.count().filter(
-                seen, col(Card.state) == int(State.Review), col(Card.due) < day_end
-            ),
+            func.count().filter(seen, col(Card.state).in_(_LEARNING_STATES), due_today),
+            func.count().filter(seen, col(Card.state) == int(State.Review), due_today),
             func.count().filter(col(Card.last_review).is_(None)),
         ).where(*scope.where())
         with self._session() as session:

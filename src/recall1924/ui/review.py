@@ -108,9 +108,7 @@ def _header(session: ReviewSession) -> Table:
     grid = Table.grid(expand=True)
     grid.add_column()
     grid.add_column(justify="right")
-    place = Text.assemble(
-        safe(session.card.deck_title, "bold"), (" › ", "dim"), safe(session.card.section_title)
-    )
+    place = safe(session.card.deck_title, "bold")
     progress = Text(
         f"done {len(session.history)} · left {left} "
         f"({remaining.new} new, {remaining.learning + remaining.review} due)",
@@ -139,7 +137,12 @@ def render_card(session: ReviewSession) -> Group:
     assert card is not None
     parts: list[object] = [
         _header(session),
-        Panel(safe(card.question), title="Question", title_align="left", padding=(1, 2)),
+        Panel(
+            safe(card.question),
+            title=Text.assemble("Question · ", safe(card.section_title)),
+            title_align="left",
+            padding=(1, 2),
+        ),
     ]
     if session.phase is Phase.ANSWER:
         parts.append(Panel(safe(card.answer), title="Answer", title_align="left", padding=(1, 2)))
