@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -208,3 +210,19 @@ def test_sqlite_refusals_are_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     recall("decks")
     monkeypatch.setattr(Store, "decks", locked)
     assert recall("decks") == (1, "", "recall: database error: database is locked\n")
+
+
+# Not `recall review --help`: typer 0.29 builds pydantic adapters for options like --limit.
+@pytest.mark.parametrize("args", [["--help"], ["--version"]])
+def test_help_and_version_import_nothing_heavy(args: list[str]) -> None:
+    # In a fresh interpreter: the test process itself has imported everything already.
+    code = (
+        "import sys\n"
+        f"sys.argv = ['recall', *{args!r}]\n"
+        "from recall1924.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = {'sqlalchemy', 'sqlmodel', 'pydantic', 'fsrs', 'alembic', 'rich'}\n"
+        "print(sorted(heavy & {name.split('.')[0] for name in sys.modules}), file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stderr.strip() == "[]"
