@@ -53,7 +53,7 @@ def test_reveal_rate_and_quit(demo_store: Store, settings: Settings, clock: Fixe
         ("b", Phase.ANSWER),
         ("c", Phase.QUESTION),
     ]
-    assert (summary.answers, summary.cards, summary.quit_early) == (2, 2, True)
+    assert (summary.answers, summary.cards) == (2, 2)
     assert summary.ratings[Rating.Good] == 1 and summary.ratings[Rating.Again] == 1
     logs = demo_store.answers()
     assert [log.rating for log in logs] == [3, 1]
@@ -147,4 +147,4 @@ def test_empty_session_finishes_at_once(
 ) -> None:
     ui = ScriptedUI([])
     summary = run(session(store, settings, clock), ui)
-    assert ui.seen == [] and summary.answers == 0 and not summary.quit_early
+    assert ui.seen == [] and summary.answers == 0

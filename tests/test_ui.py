@@ -32,7 +32,7 @@ def lines(out: io.StringIO) -> list[str]:
 def test_overview(demo_store: Store) -> None:
     report = build_report(demo_store, now=NOW, day_start=NOW, decay=decay_of(Scheduler()))
     term, out = console()
-    print_overview(term, report, QueueCounts(0, 0, 5), None)
+    print_overview(term, report, QueueCounts(0, 0, 5), None, NOW)
     assert lines(out) == [
         "Deck demo",
         " Section       Due now   New   Mastery",
@@ -42,7 +42,7 @@ def test_overview(demo_store: Store) -> None:
         "To do today: 0 reviews, 0 learning, 5 new. Next: recall review",
     ]
     term, out = console()
-    print_overview(term, report, QueueCounts(0, 0, 0), "in 3h (Fri 27 Nov 12:00)")
+    print_overview(term, report, QueueCounts(0, 0, 0), NOW + timedelta(hours=3), NOW)
     assert " ".join(lines(out)[-2:]) == (
         "Nothing to review now. Next card due in 3h (Fri 27 Nov 12:00). "
         "See progress with recall stats"

@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -20,6 +20,7 @@ from recall1924 import __version__
 
 if TYPE_CHECKING:
     from recall1924.context import App
+    from recall1924.stats import StatsReport
 
 
 class RecallGroup(TyperGroup):
@@ -73,11 +74,6 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 DeckOption = Annotated[str | None, typer.Option("--deck", help="Only this deck (its id).")]
 
 
-def _fail(message: str, code: int = 1) -> NoReturn:
-    typer.echo(f"recall: {message}", err=True)
-    raise typer.Exit(code)
-
-
 def _app(ctx: typer.Context, db: Path | None) -> App:
     """The App for this command.
 
@@ -95,9 +91,25 @@ def _app(ctx: typer.Context, db: Path | None) -> App:
 
 
 def _notices(app_obj: App) -> None:
-    for notice in app_obj.notices:
-        app_obj.err_console.print(notice, style="dim", markup=False, highlight=False)
+    from recall1924.ui.reports import print_notices
+
+    print_notices(app_obj.err_console, app_obj.notices)
     app_obj.notices.clear()
+
+
+def _report(app_obj: App, deck: str | None = None) -> StatsReport:
+    from recall1924.scheduling import decay_of
+    from recall1924.stats import build_report
+
+    settings = app_obj.settings
+    start, _end = app_obj.day(settings)
+    return build_report(
+        app_obj.store,
+        now=app_obj.clock.now(),
+        day_start=start,
+        decay=decay_of(app_obj.scheduler(settings)),
+        scope=app_obj.store.scope(deck),
+    )
 
 
 def _print_json(data: Any) -> None:
@@ -129,34 +141,17 @@ def root(
 
 def overview(ctx: typer.Context, db: Path | None) -> None:
     """Today at a glance: due and new cards per section, and the next step."""
-    from recall1924.review import ReviewSession
-    from recall1924.scheduling import decay_of
-    from recall1924.stats import build_report
+    from recall1924.review import todays_queue
     from recall1924.store import Scope
     from recall1924.ui.reports import print_overview
 
     app_obj = _app(ctx, db)
-    settings = app_obj.settings
-    scheduler = app_obj.scheduler(settings)
-    start, _end = app_obj.day(settings)
+    report = _report(app_obj)
     now = app_obj.clock.now()
-    report = build_report(app_obj.store, now=now, day_start=start, decay=decay_of(scheduler))
-    session = ReviewSession(app_obj.store, scheduler, settings, app_obj.clock)
+    waiting = todays_queue(app_obj.store, app_obj.settings, Scope(), now)
     next_due = app_obj.store.next_due(Scope())
     _notices(app_obj)
-    print_overview(
-        app_obj.console,
-        report,
-        session.remaining(),
-        None if next_due is None else _when(next_due, now),
-    )
-
-
-def _when(moment: Any, now: Any) -> str:
-    from recall1924.settings import format_duration
-
-    local = moment.astimezone().strftime("%a %d %b %H:%M")
-    return f"in {format_duration(moment - now)} ({local})"
+    print_overview(app_obj.console, report, waiting, next_due, now)
 
 
 @app.command()
@@ -203,20 +198,10 @@ def stats(
     ctx: typer.Context, deck: DeckOption = None, as_json: JsonOption = False, db: DbOption = None
 ) -> None:
     """Per-section mastery and retention, totals and reviews today."""
-    from recall1924.scheduling import decay_of
-    from recall1924.stats import build_report
     from recall1924.ui.reports import print_stats
 
     app_obj = _app(ctx, db)
-    settings = app_obj.settings
-    start, _end = app_obj.day(settings)
-    report = build_report(
-        app_obj.store,
-        now=app_obj.clock.now(),
-        day_start=start,
-        decay=decay_of(app_obj.scheduler(settings)),
-        scope=app_obj.store.scope(deck),
-    )
+    report = _report(app_obj, deck)
     _notices(app_obj)
     if as_json:
         _print_json(report.to_json())

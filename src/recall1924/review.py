@@ -65,7 +65,6 @@ class Summary:
     ratings: dict[Rating, int]
     elapsed: timedelta
     remaining: QueueCounts
-    quit_early: bool
 
 
 @dataclass
@@ -98,7 +97,6 @@ class ReviewSession:
     _started: set[int] = field(default_factory=set, init=False)
     _shown_at: float = field(default=0.0, init=False)
     _began_at: float = field(default=0.0, init=False)
-    _quit: bool = field(default=False, init=False)
 
     def start(self) -> None:
         """Show the first card (or finish at once when nothing is due)."""
@@ -109,7 +107,6 @@ class ReviewSession:
         """Do what the user asked, if it makes sense now; otherwise say why not."""
         self.message = None
         if action is Action.QUIT:
-            self._quit = self.card is not None
             self.phase = Phase.DONE
         elif action is Action.UNDO:
             self._undo()
@@ -160,18 +157,10 @@ class ReviewSession:
         self._show(self.store.card(last.card_id))
         self.message = f"Undid {last.rating.name}"
 
-    def _allowances(self) -> tuple[int, int]:
-        start, _end = day_bounds(self._now(), self.settings.day_starts_at)
-        done = self.store.day_counts(start)
-        return (
-            max(0, self.settings.new_per_day - done.new_introduced),
-            max(0, self.settings.reviews_per_day - done.reviews),
-        )
-
     def _advance(self) -> None:
         now = self._now()
         _start, end = day_bounds(now, self.settings.day_starts_at)
-        new_left, reviews_left = self._allowances()
+        new_left, reviews_left = allowances(self.store, self.settings, now)
         full = self.limit is not None and len(self._started) >= self.limit
         card = self.store.next_card(
             self.scope,
@@ -196,13 +185,7 @@ class ReviewSession:
 
     def remaining(self) -> QueueCounts:
         """Cards still to come today in this scope, within the daily limits."""
-        now = self._now()
-        _start, end = day_bounds(now, self.settings.day_starts_at)
-        counts = self.store.queue_counts(self.scope, day_end=end)
-        new_left, reviews_left = self._allowances()
-        return QueueCounts(
-            counts.learning, min(counts.review, reviews_left), min(counts.new, new_left)
-        )
+        return todays_queue(self.store, self.settings, self.scope, self._now())
 
     def summary(self) -> Summary:
         """What this session did, and what is left."""
@@ -213,8 +196,25 @@ class ReviewSession:
             ratings={rating: ratings.get(rating, 0) for rating in Rating},
             elapsed=timedelta(seconds=max(0.0, self.timer() - self._began_at)),
             remaining=self.remaining(),
-            quit_early=self._quit,
         )
+
+
+def allowances(store: Store, settings: Settings, now: datetime) -> tuple[int, int]:
+    """How many new cards, and answers to review cards, today's limits still allow."""
+    start, _end = day_bounds(now, settings.day_starts_at)
+    done = store.day_counts(start)
+    return (
+        max(0, settings.new_per_day - done.new_introduced),
+        max(0, settings.reviews_per_day - done.reviews),
+    )
+
+
+def todays_queue(store: Store, settings: Settings, scope: Scope, now: datetime) -> QueueCounts:
+    """Cards in ``scope`` still to answer today: learning, review and new, within the limits."""
+    _start, end = day_bounds(now, settings.day_starts_at)
+    counts = store.queue_counts(scope, day_end=end)
+    new_left, reviews_left = allowances(store, settings, now)
+    return QueueCounts(counts.learning, min(counts.review, reviews_left), min(counts.new, new_left))
 
 
 class ReviewUI(Protocol):

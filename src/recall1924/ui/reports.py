@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from rich import box
 from rich.console import Console
@@ -76,8 +77,23 @@ def print_stats(console: Console, report: StatsReport) -> None:
     )
 
 
+def print_notices(console: Console, notices: list[str]) -> None:
+    """Things that happened on the way (a first run, a database upgrade), dimmed."""
+    for notice in notices:
+        console.print(Text(notice, style="dim"))
+
+
+def _when(moment: datetime, now: datetime) -> str:
+    local = moment.astimezone().strftime("%a %d %b %H:%M")
+    return f"in {format_duration(moment - now)} ({local})"
+
+
 def print_overview(
-    console: Console, report: StatsReport, waiting: QueueCounts, next_due: str | None
+    console: Console,
+    report: StatsReport,
+    waiting: QueueCounts,
+    next_due: datetime | None,
+    now: datetime,
 ) -> None:
     """Today at a glance: what is waiting per section, and what to do next."""
     for deck in report.decks:
@@ -101,7 +117,7 @@ def print_overview(
             f"{waiting.new} new. Next: [bold]recall review[/bold]"
         )
     else:
-        later = f" Next card due {next_due}." if next_due else ""
+        later = f" Next card due {_when(next_due, now)}." if next_due else ""
         console.print(f"Nothing to review now.{later} See progress with [bold]recall stats[/bold]")
 
 
