@@ -111,3 +111,20 @@ def test_ctrl_c_ends_the_session_and_keeps_answers(db_path: Path) -> None:
     assert child.exitstatus == 0
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("SELECT rating FROM review_log").fetchall() == [(4,)]
+
+
+def test_ctrl_c_while_an_answer_is_being_saved_still_ends_cleanly(db_path: Path) -> None:
+    child = spawn(db_path, "--section", "nep-dispute")
+    screen = Screen(child)
+    screen.expect("Space show answer")
+    child.send(" ")
+    screen.expect("Easy")
+    child.send("4")
+    child.sendintr()  # at once: lands while the answer is saved or the next card drawn
+    screen.expect("Session: ")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    answers = 0 if screen.seen.startswith("No answers") else 1
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM review_log").fetchone() == (answers,)

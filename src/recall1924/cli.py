@@ -189,7 +189,8 @@ def review(
     )
     _notices(app_obj)
     keys = TerminalKeys() if sys.stdin.isatty() else StreamKeys()
-    summary = run(session, TerminalReviewUI(app_obj.console, keys))
+    with keys:
+        summary = run(session, TerminalReviewUI(app_obj.console, keys))
     print_summary(app_obj.console, summary)
 
 

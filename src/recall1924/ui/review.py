@@ -1,24 +1,29 @@
 """The review screen: draws a :class:`~recall1924.review.ReviewSession`, reads single keys.
 
 Holds :class:`TerminalReviewUI` and the two key sources it reads from: :class:`TerminalKeys`
-(single keypresses, no Enter needed, through readchar) and :class:`StreamKeys` (characters from
+(single keypresses, no Enter needed) and :class:`StreamKeys` (characters from
 a pipe, for scripts: ``printf ' 3 1 3q' | recall review``).
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
-from typing import Protocol, TextIO
+from typing import Any, Protocol, TextIO
 
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from recall1924.errors import TerminalError
 from recall1924.review import Action, Phase, ReviewSession
 from recall1924.scheduling import Rating
 from recall1924.settings import format_duration
 from recall1924.ui.text import safe
+
+CTRL_C = "\x03"
 
 KEYS = {
     " ": Action.REVEAL,
@@ -53,25 +58,86 @@ class KeySource(Protocol):
         ...
 
 
-class TerminalKeys:
-    """Single keypresses from the terminal, without waiting for Enter."""
+class _Keys:
+    """A key source that, while in use (``with``), turns an interrupt into the quit key.
+
+    A SIGINT that arrives while a card is drawn or an answer saved is noted and read as the
+    quit key next, instead of raising KeyboardInterrupt wherever the program happened to be;
+    one that arrives while waiting for a key ends the wait.
+    """
+
+    _interrupted = False
+    _reading = False
+    _previous: Any = None
+
+    def __enter__(self) -> _Keys:
+        self._previous = signal.signal(signal.SIGINT, self._on_interrupt)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        signal.signal(signal.SIGINT, self._previous)
+
+    def _on_interrupt(self, _signum: int, _frame: object) -> None:
+        if self._reading:
+            raise KeyboardInterrupt
+        self._interrupted = True
 
     def read(self) -> str:
-        import readchar
-
+        if self._interrupted:
+            return CTRL_C
+        self._reading = True
         try:
-            return str(readchar.readkey())
+            return self._read()
         except KeyboardInterrupt:
-            return "\x03"
+            return CTRL_C
+        finally:
+            self._reading = False
+
+    def _read(self) -> str:
+        raise NotImplementedError
 
 
-class StreamKeys:
+class TerminalKeys(_Keys):
+    """Single keypresses from the terminal, without waiting for Enter.
+
+    For the whole session the terminal is in cbreak mode without echo or signals: every key,
+    Ctrl-C included, reaches recall in the order typed, and keys typed while a card is being
+    drawn wait their turn instead of being discarded (as a mode switch per key would do).
+    """
+
+    def __enter__(self) -> TerminalKeys:
+        try:
+            import termios
+        except ImportError:  # pragma: no cover - Windows
+            raise TerminalError("recall review needs a POSIX terminal (Linux or macOS)") from None
+        self._fd = sys.stdin.fileno()
+        self._saved = termios.tcgetattr(self._fd)
+        mode = termios.tcgetattr(self._fd)
+        mode[3] &= ~(termios.ICANON | termios.ECHO | termios.ISIG)
+        mode[6][termios.VMIN] = 1
+        mode[6][termios.VTIME] = 0
+        termios.tcsetattr(self._fd, termios.TCSANOW, mode)
+        super().__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import termios
+
+        termios.tcsetattr(self._fd, termios.TCSADRAIN, self._saved)
+        super().__exit__(*exc)
+
+    def _read(self) -> str:
+        # One byte: every key recall uses is ASCII; the bytes of any other key are ignored.
+        return os.read(self._fd, 1).decode("latin-1")
+
+
+class StreamKeys(_Keys):
     """Keys from a non-interactive stream, one character each; newlines are skipped."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdin
 
-    def read(self) -> str:
+    def _read(self) -> str:
         while True:
             char = self.stream.read(1)
             if char not in ("\n", "\r"):
