@@ -226,3 +226,11 @@ def test_help_and_version_import_nothing_heavy(args: list[str]) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stderr.strip() == "[]"
+
+
+def test_review_with_nothing_due_says_when_the_next_card_is() -> None:
+    recall("config", "set", "new_per_day", "1")
+    recall("review", input=" 4")
+    code, out, _ = recall("review", input="q")
+    assert code == 0
+    assert " ".join(out.split()) == "Nothing to review now. Next card due in 8d (Sat 05 Dec 09:00)."

@@ -191,7 +191,7 @@ def review(
     keys = TerminalKeys() if sys.stdin.isatty() else StreamKeys()
     with keys:
         summary = run(session, TerminalReviewUI(app_obj.console, keys))
-    print_summary(app_obj.console, summary)
+    print_summary(app_obj.console, summary, app_obj.store.next_due(scope), app_obj.clock.now())
 
 
 @app.command()

@@ -117,8 +117,7 @@ def print_overview(
             f"{waiting.new} new. Next: [bold]recall review[/bold]"
         )
     else:
-        later = f" Next card due {_when(next_due, now)}." if next_due else ""
-        console.print(f"Nothing to review now.{later} See progress with [bold]recall stats[/bold]")
+        console.print(f"{_nothing_now(next_due, now)} See progress with [bold]recall stats[/bold]")
 
 
 def print_decks(console: Console, decks: list[DeckSummary]) -> None:
@@ -167,8 +166,20 @@ def print_import(console: Console, plan: ImportPlan, *, dry_run: bool) -> None:
         console.print(Text("Dry run: nothing was written.", style="dim"))
 
 
-def print_summary(console: Console, summary: Summary) -> None:
+def _nothing_now(next_due: datetime | None, now: datetime) -> str:
+    later = f" Next card due {_when(next_due, now)}." if next_due else ""
+    return f"Nothing to review now.{later}"
+
+
+def print_summary(
+    console: Console, summary: Summary, next_due: datetime | None, now: datetime
+) -> None:
     """The end-of-session report."""
+    left = summary.remaining
+    total = left.learning + left.review + left.new
+    if summary.answers == 0 and not total:
+        console.print(_nothing_now(next_due, now))
+        return
     if summary.answers == 0:
         console.print("No answers this session.")
     else:
@@ -181,12 +192,10 @@ def print_summary(console: Console, summary: Summary) -> None:
             f"in {format_duration(summary.elapsed)}."
         )
         console.print(ratings)
-    left = summary.remaining
-    total = left.learning + left.review + left.new
     if total:
         console.print(
             f"Still to do today: {total} ({left.review} review, {left.learning} learning, "
             f"{left.new} new). Every answer is saved; run recall review to go on."
         )
     else:
-        console.print("All done for today. Every answer is saved.")
+        console.print(f"All done for today. Every answer is saved. {_nothing_now(next_due, now)}")
