@@ -148,3 +148,18 @@ def test_empty_session_finishes_at_once(
     ui = ScriptedUI([])
     summary = run(session(store, settings, clock), ui)
     assert ui.seen == [] and summary.answers == 0
+
+
+def test_reviews_per_day_are_respected(
+    demo_store: Store, settings: Settings, clock: FixedClock
+) -> None:
+    clock.set(NOW - timedelta(days=30))
+    run(session(demo_store, settings, clock), ScriptedUI([R, Action.EASY] * 3))  # a, b, c
+    clock.set(NOW)
+    limited = replace(settings, reviews_per_day=1, new_per_day=0)
+    ui = ScriptedUI([R, G, R, G, R, G])
+    summary = run(session(demo_store, limited, clock), ui)
+    assert [key for key, phase in ui.seen if phase is Phase.QUESTION] == ["a"]
+    assert summary.answers == 1 and summary.remaining.review == 0
+    more = replace(limited, reviews_per_day=3)
+    assert session(demo_store, more, clock).remaining().review == 2
