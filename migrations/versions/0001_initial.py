@@ -97,6 +97,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_review_log_card_time", "review_log", ["card_id", "reviewed_at"])
     op.create_index("ix_review_log_time", "review_log", ["reviewed_at"])
+    op.create_index(
+        "ix_review_log_recall", "review_log", ["state_before", "kind", "card_id", "rating"]
+    )
     op.create_table(
         "setting",
         sa.Column("scope", sa.String(), primary_key=True),

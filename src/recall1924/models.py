@@ -88,6 +88,8 @@ class ReviewLog(SQLModel, table=True):
     __table_args__ = (
         Index("ix_review_log_card_time", "card_id", "reviewed_at"),
         Index("ix_review_log_time", "reviewed_at"),
+        # Covers the retention query, which otherwise reads every wide log row.
+        Index("ix_review_log_recall", "state_before", "kind", "card_id", "rating"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -565,12 +565,17 @@ class Store:
                            julianday(:now) - julianday(last_review), stability, :decay) END)
                            AS r_sum
                 FROM card GROUP BY section_id
+            ), per_card AS (
+                -- grouped by card first, from ix_review_log_recall alone
+                SELECT card_id, SUM(rating > 1) AS recalled, COUNT(*) AS attempts
+                FROM review_log
+                WHERE state_before = 2 AND kind = :kind
+                GROUP BY card_id
             ), recall AS (
                 SELECT card.section_id,
-                       SUM(review_log.rating > 1) AS recalled,
-                       COUNT(*) AS attempts
-                FROM review_log JOIN card ON card.id = review_log.card_id
-                WHERE review_log.kind = :kind AND review_log.state_before = 2
+                       SUM(per_card.recalled) AS recalled,
+                       SUM(per_card.attempts) AS attempts
+                FROM per_card JOIN card ON card.id = per_card.card_id
                 GROUP BY card.section_id
             )
             SELECT deck.key, deck.title, section.key, section.title,
