@@ -36,12 +36,13 @@ class RecallGroup(TyperGroup):
                 typer.echo(f"recall: {line}", err=True)
             ctx.exit(exc.exit_code)
         except Exception as exc:
-            # SQLite saying no (locked past the busy timeout, disk full, read-only file) is
-            # the user's environment, not a bug: one line, and the transaction was rolled back.
+            # SQLite saying no (locked past the busy timeout, disk full, read-only file, a
+            # constraint another recall got to first) is the user's environment, not a bug:
+            # one line; the transaction was rolled back.
             if "sqlalchemy" in sys.modules:
-                from sqlalchemy.exc import OperationalError
+                from sqlalchemy.exc import DBAPIError
 
-                if isinstance(exc, OperationalError):
+                if isinstance(exc, DBAPIError):
                     typer.echo(f"recall: database error: {exc.orig}", err=True)
                     ctx.exit(1)
             raise
