@@ -14,7 +14,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, delete, func, insert, text
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    text,
+    update,
+)
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -120,6 +131,17 @@ def _sql_time(moment: datetime) -> str:
     # The text form UTCDateTime stores, for raw SQL comparisons and julianday().
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
 
+
+_CONTENT_COLUMNS = (
+    col(Card.id),
+    col(Card.key),
+    col(Card.section_id),
+    col(Card.position),
+    col(Card.question),
+    col(Card.answer),
+    col(Card.note),
+    col(Card.tags),
+)
 
 _MEMORY_FIELDS = ("state", "step", "stability", "difficulty", "due", "last_review")
 
@@ -229,19 +251,19 @@ class Store:
             deck_id = session.exec(select(Deck.id).where(Deck.key == deck_key)).first()
             if deck_id is None:
                 return None
-            rows = session.exec(
-                select(Card, Section.key)
+            query: Any = (
+                sa_select(*_CONTENT_COLUMNS, col(Section.key).label("section_key"))
                 .join(Section, col(Card.section_id) == col(Section.id))
-                .where(Card.deck_id == deck_id)
-            ).all()
+                .where(col(Card.deck_id) == deck_id)
+            )
             return {
-                card.key: ExistingCard(
-                    card.id or 0,
-                    card.key,
-                    section_key,
-                    CardSpec(card.key, card.question, card.answer, card.note, tuple(card.tags)),
+                row.key: ExistingCard(
+                    row.id,
+                    row.key,
+                    row.section_key,
+                    CardSpec(row.key, row.question, row.answer, row.note, tuple(row.tags)),
                 )
-                for card, section_key in rows
+                for row in session.execute(query)
             }
 
     def save_deck(
@@ -275,14 +297,22 @@ class Store:
                 section.key: section
                 for section in session.exec(select(Section).where(Section.deck_id == deck_id))
             }
+            # Plain rows, not ORM objects: loading or building a SQLModel object costs about a
+            # millisecond, and a big deck has tens of thousands of cards, most unchanged.
             cards = {
-                card.key: card for card in session.exec(select(Card).where(Card.deck_id == deck_id))
+                row.key: row
+                for row in session.execute(
+                    sa_select(*_CONTENT_COLUMNS, col(Card.updated_at)).where(
+                        col(Card.deck_id) == deck_id
+                    )
+                )
             }
             prune = set(prune)
             if prune:
                 doomed = [cards.pop(key).id for key in prune]
                 session.execute(delete(Card).where(col(Card.id).in_(doomed)))
             added: list[dict[str, Any]] = []
+            edited: list[dict[str, Any]] = []
             for position, section_spec in enumerate(spec.sections):
                 section = sections.get(section_spec.key) or Section(
                     deck_id=deck_id, key=section_spec.key, title="", position=0
@@ -300,24 +330,29 @@ class Store:
                         "note": card_spec.note,
                         "tags": list(card_spec.tags),
                     }
-                    card = cards.get(card_spec.key)
-                    if card is None:
+                    row = cards.get(card_spec.key)
+                    if row is None:
                         added.append(
                             content
                             | _memory_columns(MemoryState.new(now))
                             | {"deck_id": deck_id, "key": card_spec.key}
                             | {"created_at": now, "updated_at": now}
                         )
-                        continue
-                    # Only what differs is set: most cards of a re-import are unchanged.
-                    for column, value in content.items():
-                        if getattr(card, column) != value:
-                            setattr(card, column, value)
-                    if card_spec.key in changed:
-                        card.updated_at = now
+                    elif any(getattr(row, column) != value for column, value in content.items()):
+                        stamp = now if card_spec.key in changed else row.updated_at
+                        edited.append(content | {"card_id": row.id, "updated_at": stamp})
             if added:
-                # A core insert: building ORM objects costs a millisecond a card.
                 session.execute(insert(Card), added)
+            if edited:
+                columns: dict[str, Any] = {
+                    name: bindparam(name) for name in edited[0] if name != "card_id"
+                }
+                # On the table, so this is one executemany and no ORM work.
+                table: Table = Card.__table__  # type: ignore[attr-defined]
+                session.execute(
+                    update(table).where(table.c.id == bindparam("card_id")).values(columns),
+                    edited,
+                )
             if prune:
                 session.flush()
                 spec_sections = {section.key for section in spec.sections}
