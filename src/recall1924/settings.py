@@ -8,7 +8,6 @@ per changed setting; a setting never written keeps its default. Pure: no databas
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -237,7 +236,3 @@ class Settings:
     def as_text(self) -> dict[str, str]:
         """Every setting shown as text, in definition order."""
         return {key: str(item.show(getattr(self, key))) for key, item in DEFINITIONS.items()}
-
-    def to_json(self) -> str:
-        """The settings as JSON text."""
-        return json.dumps(self.as_text())

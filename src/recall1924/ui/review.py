@@ -207,6 +207,8 @@ def render_card(session: ReviewSession) -> Group:
             safe(card.question),
             title=Text.assemble("Question · ", safe(card.section_title)),
             title_align="left",
+            subtitle=Text(card.memory.status.name.lower(), style="dim"),
+            subtitle_align="right",
             padding=(1, 2),
         ),
     ]
