@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import settings as settings_
+from hypothesis import strategies as st
 
 from conftest import NOW, make_deck
 from recall1924.clock import FixedClock
@@ -163,3 +169,44 @@ def test_reviews_per_day_are_respected(
     assert summary.answers == 1 and summary.remaining.review == 0
     more = replace(limited, reviews_per_day=3)
     assert session(demo_store, more, clock).remaining().review == 2
+
+
+def test_two_sessions_on_one_card_keep_the_first_answer(
+    demo_store: Store, settings: Settings, clock: FixedClock
+) -> None:
+    first, second = session(demo_store, settings, clock), session(demo_store, settings, clock)
+    first.start()
+    second.start()
+    assert first.card == second.card
+    for action in (R, Action.EASY):
+        first.apply(action)
+    for action in (R, A):
+        second.apply(action)
+    assert second.message == "That card was answered in another session meanwhile; moved on"
+    assert second.card is not None and second.card.key == "b"
+    assert [log.rating for log in demo_store.answers()] == [4]
+    assert second.history == []
+
+
+@settings_(max_examples=25, deadline=None)
+@given(actions=st.lists(st.sampled_from(list(Action)), max_size=40))
+def test_any_key_sequence_keeps_the_database_and_session_in_step(actions: list[Action]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store.open(Path(folder) / "r.db", NOW)
+        import_deck(store, make_deck(), now=NOW)
+        settings = replace(Settings.from_stored({}), enable_fuzzing=False)
+        review = session(store, settings, FixedClock(NOW))
+        review.start()
+        for action in actions:
+            if review.phase is Phase.DONE:
+                break
+            review.apply(action)
+            logs = store.answers()
+            assert [log.id for log in logs] == [answered.log_id for answered in review.history]
+            for log in logs:
+                if log.id == max(other.id for other in logs if other.card_id == log.card_id):
+                    after = store.card(log.card_id).memory
+                    assert (after.due, after.last_review) == (log.due_after, log.last_review_after)
+            if review.card is not None:
+                assert review.card.memory == store.card(review.card.id).memory
+        store.close()

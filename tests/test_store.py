@@ -9,7 +9,7 @@ import pytest
 from fsrs import Scheduler
 
 from conftest import NOW, make_deck
-from recall1924.errors import DatabaseError, NotFoundError
+from recall1924.errors import DatabaseError, NotFoundError, StaleCardError
 from recall1924.importers import import_deck
 from recall1924.scheduling import MemoryState, Rating, State, answer
 from recall1924.store import Scope, Store
@@ -91,7 +91,7 @@ def test_an_answer_from_a_stale_screen_is_refused(demo_store: Store) -> None:
     stale = demo_store.card(a).memory
     answer_card(demo_store, a, Rating.Good)
     after = replace(stale, last_review=NOW)
-    with pytest.raises(DatabaseError, match="answered elsewhere"):
+    with pytest.raises(StaleCardError, match="answered elsewhere"):
         demo_store.record_answer(
             a, before=stale, after=after, rating=Rating.Good, at=NOW, duration_ms=None
         )

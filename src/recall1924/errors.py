@@ -36,6 +36,10 @@ class DatabaseError(RecallError):
     """The database cannot be opened or used."""
 
 
+class StaleCardError(DatabaseError):
+    """The card changed since it was shown: another session answered it first."""
+
+
 class NewerDatabaseError(DatabaseError):
     """The database was written by a newer recall; it is left untouched."""
 

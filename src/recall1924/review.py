@@ -19,6 +19,7 @@ from typing import Protocol
 from fsrs import Scheduler
 
 from recall1924.clock import Clock, day_bounds
+from recall1924.errors import StaleCardError
 from recall1924.scheduling import Rating, answer, preview
 from recall1924.settings import Settings
 from recall1924.store import CardView, QueueCounts, Scope, Store
@@ -134,14 +135,20 @@ class ReviewSession:
         after = answer(
             self.scheduler, card_id=self.card.id, memory=self.card.memory, rating=rating, at=at
         )
-        log_id = self.store.record_answer(
-            self.card.id,
-            before=self.card.memory,
-            after=after,
-            rating=rating,
-            at=at,
-            duration_ms=max(0, round((self.timer() - self._shown_at) * 1000)),
-        )
+        try:
+            log_id = self.store.record_answer(
+                self.card.id,
+                before=self.card.memory,
+                after=after,
+                rating=rating,
+                at=at,
+                duration_ms=max(0, round((self.timer() - self._shown_at) * 1000)),
+            )
+        except StaleCardError:
+            # Another recall answered this card while it was on screen: theirs stands.
+            self._advance()
+            self.message = "That card was answered in another session meanwhile; moved on"
+            return
         self.history.append(Answered(log_id, self.card.id, rating))
         self._started.add(self.card.id)
         self._advance()

@@ -31,7 +31,7 @@ from sqlmodel import Session, col, select
 
 from recall1924.db import open_database
 from recall1924.deckfile import CardSpec, DeckSpec
-from recall1924.errors import DatabaseError, NotFoundError
+from recall1924.errors import DatabaseError, NotFoundError, StaleCardError
 from recall1924.models import Card, Deck, ReviewKind, ReviewLog, Section, Setting
 from recall1924.scheduling import MemoryState, Rating, State
 
@@ -520,14 +520,14 @@ class Store:
         """Save one answer and the card's new memory state, committed. Returns the log id.
 
         Raises:
-            DatabaseError: if the card changed since it was shown (another session answered it).
+            StaleCardError: if the card changed since it was shown (another session answered it).
         """
         with self._session() as session:
             card = session.get(Card, card_id)
             if card is None:
                 raise DatabaseError(f"card {card_id} no longer exists")
             if _memory_of(card) != before:
-                raise DatabaseError("this card was answered elsewhere meanwhile; not saved")
+                raise StaleCardError("this card was answered elsewhere meanwhile; not saved")
             _set_memory(card, after)
             log = ReviewLog(
                 card_id=card_id,
