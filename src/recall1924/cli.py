@@ -102,13 +102,12 @@ def _report(app_obj: App, deck: str | None = None) -> StatsReport:
     from recall1924.scheduling import decay_of
     from recall1924.stats import build_report
 
-    settings = app_obj.settings
-    start, _end = app_obj.day(settings)
+    start, _end = app_obj.day()
     return build_report(
         app_obj.store,
         now=app_obj.clock.now(),
         day_start=start,
-        decay=decay_of(app_obj.scheduler(settings)),
+        decay=decay_of(app_obj.scheduler),
         scope=app_obj.store.scope(deck),
     )
 
@@ -179,11 +178,10 @@ def review(
 
     app_obj = _app(ctx, db)
     scope = app_obj.store.scope(deck, section)
-    settings = app_obj.settings
     session = ReviewSession(
         app_obj.store,
-        app_obj.scheduler(settings),
-        settings,
+        app_obj.scheduler,
+        app_obj.settings,
         app_obj.clock,
         scope=scope,
         limit=limit,

@@ -58,22 +58,23 @@ class App:
         deck = replace(read_deck_file(bundled_deck_path()), source="bundled with recall")
         return import_deck(store, deck, now=self.clock.now())
 
-    @property
+    @cached_property
     def settings(self) -> Settings:
-        """The settings now stored (read afresh, so a change shows at once)."""
+        """The stored settings, read once per command."""
         from recall1924.settings import Settings
 
         return Settings.from_stored(self.store.settings())
 
-    def scheduler(self, settings: Settings | None = None) -> Scheduler:
+    @cached_property
+    def scheduler(self) -> Scheduler:
+        """FSRS, configured from the settings."""
         from recall1924.scheduling import build_scheduler
 
-        return build_scheduler(settings or self.settings)
+        return build_scheduler(self.settings)
 
-    def day(self, settings: Settings | None = None) -> tuple[datetime, datetime]:
+    def day(self) -> tuple[datetime, datetime]:
         """Start and end (UTC) of the review day now."""
-        starts_at = (settings or self.settings).day_starts_at
-        return day_bounds(self.clock.now(), starts_at)
+        return day_bounds(self.clock.now(), self.settings.day_starts_at)
 
     @cached_property
     def console(self) -> Console:
