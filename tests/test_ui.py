@@ -78,6 +78,7 @@ def test_review_screen_shows_intervals_and_escapes_text(
 
 def test_deck_text_is_literal() -> None:
     assert visible("a\x1b[31mb\x07\tc\nd\x9b") == "a\\x1b[31mb\\x07\tc\nd\\x9b"
+    assert visible("abc\u202edcba") == "abc\\u202edcba"
     term, out = console()
     term.print(safe("[bold]not bold[/bold] [link=x]y[/link]"))
     assert out.getvalue() == "[bold]not bold[/bold] [link=x]y[/link]\n"
