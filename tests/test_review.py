@@ -144,8 +144,28 @@ def test_learning_card_comes_back_when_due(
     review.apply(G)
     review.apply(R)
     review.apply(G)
-    assert review.phase is Phase.DONE
+    assert review.phase is Phase.FINISHED and review.card is None
     assert review.summary().remaining.learning == 0
+
+
+def test_the_last_answer_can_still_be_undone(
+    demo_store: Store, settings: Settings, clock: FixedClock
+) -> None:
+    review = session(demo_store, replace(settings, new_per_day=1), clock)
+    review.start()
+    review.apply(R)
+    review.apply(Action.EASY)
+    assert review.phase is Phase.FINISHED
+    review.apply(U)
+    assert review.phase is Phase.QUESTION and review.card is not None
+    assert demo_store.answers() == []
+    review.apply(R)
+    review.apply(G)
+    review.apply(R)
+    review.apply(G)
+    assert review.phase is Phase.FINISHED
+    review.apply(R)  # any key but u finishes
+    assert review.phase is Phase.DONE
 
 
 def test_empty_session_finishes_at_once(

@@ -41,10 +41,12 @@ class Action(Enum):
 
 
 class Phase(Enum):
-    """Where the session is: a question shown, its answer shown, or finished."""
+    """Where the session is: a question shown, its answer shown, nothing left to show (the
+    last answer can still be undone), or over."""
 
     QUESTION = "question"
     ANSWER = "answer"
+    FINISHED = "finished"
     DONE = "done"
 
 
@@ -107,7 +109,7 @@ class ReviewSession:
     def apply(self, action: Action) -> None:
         """Do what the user asked, if it makes sense now; otherwise say why not."""
         self.message = None
-        if action is Action.QUIT:
+        if action is Action.QUIT or (self.phase is Phase.FINISHED and action is not Action.UNDO):
             self.phase = Phase.DONE
         elif action is Action.UNDO:
             self._undo()
@@ -180,7 +182,8 @@ class ReviewSession:
         )
         if card is None:
             self.card = None
-            self.phase = Phase.DONE
+            # After answers, stay a moment so the last one can still be undone.
+            self.phase = Phase.FINISHED if self.history else Phase.DONE
         else:
             self._show(card)
 

@@ -198,9 +198,13 @@ def _rating_keys(session: ReviewSession) -> Text:
 
 
 def render_card(session: ReviewSession) -> Group:
-    """The screen for the session's current card."""
+    """The screen for the session's current card, or the one after the last."""
     card = session.card
-    assert card is not None
+    if card is None:
+        return Group(
+            Text("Nothing more to review now. Every answer is saved."),
+            Text("u undo the last answer · q or Space finish", style="dim"),
+        )
     parts: list[object] = [
         _header(session),
         Panel(
