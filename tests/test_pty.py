@@ -96,14 +96,18 @@ def test_reveal_rate_undo_quit_in_a_terminal(db_path: Path) -> None:
     assert rows == [(cards[0].key, 3, 1), (cards[1].key, 2, 1)]
 
 
-def test_ctrl_c_ends_the_session_and_keeps_answers(db_path: Path) -> None:
+@pytest.mark.parametrize("wait", [True, False], ids=["after-the-next-card", "at-once"])
+def test_ctrl_c_ends_the_session_and_keeps_answers(db_path: Path, wait: bool) -> None:
+    # Ctrl-C is a key while a session runs, so even one sent while the answer before it is
+    # still being saved comes after that answer: never a lost answer, never a traceback.
     child = spawn(db_path, "--section", "trotsky")
     screen = Screen(child)
     screen.expect("Space show answer")
     child.send(" ")
     screen.expect("Easy")
     child.send("4")
-    screen.expect("done 1")
+    if wait:
+        screen.expect("done 1")
     child.sendintr()
     screen.expect("Session: 1 answer on 1 card")
     child.expect(pexpect.EOF)
@@ -111,20 +115,3 @@ def test_ctrl_c_ends_the_session_and_keeps_answers(db_path: Path) -> None:
     assert child.exitstatus == 0
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("SELECT rating FROM review_log").fetchall() == [(4,)]
-
-
-def test_ctrl_c_while_an_answer_is_being_saved_still_ends_cleanly(db_path: Path) -> None:
-    child = spawn(db_path, "--section", "nep-dispute")
-    screen = Screen(child)
-    screen.expect("Space show answer")
-    child.send(" ")
-    screen.expect("Easy")
-    child.send("4")
-    child.sendintr()  # at once: lands while the answer is saved or the next card drawn
-    screen.expect("Session: ")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 0
-    answers = 0 if screen.seen.startswith("No answers") else 1
-    with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM review_log").fetchone() == (answers,)

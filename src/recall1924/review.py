@@ -168,8 +168,8 @@ class ReviewSession:
 
     def _advance(self) -> None:
         now = self._now()
-        _start, end = day_bounds(now, self.settings.day_starts_at)
-        new_left, reviews_left = allowances(self.store, self.settings, now)
+        start, end = day_bounds(now, self.settings.day_starts_at)
+        new_left, reviews_left = allowances(self.store, self.settings, start)
         full = self.limit is not None and len(self._started) >= self.limit
         card = self.store.next_card(
             self.scope,
@@ -209,10 +209,10 @@ class ReviewSession:
         )
 
 
-def allowances(store: Store, settings: Settings, now: datetime) -> tuple[int, int]:
-    """How many new cards, and answers to review cards, today's limits still allow."""
-    start, _end = day_bounds(now, settings.day_starts_at)
-    done = store.day_counts(start)
+def allowances(store: Store, settings: Settings, day_start: datetime) -> tuple[int, int]:
+    """How many new cards, and answers to review cards, today's limits still allow (the limits
+    are for the whole collection, whatever a session's scope)."""
+    done = store.day_counts(day_start)
     return (
         max(0, settings.new_per_day - done.new_introduced),
         max(0, settings.reviews_per_day - done.reviews),
@@ -221,9 +221,9 @@ def allowances(store: Store, settings: Settings, now: datetime) -> tuple[int, in
 
 def todays_queue(store: Store, settings: Settings, scope: Scope, now: datetime) -> QueueCounts:
     """Cards in ``scope`` still to answer today: learning, review and new, within the limits."""
-    _start, end = day_bounds(now, settings.day_starts_at)
+    start, end = day_bounds(now, settings.day_starts_at)
     counts = store.queue_counts(scope, day_end=end)
-    new_left, reviews_left = allowances(store, settings, now)
+    new_left, reviews_left = allowances(store, settings, start)
     return QueueCounts(counts.learning, min(counts.review, reviews_left), min(counts.new, new_left))
 
 

@@ -109,7 +109,7 @@ def build_report(
         learning=sum(row.learning for row in rows),
         review=sum(row.review for row in rows),
         due_now=sum(row.due_now for row in rows),
-        reviews_today=store.answers_since(day_start, Scope(deck_id=scope.deck_id)),
+        reviews_today=store.day_counts(day_start, Scope(deck_id=scope.deck_id)).answers,
         mastery=sum(row.retrievability_sum for row in rows) / cards if cards else 0.0,
     )
     return StatsReport(totals=totals, decks=list(decks.values()))

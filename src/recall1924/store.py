@@ -491,15 +491,22 @@ class Store:
             return datetime.fromisoformat(value).replace(tzinfo=UTC)
         return value
 
-    def day_counts(self, day_start: datetime) -> DayCounts:
-        """Answers since ``day_start``: cards seen for the first time, review-card answers, all."""
-        query = select(
-            func.count(func.distinct(ReviewLog.card_id)).filter(
-                col(ReviewLog.last_review_before).is_(None)
-            ),
-            func.count().filter(col(ReviewLog.state_before) == int(State.Review)),
-            func.count(),
-        ).where(col(ReviewLog.reviewed_at) >= day_start, ReviewLog.kind == ReviewKind.Review)
+    def day_counts(self, day_start: datetime, scope: Scope | None = None) -> DayCounts:
+        """Answers since ``day_start`` (in ``scope``, or anywhere): cards seen for the first
+        time, answers to review cards, and all answers."""
+        query = (
+            select(
+                func.count(func.distinct(ReviewLog.card_id)).filter(
+                    col(ReviewLog.last_review_before).is_(None)
+                ),
+                func.count().filter(col(ReviewLog.state_before) == int(State.Review)),
+                func.count(),
+            )
+            .select_from(ReviewLog)
+            .where(col(ReviewLog.reviewed_at) >= day_start, ReviewLog.kind == ReviewKind.Review)
+        )
+        if scope is not None and scope.where():
+            query = query.join(Card, col(Card.id) == col(ReviewLog.card_id)).where(*scope.where())
         with self._session() as session:
             new, reviews, answers = session.exec(query).one()
             return DayCounts(new, reviews, answers)
@@ -634,15 +641,3 @@ class Store:
         }
         with self.engine.connect() as connection:
             return [SectionRow(*row) for row in connection.execute(sql, params)]
-
-    def answers_since(self, moment: datetime, scope: Scope | None = None) -> int:
-        """How many review answers were given since ``moment``."""
-        query = (
-            select(func.count())
-            .select_from(ReviewLog)
-            .where(col(ReviewLog.reviewed_at) >= moment, ReviewLog.kind == ReviewKind.Review)
-        )
-        if scope is not None and scope.where():
-            query = query.join(Card, col(Card.id) == col(ReviewLog.card_id)).where(*scope.where())
-        with self._session() as session:
-            return session.exec(query).one()

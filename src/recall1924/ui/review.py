@@ -37,7 +37,7 @@ KEYS = {
     "U": Action.UNDO,
     "q": Action.QUIT,
     "Q": Action.QUIT,
-    "\x03": Action.QUIT,  # Ctrl-C
+    CTRL_C: Action.QUIT,
     "\x04": Action.QUIT,  # Ctrl-D
     "": Action.QUIT,  # end of input
 }
