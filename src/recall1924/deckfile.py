@@ -1,10 +1,9 @@
-"""Decks as plain data, and the TOML deck format. Pure.
+"""recall's own TOML deck format. Pure.
 
-Holds :class:`DeckSpec`, :class:`SectionSpec` and :class:`CardSpec` (what every importer
-returns, whatever the file format) and :func:`parse_deck` / :func:`read_deck_file` for recall's
-own TOML format (see ``docs/deck-format.md``). Validation collects every problem, each with its
-line, before failing, so one run shows everything to fix; a file with any problem yields
-nothing.
+Holds :func:`parse_deck` / :func:`read_deck_file`, which read a TOML deck (see
+``docs/deck-format.md``) into the neutral :mod:`recall1924.deck` dataclasses. Validation
+collects every problem, each with its line, before failing, so one run shows everything to
+fix; a file with any problem yields nothing.
 """
 
 from __future__ import annotations
@@ -13,54 +12,17 @@ import difflib
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from recall1924.deck import ID_PATTERN, ID_RULE, CardSpec, DeckSpec, SectionSpec
 from recall1924.errors import DeckFileError
 
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-ID_RULE = "lowercase letters, digits and '-', starting with a letter or digit, at most 64"
+__all__ = ["CardSpec", "DeckSpec", "SectionSpec", "parse_deck", "read_deck_file"]
 
 DECK_KEYS = ("id", "title", "description")
 SECTION_KEYS = ("id", "title", "cards")
 CARD_KEYS = ("id", "question", "answer", "note", "tags")
-
-
-@dataclass(frozen=True)
-class CardSpec:
-    """A card as a deck file describes it. ``key`` is its stable id within the deck."""
-
-    key: str
-    question: str
-    answer: str
-    note: str | None = None
-    tags: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class SectionSpec:
-    """An ordered group of cards."""
-
-    key: str
-    title: str
-    cards: tuple[CardSpec, ...] = ()
-
-
-@dataclass(frozen=True)
-class DeckSpec:
-    """A whole deck: what an import adds to or updates in the collection."""
-
-    key: str
-    title: str
-    sections: tuple[SectionSpec, ...]
-    description: str | None = None
-    source: str | None = field(default=None, compare=False)
-
-    @property
-    def cards(self) -> tuple[CardSpec, ...]:
-        """Every card, section by section."""
-        return tuple(card for section in self.sections for card in section.cards)
 
 
 _HEADER = re.compile(r"^\s*\[")
@@ -305,7 +267,7 @@ def read_deck_file(path: Path) -> DeckSpec:
     except OSError as exc:
         raise DeckFileError(str(path), [f"{path}: cannot read: {exc.strerror}"]) from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a byte-order mark is not part of the deck
     except UnicodeDecodeError as exc:
         raise DeckFileError(
             str(path), [f"{path}: not UTF-8 text (byte {exc.start}); save the deck as UTF-8"]

@@ -1,0 +1,86 @@
+"""Decks as plain data: what every importer returns and every exporter reads. Pure.
+
+Holds :class:`DeckSpec`, :class:`SectionSpec`, :class:`CardSpec` and :class:`PastAnswer`.
+Whatever the file format (recall's TOML, CSV, an Anki package), an import yields these; the
+store compares them with the collection and writes them. A card may carry where it came from
+(``source_id``, e.g. an Anki note's GUID and template) and the answers it was given elsewhere
+(``history``), which recall replays into its memory state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+ID_RULE = "lowercase letters, digits and '-', starting with a letter or digit, at most 64"
+
+
+@dataclass(frozen=True)
+class PastAnswer:
+    """One answer given to a card before it came to recall (e.g. in Anki).
+
+    Attributes:
+        at: when it was given, timezone-aware UTC.
+        rating: 1 Again, 2 Hard, 3 Good, 4 Easy.
+        duration_ms: how long the answer took, if known.
+    """
+
+    at: datetime
+    rating: int
+    duration_ms: int | None = None
+
+
+@dataclass(frozen=True)
+class CardSpec:
+    """A card as a deck file describes it. ``key`` is its stable id within the deck.
+
+    ``source_id``, ``history`` and ``suspended`` are not content: two specs with the same text
+    compare equal whatever history they carry, so an import only counts a card as updated when
+    its text changed.
+    """
+
+    key: str
+    question: str
+    answer: str
+    note: str | None = None
+    tags: tuple[str, ...] = ()
+    source_id: str | None = field(default=None, compare=False)
+    history: tuple[PastAnswer, ...] = field(default=(), compare=False)
+    suspended: bool = field(default=False, compare=False)
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    """An ordered group of cards."""
+
+    key: str
+    title: str
+    cards: tuple[CardSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class DeckSpec:
+    """A whole deck: what an import adds to or updates in the collection."""
+
+    key: str
+    title: str
+    sections: tuple[SectionSpec, ...]
+    description: str | None = None
+    source: str | None = field(default=None, compare=False)
+
+    @property
+    def cards(self) -> tuple[CardSpec, ...]:
+        """Every card, section by section."""
+        return tuple(card for section in self.sections for card in section.cards)
+
+
+def make_key(text: str) -> str:
+    """A valid id (see :data:`ID_PATTERN`) made from a name: ``"Mirage's Deck"`` gives
+    ``mirage-s-deck``. Names with no letters or digits to keep get a short hash instead."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    key = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")[:64].rstrip("-")
+    return key or "x-" + hashlib.sha1(text.encode()).hexdigest()[:10]

@@ -1,0 +1,44 @@
+"""The only package that queries the database.
+
+Holds :class:`Store`, the collection in one SQLite file, built from one part per concept:
+:mod:`~recall1924.store.decks` (decks, scopes, imports), :mod:`~recall1924.store.queue` (what
+is due, a card as shown), :mod:`~recall1924.store.answers` (saving and undoing answers),
+:mod:`~recall1924.store.settings` and :mod:`~recall1924.store.stats`. Every write is its own
+transaction, committed before the method returns, so an answer is on disk before the next card
+is shown. Results come back as frozen dataclasses, never as live ORM rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from recall1924.db import open_database
+from recall1924.store.answers import AnswerStore
+from recall1924.store.base import Scope
+from recall1924.store.decks import DeckStore, DeckSummary, ExistingCard
+from recall1924.store.queue import CardView, DayCounts, QueueCounts, QueueStore
+from recall1924.store.settings import GLOBAL_SCOPE, SettingsStore
+from recall1924.store.stats import SectionRow, StatsStore
+
+__all__ = [
+    "GLOBAL_SCOPE",
+    "CardView",
+    "DayCounts",
+    "DeckSummary",
+    "ExistingCard",
+    "QueueCounts",
+    "Scope",
+    "SectionRow",
+    "Store",
+]
+
+
+class Store(DeckStore, QueueStore, AnswerStore, SettingsStore, StatsStore):
+    """The collection in one SQLite file."""
+
+    @classmethod
+    def open(cls, path: Path, now: datetime) -> Store:
+        """Open the database at ``path``, creating or upgrading it first."""
+        engine, backup = open_database(path, now)
+        return cls(engine, path, backup)

@@ -1,0 +1,85 @@
+"""Answers: saving one with the card's new memory state, undoing one, reading them back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import col, select
+
+from recall1924.errors import DatabaseError, StaleCardError
+from recall1924.models import Card, ReviewKind, ReviewLog
+from recall1924.scheduling import MemoryState, Rating
+from recall1924.store.base import StoreBase, memory_columns, memory_of, set_memory
+
+
+class AnswerStore(StoreBase):
+    def record_answer(
+        self,
+        card_id: int,
+        *,
+        before: MemoryState,
+        after: MemoryState,
+        rating: Rating,
+        at: datetime,
+        duration_ms: int | None,
+        kind: ReviewKind = ReviewKind.Review,
+    ) -> int:
+        """Save one answer and the card's new memory state, committed. Returns the log id.
+
+        Raises:
+            StaleCardError: if the card changed since it was shown (another session answered it).
+        """
+        with self._session() as session:
+            card = session.get(Card, card_id)
+            if card is None:
+                raise DatabaseError(f"card {card_id} no longer exists")
+            if memory_of(card) != before:
+                raise StaleCardError("this card was answered elsewhere meanwhile; not saved")
+            set_memory(card, after)
+            log = ReviewLog(
+                card_id=card_id,
+                kind=kind,
+                rating=int(rating),
+                reviewed_at=at,
+                duration_ms=duration_ms,
+                **memory_columns(before, "_before"),
+                **memory_columns(after, "_after"),
+            )
+            session.add(card)
+            session.add(log)
+            session.commit()
+            assert log.id is not None
+            return log.id
+
+    def undo_answer(self, log_id: int) -> int:
+        """Delete one answer and put its card back as it was before it. Returns the card id.
+
+        Raises:
+            DatabaseError: if the answer is gone, or the card was answered again since.
+        """
+        with self._session() as session:
+            log = session.get(ReviewLog, log_id)
+            if log is None:
+                raise DatabaseError("that answer is no longer in the database")
+            card = session.get(Card, log.card_id)
+            assert card is not None
+            later = session.exec(
+                select(ReviewLog.id).where(
+                    ReviewLog.card_id == log.card_id, col(ReviewLog.id) > log_id
+                )
+            ).first()
+            if later is not None:
+                raise DatabaseError("this card was answered again since; cannot undo")
+            set_memory(card, memory_of(log, "_before"))
+            session.add(card)
+            session.delete(log)
+            session.commit()
+            return log.card_id
+
+    def answers(self, card_id: int | None = None) -> list[ReviewLog]:
+        """Review logs, oldest first (all, or one card's)."""
+        query = select(ReviewLog).order_by(col(ReviewLog.id))
+        if card_id is not None:
+            query = query.where(ReviewLog.card_id == card_id)
+        with self._session() as session:
+            return list(session.exec(query).all())

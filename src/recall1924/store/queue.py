@@ -1,0 +1,172 @@
+"""The due queue: which card comes next, how many are left today, and a card as shown."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func
+from sqlmodel import col, select
+
+from recall1924.errors import DatabaseError
+from recall1924.models import Card, Deck, ReviewKind, ReviewLog, Section
+from recall1924.scheduling import MemoryState, State
+from recall1924.store.base import LEARNING_STATES, Scope, StoreBase, memory_of
+
+
+@dataclass(frozen=True)
+class CardView:
+    """A card as the review screen needs it."""
+
+    id: int
+    key: str
+    deck_title: str
+    section_title: str
+    question: str
+    answer: str
+    note: str | None
+    tags: tuple[str, ...]
+    memory: MemoryState
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    """Cards waiting in a scope today: learning, review, never seen."""
+
+    learning: int
+    review: int
+    new: int
+
+
+@dataclass(frozen=True)
+class DayCounts:
+    """What was done since the day began: new cards introduced and review-card answers."""
+
+    new_introduced: int
+    reviews: int
+    answers: int
+
+
+class QueueStore(StoreBase):
+    def _view_query(self) -> Any:
+        return (
+            select(Card, Deck.title, Section.title)
+            .join(Deck, col(Card.deck_id) == col(Deck.id))
+            .join(Section, col(Card.section_id) == col(Section.id))
+        )
+
+    @staticmethod
+    def _view(row: Sequence[Any]) -> CardView:
+        card, deck_title, section_title = row
+        assert card.id is not None
+        return CardView(
+            id=card.id,
+            key=card.key,
+            deck_title=deck_title,
+            section_title=section_title,
+            question=card.question,
+            answer=card.answer,
+            note=card.note,
+            tags=tuple(card.tags),
+            memory=memory_of(card),
+        )
+
+    def card(self, card_id: int) -> CardView:
+        """One card by its database id."""
+        with self._session() as session:
+            row = session.exec(self._view_query().where(Card.id == card_id)).first()
+            if row is None:
+                raise DatabaseError(f"card {card_id} no longer exists")
+            return self._view(row)
+
+    def next_card(
+        self,
+        scope: Scope,
+        *,
+        now: datetime,
+        day_end: datetime,
+        learn_ahead_until: datetime,
+        allow_new: bool,
+        allow_reviews: bool,
+        only: set[int] | None = None,
+    ) -> CardView | None:
+        """The card to show next, or None when nothing is left for now.
+
+        Order: learning cards due now; review cards due today (oldest due first); new cards in
+        deck order; then learning cards coming due before ``learn_ahead_until``, shown early
+        rather than ending the session to wait a few minutes for them.
+
+        Args:
+            only: when given, only these card ids (a session that reached its --limit).
+        """
+        seen = col(Card.last_review).is_not(None)
+        learning = and_(seen, col(Card.state).in_(LEARNING_STATES))
+        candidates: list[tuple[ColumnElement[bool], Sequence[Any]]] = [
+            (and_(learning, col(Card.due) <= now), [col(Card.due)])
+        ]
+        if allow_reviews:
+            review = and_(seen, col(Card.state) == int(State.Review), col(Card.due) < day_end)
+            candidates.append((review, [col(Card.due)]))
+        if allow_new:
+            candidates.append(
+                (
+                    col(Card.last_review).is_(None),
+                    [col(Card.deck_id), col(Section.position), col(Card.position)],
+                )
+            )
+        candidates.append((and_(learning, col(Card.due) <= learn_ahead_until), [col(Card.due)]))
+        with self._session() as session:
+            for condition, order in candidates:
+                query = self._view_query().where(condition, *scope.where())
+                if only is not None:
+                    query = query.where(col(Card.id).in_(only))
+                row = session.exec(query.order_by(*order, col(Card.id)).limit(1)).first()
+                if row is not None:
+                    return self._view(row)
+        return None
+
+    def queue_counts(self, scope: Scope, *, day_end: datetime) -> QueueCounts:
+        """Cards in ``scope`` still to answer before ``day_end``: learning (including those
+        coming back in a few minutes), review, and new (before any daily limit)."""
+        seen = col(Card.last_review).is_not(None)
+        due_today = col(Card.due) < day_end
+        query = select(
+            func.count().filter(seen, col(Card.state).in_(LEARNING_STATES), due_today),
+            func.count().filter(seen, col(Card.state) == int(State.Review), due_today),
+            func.count().filter(col(Card.last_review).is_(None)),
+        ).where(*scope.where())
+        with self._session() as session:
+            learning, review, new = session.exec(query).one()
+            return QueueCounts(learning, review, new)
+
+    def next_due(self, scope: Scope) -> datetime | None:
+        """When the next card already seen comes due in ``scope`` (None if none has been)."""
+        query = select(func.min(Card.due)).where(col(Card.last_review).is_not(None), *scope.where())
+        with self._session() as session:
+            value = session.exec(query).one()
+        # func.min bypasses the column type, so the stored text comes back as text.
+        if isinstance(value, str):
+            return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        return value
+
+    def day_counts(self, day_start: datetime, scope: Scope | None = None) -> DayCounts:
+        """Answers since ``day_start`` (in ``scope``, or anywhere): cards seen for the first
+        time, answers to review cards, and all answers."""
+        query = (
+            select(
+                func.count(func.distinct(ReviewLog.card_id)).filter(
+                    col(ReviewLog.last_review_before).is_(None)
+                ),
+                func.count().filter(col(ReviewLog.state_before) == int(State.Review)),
+                func.count(),
+            )
+            .select_from(ReviewLog)
+            .where(col(ReviewLog.reviewed_at) >= day_start, ReviewLog.kind == ReviewKind.Review)
+        )
+        if scope is not None and scope.where():
+            query = query.join(Card, col(Card.id) == col(ReviewLog.card_id)).where(*scope.where())
+        with self._session() as session:
+            new, reviews, answers = session.exec(query).one()
+            return DayCounts(new, reviews, answers)
