@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -70,8 +71,8 @@ SECOND_MIGRATION = """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0002"
-down_revision = "0001"
+revision = "9999"
+down_revision = HEAD
 branch_labels = None
 depends_on = None
 
@@ -92,19 +93,21 @@ def test_older_database_is_backed_up_then_upgraded_keeping_rows(
     # A later recall: the shipped migrations plus one more.
     newer = tmp_path / "migrations"
     shutil.copytree(migrations_path(), newer, ignore=shutil.ignore_patterns("__pycache__"))
-    (newer / "versions" / "0002_colour.py").write_text(SECOND_MIGRATION)
+    head = db.HEAD_REVISION
+    migration = SECOND_MIGRATION.replace("HEAD", repr(head))
+    (newer / "versions" / "9999_colour.py").write_text(migration)
     monkeypatch.setattr(db, "migrations_path", lambda: newer)
-    monkeypatch.setattr(db, "HEAD_REVISION", "0002")
+    monkeypatch.setattr(db, "HEAD_REVISION", "9999")
 
     engine, saved = open_database(db_path, NOW)
     engine.dispose()
     assert saved is not None and saved.name == "recall.db.20261127T090000Z.bak"
     with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("9999",)]
         assert conn.execute("SELECT value FROM setting").fetchall() == [("7",)]
         assert "colour" in {row[1] for row in conn.execute("PRAGMA table_info(deck)")}
     with sqlite3.connect(saved) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(head,)]
         assert conn.execute("SELECT value FROM setting").fetchall() == [("7",)]
 
 
@@ -119,3 +122,34 @@ def test_an_up_to_date_database_opens_without_alembic(db_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_first_release_database_upgrades_to_head_keeping_cards_and_answers(
+    db_path: Path,
+) -> None:
+    # A collection written by the first release (schema 0001), with a card and an answer.
+    engine = db.make_engine(db_path)
+    with engine.begin() as connection:
+        command.upgrade(_alembic_config(connection), "0001")
+        connection.exec_driver_sql(
+            "INSERT INTO deck (id, key, title, created_at, updated_at) "
+            "VALUES (1, 'd', 'D', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO section (id, deck_id, key, title, position) VALUES (1, 1, 's', 'S', 0)"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO card (id, deck_id, section_id, key, position, question, answer, tags,"
+            " state, due, created_at, updated_at) VALUES (1, 1, 1, 'c', 0, 'Q', 'A', '[]', 1,"
+            " '2026-01-01 00:00:00', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+        )
+    engine.dispose()
+
+    engine, saved = open_database(db_path, NOW)
+    engine.dispose()
+    assert saved is not None
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0002",)
+        assert conn.execute(
+            "SELECT key, suspended, buried_until, source_id FROM card"
+        ).fetchall() == [("c", 0, None, None)]

@@ -152,3 +152,30 @@ def test_memory_state_survives_the_database(demo_store: Store) -> None:
     assert isinstance(memory, MemoryState)
     assert memory.due.tzinfo is not None and memory.last_review == NOW
     assert demo_store.next_due(Scope()) == memory.due
+
+
+def test_suspended_and_buried_cards_are_neither_shown_nor_counted(demo_store: Store) -> None:
+    ids = demo_store.card_ids(["a", "b"])
+    day_end = NOW + timedelta(hours=19)
+    demo_store.set_suspended([ids["a"]], True)
+    demo_store.set_buried(ids["b"], day_end)
+    shown = demo_store.next_card(
+        Scope(),
+        now=NOW,
+        day_end=day_end,
+        learn_ahead_until=NOW,
+        allow_new=True,
+        allow_reviews=True,
+    )
+    assert shown is not None and shown.key == "c"
+    assert demo_store.queue_counts(Scope(), day_end=day_end).new == 3
+    # The next day the buried card is back; the suspended one stays away until unsuspended.
+    later = day_end + timedelta(minutes=1)
+    assert demo_store.queue_counts(Scope(), day_end=later + timedelta(days=1)).new == 4
+    demo_store.set_suspended([ids["a"]], False)
+    assert demo_store.queue_counts(Scope(), day_end=later + timedelta(days=1)).new == 5
+
+
+def test_card_ids_name_what_is_missing(demo_store: Store) -> None:
+    with pytest.raises(NotFoundError, match="no card 'zz'"):
+        demo_store.card_ids(["a", "zz"])

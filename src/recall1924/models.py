@@ -34,6 +34,7 @@ class Deck(SQLModel, table=True):
     title: str
     description: str | None = None
     source: str | None = None
+    version: int | None = None
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -55,6 +56,8 @@ class Card(SQLModel, table=True):
 
     ``key`` is the card's stable id within its deck (the deck file's id): an import matches on it,
     so rewording a card keeps its history. ``last_review`` is null until the first answer.
+    ``source_id`` says what the card is in the file it came from (an Anki note's GUID and
+    template). A suspended card is never due; a buried one not before ``buried_until``.
     """
 
     __table_args__ = (
@@ -71,6 +74,9 @@ class Card(SQLModel, table=True):
     answer: str
     note: str | None = None
     tags: list[str] = Field(default_factory=list, sa_type=JSON)
+    source_id: str | None = None
+    suspended: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    buried_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     state: int
     step: int | None = None
     stability: float | None = None

@@ -1,7 +1,8 @@
 """The only package that queries the database.
 
 Holds :class:`Store`, the collection in one SQLite file, built from one part per concept:
-:mod:`~recall1924.store.decks` (decks, scopes, imports), :mod:`~recall1924.store.queue` (what
+:mod:`~recall1924.store.decks` (decks, scopes, imports), :mod:`~recall1924.store.cards`
+(finding, suspending and burying cards), :mod:`~recall1924.store.queue` (what
 is due, a card as shown), :mod:`~recall1924.store.answers` (saving and undoing answers),
 :mod:`~recall1924.store.settings` and :mod:`~recall1924.store.stats`. Every write is its own
 transaction, committed before the method returns, so an answer is on disk before the next card
@@ -16,6 +17,7 @@ from pathlib import Path
 from recall1924.db import open_database
 from recall1924.store.answers import AnswerStore
 from recall1924.store.base import Scope
+from recall1924.store.cards import CardStore
 from recall1924.store.decks import DeckStore, DeckSummary, ExistingCard
 from recall1924.store.queue import CardView, DayCounts, QueueCounts, QueueStore
 from recall1924.store.settings import GLOBAL_SCOPE, SettingsStore
@@ -34,7 +36,7 @@ __all__ = [
 ]
 
 
-class Store(DeckStore, QueueStore, AnswerStore, SettingsStore, StatsStore):
+class Store(DeckStore, CardStore, QueueStore, AnswerStore, SettingsStore, StatsStore):
     """The collection in one SQLite file."""
 
     @classmethod

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine
+from sqlalchemy import ColumnElement, Engine, and_, or_
 from sqlmodel import Session, col
 
 from recall1924.models import Card, ReviewLog
@@ -31,6 +31,12 @@ class Scope:
         if self.section_id is not None:
             clauses.append(col(Card.section_id) == self.section_id)
         return clauses
+
+
+def available(at: datetime) -> ColumnElement[bool]:
+    """Cards that may be shown at ``at``: not suspended, and not buried past it."""
+    buried_until = col(Card.buried_until)
+    return and_(col(Card.suspended).is_(False), or_(buried_until.is_(None), buried_until <= at))
 
 
 class StoreBase:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func
@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from recall1924.errors import DatabaseError
 from recall1924.models import Card, Deck, ReviewKind, ReviewLog, Section
 from recall1924.scheduling import MemoryState, State
-from recall1924.store.base import LEARNING_STATES, Scope, StoreBase, memory_of
+from recall1924.store.base import LEARNING_STATES, Scope, StoreBase, available, memory_of
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ class QueueStore(StoreBase):
         candidates.append((and_(learning, col(Card.due) <= learn_ahead_until), [col(Card.due)]))
         with self._session() as session:
             for condition, order in candidates:
-                query = self._view_query().where(condition, *scope.where())
+                query = self._view_query().where(condition, available(now), *scope.where())
                 if only is not None:
                     query = query.where(col(Card.id).in_(only))
                 row = session.exec(query.order_by(*order, col(Card.id)).limit(1)).first()
@@ -129,21 +129,25 @@ class QueueStore(StoreBase):
 
     def queue_counts(self, scope: Scope, *, day_end: datetime) -> QueueCounts:
         """Cards in ``scope`` still to answer before ``day_end``: learning (including those
-        coming back in a few minutes), review, and new (before any daily limit)."""
+        coming back in a few minutes), review, and new (before any daily limit). Suspended
+        cards, and cards buried for the rest of the day, are not counted."""
         seen = col(Card.last_review).is_not(None)
         due_today = col(Card.due) < day_end
         query = select(
             func.count().filter(seen, col(Card.state).in_(LEARNING_STATES), due_today),
             func.count().filter(seen, col(Card.state) == int(State.Review), due_today),
             func.count().filter(col(Card.last_review).is_(None)),
-        ).where(*scope.where())
+        ).where(available(day_end - timedelta(microseconds=1)), *scope.where())
         with self._session() as session:
             learning, review, new = session.exec(query).one()
             return QueueCounts(learning, review, new)
 
     def next_due(self, scope: Scope) -> datetime | None:
-        """When the next card already seen comes due in ``scope`` (None if none has been)."""
-        query = select(func.min(Card.due)).where(col(Card.last_review).is_not(None), *scope.where())
+        """When the next card already seen comes due in ``scope`` (None if none has been);
+        suspended cards never come due."""
+        query = select(func.min(Card.due)).where(
+            col(Card.last_review).is_not(None), col(Card.suspended).is_(False), *scope.where()
+        )
         with self._session() as session:
             value = session.exec(query).one()
         # func.min bypasses the column type, so the stored text comes back as text.
