@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import statistics
+
 import pytest
 
 from recall1924.deckfile import DeckSpec, read_deck_file
@@ -58,7 +61,7 @@ def test_section_two_is_filled_from_the_standard_account(deck: DeckSpec) -> None
 def test_the_notes_errors_are_corrected_and_explained(deck: DeckSpec) -> None:
     corrections = [card for card in deck.cards if "correction" in card.tags]
     assert len(corrections) >= 4
-    assert all(card.note and card.note.startswith("Correction") for card in corrections)
+    assert all(card.note and card.note.startswith("Correction: ") for card in corrections)
     answers = " ".join(card.answer for card in deck.cards)
     assert "South America" not in answers
     for fact in ("Alma-Ata", "Turkey", "Mexico", "1940", "Caucasus"):
@@ -67,8 +70,95 @@ def test_the_notes_errors_are_corrected_and_explained(deck: DeckSpec) -> None:
     assert "industrial" in left.answer.lower()
 
 
-def test_cards_ask_one_short_thing(deck: DeckSpec) -> None:
+def test_every_question_is_a_question_or_an_instruction(deck: DeckSpec) -> None:
     for card in deck.cards:
-        if "essay" not in card.tags:
-            assert len(card.answer) <= 300, card.key
         assert card.question.endswith("?") or card.question.endswith("."), card.key
+
+
+# -- Cards that can be recalled ----------------------------------------------------------------
+# Word counts are len(answer.split()). Non-essay cards ask for one thing, so their answers stay
+# short; essay cards (tag "essay") are argument plans of two or three numbered points written
+# "1. ...; 2. ...; 3. ..." (no other "; " inside a point).
+
+MAX_ANSWER_WORDS = 25
+MAX_MEDIAN_ANSWER_WORDS = 15
+MAX_ESSAY_POINTS = 3
+MAX_ESSAY_POINT_WORDS = 20
+ESSAY_PLAN = re.compile(r"1\. [^;]+(?:; 2\. [^;]+)(?:; 3\. [^;]+)?")
+YEAR = re.compile(r"\b1[89]\d\d\b")
+
+
+def words(text: str) -> int:
+    return len(text.split())
+
+
+def test_non_essay_answers_are_short(deck: DeckSpec) -> None:
+    counts = {card.key: words(card.answer) for card in deck.cards if "essay" not in card.tags}
+    too_long = {key: n for key, n in counts.items() if n > MAX_ANSWER_WORDS}
+    assert not too_long
+    assert statistics.median(counts.values()) <= MAX_MEDIAN_ANSWER_WORDS
+
+
+def test_essay_answers_are_plans_of_at_most_three_points(deck: DeckSpec) -> None:
+    essays = [card for card in deck.cards if "essay" in card.tags]
+    assert essays
+    for card in essays:
+        assert ESSAY_PLAN.fullmatch(card.answer), card.key
+        points = card.answer.split("; ")
+        assert 2 <= len(points) <= MAX_ESSAY_POINTS, card.key
+        for number, point in enumerate(points, start=1):
+            assert point.startswith(f"{number}. "), card.key
+            assert words(point) <= MAX_ESSAY_POINT_WORDS, (card.key, number)
+
+
+def test_no_two_cards_ask_the_same_question(deck: DeckSpec) -> None:
+    seen: dict[str, str] = {}
+    for card in deck.cards:
+        question = " ".join(card.question.lower().split())
+        assert question not in seen, (card.key, seen.get(question))
+        seen[question] = card.key
+
+
+# -- Labels ------------------------------------------------------------------------------------
+
+
+def test_correction_tag_if_and_only_if_the_note_corrects_the_notes(deck: DeckSpec) -> None:
+    for card in deck.cards:
+        note = card.note or ""
+        if "correction" in card.tags:
+            assert note.startswith("Correction: "), card.key
+        else:
+            assert not note.lower().startswith("correction"), card.key
+            # Only a correction talks about what the student's notes say.
+            assert "your notes" not in note.lower(), card.key
+
+
+def test_date_tag_only_where_the_answer_is_a_date(deck: DeckSpec) -> None:
+    for card in deck.cards:
+        if "date" in card.tags:
+            assert YEAR.search(card.answer), card.key
+        if card.question.startswith("When "):
+            assert "date" in card.tags, card.key
+
+
+def test_fixed_imprecisions_stay_fixed(deck: DeckSpec) -> None:
+    cards = {card.key: card for card in deck.cards}
+    text = text_of(deck)
+    # The Testament was not published at the time: abroad in 1926, in the USSR in 1956.
+    assert "never published" not in text
+    assert "1926" in cards["testament-published-abroad"].answer
+    assert "1956" in cards["testament-published-ussr"].answer
+    assert "died before" not in cards["testament-why-harmless"].answer
+    # The General Secretary's title was abolished in 1952; Stalin led until 1953.
+    assert "kept the post until his death" not in text
+    assert "1952" in (cards["gensec-appointed-year"].note or "")
+    # January 1928 brought the emergency measures; the Urals-Siberian method is 1929.
+    for card in deck.cards:
+        if "Urals-Siberian" in f"{card.question} {card.answer}":
+            assert "1929" in card.question, card.key
+    # The state sought foreign loans but could not get large ones.
+    assert "would not borrow" not in " ".join(card.answer for card in deck.cards)
+    # The oath speech was to the Congress of Soviets, not at the funeral.
+    assert "speaker" not in cards["funeral-stalin-role"].answer
+    # The First Five-Year Plan was approved in 1929 and backdated to October 1928.
+    assert "1929" in cards["first-five-year-plan-approved"].answer
