@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -47,11 +48,14 @@ def test_version_and_help() -> None:
     assert recall("--version") == (0, "recall 0.1.0\n", "")
     code, out, _ = recall("--help")
     assert code == 0 and "Usage: recall" in out
-    for command in ("review", "stats", "import", "decks", "config"):
+    for command in ("review", "stats", "import", "export", "decks", "config"):
         assert command in out
 
 
-@pytest.mark.parametrize("command", ["review", "stats", "import", "decks", "config", "config set"])
+@pytest.mark.parametrize(
+    "command",
+    ["review", "stats", "import", "export", "decks", "decks remove", "config", "config set"],
+)
 def test_every_command_has_help(command: str) -> None:
     code, out, _ = recall(*command.split(), "--help")
     assert code == 0
@@ -106,21 +110,27 @@ def test_import_dry_run_then_real_then_update(tmp_path: Path, db_path: Path) -> 
     deck.write_text(DECK)
     code, out, _ = recall("import", str(deck), "--dry-run")
     assert code == 0
-    assert "Would import new deck Extra deck (extra)" in out and "Dry run" in out
+    assert "Would import" in out and "extra (new)" in out and "Dry run" in out
     assert not db_path.exists()  # not even the collection is created
-    code, out, _ = recall("import", str(deck))
-    assert "Imported new deck Extra deck (extra)" in out
-    assert "added 1 · updated 0 · unchanged 0 · no longer in file 0" in out
+    code, out, err = recall("import", str(deck))
+    assert " cards added                   1" in out and "extra: Extra deck" in out
+    # Your own deck as a new collection's first command: the bundled one is not pulled in.
+    assert "add the bundled deck with: recall import --bundled" in " ".join(err.split())
     deck.write_text(DECK.replace('answer = "1"', 'answer = "one"'))
     code, out, _ = recall("import", str(deck))
-    assert "added 0 · updated 1 · unchanged 0" in out
+    assert re.search(r"cards updated +1 *\n", out)
+    assert "The collection before this import is kept at" in out
     code, out, _ = recall("decks", "--json")
-    assert [d["key"] for d in json.loads(out)] == ["stalin-1924", "extra"]
+    assert [d["key"] for d in json.loads(out)] == ["extra"]
+    code, out, _ = recall("import", "--bundled")
+    code, out, _ = recall("decks", "--json")
+    assert [d["key"] for d in json.loads(out)] == ["extra", "stalin-1924"]
 
 
 def test_card_text_is_never_markup_or_escape(tmp_path: Path) -> None:
     deck = tmp_path / "extra.toml"
     deck.write_text(DECK)
+    recall("import", "--bundled")
     recall("import", str(deck))
     code, out, _ = recall("review", "--deck", "extra", input=" q")
     assert "[bold red]One?[/bold red] \\x1b[2J" in out
@@ -143,7 +153,7 @@ def test_a_broken_deck_changes_nothing(tmp_path: Path, db_path: Path) -> None:
     ("args", "message", "code"),
     [
         (("import", "nowhere.toml"), "recall: nowhere.toml: cannot read: No such file", 1),
-        (("import", "deck.csv"), "recall: deck.csv: cannot import '.csv' files", 1),
+        (("import", "deck.csv"), "recall: deck.csv: cannot read: No such file", 1),
         (("review", "--deck", "nope"), "recall: no deck 'nope' (decks: stalin-1924)", 2),
         (("stats", "--deck", "nope"), "recall: no deck 'nope'", 2),
         (("config", "set", "colour", "red"), "recall: unknown setting 'colour'", 2),

@@ -11,8 +11,8 @@ from fsrs import Scheduler
 
 from conftest import NOW, make_deck
 from recall1924.deckfile import CardSpec, SectionSpec
-from recall1924.errors import UnsupportedFormatError
-from recall1924.importers import import_deck, plan_import, read_deck
+from recall1924.errors import DeckFileError, UnsupportedFormatError
+from recall1924.importers import detect_format, import_deck, plan_import, read_decks
 from recall1924.scheduling import Rating, answer
 from recall1924.store import Store
 
@@ -102,6 +102,31 @@ def test_section_titles_and_order_follow_the_file(demo_store: Store) -> None:
     assert view.section_title == "Renamed"
 
 
-def test_unsupported_formats_are_named(tmp_path: Path) -> None:
-    with pytest.raises(UnsupportedFormatError, match=r"cannot import '\.apkg' files"):
-        read_deck(tmp_path / "deck.apkg")
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("deck.toml", b"[deck]\nid = 'x'\n", "toml"),
+        ("deck", b"\xef\xbb\xbf[deck]\nid = 'x'\n", "toml"),
+        ("cards.txt", b"#separator:tab\nq\ta\n", "csv"),
+        ("cards", b"question,answer\nq,a\n", "csv"),
+        ("deck.bin", b"PK\x03\x04rest", "apkg"),
+        ("collection", b"SQLite format 3\x00rest", "apkg"),
+    ],
+)
+def test_format_is_told_from_content(
+    tmp_path: Path, name: str, content: bytes, expected: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert detect_format(path) == expected
+
+
+def test_a_file_that_is_not_what_its_name_claims_is_refused(tmp_path: Path) -> None:
+    fake = tmp_path / "deck.apkg"
+    fake.write_text("question,answer\n")
+    with pytest.raises(DeckFileError, match="not an Anki package"):
+        read_decks(fake)
+    binary = tmp_path / "picture.png"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    with pytest.raises(UnsupportedFormatError, match="not a deck recall can read"):
+        read_decks(binary)

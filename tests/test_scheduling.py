@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import time
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -10,16 +13,20 @@ from fsrs import Card as FsrsCard
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from recall1924.clock import day_bounds
 from recall1924.scheduling import (
     CardStatus,
     MemoryState,
     Rating,
     State,
     answer,
+    answer_in_turn,
     build_scheduler,
     decay_of,
+    elapsed_days,
     preview,
     retrievability,
+    review_day,
 )
 from recall1924.settings import Settings
 
@@ -125,3 +132,121 @@ def test_due_is_never_before_the_review(
         assert memory.last_review == at
         assert memory.stability is not None and memory.stability > 0
         assert 1 <= (memory.difficulty or 0) <= 10
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def test_a_review_day_starts_at_the_rollover_hour() -> None:
+    # UTC is local time here (conftest)
+    before, after = utc("2026-11-27T03:59+00:00"), utc("2026-11-27T04:01+00:00")
+    assert review_day(after, 4) == review_day(before, 4) + 1
+    assert elapsed_days(before, after, day_starts_at=4) == 1
+    assert elapsed_days(before, after) == 0  # 24-hour periods
+    assert elapsed_days(before, after, day_starts_at=0) == 0
+    late, morning = utc("2026-11-27T22:00+00:00"), utc("2026-11-28T08:00+00:00")
+    assert elapsed_days(late, morning, day_starts_at=4) == 1
+    assert elapsed_days(after, morning + timedelta(hours=20), day_starts_at=4) == 2
+    assert elapsed_days(morning, late, day_starts_at=4) == 0  # never negative
+
+
+@pytest.fixture
+def london(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TZ", "Europe/London")
+    time.tzset()
+    yield
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+
+
+@pytest.mark.usefixtures("london")
+def test_review_days_follow_daylight_saving() -> None:
+    # Clocks go forward at 01:00 GMT on 29 March 2026: 03:30 GMT on the 28th is still the
+    # 27th's review day, 24 hours later it is 04:30 BST on the 29th, two review days on.
+    spring = utc("2026-03-28T03:30+00:00")
+    assert elapsed_days(spring, spring + timedelta(hours=24), day_starts_at=4) == 2
+    # Clocks go back at 01:00 GMT on 25 October 2026: 04:30 BST on the 24th, then 24 hours
+    # later 03:30 GMT on the 25th, which still belongs to the 24th.
+    autumn = utc("2026-10-24T03:30+00:00")
+    assert elapsed_days(autumn, autumn + timedelta(hours=24), day_starts_at=4) == 0
+    # 03:59 and 04:01 local in summer are 02:59 and 03:01 UTC
+    assert review_day(utc("2026-07-01T03:01+00:00"), 4) == (
+        review_day(utc("2026-07-01T02:59+00:00"), 4) + 1
+    )
+
+
+@pytest.mark.usefixtures("london")
+@settings(max_examples=200, deadline=None)
+@given(
+    moment=st.datetimes(
+        min_value=datetime(2020, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(UTC)
+    ),
+    starts_at=st.integers(0, 23),
+)
+def test_review_day_is_the_day_of_day_bounds(moment: datetime, starts_at: int) -> None:
+    start, end = day_bounds(moment, starts_at)
+    assert start <= moment < end
+    assert review_day(moment, starts_at) == start.astimezone().toordinal()
+    assert review_day(end, starts_at) == review_day(moment, starts_at) + 1
+
+
+REVIEWED_LATE = utc("2026-11-26T22:00+00:00")
+NEXT_MORNING = utc("2026-11-27T08:00+00:00")
+
+
+def test_answer_counts_review_days_when_told(settings: Settings) -> None:
+    scheduler = build_scheduler(settings)
+    memory = MemoryState(State.Review, None, 10.0, 5.0, REVIEWED_LATE, REVIEWED_LATE)
+    by_day = answer(
+        scheduler, card_id=1, memory=memory, rating=Rating.Good, at=NEXT_MORNING, day_starts_at=4
+    )
+    by_hours = answer(scheduler, card_id=1, memory=memory, rating=Rating.Good, at=NEXT_MORNING)
+    # fsrs alone: 10 hours is a same-day review; by review days it is one day later, exactly as
+    # if the last review had been 24 hours before
+    a_day_before = replace(memory, last_review=NEXT_MORNING - timedelta(days=1))
+    one_day = answer(scheduler, card_id=1, memory=a_day_before, rating=Rating.Good, at=NEXT_MORNING)
+    assert by_day.stability == pytest.approx(one_day.stability)
+    assert by_day.difficulty == pytest.approx(one_day.difficulty)
+    assert (by_hours.stability or 0) < (by_day.stability or 0)
+    assert by_day.last_review == NEXT_MORNING
+    assert by_day.due == one_day.due
+    # the same day by both counts: the same answer
+    same_day = answer(
+        scheduler, card_id=1, memory=memory, rating=Rating.Good, at=REVIEWED_LATE, day_starts_at=4
+    )
+    assert same_day == answer(
+        scheduler, card_id=1, memory=memory, rating=Rating.Good, at=REVIEWED_LATE
+    )
+
+
+def test_preview_counts_review_days_like_answer(settings: Settings) -> None:
+    fuzzy = build_scheduler(replace(settings, enable_fuzzing=True))
+    memory = MemoryState(State.Review, None, 10.0, 5.0, REVIEWED_LATE, REVIEWED_LATE)
+    shown = preview(fuzzy, card_id=3, memory=memory, at=NEXT_MORNING, day_starts_at=4)
+    for rating, interval in shown.items():
+        given_ = answer(
+            fuzzy, card_id=3, memory=memory, rating=rating, at=NEXT_MORNING, day_starts_at=4
+        )
+        assert given_.due - NEXT_MORNING == interval
+    assert shown != preview(fuzzy, card_id=3, memory=memory, at=NEXT_MORNING)
+
+
+@pytest.mark.parametrize("fuzz", [False, True])
+def test_answer_in_turn_is_answer_after_answer(fuzz: bool, settings: Settings) -> None:
+    scheduler = build_scheduler(replace(settings, enable_fuzzing=fuzz))
+    turns = [
+        (Rating(rating), START + timedelta(days=day, hours=day % 7))
+        for day, rating in [(0, 3), (0, 1), (1, 3), (4, 2), (20, 4), (21, 1), (60, 3)]
+    ]
+    random.seed(3)
+    draw = random.random()
+    random.seed(3)
+    states = answer_in_turn(
+        scheduler, card_id=4, memory=MemoryState.new(START), answers=turns, day_starts_at=4
+    )
+    assert random.random() == draw  # the caller's random state is given back
+    memory = MemoryState.new(START)
+    for state, (rating, at) in zip(states, turns, strict=True):
+        memory = answer(scheduler, card_id=4, memory=memory, rating=rating, at=at, day_starts_at=4)
+        assert state == memory

@@ -62,6 +62,10 @@ config_app = typer.Typer(
     invoke_without_command=True,
 )
 app.add_typer(config_app, name="config")
+decks_app = typer.Typer(
+    help="List the decks in the collection, or remove one.", invoke_without_command=True
+)
+app.add_typer(decks_app, name="decks")
 
 DbOption = Annotated[
     Path | None,
@@ -75,18 +79,20 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 DeckOption = Annotated[str | None, typer.Option("--deck", help="Only this deck (its id).")]
 
 
-def _app(ctx: typer.Context, db: Path | None) -> App:
+def _app(ctx: typer.Context, db: Path | None, *, bundled: bool = True) -> App:
     """The App for this command.
 
     The database is ``--db`` after the command, else ``--db`` before it, else ``RECALL_DB``,
-    else the user data folder.
+    else the user data folder. ``bundled``: a new collection starts with the bundled deck.
     """
     from recall1924.clock import clock_from_env
     from recall1924.context import App
     from recall1924.paths import resolve_db_path
 
     chosen = db or ctx.find_root().params.get("db") or os.environ.get("RECALL_DB")
-    app_obj = App(resolve_db_path(chosen), clock_from_env(os.environ.get("RECALL_NOW")))
+    app_obj = App(
+        resolve_db_path(chosen), clock_from_env(os.environ.get("RECALL_NOW")), bundled=bundled
+    )
     ctx.call_on_close(app_obj.close)
     return app_obj
 
@@ -212,7 +218,21 @@ def stats(
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="The deck file (.toml).", show_default=False)],
+    path: Annotated[
+        Path | None,
+        typer.Argument(
+            help="The deck file: recall TOML, CSV/TSV (Anki text exports too), or an Anki "
+            "package (.apkg, .colpkg, .anki2).",
+            show_default=False,
+        ),
+    ] = None,
+    deck: Annotated[
+        str | None, typer.Option("--deck", help="Put every card into the deck with this id.")
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="toml, csv or apkg [default: told from the file's content]."),
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Say what would change; write nothing.")
     ] = False,
@@ -220,32 +240,68 @@ def import_(
         bool,
         typer.Option("--prune", help="Delete cards no longer in the file, with their history."),
     ] = False,
+    bundled: Annotated[
+        bool, typer.Option("--bundled", help="Import the deck that ships with recall.")
+    ] = False,
     db: DbOption = None,
 ) -> None:
-    """Import a deck file, or update a deck from its edited file.
+    """Import decks from a file, or update them from a newer or edited copy.
 
-    Cards are matched by id, so reworded cards keep their review history. Nothing is written
-    if the file has any error.
+    Cards are matched by id (Anki notes by their GUID), so reworded cards keep their review
+    history, and an Anki package's review history comes along. All or nothing: a file with any
+    error changes nothing, and the database is backed up before anything is written.
     """
-    from recall1924.importers import import_deck, plan_import, read_deck
+    from recall1924.importers import (
+        FORMATS,
+        ImportReport,
+        ReadResult,
+        import_decks,
+        plan_import,
+        read_bundled,
+        read_decks,
+    )
     from recall1924.ui.reports import print_import
 
-    deck_spec = read_deck(path)  # before opening the database: a bad file changes nothing
-    app_obj = _app(ctx, db)
+    if fmt is not None and fmt not in FORMATS:
+        raise typer.BadParameter(f"expected one of {', '.join(FORMATS)}", param_hint="--format")
+    if (path is None) == (not bundled):
+        raise typer.BadParameter("give a deck file, or --bundled (not both)", param_hint="PATH")
+    # Read before opening the database: a bad file changes nothing, not even a new collection.
+    read = (
+        ReadResult((read_bundled(),)) if path is None else read_decks(path, fmt=fmt, deck_key=deck)
+    )
+    app_obj = _app(ctx, db, bundled=False)
     if dry_run and not app_obj.db_path.exists():
-        # Opening would create the collection (and import the bundled deck): a dry run must not.
-        plan = plan_import(deck_spec, None, prune=prune)
+        # Opening would create the collection: a dry run must not.
+        plans = tuple(plan_import(spec, None, prune=prune) for spec in read.decks)
+        report = ImportReport(plans, read.skipped)
     else:
-        plan = import_deck(
-            app_obj.store, deck_spec, now=app_obj.clock.now(), prune=prune, dry_run=dry_run
+        store = app_obj.store
+        first = store.deck_count() == 0
+        report = import_decks(
+            store,
+            read.decks,
+            now=app_obj.clock.now(),
+            replay=app_obj.replay,
+            prune=prune,
+            dry_run=dry_run,
+            skipped=read.skipped,
+            backup=None if first else app_obj.backup,
         )
+        if first and not bundled and not dry_run:
+            app_obj.notices.append(
+                "This new collection holds only what you imported; "
+                "add the bundled deck with: recall import --bundled"
+            )
     _notices(app_obj)
-    print_import(app_obj.console, plan, dry_run=dry_run)
+    print_import(app_obj.console, report, dry_run=dry_run)
 
 
-@app.command()
+@decks_app.callback()
 def decks(ctx: typer.Context, as_json: JsonOption = False, db: DbOption = None) -> None:
     """List the decks in the collection."""
+    if ctx.invoked_subcommand is not None:
+        return
     from dataclasses import asdict
 
     from recall1924.ui.reports import print_decks
@@ -259,6 +315,61 @@ def decks(ctx: typer.Context, as_json: JsonOption = False, db: DbOption = None) 
         print_decks(app_obj.console, found)
 
 
+@decks_app.command("remove")
+def decks_remove(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="The deck's id (see recall decks).")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Delete a deck with its cards and their review history (backed up first)."""
+    app_obj = _app(ctx, db, bundled=False)
+    deck = next((found for found in app_obj.store.decks() if found.key == key), None)
+    if deck is None:
+        app_obj.store.scope(key)  # raises, naming the decks there are
+        return
+    if not yes:
+        if not sys.stdin.isatty():
+            raise typer.BadParameter("not a terminal to ask in: add --yes", param_hint="--yes")
+        typer.confirm(
+            f"Delete deck {deck.key!r} ({deck.title}) with its {deck.cards} cards and their "
+            "history?",
+            abort=True,
+        )
+    saved = app_obj.backup()
+    cards = app_obj.store.remove_deck(key)
+    _notices(app_obj)
+    typer.echo(
+        f"Deleted deck {key!r} and its {cards} cards; the collection before is kept at {saved}"
+    )
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="The file to write.", dir_okay=False),
+    ],
+    deck: DeckOption = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="toml, csv or apkg [default: from the file's suffix]."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Write decks to a file: recall TOML, CSV for a spreadsheet, or an Anki package with the
+    review history."""
+    from recall1924.exporters import export_decks
+
+    app_obj = _app(ctx, db)
+    specs = app_obj.store.deck_specs(deck)
+    written = export_decks(specs, output, fmt=fmt, now=app_obj.clock.now())
+    _notices(app_obj)
+    cards = sum(len(spec.cards) for spec in specs)
+    typer.echo(f"Wrote {len(specs)} deck(s), {cards} cards, to {output} ({written})")
+
+
 @config_app.callback()
 def config(ctx: typer.Context, as_json: JsonOption = False, db: DbOption = None) -> None:
     """Show every setting and its value."""
@@ -267,16 +378,18 @@ def config(ctx: typer.Context, as_json: JsonOption = False, db: DbOption = None)
     from recall1924.ui.reports import print_settings
 
     app_obj = _app(ctx, db)
-    values = app_obj.settings.as_text()
+    settings = app_obj.settings  # a stored value it cannot read is a notice, not an error
     changed = set(app_obj.store.settings())
     _notices(app_obj)
     if as_json:
-        _print_json(values)
+        _print_json(settings.as_text())
     else:
-        print_settings(app_obj.console, values, changed)
+        print_settings(app_obj.console, settings.as_display(), changed)
 
 
-@config_app.command("set")
+# Unknown options pass through as arguments so that a negative value (`new_per_day -1`)
+# reaches the setting's own validation instead of "No such option: -1".
+@config_app.command("set", context_settings={"ignore_unknown_options": True})
 def config_set(
     ctx: typer.Context,
     key: Annotated[str, typer.Argument(help="The setting, e.g. new_per_day.")],

@@ -47,11 +47,19 @@ def to_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
+# RECALL_NOW is limited to years in which all of recall's date arithmetic works: the review
+# day needs local time (platform-dependent before 1970) and a card may fall due up to
+# maximum_interval (36,500 days) later, which must still be before year 10000.
+FIRST_YEAR = 1971
+LAST_YEAR = 9000
+
+
 def parse_instant(text: str) -> datetime:
     """Parse an ISO 8601 date or date-time into UTC (naive means local time).
 
     Raises:
-        ClockError: if ``text`` is not ISO 8601.
+        ClockError: if ``text`` is not ISO 8601, or not in the years
+            :data:`FIRST_YEAR` to :data:`LAST_YEAR`.
     """
     try:
         moment = datetime.fromisoformat(text.strip())
@@ -59,6 +67,11 @@ def parse_instant(text: str) -> datetime:
         raise ClockError(
             f"RECALL_NOW={text!r} is not an ISO 8601 time (e.g. 2026-11-27T09:00:00+00:00)"
         ) from None
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise ClockError(
+            f"RECALL_NOW={text!r} is out of range: recall works with times in the years "
+            f"{FIRST_YEAR} to {LAST_YEAR}"
+        )
     return to_utc(moment)
 
 

@@ -8,7 +8,7 @@ deck.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -17,10 +17,14 @@ from typing import TYPE_CHECKING
 from recall1924.clock import Clock, day_bounds
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from fsrs import Scheduler
     from rich.console import Console  # noqa: TID251 - a type only; ui builds it
 
+    from recall1924.deck import PastAnswer
     from recall1924.importers import ImportPlan
+    from recall1924.scheduling import MemoryState
     from recall1924.settings import Settings
     from recall1924.store import Store
 
@@ -31,6 +35,9 @@ class App:
 
     db_path: Path
     clock: Clock
+    bundled: bool = True
+    """Whether a new collection starts with the bundled deck (not when its first command
+    imports the student's own deck)."""
     notices: list[str] = field(default_factory=list)
     """Things the user should know that happened on the way (an upgrade, a first import)."""
 
@@ -42,7 +49,7 @@ class App:
         store = Store.open(self.db_path, self.clock.now())
         if store.backup is not None:
             self.notices.append(f"Upgraded the database; the old one is kept at {store.backup}")
-        if store.deck_count() == 0:
+        if self.bundled and store.deck_count() == 0:
             plan = self._import_bundled(store)
             self.notices.append(
                 f"First run: imported the bundled deck {plan.deck_title!r} "
@@ -51,19 +58,43 @@ class App:
         return store
 
     def _import_bundled(self, store: Store) -> ImportPlan:
-        from recall1924.deckfile import read_deck_file
-        from recall1924.importers import import_deck
-        from recall1924.paths import bundled_deck_path
+        from recall1924.importers import import_deck, read_bundled
 
-        deck = replace(read_deck_file(bundled_deck_path()), source="bundled with recall")
-        return import_deck(store, deck, now=self.clock.now())
+        return import_deck(store, read_bundled(), now=self.clock.now())
+
+    def replay(
+        self, answers: Sequence[PastAnswer], start: MemoryState
+    ) -> list[tuple[MemoryState, MemoryState]]:
+        """Answers given elsewhere (an Anki history) replayed from ``start`` with this
+        collection's scheduler and day start: the memory state before and after each."""
+        from recall1924.history import replay
+
+        return replay(
+            answers,
+            start=start,
+            card_id=0,  # fsrs needs one; the card may not have ours yet
+            scheduler=self.scheduler,
+            day_starts_at=self.settings.day_starts_at,
+        )
+
+    def backup(self) -> Path:
+        """Copy the database beside itself before a big change; keeps the newest few."""
+        from recall1924.db import backup
+
+        return backup(self.db_path, self.clock.now())
 
     @cached_property
     def settings(self) -> Settings:
-        """The stored settings, read once per command."""
+        """The stored settings, read once per command.
+
+        A stored value recall cannot read never stops a command: that setting takes its
+        default for this run and a notice says how to fix it.
+        """
         from recall1924.settings import Settings
 
-        return Settings.from_stored(self.store.settings())
+        settings, problems = Settings.load(self.store.settings())
+        self.notices.extend(problems)
+        return settings
 
     @cached_property
     def scheduler(self) -> Scheduler:

@@ -74,11 +74,19 @@ def known_revisions() -> set[str]:
     return {rev.revision for rev in script.walk_revisions()}
 
 
+KEEP_BACKUPS = 5
+
+
 def backup(path: Path, now: datetime) -> Path:
-    """Copy the database (with whatever its WAL holds) to a timestamped file beside it."""
+    """Copy the database (with whatever its WAL holds) to a timestamped file beside it, and
+    delete all but the newest :data:`KEEP_BACKUPS` such copies."""
     target = path.with_name(f"{path.name}.{now.strftime('%Y%m%dT%H%M%SZ')}.bak")
     with sqlite3.connect(path) as source, sqlite3.connect(target) as copy:
         source.backup(copy)
+    copies = sorted(path.parent.glob(f"{path.name}.*.bak"), key=lambda copy: copy.name)
+    for old in copies[:-KEEP_BACKUPS]:
+        if old != target:
+            old.unlink(missing_ok=True)
     return target
 
 

@@ -64,3 +64,9 @@ class ClockError(RecallError):
 
 class TerminalError(RecallError):
     """An interactive command was run without an interactive terminal."""
+
+
+class ExportError(RecallError):
+    """An export that cannot be written as asked (unknown format, unwritable file)."""
+
+    exit_code = 2

@@ -1,8 +1,15 @@
 """The FSRS adapter: memory states, answers, previews and retrievability. Pure.
 
 Holds :class:`MemoryState` (what the database keeps of a card's memory), :func:`build_scheduler`,
-:func:`answer`, :func:`preview` and :func:`retrievability`. Nothing here touches the database,
-the terminal or the real clock: every time is passed in.
+:func:`answer`, :func:`answer_in_turn`, :func:`preview`, :func:`review_day`,
+:func:`elapsed_days` and :func:`retrievability`. Nothing here touches the database, the
+terminal or the real clock: every time is passed in.
+
+Days between reviews are review days, as Anki counts them: a review day starts at
+``day_starts_at`` o'clock local time (like ``clock.day_bounds``), so a review at 23:00 and one
+at 08:00 the next morning are a day apart, while 02:00 still belongs to the day before. fsrs
+itself counts whole 24-hour periods; :func:`answer` bridges the two when given
+``day_starts_at``.
 
 Fuzz is seeded from the card and its last review, so the interval shown on a rating key is the
 interval that rating gives, and a replay of the same history gives the same schedule.
@@ -11,7 +18,7 @@ interval that rating gives, and a replay of the same history gives the same sche
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,10 +35,13 @@ __all__ = [
     "Rating",
     "State",
     "answer",
+    "answer_in_turn",
     "build_scheduler",
     "decay_of",
+    "elapsed_days",
     "preview",
     "retrievability",
+    "review_day",
 ]
 
 
@@ -105,16 +115,67 @@ def build_scheduler(settings: Settings) -> Scheduler:
 
 
 @contextmanager
-def _seeded_fuzz(card_id: int, memory: MemoryState) -> Iterator[None]:
-    # fsrs draws its fuzz from the module-level random generator; seed it per card and review
-    # so the same answer always gives the same interval, then give the caller's state back.
+def _random_state_kept(scheduler: Scheduler) -> Iterator[None]:
+    # fsrs draws its fuzz from the module-level random generator, which _review seeds; give the
+    # caller's state back afterwards. Saving it costs more than a review, so a run of answers
+    # saves it once, and a scheduler without fuzz, which draws nothing, not at all.
+    if not scheduler.enable_fuzzing:
+        yield
+        return
     saved = random.getstate()
-    last = memory.last_review.isoformat() if memory.last_review else "new"
-    random.seed(f"{card_id}:{last}")
     try:
         yield
     finally:
         random.setstate(saved)
+
+
+def review_day(at: datetime, day_starts_at: int) -> int:
+    """The number of the review day holding ``at``: consecutive days have consecutive numbers.
+
+    A review day runs from ``day_starts_at`` o'clock local time (``TZ``) to the same hour the
+    next day, as in ``clock.day_bounds``; the number is the ordinal of its local date.
+    """
+    local = at.astimezone()
+    day = local.toordinal()
+    return day - 1 if local.hour < day_starts_at else day
+
+
+def elapsed_days(last_review: datetime, at: datetime, *, day_starts_at: int | None = None) -> int:
+    """Whole days from ``last_review`` to ``at``, never negative.
+
+    Args:
+        last_review: when the card was last answered (UTC).
+        at: now, or the time of the next answer (UTC).
+        day_starts_at: the local hour a review day starts: count review days passed, as Anki
+            does. ``None`` counts whole 24-hour periods, as fsrs does on its own.
+    """
+    if day_starts_at is None:
+        return max(0, (at - last_review).days)
+    return max(0, review_day(at, day_starts_at) - review_day(last_review, day_starts_at))
+
+
+def _review(
+    scheduler: Scheduler,
+    *,
+    card_id: int,
+    memory: MemoryState,
+    rating: Rating,
+    at: datetime,
+    day_starts_at: int | None,
+) -> MemoryState:
+    card = memory.to_fsrs(card_id)
+    if day_starts_at is not None and memory.last_review is not None:
+        # fsrs counts whole 24-hour periods since card.last_review. Hand it a last review that
+        # lies exactly as many days before `at` as review days passed, so its count is ours;
+        # fsrs records `at` itself as the new last review.
+        days = elapsed_days(memory.last_review, at, day_starts_at=day_starts_at)
+        card.last_review = at - timedelta(days=days)
+    if scheduler.enable_fuzzing:
+        # seeded per card and review, so the same answer always gives the same interval
+        last = memory.last_review.isoformat() if memory.last_review else "new"
+        random.seed(f"{card_id}:{last}")
+    card, _log = scheduler.review_card(card, rating, review_datetime=at)
+    return MemoryState.from_fsrs(card)
 
 
 def answer(
@@ -124,19 +185,95 @@ def answer(
     memory: MemoryState,
     rating: Rating,
     at: datetime,
+    day_starts_at: int | None = None,
 ) -> MemoryState:
-    """The memory state after answering ``rating`` at ``at`` (UTC). The input is not changed."""
-    with _seeded_fuzz(card_id, memory):
-        card, _log = scheduler.review_card(memory.to_fsrs(card_id), rating, review_datetime=at)
-    return MemoryState.from_fsrs(card)
+    """The memory state after answering ``rating`` at ``at`` (UTC). The input is not changed.
+
+    Args:
+        scheduler: the FSRS scheduler (see :func:`build_scheduler`).
+        card_id: our id of the card, which also seeds its fuzz.
+        memory: the card's state before the answer.
+        rating: the answer.
+        at: when it was given, timezone-aware UTC.
+        day_starts_at: the local hour a review day starts. When given, the time since the last
+            review counts in review days (see :func:`elapsed_days`); ``None`` keeps fsrs's
+            24-hour periods.
+
+    Returns:
+        The state after the answer; its ``last_review`` is ``at``.
+    """
+    with _random_state_kept(scheduler):
+        return _review(
+            scheduler,
+            card_id=card_id,
+            memory=memory,
+            rating=rating,
+            at=at,
+            day_starts_at=day_starts_at,
+        )
+
+
+def answer_in_turn(
+    scheduler: Scheduler,
+    *,
+    card_id: int,
+    memory: MemoryState,
+    answers: Iterable[tuple[Rating, datetime]],
+    day_starts_at: int | None = None,
+) -> list[MemoryState]:
+    """The memory states after each of ``answers`` given in turn, starting from ``memory``.
+
+    The same states as calling :func:`answer` on each result in turn, at a fraction of the cost
+    when fuzz is on (for replaying long histories).
+
+    Args:
+        scheduler: the FSRS scheduler.
+        card_id: our id of the card.
+        memory: the card's state before the first answer.
+        answers: ``(rating, at)`` pairs, oldest first.
+        day_starts_at: as for :func:`answer`.
+
+    Returns:
+        One state per answer: the state after it.
+    """
+    states: list[MemoryState] = []
+    with _random_state_kept(scheduler):
+        for rating, at in answers:
+            memory = _review(
+                scheduler,
+                card_id=card_id,
+                memory=memory,
+                rating=rating,
+                at=at,
+                day_starts_at=day_starts_at,
+            )
+            states.append(memory)
+    return states
 
 
 def preview(
-    scheduler: Scheduler, *, card_id: int, memory: MemoryState, at: datetime
+    scheduler: Scheduler,
+    *,
+    card_id: int,
+    memory: MemoryState,
+    at: datetime,
+    day_starts_at: int | None = None,
 ) -> dict[Rating, timedelta]:
-    """How long until the card comes back for each of the four ratings answered at ``at``."""
+    """How long until the card comes back for each of the four ratings answered at ``at``.
+
+    ``day_starts_at`` counts days as in :func:`answer`; pass the same value to both so the
+    interval shown on a key is the interval that key gives.
+    """
     return {
-        rating: answer(scheduler, card_id=card_id, memory=memory, rating=rating, at=at).due - at
+        rating: answer(
+            scheduler,
+            card_id=card_id,
+            memory=memory,
+            rating=rating,
+            at=at,
+            day_starts_at=day_starts_at,
+        ).due
+        - at
         for rating in Rating
     }
 
@@ -148,6 +285,9 @@ def decay_of(scheduler: Scheduler) -> float:
 
 def retrievability(elapsed_days: float, stability: float | None, decay: float) -> float:
     """Chance of recall ``elapsed_days`` whole days after the last review (0 for a new card).
+
+    Count the days with :func:`elapsed_days` (review days, given ``day_starts_at``) so the
+    figure agrees with the one the next answer will use.
 
     The FSRS-6 power forgetting curve, as fsrs computes it; also registered as the SQL function
     ``fsrs_retrievability`` so stats can aggregate it in the database.

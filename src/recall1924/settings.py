@@ -1,40 +1,43 @@
-"""Settings: what can be configured, how each value is parsed, validated and shown.
+"""Settings: what can be configured, how each value is parsed, stored and shown.
 
 Holds :data:`DEFINITIONS` (every setting with its default and help), :class:`Settings` (the
-typed values a command runs with) and :func:`parse_value`. Values are stored as text, one row
-per changed setting; a setting never written keeps its default. Pure: no database, no terminal.
+typed values a command runs with), :func:`parse_value`, :func:`canonical_text` and
+:func:`format_duration`. Pure: no database, no terminal.
+
+Display is not storage. Each setting has one parser and one canonical format, and the
+canonical text is what the settings table holds: it parses back to exactly the same value
+(``45d`` stays ``45d``, a retention or FSRS weight keeps every digit). A setting may also have
+a shorter display form for people; that parses too, but only the canonical form is stored.
+:func:`format_duration` (``1.5mo``) is for showing intervals and never written anywhere.
 """
 
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from fractions import Fraction
 from typing import Any
 
 from recall1924.errors import SettingError
 
-_STEP = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd])$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def _parse_steps(text: str) -> tuple[timedelta, ...]:
-    steps = []
-    for part in text.replace(",", " ").split():
-        match = _STEP.match(part)
-        if not match:
-            raise ValueError(f"{part!r} is not a step like 1m, 10m, 1h or 1d")
-        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-        if seconds <= 0:
-            raise ValueError("steps must be longer than zero")
-        steps.append(timedelta(seconds=seconds))
-    return tuple(steps)
+_STEP = re.compile(r"([0-9]+(?:\.[0-9]+)?)([smhd])")
+# Largest first: a step is written in the largest unit that divides it exactly.
+_UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+_UNIT_SECONDS = dict(_UNITS)
+MAX_STEP = timedelta(days=36500)
+"""The longest learning or relearning step: as long as the longest interval."""
+_WHOLE = re.compile(r"[+-]?[0-9]+")
 
 
 def format_duration(delta: timedelta) -> str:
-    """A short human duration: ``45s``, ``10m``, ``3h``, ``12d``, ``4.2mo``, ``1.5y``."""
+    """A short human duration for display only: ``45s``, ``10m``, ``3h``, ``12d``, ``1.5mo``.
+
+    Rounded, so it does not parse back: never store it.
+    """
     seconds = delta.total_seconds()
     if seconds < 60:
         return f"{max(0, round(seconds))}s"
@@ -50,8 +53,38 @@ def format_duration(delta: timedelta) -> str:
     return f"{days / 365:.1f}y"
 
 
+def _parse_step(part: str) -> timedelta:
+    match = _STEP.fullmatch(part)
+    if not match:
+        raise ValueError(f"{part!r} is not a step like 30s, 10m, 1h or 2d")
+    try:
+        # Exact arithmetic: in floats 0.1m would be 6.000000000000001 seconds.
+        seconds = Fraction(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    except ValueError:  # more digits than Python converts
+        raise ValueError(f"{part!r} is not a step like 30s, 10m, 1h or 2d") from None
+    if seconds <= 0:
+        raise ValueError("steps must be longer than zero")
+    if seconds > MAX_STEP.total_seconds():
+        raise ValueError(f"{part!r} is longer than the longest step, {MAX_STEP.days}d")
+    if seconds.denominator != 1:
+        raise ValueError(f"{part!r} is not a whole number of seconds")
+    return timedelta(seconds=int(seconds))
+
+
+def _parse_steps(text: str) -> tuple[timedelta, ...]:
+    return tuple(_parse_step(part) for part in text.replace(",", " ").split())
+
+
+def _format_step(step: timedelta) -> str:
+    seconds = step // timedelta(seconds=1)
+    for unit, size in _UNITS:
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    raise AssertionError("unreachable: every whole number of seconds divides by 1")
+
+
 def _format_steps(steps: tuple[timedelta, ...]) -> str:
-    return " ".join(format_duration(step) for step in steps)
+    return " ".join(_format_step(step) for step in steps)
 
 
 def _parse_bool(text: str) -> bool:
@@ -63,50 +96,101 @@ def _parse_bool(text: str) -> bool:
     raise ValueError("expected true or false")
 
 
+def _format_bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
 def _int_between(low: int, high: int) -> Callable[[str], int]:
+    expected = f"expected a whole number from {low} to {high}"
+
     def parse(text: str) -> int:
-        value = int(text)
+        stripped = text.strip()
+        if not _WHOLE.fullmatch(stripped):
+            raise ValueError(expected)
+        try:
+            value = int(stripped)
+        except ValueError:  # more digits than Python converts: far out of range anyway
+            raise ValueError(expected) from None
         if not low <= value <= high:
-            raise ValueError(f"expected a whole number from {low} to {high}")
+            raise ValueError(expected)
         return value
 
     return parse
 
 
+def _float(text: str) -> float | None:
+    """``text`` as a finite float, or None if it is not one."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
 def _parse_retention(text: str) -> float:
-    value = float(text)
-    if not 0.7 <= value <= 0.99:
+    value = _float(text)
+    if value is None or not 0.7 <= value <= 0.99:
         raise ValueError("expected a number from 0.70 to 0.99")
     return value
 
 
-def _parse_parameters(text: str) -> tuple[float, ...]:
-    from fsrs.scheduler import DEFAULT_PARAMETERS, Scheduler
+def _parse_parameters(text: str) -> tuple[float, ...] | None:
+    if text.strip() == "default":
+        return None
+    from fsrs.scheduler import LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
 
-    values = tuple(float(part) for part in text.replace(",", " ").split())
-    if len(values) != len(DEFAULT_PARAMETERS):
-        raise ValueError(f"expected {len(DEFAULT_PARAMETERS)} numbers, got {len(values)}")
-    Scheduler(parameters=values)  # raises ValueError naming any parameter out of bounds
-    return values
+    parts = text.replace(",", " ").split()
+    if len(parts) != len(LOWER_BOUNDS_PARAMETERS):
+        raise ValueError(
+            f"expected 'default' or {len(LOWER_BOUNDS_PARAMETERS)} numbers, got {len(parts)}"
+        )
+    values: list[float] = []
+    problems: list[str] = []
+    bounds = zip(parts, LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS, strict=True)
+    for index, (part, low, high) in enumerate(bounds):
+        value = _float(part)
+        if value is None:
+            problems.append(f"w{index} {part!r} is not a number")
+        elif not low <= value <= high:
+            problems.append(f"w{index} = {part} is outside {low:g} to {high:g}")
+        else:
+            values.append(value)
+    if problems:
+        raise ValueError("; ".join(problems))
+    return tuple(values)
+
+
+def _format_parameters(values: tuple[float, ...] | None) -> str:
+    # repr is the shortest text that reads back as exactly the same float.
+    return "default" if values is None else " ".join(repr(value) for value in values)
+
+
+def _display_parameters(values: tuple[float, ...] | None) -> str:
+    # Six significant digits for the table. Rounding is monotonic and every FSRS bound has
+    # fewer digits, so the shown numbers are still within bounds and still parse.
+    return "default" if values is None else " ".join(f"{value:.6g}" for value in values)
 
 
 @dataclass(frozen=True)
 class Definition:
-    """One setting: its key, default (as text), meaning, and how to parse and show it."""
+    """One setting: its key, default (canonical text), meaning, and its one parse and format.
+
+    Attributes:
+        parse: text to value; raises ValueError with a message in the user's words.
+        format: value to its canonical text, which ``parse`` reads back as an equal value.
+        display: value to text for people, if it differs from ``format``; it parses too.
+    """
 
     key: str
     default: str
     help: str
     parse: Callable[[str], Any]
-    show: Callable[[Any], str] = str
+    format: Callable[[Any], str] = repr
+    display: Callable[[Any], str] | None = None
 
-
-def _show_bool(value: bool) -> str:
-    return "true" if value else "false"
-
-
-def _show_parameters(values: tuple[float, ...]) -> str:
-    return " ".join(f"{value:g}" for value in values)
+    def shown(self, value: Any) -> str:
+        """``value`` as people read it in the settings table."""
+        return (self.display or self.format)(value)
 
 
 DEFINITIONS: dict[str, Definition] = {
@@ -121,14 +205,14 @@ DEFINITIONS: dict[str, Definition] = {
         Definition(
             "learning_steps",
             "1m 10m",
-            "Waits between the first answers to a new card, e.g. '1m 10m'.",
+            "Waits between the first answers to a new card, e.g. '1m 10m' (s, m, h, d).",
             _parse_steps,
             _format_steps,
         ),
         Definition(
             "relearning_steps",
             "10m",
-            "Waits after a forgotten card, e.g. '10m'.",
+            "Waits after a forgotten card, e.g. '10m' (s, m, h, d).",
             _parse_steps,
             _format_steps,
         ),
@@ -143,7 +227,7 @@ DEFINITIONS: dict[str, Definition] = {
             "true",
             "Spread intervals a little so cards learnt together do not stay together.",
             _parse_bool,
-            _show_bool,
+            _format_bool,
         ),
         Definition(
             "new_per_day",
@@ -167,8 +251,9 @@ DEFINITIONS: dict[str, Definition] = {
             "parameters",
             "default",
             "FSRS model weights (21 numbers), or 'default'.",
-            lambda text: None if text.strip() == "default" else _parse_parameters(text),
-            lambda value: "default" if value is None else _show_parameters(value),
+            _parse_parameters,
+            _format_parameters,
+            _display_parameters,
         ),
     )
 }
@@ -192,7 +277,8 @@ def parse_value(key: str, text: str) -> Any:
     """Parse and validate ``text`` for setting ``key``.
 
     Raises:
-        SettingError: if the key is unknown or the value is not acceptable.
+        SettingError: if the key is unknown or the value is not acceptable, saying why in the
+            user's words (``invalid value '1e9' for new_per_day: expected a whole number ...``).
     """
     item = definition(key)
     try:
@@ -202,8 +288,32 @@ def parse_value(key: str, text: str) -> Any:
 
 
 def canonical_text(key: str, text: str) -> str:
-    """The value as stored: parsed, then shown (``'1m,10m'`` becomes ``'1m 10m'``)."""
-    return str(definition(key).show(parse_value(key, text)))
+    """The value as stored: parsed, then formatted exactly (``'1m,10m'`` becomes ``'1m 10m'``).
+
+    Raises:
+        SettingError: as :func:`parse_value`.
+    """
+    return definition(key).format(parse_value(key, text))
+
+
+def _fix_hint(key: str) -> str:
+    return f"Fix it with: recall config set {key} VALUE, or recall config reset {key}"
+
+
+def _read(stored: Mapping[str, str]) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
+    """Every setting's value from ``stored``; an unreadable one as its default, and why."""
+    values: dict[str, Any] = {}
+    unreadable: list[tuple[str, str, str]] = []
+    for key, item in DEFINITIONS.items():
+        text = stored.get(key)
+        if text is not None:
+            try:
+                values[key] = item.parse(text)
+                continue
+            except ValueError as exc:
+                unreadable.append((key, text, str(exc)))
+        values[key] = item.parse(item.default)
+    return values, unreadable
 
 
 @dataclass(frozen=True)
@@ -221,18 +331,44 @@ class Settings:
     parameters: tuple[float, ...] | None
 
     @classmethod
+    def load(cls, stored: Mapping[str, str]) -> tuple[Settings, list[str]]:
+        """Settings from stored text, tolerant of values recall can no longer read.
+
+        A key not stored takes its default; so does a stored value that does not parse (a
+        hand-edited database, or one written by an older recall), and then a problem says
+        which setting it is and how to fix it. Stored keys recall does not know are ignored.
+
+        Returns:
+            The settings, and one message per setting that fell back to its default.
+        """
+        values, unreadable = _read(stored)
+        problems = [
+            f"setting {key}: stored value {text!r} is not valid ({reason}); using the default "
+            f"{DEFINITIONS[key].default!r} for now. {_fix_hint(key)}"
+            for key, text, reason in unreadable
+        ]
+        return cls(**values), problems
+
+    @classmethod
     def from_stored(cls, stored: Mapping[str, str]) -> Settings:
         """Settings from stored text values; keys not stored take their defaults.
 
         Raises:
-            SettingError: if a stored value is no longer valid (a hand-edited database).
+            SettingError: if a stored value is not valid. Commands use :meth:`load` through
+                ``App.settings`` instead, which falls back to the default and says so.
         """
-        values = {
-            key: parse_value(key, stored.get(key, item.default))
-            for key, item in DEFINITIONS.items()
-        }
+        values, unreadable = _read(stored)
+        if unreadable:
+            key, text, reason = unreadable[0]
+            raise SettingError(
+                f"setting {key}: stored value {text!r} is not valid ({reason}). {_fix_hint(key)}"
+            )
         return cls(**values)
 
     def as_text(self) -> dict[str, str]:
-        """Every setting shown as text, in definition order."""
-        return {key: str(item.show(getattr(self, key))) for key, item in DEFINITIONS.items()}
+        """Every setting as its canonical (stored) text, in definition order."""
+        return {key: item.format(getattr(self, key)) for key, item in DEFINITIONS.items()}
+
+    def as_display(self) -> dict[str, str]:
+        """Every setting as people read it, in definition order."""
+        return {key: item.shown(getattr(self, key)) for key, item in DEFINITIONS.items()}

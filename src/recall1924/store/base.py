@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, and_, or_
 from sqlmodel import Session, col
 
-from recall1924.models import Card, ReviewLog
+from recall1924.models import Card
 from recall1924.scheduling import MemoryState, State
 
 LEARNING_STATES = (int(State.Learning), int(State.Relearning))
@@ -82,8 +82,9 @@ def memory_columns(memory: MemoryState, suffix: str = "") -> dict[str, Any]:
     return values
 
 
-def memory_of(row: Card | ReviewLog, suffix: str = "") -> MemoryState:
-    """The memory state kept in a card's columns, or in one side of a review log."""
+def memory_of(row: Any, suffix: str = "") -> MemoryState:
+    """The memory state kept in a card's columns (a row or a Card), or in one side of a review
+    log."""
     values = {name: getattr(row, f"{name}{suffix}") for name in MEMORY_FIELDS}
     values["state"] = State(values["state"])
     return MemoryState(**values)

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, func, insert, update
 from sqlalchemy import select as sa_select
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
-from recall1924.deck import CardSpec, DeckSpec
+from recall1924.deck import CardSpec, DeckSpec, PastAnswer, SectionSpec
 from recall1924.errors import NotFoundError
-from recall1924.models import Card, Deck, Section
+from recall1924.models import Card, Deck, ReviewKind, ReviewLog, Section
 from recall1924.scheduling import MemoryState
-from recall1924.store.base import CONTENT_COLUMNS, Scope, StoreBase, memory_columns
+from recall1924.store.base import (
+    CONTENT_COLUMNS,
+    MEMORY_FIELDS,
+    Scope,
+    StoreBase,
+    memory_columns,
+    memory_of,
+)
 
 
 @dataclass(frozen=True)
@@ -26,6 +33,29 @@ class ExistingCard:
     key: str
     section_key: str
     content: CardSpec
+    memory: MemoryState
+
+
+@dataclass(frozen=True)
+class LoggedAnswer:
+    """An answer given elsewhere, with the memory state it found and the one it left."""
+
+    at: datetime
+    rating: int
+    duration_ms: int | None
+    before: MemoryState
+    after: MemoryState
+
+
+@dataclass(frozen=True)
+class DeckChange:
+    """What an import writes for one deck: the deck as the file has it, which existing cards
+    changed, which to delete, and the answers to add to each card (by key, oldest first)."""
+
+    spec: DeckSpec
+    changed: frozenset[str] = frozenset()
+    prune: frozenset[str] = frozenset()
+    answers: Mapping[str, Sequence[LoggedAnswer]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -105,7 +135,11 @@ class DeckStore(StoreBase):
             if deck_id is None:
                 return None
             query: Any = (
-                sa_select(*CONTENT_COLUMNS, col(Section.key).label("section_key"))
+                sa_select(
+                    *CONTENT_COLUMNS,
+                    *(col(getattr(Card, name)) for name in MEMORY_FIELDS),
+                    col(Section.key).label("section_key"),
+                )
                 .join(Section, col(Card.section_id) == col(Section.id))
                 .where(col(Card.deck_id) == deck_id)
             )
@@ -115,106 +149,215 @@ class DeckStore(StoreBase):
                     row.key,
                     row.section_key,
                     CardSpec(row.key, row.question, row.answer, row.note, tuple(row.tags)),
+                    memory_of(row),
                 )
                 for row in session.execute(query)
             }
 
-    def save_deck(
-        self, spec: DeckSpec, *, changed: Iterable[str], prune: Iterable[str], now: datetime
-    ) -> None:
-        """Write ``spec`` in one transaction: add new cards, update the rest in place.
+    def save_decks(self, changes: Sequence[DeckChange], *, now: datetime) -> None:
+        """Write every deck of an import in one transaction: all of them, or nothing.
 
-        Args:
-            spec: the deck as its file now is; matched on deck, section and card keys, so a
-                card's memory state and review history survive any change to its text.
-            changed: keys of existing cards whose content or section changed (their
-                ``updated_at`` is set).
-            prune: keys of cards to delete with their history (no longer in the file).
-            now: the time of the import.
+        Cards match on deck, section and card keys, so a card's memory state and review
+        history survive any change to its text.
         """
-        changed = set(changed)
         with self._session() as session:
-            deck = session.exec(select(Deck).where(Deck.key == spec.key)).first()
-            if deck is None:
-                deck = Deck(key=spec.key, title=spec.title, created_at=now, updated_at=now)
-            deck.title = spec.title
-            deck.description = spec.description
-            deck.source = spec.source
-            deck.updated_at = now
-            session.add(deck)
-            session.flush()
-            assert deck.id is not None
-            deck_id = deck.id
+            for change in changes:
+                self._write_deck(session, change, now)
+            session.commit()
 
-            sections = {
-                section.key: section
-                for section in session.exec(select(Section).where(Section.deck_id == deck_id))
-            }
-            # Plain rows, not ORM objects: loading or building a SQLModel object costs about a
-            # millisecond, and a big deck has tens of thousands of cards, most unchanged.
-            cards = {
-                row.key: row
-                for row in session.execute(
-                    sa_select(*CONTENT_COLUMNS, col(Card.updated_at)).where(
-                        col(Card.deck_id) == deck_id
+    def _write_deck(self, session: Session, change: DeckChange, now: datetime) -> None:
+        spec = change.spec
+        deck = session.exec(select(Deck).where(Deck.key == spec.key)).first()
+        if deck is None:
+            deck = Deck(key=spec.key, title=spec.title, created_at=now, updated_at=now)
+        deck.title = spec.title
+        deck.description = spec.description
+        deck.source = spec.source
+        deck.updated_at = now
+        session.add(deck)
+        session.flush()
+        assert deck.id is not None
+        deck_id = deck.id
+
+        sections = {
+            section.key: section
+            for section in session.exec(select(Section).where(Section.deck_id == deck_id))
+        }
+        # Plain rows, not ORM objects: loading or building a SQLModel object costs about a
+        # millisecond, and a big deck has tens of thousands of cards, most unchanged.
+        cards = {
+            row.key: row
+            for row in session.execute(
+                sa_select(*CONTENT_COLUMNS, col(Card.updated_at), col(Card.source_id)).where(
+                    col(Card.deck_id) == deck_id
+                )
+            )
+        }
+        if change.prune:
+            doomed = [cards.pop(key).id for key in change.prune]
+            session.execute(delete(Card).where(col(Card.id).in_(doomed)))
+        added: list[dict[str, Any]] = []
+        edited: list[dict[str, Any]] = []
+        for position, section_spec in enumerate(spec.sections):
+            section = sections.get(section_spec.key) or Section(
+                deck_id=deck_id, key=section_spec.key, title="", position=0
+            )
+            section.title = section_spec.title
+            section.position = position
+            session.add(section)
+            session.flush()
+            for card_position, card_spec in enumerate(section_spec.cards):
+                content = {
+                    "section_id": section.id,
+                    "position": card_position,
+                    "question": card_spec.question,
+                    "answer": card_spec.answer,
+                    "note": card_spec.note,
+                    "tags": list(card_spec.tags),
+                    "source_id": card_spec.source_id,
+                }
+                row = cards.get(card_spec.key)
+                answers = change.answers.get(card_spec.key)
+                if row is None:
+                    memory = answers[-1].after if answers else MemoryState.new(now)
+                    added.append(
+                        content
+                        | memory_columns(memory)
+                        | {"deck_id": deck_id, "key": card_spec.key}
+                        | {"suspended": card_spec.suspended}
+                        | {"created_at": now, "updated_at": now}
+                    )
+                elif answers or any(
+                    getattr(row, column) != value for column, value in content.items()
+                ):
+                    stamp = now if card_spec.key in change.changed else row.updated_at
+                    memory_now = memory_columns(answers[-1].after) if answers else {}
+                    edited.append(content | memory_now | {"card_id": row.id, "updated_at": stamp})
+        if added:
+            session.execute(insert(Card), added)
+        # Several shapes of update (with or without a new memory state): one executemany each.
+        table: Table = Card.__table__  # type: ignore[attr-defined]
+        for shape in {tuple(sorted(values)) for values in edited}:
+            rows = [values for values in edited if tuple(sorted(values)) == shape]
+            columns: dict[str, Any] = {name: bindparam(name) for name in shape if name != "card_id"}
+            session.execute(
+                update(table).where(table.c.id == bindparam("card_id")).values(columns), rows
+            )
+        if change.answers:
+            ids = dict(
+                session.execute(
+                    sa_select(col(Card.key), col(Card.id)).where(col(Card.deck_id) == deck_id)
+                ).all()
+            )
+            logs = [
+                {
+                    "card_id": ids[key],
+                    "kind": int(ReviewKind.Review),
+                    "rating": logged.rating,
+                    "reviewed_at": logged.at,
+                    "duration_ms": logged.duration_ms,
+                }
+                | memory_columns(logged.before, "_before")
+                | memory_columns(logged.after, "_after")
+                for key, answers in change.answers.items()
+                for logged in answers
+            ]
+            if logs:
+                session.execute(insert(ReviewLog), logs)
+        if change.prune:
+            session.flush()
+            spec_sections = {section.key for section in spec.sections}
+            for key, section in sections.items():
+                if (
+                    key not in spec_sections
+                    and not session.exec(
+                        select(Card.id).where(Card.section_id == section.id)
+                    ).first()
+                ):
+                    session.delete(section)
+
+    def remove_deck(self, key: str) -> int:
+        """Delete deck ``key`` with its sections, cards and their history. Returns its cards.
+
+        Raises:
+            NotFoundError: if there is no such deck.
+        """
+        with self._session() as session:
+            deck = session.exec(select(Deck).where(Deck.key == key)).first()
+            if deck is None:
+                known = ", ".join(session.exec(select(Deck.key)).all()) or "none"
+                raise NotFoundError(f"no deck {key!r} (decks: {known})")
+            cards = session.exec(
+                select(func.count()).select_from(Card).where(Card.deck_id == deck.id)
+            ).one()
+            session.delete(deck)
+            session.commit()
+            return cards
+
+    def deck_specs(self, deck_key: str | None = None) -> list[DeckSpec]:
+        """Every deck (or deck ``deck_key``) as the neutral specs an export writes: sections
+        and cards in order, each card with its source id, suspension and review answers.
+
+        Raises:
+            NotFoundError: if there is no such deck.
+        """
+        if deck_key is not None:
+            self.scope(deck_key)  # names the decks there are when this one is not
+        with self.engine.connect() as connection:
+            deck_query = sa_select(
+                col(Deck.id), col(Deck.key), col(Deck.title), col(Deck.description)
+            ).order_by(col(Deck.id))
+            if deck_key is not None:
+                deck_query = deck_query.where(col(Deck.key) == deck_key)
+            decks = connection.execute(deck_query).all()
+            history: dict[int, list[PastAnswer]] = {}
+            log_query = (
+                sa_select(
+                    col(ReviewLog.card_id),
+                    col(ReviewLog.reviewed_at),
+                    col(ReviewLog.rating),
+                    col(ReviewLog.duration_ms),
+                )
+                .where(col(ReviewLog.kind) == int(ReviewKind.Review))
+                .order_by(col(ReviewLog.card_id), col(ReviewLog.reviewed_at), col(ReviewLog.id))
+            )
+            for card_id, at, rating, duration in connection.execute(log_query):
+                history.setdefault(card_id, []).append(PastAnswer(at, rating, duration))
+            specs = []
+            for deck_id, key, title, description in decks:
+                sections = connection.execute(
+                    sa_select(col(Section.id), col(Section.key), col(Section.title))
+                    .where(col(Section.deck_id) == deck_id)
+                    .order_by(col(Section.position))
+                ).all()
+                cards: dict[int | None, list[CardSpec]] = {row[0]: [] for row in sections}
+                card_query = (
+                    sa_select(*CONTENT_COLUMNS, col(Card.source_id), col(Card.suspended))
+                    .where(col(Card.deck_id) == deck_id)
+                    .order_by(col(Card.section_id), col(Card.position), col(Card.id))
+                )
+                for row in connection.execute(card_query):
+                    cards[row.section_id].append(
+                        CardSpec(
+                            row.key,
+                            row.question,
+                            row.answer,
+                            row.note,
+                            tuple(row.tags),
+                            source_id=row.source_id,
+                            history=tuple(history.get(row.id, ())),
+                            suspended=bool(row.suspended),
+                        )
+                    )
+                specs.append(
+                    DeckSpec(
+                        key=key,
+                        title=title,
+                        description=description,
+                        sections=tuple(
+                            SectionSpec(section_key, section_title, tuple(cards[section_id]))
+                            for section_id, section_key, section_title in sections
+                        ),
                     )
                 )
-            }
-            prune = set(prune)
-            if prune:
-                doomed = [cards.pop(key).id for key in prune]
-                session.execute(delete(Card).where(col(Card.id).in_(doomed)))
-            added: list[dict[str, Any]] = []
-            edited: list[dict[str, Any]] = []
-            for position, section_spec in enumerate(spec.sections):
-                section = sections.get(section_spec.key) or Section(
-                    deck_id=deck_id, key=section_spec.key, title="", position=0
-                )
-                section.title = section_spec.title
-                section.position = position
-                session.add(section)
-                session.flush()
-                for card_position, card_spec in enumerate(section_spec.cards):
-                    content = {
-                        "section_id": section.id,
-                        "position": card_position,
-                        "question": card_spec.question,
-                        "answer": card_spec.answer,
-                        "note": card_spec.note,
-                        "tags": list(card_spec.tags),
-                    }
-                    row = cards.get(card_spec.key)
-                    if row is None:
-                        added.append(
-                            content
-                            | memory_columns(MemoryState.new(now))
-                            | {"deck_id": deck_id, "key": card_spec.key}
-                            | {"created_at": now, "updated_at": now}
-                        )
-                    elif any(getattr(row, column) != value for column, value in content.items()):
-                        stamp = now if card_spec.key in changed else row.updated_at
-                        edited.append(content | {"card_id": row.id, "updated_at": stamp})
-            if added:
-                session.execute(insert(Card), added)
-            if edited:
-                columns: dict[str, Any] = {
-                    name: bindparam(name) for name in edited[0] if name != "card_id"
-                }
-                # On the table, so this is one executemany and no ORM work.
-                table: Table = Card.__table__  # type: ignore[attr-defined]
-                session.execute(
-                    update(table).where(table.c.id == bindparam("card_id")).values(columns),
-                    edited,
-                )
-            if prune:
-                session.flush()
-                spec_sections = {section.key for section in spec.sections}
-                for key, section in sections.items():
-                    if (
-                        key not in spec_sections
-                        and not session.exec(
-                            select(Card.id).where(Card.section_id == section.id)
-                        ).first()
-                    ):
-                        session.delete(section)
-            session.commit()
+        return specs

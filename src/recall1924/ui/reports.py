@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from recall1924.importers import ImportPlan
+from recall1924.importers import ImportReport
 from recall1924.review import Summary
 from recall1924.settings import DEFINITIONS, format_duration
 from recall1924.stats import StatsReport
@@ -147,21 +147,57 @@ def print_settings(console: Console, values: Mapping[str, str], changed: set[str
     console.print(Text("Change one with: recall config set KEY VALUE (bold: changed)", style="dim"))
 
 
-def print_import(console: Console, plan: ImportPlan, *, dry_run: bool) -> None:
-    verb = "Would import" if dry_run else "Imported"
-    what = "new deck" if plan.new_deck else "deck"
-    console.print(
-        Text.assemble(f"{verb} {what} ", safe(plan.deck_title, "bold"), f" ({plan.deck_key})")
-    )
-    console.print(
-        f"  added {len(plan.added)} · updated {len(plan.updated)} · "
-        f"unchanged {len(plan.unchanged)} · no longer in file {len(plan.missing)}"
-    )
-    if plan.missing:
-        fate = "deleted with their history" if plan.pruned else "kept (use --prune to delete)"
-        if dry_run and plan.pruned:
-            fate = "would be deleted with their history"
-        console.print(Text(f"  no longer in file, {fate}: {', '.join(plan.missing)}"))
+SKIPPED_SHOWN = 10
+
+
+def print_import(console: Console, report: ImportReport, *, dry_run: bool) -> None:
+    """What an import did (or would do) to each deck: a table, then what was skipped."""
+    # One column per deck, one row per kind of change: narrow enough for 60 columns.
+    table = _table("Would import" if dry_run else "Imported")
+    table.add_column("")
+    for plan in report.decks:
+        label = safe(plan.deck_key, "bold")
+        if plan.new_deck:
+            label.append(" (new)", style="green")
+        table.add_column(label, justify="right")
+    rows = {
+        "cards added": [len(plan.added) for plan in report.decks],
+        "cards updated": [len(plan.updated) for plan in report.decks],
+        "cards unchanged": [len(plan.unchanged) for plan in report.decks],
+        "cards not in file": [len(plan.missing) for plan in report.decks],
+        "answers added": [plan.answers_added for plan in report.decks],
+    }
+    for name, counts in rows.items():
+        table.add_row(name, *map(str, counts))
+    console.print(table)
+    for plan in report.decks:
+        console.print(Text.assemble(safe(plan.deck_key, "bold"), ": ", safe(plan.deck_title)))
+        if plan.missing:
+            fate = "deleted with their history" if plan.pruned else "kept (use --prune to delete)"
+            if dry_run and plan.pruned:
+                fate = "would be deleted with their history"
+            shown = ", ".join(plan.missing[:SKIPPED_SHOWN])
+            more = (
+                f" and {len(plan.missing) - SKIPPED_SHOWN} more"
+                if len(plan.missing) > SKIPPED_SHOWN
+                else ""
+            )
+            console.print(safe(f"{plan.deck_key}: no longer in file, {fate}: {shown}{more}"))
+        if plan.answers_known:
+            console.print(
+                f"{plan.deck_key}: {_count(plan.answers_known, 'answer')} already in the "
+                "collection, not added again"
+            )
+    if report.skipped:
+        console.print(f"Skipped {_count(len(report.skipped), 'row')}:")
+        for line in report.skipped[:SKIPPED_SHOWN]:
+            console.print(safe(f"  {line}"))
+        if len(report.skipped) > SKIPPED_SHOWN:
+            console.print(f"  … and {len(report.skipped) - SKIPPED_SHOWN} more")
+    if report.backup is not None:
+        console.print(
+            Text(f"The collection before this import is kept at {report.backup}", style="dim")
+        )
     if dry_run:
         console.print(Text("Dry run: nothing was written.", style="dim"))
 

@@ -1,0 +1,834 @@
+"""Anki packages (``.apkg``, ``.colpkg``) and bare Anki collections (``.anki2``, ``.anki21``).
+
+Holds :func:`read_apkg`, which turns one Anki file into :class:`~recall1924.deck.DeckSpec`\\ s:
+one recall card per Anki card, its text rendered from the note type's templates, its review
+history and whether it is suspended. Inside, in the order the data flows:
+
+- opening: the package is a zip archive holding an SQLite collection, plain (``collection.anki2``
+  and ``.anki21``, schema 11) or zstd-compressed (``collection.anki21b``, schema 18). Sizes and
+  ratios are checked before anything is inflated, media names are checked, and the collection
+  (a package's, or a bare one) is copied into a temporary folder and opened read-only;
+- the collection: note types, decks, notes, cards and revlog, read from schema 11's JSON or
+  schema 18's tables (whose config columns are protobuf, read by a small decoder);
+- rendering: a subset of Anki's template language and cloze deletions, then
+  :func:`~recall1924.importers.html.html_to_text`;
+- history: the revlog rows Anki's own FSRS memory state is computed from.
+
+The names inside follow Anki's (``nid``, ``did``, ``ord``, ``revlog``): they are the source's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import shutil
+import sqlite3
+import tempfile
+import zipfile
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import groupby
+from operator import itemgetter
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import IO, NoReturn
+
+from recall1924.deck import CardSpec, DeckSpec, PastAnswer, SectionSpec, make_key
+from recall1924.errors import DeckFileError
+from recall1924.importers.html import html_to_text
+
+__all__ = ["read_apkg"]
+
+# Newest first: packages written by Anki 2.1.50+ also hold a dummy collection.anki2 ("please
+# update Anki") for old clients, which must never be read when a newer collection is there.
+COLLECTION_MEMBERS = ("collection.anki21b", "collection.anki21", "collection.anki2")
+MAX_UNPACKED = 2 * 1024**3
+# Deflate cannot do better than about 1032:1, and real collections stay far below 100:1
+# (the test files: 1:1 to 30:1); a directory that claims more describes a bomb, not a deck.
+MAX_RATIO = 1000
+RATIO_CHECK_FROM = 16 * 1024**2  # small members may compress very well harmlessly
+_CHUNK = 1024**2
+_MEDIA_LIMIT = 64 * 1024**2  # a list of a million files' names, with room to spare
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+LEARNING, REVIEW, RELEARNING, FILTERED, MANUAL, RESCHEDULED = range(6)
+SUSPENDED_QUEUE = -1
+
+
+def read_apkg(path: Path, *, deck_key: str | None = None) -> list[DeckSpec]:
+    """Read an Anki package or collection into recall decks.
+
+    Each top-level Anki deck that holds cards becomes one deck; its subdecks become sections.
+    With ``deck_key``, every card goes into one deck of that key instead, in sections named by
+    the full Anki deck paths.
+
+    Args:
+        path: an ``.apkg`` / ``.colpkg`` package, or a bare ``.anki2`` / ``.anki21`` collection.
+        deck_key: put every card into one deck with this key.
+
+    Returns:
+        The decks, ordered by title.
+
+    Raises:
+        DeckFileError: if the file is not an Anki package or collection, is damaged, or is
+            unsafe to unpack (too large, an absurd compression ratio, media names that leave
+            their folder).
+    """
+    with tempfile.TemporaryDirectory(prefix="recall-apkg-") as scratch:
+        database = _collection_file(path, Path(scratch))
+        collection = _read_collection(path, database)
+    return _decks(path, collection, deck_key)
+
+
+def _fail(path: Path, message: str) -> NoReturn:
+    raise DeckFileError(str(path), [f"{path}: {message}"])
+
+
+# Opening
+# ---------------------------------------------------------------------------------------------
+
+
+def _collection_file(path: Path, scratch: Path) -> Path:
+    """A copy of the SQLite collection in ``scratch``: ``path`` itself, or unpacked from it."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(len(_SQLITE_MAGIC))
+    except OSError as exc:
+        _fail(path, f"cannot read: {exc.strerror}")
+    if head == _SQLITE_MAGIC:
+        # a copy, with its write-ahead log if Anki left one: the user's file stays untouched
+        # (SQLite writes beside a database it opens, even read-only, when it is in WAL mode)
+        target = scratch / "collection.sqlite"
+        try:
+            shutil.copyfile(path, target)
+            wal = path.with_name(path.name + "-wal")
+            if wal.is_file():
+                shutil.copyfile(wal, scratch / "collection.sqlite-wal")
+        except OSError as exc:
+            _fail(path, f"cannot read: {exc.strerror}")
+        return target
+    if not head.startswith(b"PK"):
+        _fail(path, "not an Anki package or collection (neither a zip archive nor SQLite)")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return _unpack_collection(path, archive, scratch)
+    except (zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
+        _fail(path, f"damaged or truncated zip archive ({exc})")
+    except OSError as exc:
+        _fail(path, f"cannot read the zip archive ({exc.strerror or exc})")
+
+
+def _unpack_collection(path: Path, archive: zipfile.ZipFile, scratch: Path) -> Path:
+    members = {info.filename: info for info in archive.infolist()}
+    total = 0
+    for info in members.values():
+        if not _safe_name(info.filename):
+            _fail(path, f"refused: the archive holds {info.filename!r}, outside its folder")
+        total += info.file_size
+        if total > MAX_UNPACKED:
+            _fail(path, f"refused: the archive would unpack to {total:,} bytes or more, over 2 GB")
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > RATIO_CHECK_FROM and ratio > MAX_RATIO:
+            _fail(path, f"refused: {info.filename} claims a {ratio:.0f}:1 compression (a bomb?)")
+    name = next((name for name in COLLECTION_MEMBERS if name in members), None)
+    if name is None:
+        _fail(path, "not an Anki package: no collection.anki21b/anki21/anki2 inside")
+    zstd = name.endswith("b")
+    if "media" in members:
+        _check_media_names(path, _read_small(path, archive, members["media"]), zstd=zstd)
+    target = scratch / "collection.sqlite"
+    with archive.open(members[name]) as source, target.open("wb") as sink:
+        if zstd:
+            _unzstd(path, source, sink, packed=members[name].file_size)
+        else:
+            for chunk in iter(lambda: source.read(_CHUNK), b""):
+                sink.write(chunk)
+    return target
+
+
+def _safe_name(name: str) -> bool:
+    """True for a plain file name that stays in its folder (no parent, root or drive)."""
+    if not name or "\x00" in name:
+        return False
+    for flavour in (PurePosixPath(name), PureWindowsPath(name)):
+        if flavour.is_absolute() or flavour.drive or flavour.root or ".." in flavour.parts:
+            return False
+    return True
+
+
+def _read_small(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    if info.file_size > _MEDIA_LIMIT:
+        _fail(path, f"refused: its {info.filename} member is {info.file_size:,} bytes")
+    with archive.open(info) as member:
+        return member.read(info.file_size + 1)
+
+
+def _unzstd(
+    path: Path, source: IO[bytes], sink: IO[bytes], *, packed: int, limit: int = MAX_UNPACKED
+) -> None:
+    """Inflate a zstd stream, stopping before it passes ``limit`` bytes or an absurd ratio
+    (frames need not declare their size: Anki's do not)."""
+    import zstandard
+
+    written = 0
+    try:
+        reader = zstandard.ZstdDecompressor().stream_reader(source, read_across_frames=True)
+        for chunk in iter(lambda: reader.read(_CHUNK), b""):
+            written += len(chunk)
+            if written > limit:
+                _fail(path, f"refused: a zstd member inflates to more than {limit:,} bytes")
+            if written > RATIO_CHECK_FROM and written > MAX_RATIO * max(packed, 1):
+                _fail(path, f"refused: a zstd member inflates over {MAX_RATIO}:1 (a bomb?)")
+            sink.write(chunk)
+    except zstandard.ZstdError as exc:
+        _fail(path, f"damaged zstd data ({exc})")
+
+
+def _check_media_names(path: Path, raw: bytes, *, zstd: bool) -> None:
+    """Refuse a media map naming a file outside the media folder (recall extracts no media,
+    but a package that tries this is hostile, and whatever reads it next must not trust it)."""
+    import zstandard
+
+    try:
+        if zstd:
+            data = io.BytesIO()
+            _unzstd(path, io.BytesIO(raw), data, packed=len(raw), limit=_MEDIA_LIMIT)
+            entries = _proto(data.getvalue()).get(1, [])
+            names = [_text(_proto(entry), 1) for entry in entries if isinstance(entry, bytes)]
+        else:
+            mapping = json.loads(raw.decode("utf-8")) if raw.strip() else {}
+            if not isinstance(mapping, dict):
+                raise ValueError("not a JSON object")
+            names = [str(name) for name in mapping.values()]
+    except (ValueError, UnicodeDecodeError, zstandard.ZstdError) as exc:
+        _fail(path, f"damaged media list ({exc})")
+    for name in names:
+        if not _safe_name(name) or "/" in name or "\\" in name:
+            _fail(path, f"refused: media name {name!r} leaves the media folder")
+
+
+# Protobuf, the read-only subset Anki's schema 18 config columns need
+# ---------------------------------------------------------------------------------------------
+
+
+def _varint(data: bytes, pos: int) -> tuple[int, int]:
+    result = shift = 0
+    while True:
+        if pos >= len(data) or shift > 63:
+            raise ValueError("truncated protobuf varint")
+        byte = data[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return result, pos
+        shift += 7
+
+
+def _proto(data: bytes) -> dict[int, list[int | bytes]]:
+    """Fields of one protobuf message by number: varints as ints, length-delimited as bytes.
+
+    Fixed-width fields are skipped: nothing read here uses them.
+    """
+    fields: dict[int, list[int | bytes]] = {}
+    pos, end = 0, len(data)
+    while pos < end:
+        key, pos = _varint(data, pos)
+        number, wire = key >> 3, key & 7
+        value: int | bytes
+        if wire == 0:
+            value, pos = _varint(data, pos)
+        elif wire == 2:
+            length, pos = _varint(data, pos)
+            if pos + length > end:
+                raise ValueError("truncated protobuf field")
+            value, pos = data[pos : pos + length], pos + length
+        elif wire in (1, 5):
+            pos += 8 if wire == 1 else 4
+            continue
+        else:
+            raise ValueError(f"unsupported protobuf wire type {wire}")
+        fields.setdefault(number, []).append(value)
+    return fields
+
+
+def _text(message: dict[int, list[int | bytes]], number: int) -> str:
+    """A string field (the last one wins, as in protobuf), empty when absent."""
+    values = message.get(number, [])
+    last = values[-1] if values else b""
+    return last.decode("utf-8") if isinstance(last, bytes) else ""
+
+
+# The collection
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Template:
+    ord: int
+    name: str
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class _NoteType:
+    name: str
+    is_cloze: bool
+    fields: tuple[str, ...]
+    templates: dict[int, _Template]
+
+
+@dataclass(frozen=True)
+class _Deck:
+    parts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Note:
+    guid: str
+    mid: int
+    tags: tuple[str, ...]
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Card:
+    id: int
+    nid: int
+    did: int
+    ord: int
+    queue: int
+    flags: int
+
+
+# cid, id (the answer's time in ms), ease, ivl, factor, time (the answer's duration in ms), type
+_Revlog = tuple[int, int, int, int, int, int, int]
+
+
+@dataclass(frozen=True)
+class _Collection:
+    note_types: dict[int, _NoteType]
+    decks: dict[int, _Deck]
+    notes: dict[int, _Note]
+    cards: list[_Card]
+    revlog: dict[int, list[_Revlog]]
+
+
+def _read_collection(path: Path, database: Path) -> _Collection:
+    uri = database.resolve().as_uri() + "?mode=ro"
+    try:
+        connection = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error as exc:
+        _fail(path, f"cannot open the collection ({exc})")
+    try:
+        # schema 18 declares its name columns with Anki's own collation
+        connection.create_collation("unicase", _unicase)
+        tables = {row[0] for row in connection.execute("select name from sqlite_master")}
+        if not {"col", "notes", "cards", "revlog"} <= tables:
+            _fail(path, "not an Anki collection (no notes, cards and revlog tables)")
+        if "notetypes" in tables:
+            note_types, decks = _schema18(connection)
+        else:
+            note_types, decks = _schema11(connection)
+        notes = {
+            nid: _Note(guid, mid, tuple(tags.split()), tuple(flds.split("\x1f")))
+            for nid, guid, mid, tags, flds in connection.execute(
+                "select id, guid, mid, tags, flds from notes"
+            )
+        }
+        cards = [
+            _Card(cid, nid, odid or did, ord_, queue, flags)
+            for cid, nid, did, odid, ord_, queue, flags in connection.execute(
+                "select id, nid, did, odid, ord, queue, flags from cards order by nid, ord"
+            )
+        ]
+        rows = connection.execute(
+            "select cid, id, ease, ivl, factor, time, type from revlog order by cid, id"
+        ).fetchall()
+        revlog = {cid: list(group) for cid, group in groupby(rows, key=itemgetter(0))}
+    except sqlite3.Error as exc:
+        _fail(path, f"damaged collection ({exc})")
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+        _fail(path, f"damaged collection ({type(exc).__name__}: {exc})")
+    finally:
+        connection.close()
+    return _Collection(note_types, decks, notes, cards, revlog)
+
+
+def _unicase(left: str, right: str) -> int:
+    a, b = left.casefold(), right.casefold()
+    return (a > b) - (a < b)
+
+
+def _schema11(connection: sqlite3.Connection) -> tuple[dict[int, _NoteType], dict[int, _Deck]]:
+    """Note types and decks as JSON in the ``col`` row (Anki before 2.1.28, and legacy exports)."""
+    models_json, decks_json = connection.execute("select models, decks from col").fetchone()
+    note_types = {}
+    for model in json.loads(models_json).values():
+        fields = sorted(model["flds"], key=lambda field: field["ord"])
+        templates = {
+            int(t["ord"]): _Template(int(t["ord"]), t["name"], t["qfmt"], t["afmt"])
+            for t in model["tmpls"]
+        }
+        note_types[int(model["id"])] = _NoteType(
+            model["name"], model.get("type") == 1, tuple(f["name"] for f in fields), templates
+        )
+    decks = {
+        int(deck["id"]): _Deck(tuple(deck["name"].split("::")))
+        for deck in json.loads(decks_json).values()
+    }
+    return note_types, decks
+
+
+def _schema18(connection: sqlite3.Connection) -> tuple[dict[int, _NoteType], dict[int, _Deck]]:
+    """Note types, fields, templates and decks as tables (Anki 2.1.28+), configs as protobuf.
+
+    Field numbers from Anki's proto/anki/notetypes.proto: ``Notetype.Config.kind`` is 1
+    (0 normal, 1 cloze); ``Notetype.Template.Config.q_format`` 1 and ``a_format`` 2.
+    """
+    fields: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for ntid, ord_, name in connection.execute("select ntid, ord, name from fields"):
+        fields[ntid].append((ord_, name))
+    templates: dict[int, dict[int, _Template]] = defaultdict(dict)
+    for ntid, ord_, name, config in connection.execute(
+        "select ntid, ord, name, config from templates"
+    ):
+        message = _proto(config)
+        question, answer = (_text(message, number) for number in (1, 2))
+        templates[ntid][ord_] = _Template(ord_, name, question, answer)
+    note_types = {}
+    for ntid, name, config in connection.execute("select id, name, config from notetypes"):
+        kind = _proto(config).get(1, [0])[-1]
+        note_types[ntid] = _NoteType(
+            name, kind == 1, tuple(name for _, name in sorted(fields[ntid])), templates[ntid]
+        )
+    decks = {
+        did: _Deck(tuple(name.split("\x1f")))
+        for did, name in connection.execute("select id, name from decks")
+    }
+    return note_types, decks
+
+
+# History
+# ---------------------------------------------------------------------------------------------
+
+
+def _answers(rows: Sequence[_Revlog]) -> tuple[PastAnswer, ...]:
+    """The answers Anki itself computes the card's FSRS memory state from.
+
+    Rows are one card's, sorted by time. The rule is Anki's
+    ``reviews_for_fsrs`` (rslib/src/scheduler/fsrs/params.rs) as used for memory states
+    (``fsrs_item_for_memory_state`` in memory_state.rs: not training, no "ignore before" date),
+    with the row kinds of rslib/src/revlog/mod.rs:
+
+    - a row with ease 0 is not an answer: "set due date" (type 4, Manual, factor > 0),
+      "reset/forget" (type 4 with factor 0) and FSRS rescheduling (type 5);
+    - "cramming", a review in a filtered deck with rescheduling off (type 3 with factor 0,
+      ``is_cramming``), does not affect scheduling and is dropped;
+    - working back from the newest row, history stops at the start of the last run of
+      learning (type 0) answers, or at a reset: what came before belonged to an earlier life
+      of the card (old Anki versions wrote no reset row, hence the learning-run rule);
+    - a card with no learning run keeps its answers from the first graded answer whose
+      interval is at least a day (a truncated history; Anki then seeds the state from SM-2);
+    - a reset with no grade after it leaves no history at all.
+    """
+    first_learning: int | None = None
+    first_graded: int | None = None
+    for index in range(len(rows) - 1, -1, -1):
+        _, _, ease, interval, factor, _, kind = rows[index]
+        if kind == FILTERED and factor == 0:
+            continue
+        graded = ease > 0
+        if graded and (interval >= 1 or interval <= -86_400):
+            first_graded = index
+        if graded and kind == LEARNING:
+            first_learning = index
+        elif kind == MANUAL and factor == 0:
+            if first_learning is None and first_graded is None:
+                return ()
+            break
+        elif first_learning is not None:
+            break
+    start = first_learning if first_learning is not None else first_graded
+    if start is None:
+        return ()
+    return tuple(
+        PastAnswer(
+            at=datetime.fromtimestamp(revlog_id / 1000, UTC),
+            rating=ease,
+            duration_ms=duration if duration > 0 else None,
+        )
+        for _, revlog_id, ease, _, factor, duration, kind in rows[start:]
+        if 1 <= ease <= 4 and not (kind == FILTERED and factor == 0)
+    )
+
+
+# Templates
+# ---------------------------------------------------------------------------------------------
+# A subset of Anki's template language (rslib/src/template.rs, template_filters.rs, cloze.rs):
+# {{Field}}, {{FrontSide}}, {{#Field}}/{{^Field}}...{{/Field}}, filters right to left
+# ({{text:cloze:Text}} applies cloze, then text), and cloze deletions {{c1::text::hint}}.
+
+
+@dataclass(frozen=True)
+class _Replace:
+    key: str
+    filters: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Section:
+    key: str
+    negated: bool
+    children: tuple[_Node, ...]
+
+
+_Node = str | _Replace | _Section
+_TOKEN = re.compile(r"<!--.*?-->|\{\{(.*?)\}\}", re.DOTALL)
+_EMPTY_FIELD = re.compile(r"^(?:\s|</?(?:br|div) ?/?>)*$", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
+_FURIGANA = re.compile(r" ?([^ >]+?)\[(.+?)\]")
+_ANSWER_RULE = re.compile(r"^.*<hr id=[\"']?answer[\"']?\s*/?>", re.IGNORECASE | re.DOTALL)
+_CLOZE_MARK = re.compile(r"\{\{c([\d,]+)::|\}\}")
+
+
+def _parse(template: str) -> tuple[_Node, ...]:
+    """Parse a template leniently: an unmatched close is ignored, an unclosed section ends
+    with the template (Anki shows an error card instead; recall keeps what it can)."""
+    stack: list[tuple[str, bool, list[_Node]]] = [("", False, [])]
+    pos = 0
+    for match in _TOKEN.finditer(template):
+        if match.start() > pos:
+            stack[-1][2].append(template[pos : match.start()])
+        pos = match.end()
+        handle = match.group(1)
+        if handle is None:  # a comment: Anki keeps it, html_to_text drops it
+            stack[-1][2].append(match.group(0))
+            continue
+        handle = handle.lstrip("{").strip()
+        if len(handle) >= 2 and handle[0] in "#^":
+            stack.append((handle[1:].strip(), handle[0] == "^", []))
+        elif len(handle) >= 2 and handle[0] == "/":
+            if len(stack) > 1 and stack[-1][0] == handle[1:].strip():
+                key, negated, children = stack.pop()
+                stack[-1][2].append(_Section(key, negated, tuple(children)))
+        else:
+            *filters, key = handle.split(":")
+            stack[-1][2].append(_Replace(key, tuple(reversed(filters))))
+    stack[-1][2].append(template[pos:])
+    while len(stack) > 1:
+        key, negated, children = stack.pop()
+        stack[-1][2].append(_Section(key, negated, tuple(children)))
+    return tuple(stack[0][2])
+
+
+@dataclass
+class _Context:
+    fields: dict[str, str]
+    nonempty: set[str]
+    cloze_ord: int  # card ord + 1
+    front: str | None  # the rendered question, on the answer side
+
+
+def _render(nodes: Sequence[_Node], context: _Context) -> str:
+    out: list[str] = []
+    for node in nodes:
+        if isinstance(node, str):
+            out.append(node)
+        elif isinstance(node, _Section):
+            if (node.key in context.nonempty) != node.negated:
+                out.append(_render(node.children, context))
+        elif node.key == "FrontSide":
+            out.append(context.front or "")
+        elif node.key in context.fields or not node.key:
+            out.append(_filter(context.fields.get(node.key, ""), node, context))
+    return "".join(out)
+
+
+def _filter(text: str, node: _Replace, context: _Context) -> str:
+    filters = node.filters
+    question = context.front is None
+    if filters and filters[-1] == "type":  # a type-in box: recall shows the expected answer
+        if question or filters[:1] == ("cloze",):
+            return ""
+        filters = ()
+    for name in filters:
+        if name == "text":
+            text = _TAG.sub("", text)
+        elif name in ("furigana", "kanji", "kana"):
+            text = _ruby(text, name)
+        elif name == "hint":
+            text = f"<div>(hint: {text})</div>" if text.strip() else text
+        elif name == "cloze":
+            text = _reveal_clozes(text, context.cloze_ord, question=question)
+        elif name == "cloze-only":
+            text = ", ".join(_active_cloze_texts(text, context.cloze_ord))
+        # other filters (tts, add-ons' own) keep the text, as Anki does for unknown ones
+    return text
+
+
+def _ruby(text: str, name: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        base, reading = match.group(1), match.group(2)
+        if reading.startswith("sound:"):
+            return match.group(0)
+        return {"kanji": base, "kana": reading}.get(name, f"{base}({reading})")
+
+    return _FURIGANA.sub(replace, text.replace("&nbsp;", " "))
+
+
+def _is_empty(nodes: Sequence[_Node], nonempty: set[str]) -> bool:
+    """Anki's ``template_is_empty``: no non-empty field is reached (a front like that is an
+    "empty card" Anki would not generate)."""
+    for node in nodes:
+        if isinstance(node, _Replace):
+            if node.key in nonempty:
+                return False
+        elif isinstance(node, _Section):
+            if node.negated == (node.key in nonempty):
+                continue
+            if not _is_empty(node.children, nonempty):
+                return False
+    return True
+
+
+# Cloze deletions: a tree of text and clozes, each cloze with its numbers and hint.
+
+
+@dataclass
+class _Cloze:
+    ordinals: frozenset[int]
+    nodes: list[str | _Cloze]
+    hint: str | None = None
+
+    def text(self) -> str:
+        return "".join(node if isinstance(node, str) else node.text() for node in self.nodes)
+
+
+def _parse_clozes(text: str) -> list[str | _Cloze]:
+    output: list[str | _Cloze] = []
+    open_clozes: list[_Cloze] = []
+
+    def add_text(piece: str) -> None:
+        if not piece:
+            return
+        if open_clozes:
+            cloze = open_clozes[-1]
+            if "::" in piece and not piece.startswith("image-occlusion:"):
+                piece, cloze.hint = piece.split("::", 1)
+            cloze.nodes.append(piece)
+        else:
+            output.append(piece)
+
+    pos = 0
+    for match in _CLOZE_MARK.finditer(text):
+        add_text(text[pos : match.start()])
+        pos = match.end()
+        if match.group(1) is not None:
+            ordinals = frozenset(int(n) for n in match.group(1).split(",") if n)
+            if not ordinals:
+                add_text(match.group(0))
+            elif len(open_clozes) < 10:
+                open_clozes.append(_Cloze(ordinals, []))
+        elif open_clozes:
+            cloze = open_clozes.pop()
+            (open_clozes[-1].nodes if open_clozes else output).append(cloze)
+        else:
+            add_text("}}")
+    add_text(text[pos:])
+    while open_clozes:  # unclosed: Anki drops them; keep their text rather than lose it
+        cloze = open_clozes.pop()
+        (open_clozes[-1].nodes if open_clozes else output).append(cloze.text())
+    return output
+
+
+def _cloze_numbers(text: str) -> set[int]:
+    found: set[int] = set()
+
+    def walk(nodes: Sequence[str | _Cloze]) -> None:
+        for node in nodes:
+            if isinstance(node, _Cloze):
+                found.update(n for n in node.ordinals if n)
+                walk(node.nodes)
+
+    if "{{c" in text:
+        walk(_parse_clozes(text))
+    return found
+
+
+def _reveal_clozes(text: str, ordinal: int, *, question: bool) -> str:
+    """The field with cloze ``ordinal`` hidden (question: ``[...]`` or ``[hint]``) or shown
+    in brackets (answer); other clozes are plain text. Empty if the cloze is not there."""
+    found = False
+
+    def reveal(nodes: Sequence[str | _Cloze]) -> str:
+        nonlocal found
+        out: list[str] = []
+        for node in nodes:
+            if isinstance(node, str):
+                out.append(node)
+            elif ordinal in node.ordinals:
+                found = True
+                inner = reveal(node.nodes)
+                out.append(f"[{node.hint or '...'}]" if question else f"[{inner}]")
+            else:
+                out.append(reveal(node.nodes))
+        return "".join(out)
+
+    rendered = reveal(_parse_clozes(text))
+    return rendered if found else ""
+
+
+def _active_cloze_texts(text: str, ordinal: int) -> list[str]:
+    texts: list[str] = []
+
+    def walk(nodes: Sequence[str | _Cloze]) -> None:
+        for node in nodes:
+            if isinstance(node, _Cloze):
+                if ordinal in node.ordinals:
+                    texts.append(node.text())
+                walk(node.nodes)
+
+    walk(_parse_clozes(text))
+    return texts
+
+
+# Cards and decks
+# ---------------------------------------------------------------------------------------------
+
+
+class _Renderer:
+    """Renders cards, parsing each template once."""
+
+    def __init__(self) -> None:
+        self._parsed: dict[str, tuple[_Node, ...]] = {}
+        self._text: dict[str, str] = {}
+
+    def parsed(self, template: str) -> tuple[_Node, ...]:
+        nodes = self._parsed.get(template)
+        if nodes is None:
+            nodes = self._parsed[template] = _parse(template)
+        return nodes
+
+    def text(self, html: str) -> str:
+        text = self._text.get(html)
+        if text is None:
+            text = self._text[html] = html_to_text(html)
+        return text
+
+    def card(
+        self, note: _Note, note_type: _NoteType, template: _Template, card: _Card, deck: _Deck
+    ) -> tuple[str, str] | None:
+        """The question and answer text, or None for a card Anki would not generate."""
+        fields = dict(zip(note_type.fields, note.fields, strict=False))
+        for name in note_type.fields[len(note.fields) :]:
+            fields[name] = ""
+        fields.update(
+            {
+                "Tags": " ".join(note.tags),
+                "Type": note_type.name,
+                "Deck": "::".join(deck.parts),
+                "Subdeck": deck.parts[-1],
+                "Card": template.name,
+                "CardFlag": f"flag{card.flags & 7}" if card.flags & 7 else "",
+                "CardID": str(card.id),
+            }
+        )
+        fields.setdefault(f"c{card.ord + 1}", "1")
+        nonempty = {name for name, value in fields.items() if not _EMPTY_FIELD.match(value)}
+        question_nodes = self.parsed(template.question)
+        if note_type.is_cloze:
+            if card.ord + 1 not in set().union(*map(_cloze_numbers, note.fields)):
+                return None
+        elif _is_empty(question_nodes, nonempty):
+            return None
+        context = _Context(fields, nonempty, card.ord + 1, None)
+        question = _render(question_nodes, context)
+        context.front = question
+        # recall shows the question above the answer: drop the back's copy of the front, the
+        # leading {{FrontSide}} and whatever precedes <hr id=answer> (Anki's own card export
+        # drops the latter the same way)
+        back = template.answer.lstrip()
+        if back.startswith("{{FrontSide}}"):
+            back = back[len("{{FrontSide}}") :]
+        answer = _ANSWER_RULE.sub("", _render(self.parsed(back), context))
+        question_text, answer_text = self.text(question), self.text(answer)
+        if not question_text:
+            return None
+        if not answer_text:  # a back that only repeats the front: show it whole
+            answer_text = self.text(_render(self.parsed(template.answer), context))
+        return question_text, answer_text
+
+
+def _card_key(guid: str, ord_: int) -> str:
+    return f"a-{hashlib.sha1(guid.encode()).hexdigest()[:14]}-{ord_ + 1}"
+
+
+def _cards(collection: _Collection) -> Iterator[tuple[_Deck, CardSpec]]:
+    renderer = _Renderer()
+    seen: set[str] = set()
+    fallback = _Deck(("Default",))
+    for card in collection.cards:
+        note = collection.notes.get(card.nid)
+        note_type = collection.note_types.get(note.mid) if note else None
+        template = None
+        if note_type is not None:
+            # a cloze note type has one template for every cloze number
+            template = note_type.templates.get(0 if note_type.is_cloze else card.ord)
+        if note is None or note_type is None or template is None:
+            continue  # an orphan card: Anki's "check database" would delete it
+        deck = collection.decks.get(card.did, fallback)
+        texts = renderer.card(note, note_type, template, card, deck)
+        key = _card_key(note.guid, card.ord)
+        if texts is None or key in seen:
+            continue
+        seen.add(key)
+        yield (
+            deck,
+            CardSpec(
+                key=key,
+                question=texts[0],
+                answer=texts[1],
+                tags=note.tags,
+                source_id=f"anki:{note.guid}:{card.ord}",
+                history=_answers(collection.revlog.get(card.id, ())),
+                suspended=card.queue == SUSPENDED_QUEUE,
+            ),
+        )
+
+
+def _decks(path: Path, collection: _Collection, deck_key: str | None) -> list[DeckSpec]:
+    by_path: dict[tuple[str, ...], list[CardSpec]] = defaultdict(list)
+    for deck, card in _cards(collection):
+        by_path[deck.parts].append(card)
+    order = sorted(by_path, key=lambda parts: tuple(part.casefold() for part in parts))
+    if deck_key is not None:
+        tops = {parts[0] for parts in order}
+        title = next(iter(tops)) if len(tops) == 1 else path.stem
+        sections = _sections([(" :: ".join(parts), False, by_path[parts]) for parts in order])
+        return [DeckSpec(deck_key, title, sections, source=str(path))]
+    grouped: dict[str, list[tuple[str, bool, list[CardSpec]]]] = defaultdict(list)
+    for parts in order:
+        top = parts[0]
+        grouped[top].append((" :: ".join(parts[1:]) or top, len(parts) == 1, by_path[parts]))
+    return [
+        DeckSpec(make_key(top), top, _sections(groups), source=str(path))
+        for top, groups in sorted(grouped.items(), key=lambda item: item[0].casefold())
+    ]
+
+
+def _sections(groups: Sequence[tuple[str, bool, Sequence[CardSpec]]]) -> tuple[SectionSpec, ...]:
+    """Sections from ``(title, is the top-level deck itself, cards)``, with unique keys."""
+    sections = []
+    keys: set[str] = set()
+    for title, main, cards in groups:
+        key = "main" if main else make_key(title)
+        base, number = key, 2
+        while key in keys:  # "A B" and "A-B" would share a key
+            key, number = f"{base[:60]}-{number}", number + 1
+        keys.add(key)
+        sections.append(SectionSpec(key, title, tuple(cards)))
+    return tuple(sections)

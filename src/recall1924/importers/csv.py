@@ -1,0 +1,528 @@
+"""Decks from CSV and plain-text files: Anki's text exports and hand-made spreadsheets. Pure.
+
+Holds :func:`read_csv`, which reads three shapes of file:
+
+- Anki's "Notes in Plain Text" and "Cards in Plain Text" exports, whose leading ``#key:value``
+  lines (``#separator``, ``#html``, ``#guid column``, ``#notetype column``, ``#deck column``,
+  ``#tags column``, ``#notetype``, ``#deck``, ``#tags``, ``#columns``) say how to read the rows;
+  the note's fields are the columns those lines do not claim, first question, then answer.
+- Header-less files as Anki's own importer takes them: first column question, second answer,
+  a third (when the first row has one) tags; lines starting with ``#`` between rows are comments.
+- Hand-made files whose first row names the columns: ``question``, ``answer`` and optionally
+  ``section``, ``tags``, ``note``, ``id`` (any case). There ``#`` starts no comment: it is data.
+
+A card's key is, in order of preference: ``a-…`` from an Anki note GUID (the rule the Anki
+package reader uses, so both exports of one note match), the file's ``id`` column, or ``q-…``
+from the question's text, so that re-importing an edited spreadsheet updates the answers of
+unchanged questions. Rows with an empty question, or repeating an earlier card's key, are
+skipped and reported with their line; a row with no answer is kept with an empty one, as Anki
+keeps it. A file with any error (not UTF-8, a bad ``id``, a malformed quote) yields nothing.
+"""
+
+from __future__ import annotations
+
+import csv as _csv
+import hashlib
+import io
+import re
+import sys
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from recall1924.deck import ID_PATTERN, ID_RULE, CardSpec, DeckSpec, SectionSpec, make_key
+from recall1924.errors import DeckFileError
+from recall1924.importers.html import html_to_text
+
+DELIMITERS = {
+    "tab": "\t",
+    "comma": ",",
+    "semicolon": ";",
+    "pipe": "|",
+    "space": " ",
+    "colon": ":",
+}
+HEADER_NAMES = ("question", "answer", "section", "tags", "note", "id")
+MAIN_SECTION = "main"
+
+_SNIFF_BYTES = 8 * 1024
+# In order of preference: "1,5;2,5" is two decimal numbers, not "1", "5;2", "5".
+_SNIFF_DELIMITERS = "\t;,|"
+_COLUMN_KEYS = {
+    "guid column": "guid",
+    "notetype column": "notetype",
+    "deck column": "deck",
+    "tags column": "tags",
+}
+# What Anki's own importer takes for HTML: a tag or an entity somewhere in a field.
+_LOOKS_HTML = re.compile(
+    r"<\s*/?\s*[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]*)?/?\s*>"
+    r"|&(?:[a-zA-Z][a-zA-Z0-9]*|#[0-9]+|#[xX][0-9a-fA-F]+);"
+)
+# "Cards in Plain Text" renders the answer side, which repeats the question above this rule.
+_ANSWER_RULE = re.compile(r"<hr[^>]*\bid\s*=\s*[\"']?answer\b[^>]*>", re.IGNORECASE)
+_HEADER_TAG_SPLIT = re.compile(r"[\s,]+")
+
+
+@dataclass
+class _Header:
+    """What the leading ``#key:value`` lines declare. Columns are 0-based here."""
+
+    delimiter: str | None = None
+    html: bool | None = None
+    columns: dict[str, int] = field(default_factory=dict)
+    deck: str | None = None
+    tags: tuple[str, ...] = ()
+    labels: str | None = None
+    lines: int = 0
+    length: int = 0
+
+
+@dataclass
+class _Layout:
+    """Where a row's parts are, as 0-based columns. ``question``, ``answer`` count only the
+    note's fields (the columns not in ``meta``); the others count every column."""
+
+    question: int = 0
+    answer: int | None = 1
+    note: int | None = None
+    section: int | None = None
+    tags: int | None = None
+    id: int | None = None
+    guid: int | None = None
+    deck: int | None = None
+    meta: frozenset[int] = frozenset()
+    extra_fields_to_note: bool = False
+    named: bool = False
+
+
+@dataclass
+class _Section:
+    title: str
+    cards: list[CardSpec] = field(default_factory=list)
+
+
+@dataclass
+class _Deck:
+    title: str
+    sections: dict[str, _Section] = field(default_factory=dict)
+
+
+class _Feed:
+    """Hands the csv reader one physical line at a time, numbering them.
+
+    The reader asks for a line only when it needs one, so a line asked for at the start of a
+    record is the record's first: there, and only there, a ``#`` line is a comment (as in Anki's
+    reader), never inside a quoted field that spans lines.
+    """
+
+    def __init__(self, lines: Iterator[str], *, first_number: int) -> None:
+        self._lines = lines
+        self.number = first_number - 1
+        self.record_start = first_number
+        self.at_record_start = True
+        self.comments = True
+
+    def __iter__(self) -> _Feed:
+        return self
+
+    def __next__(self) -> str:
+        while True:
+            line = next(self._lines)
+            self.number += 1
+            if self.at_record_start:
+                if self.comments and line.startswith("#"):
+                    continue
+                self.at_record_start = False
+                self.record_start = self.number
+            return line
+
+
+def read_csv(path: Path, *, deck_key: str | None = None) -> tuple[list[DeckSpec], list[str]]:
+    """Read the CSV or Anki plain-text export at ``path``.
+
+    Args:
+        path: the file, UTF-8 (a byte-order mark is allowed).
+        deck_key: the key of the deck to import into; by default made from the Anki deck name,
+            else from the file name. A file whose deck column names several top-level decks
+            cannot be given one key.
+
+    Returns:
+        The decks (one, unless a deck column names several top-level decks), and one line per
+        row skipped, such as ``"line 7: empty question"``.
+
+    Raises:
+        DeckFileError: if the file is unreadable, not UTF-8, malformed or has no usable row;
+            every message starts with ``path:line``.
+    """
+    source = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise DeckFileError(source, [f"{source}: cannot read: {exc.strerror}"]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DeckFileError(
+            source,
+            [f"{source}:{line}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"],
+        ) from None
+    return _Reader(source, path.stem, deck_key).read(text)
+
+
+class _Reader:
+    def __init__(self, source: str, stem: str, deck_key: str | None) -> None:
+        self.source = source
+        self.stem = stem.strip() or stem
+        self.deck_key = deck_key
+        self.problems: list[str] = []
+        self.skipped: list[tuple[int, str]] = []
+        self.tops: dict[str, None] = {}
+
+    def problem(self, line: int | None, message: str) -> None:
+        where = f"{self.source}:{line}" if line else self.source
+        self.problems.append(f"{where}: {message}")
+
+    def fail(self) -> DeckFileError:
+        return DeckFileError(self.source, self.problems)
+
+    def read(self, text: str) -> tuple[list[DeckSpec], list[str]]:
+        if self.deck_key is not None and not ID_PATTERN.match(self.deck_key):
+            self.problem(None, f"deck key {self.deck_key!r} is not valid: {ID_RULE}")
+            raise self.fail()
+        header = self.parse_header(text)
+        if self.problems:
+            raise self.fail()
+        body = text[header.length :]
+        header.delimiter = header.delimiter or _sniff(body)
+        rows = self.parse_rows(body, header, header.delimiter)
+        if self.problems:
+            raise self.fail()
+        html = header.html
+        if html is None and rows and _header_row(rows[0][1]) is not None:
+            # A hand-made file (or recall's own export) with named columns is plain text: a
+            # question about "<b>" means the characters, not bold.
+            html = False
+        if html is None:
+            html = any(_LOOKS_HTML.search(cell) for _, row in rows for cell in row)
+        decks = self.build(rows, header, html)
+        if self.problems:
+            raise self.fail()
+        skipped = [f"line {line}: {reason}" for line, reason in self.skipped]
+        if not any(deck.cards for deck in decks):
+            self.problem(None, "no cards to import")
+            self.problems.extend(f"{self.source}:{line}: {why}" for line, why in self.skipped[:5])
+            if len(self.skipped) > 5:
+                self.problems.append(f"{self.source}: … and {len(self.skipped) - 5} more")
+            raise self.fail()
+        return decks, skipped
+
+    def parse_header(self, text: str) -> _Header:
+        """Read the leading meta lines: ``tags:…`` first, then any lines starting with ``#``."""
+        header = _Header()
+        for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+            content = line.rstrip("\r\n")
+            if number == 1 and content.startswith("tags:"):
+                header.tags = tuple(content[len("tags:") :].split())
+            elif content.startswith("#"):
+                key, colon, value = content[1:].partition(":")
+                if colon:
+                    self.meta_value(header, number, key.strip().lower(), value)
+            else:
+                break
+            header.lines = number
+            header.length += len(line)
+        return header
+
+    def meta_value(self, header: _Header, number: int, key: str, value: str) -> None:
+        if key == "separator":
+            name = value.strip().lower()
+            if name in DELIMITERS:
+                header.delimiter = DELIMITERS[name]
+            elif len(value) == 1 and value not in '"\r\n':
+                header.delimiter = value
+            else:
+                names = ", ".join(DELIMITERS)
+                self.problem(number, f"unknown separator {value!r}; use {names} or one character")
+        elif key == "html":
+            flag = value.strip().lower()
+            if flag in ("true", "false"):
+                header.html = flag == "true"
+            else:
+                self.problem(number, f"#html must be true or false, not {value.strip()!r}")
+        elif key in _COLUMN_KEYS:
+            number_text = value.strip()
+            if number_text.isdecimal() and int(number_text) >= 1:
+                header.columns[_COLUMN_KEYS[key]] = int(number_text) - 1
+            else:
+                self.problem(number, f"#{key} must be a column number from 1, not {number_text!r}")
+        elif key == "deck":
+            header.deck = value.strip() or None
+        elif key == "tags":
+            header.tags = (*header.tags, *value.split())
+        elif key == "columns":
+            header.labels = value
+        # Other keys (#notetype: names a note type recall has no use for) are Anki's business.
+
+    def parse_rows(self, body: str, header: _Header, delimiter: str) -> list[tuple[int, list[str]]]:
+        """Every record with text, with the line it starts on. After a first row that names
+        recall's columns, ``#`` starts no comment: the file is a spreadsheet, not Anki's."""
+        feed = _Feed(iter(io.StringIO(body, newline="")), first_number=header.lines + 1)
+        reader = _csv.reader(feed, delimiter=delimiter, strict=True)
+        rows: list[tuple[int, list[str]]] = []
+        with _large_fields():
+            while True:
+                feed.at_record_start = True
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    break
+                except _csv.Error as exc:
+                    self.problem(feed.record_start, f"malformed CSV: {exc}")
+                    break
+                if not any(cell.strip() for cell in row):
+                    continue
+                if not rows and _may_have_header_row(header) and _header_row(row) is not None:
+                    feed.comments = False
+                rows.append((feed.record_start, row))
+        return rows
+
+    def layout(self, rows: list[tuple[int, list[str]]], header: _Header) -> tuple[_Layout, int]:
+        """How to read the rows, and how many leading rows are a header rather than cards."""
+        if header.columns:
+            columns = header.columns
+            layout = _Layout(
+                guid=columns.get("guid"),
+                deck=columns.get("deck"),
+                tags=columns.get("tags"),
+                meta=frozenset(columns.values()),
+                extra_fields_to_note="notetype" in columns,
+            )
+            if "tags" not in columns and "notetype" not in columns and rows:
+                layout.tags = _implicit_tags_column(rows[0][1], layout.meta)
+            return layout, 0
+        if header.labels is not None:
+            labels = next(
+                _csv.reader([header.labels], delimiter=header.delimiter or ",", strict=False), []
+            )
+            named = _header_row(labels)
+            if named is not None:
+                return self.named_layout(named, header.lines), 0
+        elif rows:
+            named = _header_row(rows[0][1])
+            if named is not None:
+                return self.named_layout(named, rows[0][0]), 1
+        layout = _Layout()
+        if rows:
+            layout.tags = _implicit_tags_column(rows[0][1], frozenset())
+        return layout, 0
+
+    def place(
+        self,
+        decks: dict[str, _Deck],
+        where: tuple[str, str],
+        default_path: str | None,
+        clean: Callable[[str], str],
+    ) -> tuple[str, _Section]:
+        """The deck key and section for a row's deck path and section cells.
+
+        The top level of an Anki deck path (``A::B::C``) is the deck, the rest (``B :: C``) the
+        section; a section column names the section itself; cards with neither go to ``main``.
+        Given a deck key, every card goes to that deck and the whole path is the section, as
+        the Anki package reader does, so a package and its text export give the same sections.
+        """
+        deck_path, section_cell = where
+        path = deck_path.strip() or default_path or ""
+        parts = [part.strip() for part in path.split("::") if part.strip()]
+        top = parts[0] if parts else self.stem
+        self.tops.setdefault(top)
+        title = clean(section_cell)
+        if self.deck_key is not None:
+            deck_id = self.deck_key
+            title = title or " :: ".join(parts)
+        else:
+            deck_id = make_key(top)
+            title = title or " :: ".join(parts[1:])
+        deck = decks.setdefault(deck_id, _Deck(top))
+        section_key = make_key(title) if title else MAIN_SECTION
+        section = deck.sections.setdefault(section_key, _Section(title or deck.title))
+        return deck_id, section
+
+    def named_layout(self, names: dict[str, int], line: int) -> _Layout:
+        for required in ("question", "answer"):
+            if required not in names:
+                self.problem(line, f"the header row has no {required!r} column")
+        return _Layout(
+            question=names.get("question", 0),
+            answer=names.get("answer"),
+            note=names.get("note"),
+            section=names.get("section"),
+            tags=names.get("tags"),
+            id=names.get("id"),
+            named=True,
+        )
+
+    def build(
+        self, rows: list[tuple[int, list[str]]], header: _Header, html: bool
+    ) -> list[DeckSpec]:
+        layout, header_rows = self.layout(rows, header)
+        if self.problems:
+            raise self.fail()
+        clean = html_to_text if html else _plain
+        decks: dict[str, _Deck] = {}
+        places: dict[tuple[str, str], tuple[str, _Section]] = {}
+        seen: dict[tuple[str, str], int] = {}
+        meta, named, global_tags = layout.meta, layout.named, header.tags
+        for line, row in rows[header_rows:]:
+            fields = [cell for index, cell in enumerate(row) if index not in meta] if meta else row
+            question = clean(_cell(fields, layout.question))
+            if not question:
+                self.skipped.append((line, "empty question"))
+                continue
+            raw_answer = _cell(fields, layout.answer)
+            rule = _ANSWER_RULE.search(raw_answer)
+            if rule:
+                raw_answer = raw_answer[rule.end() :]
+            answer = clean(raw_answer)
+
+            guid = _cell(row, layout.guid).strip()
+            wanted = _cell(row, layout.id).strip()
+            source_id = None
+            if guid:
+                key = "a-" + hashlib.sha1(guid.encode()).hexdigest()[:14] + "-1"
+                source_id = f"anki:{guid}:0"
+            elif wanted:
+                if not ID_PATTERN.match(wanted):
+                    self.problem(line, f"id {wanted!r} is not valid: {ID_RULE}")
+                    continue
+                key = wanted
+            else:
+                key = question_key(question)
+
+            where = (_cell(row, layout.deck), _cell(row, layout.section))
+            place = places.get(where)
+            if place is None:
+                place = places[where] = self.place(decks, where, header.deck, clean)
+            deck_id, section = place
+            first = seen.get((deck_id, key))
+            if first is not None:
+                self.skipped.append((line, f"duplicate of line {first}"))
+                continue
+            seen[deck_id, key] = line
+
+            if layout.extra_fields_to_note:
+                note = "\n".join(extra for extra in map(clean, fields[2:]) if extra)
+            else:
+                note = clean(_cell(row, layout.note))
+            tags_text = _cell(row, layout.tags)
+            tags = _HEADER_TAG_SPLIT.split(tags_text) if named else tags_text.split()
+            if global_tags:
+                tags = [*global_tags, *tags]
+            section.cards.append(
+                CardSpec(
+                    key=key,
+                    question=question,
+                    answer=answer,
+                    note=note or None,
+                    tags=tuple(dict.fromkeys(tag for tag in tags if tag)),
+                    source_id=source_id,
+                )
+            )
+
+        if self.deck_key is not None and len(self.tops) > 1:
+            # Several Anki decks put into one: none of their names is the deck's.
+            for deck in decks.values():
+                deck.title = self.stem
+        return [
+            DeckSpec(
+                key=self.deck_key or deck_id,
+                title=deck.title,
+                sections=tuple(
+                    SectionSpec(section_key, section.title, tuple(section.cards))
+                    for section_key, section in deck.sections.items()
+                ),
+                source=self.source,
+            )
+            for deck_id, deck in decks.items()
+        ]
+
+
+def question_key(question: str) -> str:
+    """The key of a card known only by its question: the same for the same words, whatever the
+    spacing or Unicode composition."""
+    normalised = " ".join(unicodedata.normalize("NFC", question).split())
+    return "q-" + hashlib.sha1(normalised.encode()).hexdigest()[:14]
+
+
+def _plain(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _cell(row: list[str], index: int | None) -> str:
+    if index is None or index >= len(row):
+        return ""
+    return row[index]
+
+
+def _header_row(cells: list[str]) -> dict[str, int] | None:
+    """The columns a first row names, if it is a header row (every non-empty cell a known name,
+    none twice); else None."""
+    names: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        name = cell.strip().lower()
+        if not name:
+            continue
+        if name not in HEADER_NAMES or name in names:
+            return None
+        names[name] = index
+    return names if "question" in names or "answer" in names else None
+
+
+def _may_have_header_row(header: _Header) -> bool:
+    """Anki's header lines say what the columns are; only a file without them may name its
+    columns in its first row."""
+    return not header.columns and header.labels is None
+
+
+def _implicit_tags_column(first_row: list[str], meta: frozenset[int]) -> int | None:
+    """Anki's importer reads a third note column, when the first row has one, as tags."""
+    fields = [index for index in range(len(first_row)) if index not in meta]
+    return fields[2] if len(fields) > 2 else None
+
+
+def _sniff(body: str) -> str:
+    """The delimiter of an undeclared file, guessed from its first few KB.
+
+    Each candidate splits the sample with the csv parser itself, quotes and all; the one that
+    gives the most rows the same number (two or more) of columns wins, earlier candidates on a
+    tie. ``csv.Sniffer`` was not used: it takes ``a, b;"c; d"`` for comma-separated.
+    """
+    sample = body[:_SNIFF_BYTES]
+    if len(body) > _SNIFF_BYTES and "\n" in sample:
+        sample = sample[: sample.rindex("\n") + 1]
+    lines = [line for line in io.StringIO(sample, newline="") if not line.startswith("#")]
+    best, best_share = "", 0.0
+    for delimiter in _SNIFF_DELIMITERS:
+        counts = Counter(len(row) for row in _csv.reader(lines, delimiter=delimiter) if row)
+        if not counts:
+            break
+        width, rows = counts.most_common(1)[0]
+        share = rows / counts.total()
+        if width >= 2 and share > best_share:
+            best, best_share = delimiter, share
+    return best or ("\t" if "\t" in sample else ",")
+
+
+@contextmanager
+def _large_fields() -> Iterator[None]:
+    """Anki fields can be large (inline images); the csv module refuses fields over 128 KiB."""
+    before = _csv.field_size_limit()
+    _csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    try:
+        yield
+    finally:
+        _csv.field_size_limit(before)

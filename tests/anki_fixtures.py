@@ -1,0 +1,142 @@
+"""Anki packages built by the official ``anki`` package, for the apkg importer's tests.
+
+Holds :class:`AnkiBuilder`: a fresh collection in a temporary folder, notes of the stock note
+types, answers, suspending, burying, resets and cramming done through Anki's own backend (so
+the revlog rows are the ones Anki writes), then exported as ``.apkg`` or ``.colpkg`` in the
+legacy (``collection.anki2``/``.anki21``) or current (``collection.anki21b``) format.
+
+``anki`` is imported only when a builder is made: tests call ``pytest.importorskip("anki")``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+# Anki's stock note types, by the names a fresh collection gives them
+BASIC = "Basic"
+REVERSED = "Basic (and reversed card)"
+TYPE_IN = "Basic (type in the answer)"
+CLOZE = "Cloze"
+
+
+class AnkiBuilder:
+    """A collection being filled through the official backend."""
+
+    def __init__(self, col: Any) -> None:
+        self.col = col
+        self._last_ms = 0
+
+    def deck(self, name: str) -> int:
+        """The id of deck ``name`` (``A::B`` for a subdeck), created when missing."""
+        return int(self.col.decks.id(name))
+
+    def add(
+        self,
+        notetype: str,
+        fields: Sequence[str],
+        *,
+        deck: str = "Default",
+        tags: Sequence[str] = (),
+    ) -> list[int]:
+        """Add a note; returns the ids of the cards Anki generated for it, by template."""
+        note = self.col.new_note(self.col.models.by_name(notetype))
+        for index, value in enumerate(fields):
+            note.fields[index] = value
+        note.tags = list(tags)
+        self.col.add_note(note, self.deck(deck))
+        return [int(card.id) for card in sorted(note.cards(), key=lambda card: card.ord)]
+
+    def note_guid(self, card_id: int) -> str:
+        return str(self.col.get_card(card_id).note().guid)
+
+    def answer(self, card_id: int, rating: int) -> int:
+        """Answer a card (1 Again … 4 Easy) as the reviewer would; returns the revlog id.
+
+        Anki stamps resets and due-date changes with the real clock, so answers do too (each a
+        millisecond after the last at least, so that their order is the order of the calls).
+        """
+        from anki.scheduler.v3 import CardAnswer
+
+        self._last_ms = max(int(time.time() * 1000), self._last_ms + 1)
+        card = self.col.get_card(card_id)
+        states = self.col._backend.get_scheduling_states(card_id)
+        new_state = (states.again, states.hard, states.good, states.easy)[rating - 1]
+        self.col.sched.answer_card(
+            CardAnswer(
+                card_id=card.id,
+                current_state=states.current,
+                new_state=new_state,
+                rating=(CardAnswer.AGAIN, CardAnswer.HARD, CardAnswer.GOOD, CardAnswer.EASY)[
+                    rating - 1
+                ],
+                answered_at_millis=self._last_ms,
+                milliseconds_taken=1500 + rating,
+            )
+        )
+        return int(self.col.db.scalar("select max(id) from revlog where cid = ?", card_id))
+
+    def suspend(self, card_ids: Sequence[int]) -> None:
+        self.col.sched.suspend_cards(list(card_ids))
+
+    def bury(self, card_ids: Sequence[int]) -> None:
+        self.col.sched.bury_cards(list(card_ids), manual=True)
+
+    def reset(self, card_ids: Sequence[int]) -> None:
+        """ "Reset" (Forget) cards: Anki logs a manual row with factor 0."""
+        self.col.sched.schedule_cards_as_new(list(card_ids))
+
+    def set_due_date(self, card_ids: Sequence[int], days: str = "5") -> None:
+        """Anki logs a manual row with a non-zero factor."""
+        self.col.sched.set_due_date(list(card_ids), days)
+
+    def cram(self, card_id: int, rating: int) -> None:
+        """Answer the card in a filtered deck with rescheduling off (a "preview")."""
+        from anki.decks import DeckId
+
+        deck = self.col.sched.get_or_create_filtered_deck(deck_id=DeckId(0))
+        deck.name = f"Cram {card_id}"
+        deck.config.reschedule = False
+        del deck.config.search_terms[1:]  # the default's second term adds every new card
+        deck.config.search_terms[0].search = f"cid:{card_id}"
+        deck.config.search_terms[0].limit = 10
+        self.col.sched.add_or_update_filtered_deck(deck)
+        self.answer(card_id, rating)
+
+    def export(self, target: Path, *, legacy: bool = False) -> Path:
+        """Write the package: ``.colpkg`` for the whole collection, else an ``.apkg`` of every
+        deck with scheduling. ``legacy`` writes ``collection.anki21`` (schema 11) instead of
+        ``collection.anki21b``."""
+        if target.suffix == ".colpkg":
+            self.col.export_collection_package(str(target), include_media=False, legacy=legacy)
+            return target
+        from anki.collection import ExportAnkiPackageOptions
+
+        self.col.export_anki_package(
+            out_path=str(target),
+            options=ExportAnkiPackageOptions(
+                with_scheduling=True,
+                with_deck_configs=False,
+                with_media=False,
+                legacy=legacy,
+            ),
+            limit=None,
+        )
+        return target
+
+
+@contextmanager
+def anki_collection(folder: Path) -> Iterator[AnkiBuilder]:
+    """A fresh Anki collection in ``folder``, closed afterwards."""
+    from anki.collection import Collection
+
+    folder.mkdir(parents=True, exist_ok=True)
+    col = Collection(str(folder / "collection.anki2"))
+    try:
+        yield AnkiBuilder(col)
+    finally:
+        if col.db is not None:
+            col.close()

@@ -1,0 +1,480 @@
+"""The CSV reader: Anki's plain-text exports, header-less files and hand-made spreadsheets."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import time
+import unicodedata
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import SHARED_TESTDATA
+from recall1924.deck import DeckSpec
+from recall1924.errors import DeckFileError
+from recall1924.importers.csv import question_key, read_csv
+
+CORPUS = SHARED_TESTDATA / "csv"
+
+# What the official Anki backend imports into a fresh collection (testdata/README.md), except
+# where recall says why it differs.
+EXPECTED_CARDS = {
+    "anki_cards_export_Alexuspo_Literatura_Test_karticky.txt": 25,
+    "anki_notes_export_Alexuspo_Abstraktni_umeni.txt": 40,
+    "anki_notes_export_JohnLayne_Croatian_Meat_and_Fish.txt": 22,
+    "anki_notes_export_JohnLayne_Croatian_Spices.txt": 18,
+    "anki_notes_export_pedscoffee_Example_Deck.txt": 4,
+    # Anki: 8. Line 6 repeats line 3 word for word; Anki adds it twice because it looks for
+    # duplicates only among the notes the collection held before the import. In recall both
+    # rows are the same card (same question, same key), so the second is skipped.
+    "anki_tests_text-2fields.txt": 7,
+    "anki_tests_text-tags.txt": 2,
+    "anki_tests_text-update.txt": 1,
+}
+
+
+def write(tmp_path: Path, text: str, name: str = "words.csv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode())
+    return path
+
+
+def read_one(path: Path, **kwargs: str) -> tuple[DeckSpec, list[str]]:
+    decks, skipped = read_csv(path, **kwargs)
+    assert len(decks) == 1
+    return decks[0], skipped
+
+
+def pairs(deck: DeckSpec) -> list[tuple[str, str]]:
+    return [(card.question, card.answer) for card in deck.cards]
+
+
+def problems(path: Path, **kwargs: str) -> list[str]:
+    with pytest.raises(DeckFileError) as caught:
+        read_csv(path, **kwargs)
+    return caught.value.problems
+
+
+# --- the real files -------------------------------------------------------------------------
+
+
+@pytest.mark.corpus
+def test_corpus_card_counts() -> None:
+    if not CORPUS.is_dir():
+        pytest.skip(f"{CORPUS} is absent")
+    counts = {}
+    for path in sorted(CORPUS.iterdir()):
+        decks, _ = read_csv(path)
+        counts[path.name] = sum(len(deck.cards) for deck in decks)
+    assert counts == EXPECTED_CARDS
+
+
+@pytest.mark.corpus
+def test_corpus_reasons_and_places() -> None:
+    if not CORPUS.is_dir():
+        pytest.skip(f"{CORPUS} is absent")
+    _, skipped = read_csv(CORPUS / "anki_tests_text-2fields.txt")
+    assert skipped == ["line 6: duplicate of line 3", "line 10: empty question"]
+
+    spices, skipped = read_csv(CORPUS / "anki_notes_export_JohnLayne_Croatian_Spices.txt")
+    assert skipped == []
+    [deck] = spices
+    assert (deck.key, deck.title) == ("croatian-johns", "Croatian Johns")
+    assert [section.title for section in deck.sections] == [
+        "Vocabulary :: Food :: Spices - začinima"
+    ]
+    first = deck.cards[0]
+    guid = "v,Cc7]K_>Z"
+    assert first.key == "a-" + hashlib.sha1(guid.encode()).hexdigest()[:14] + "-1"
+    assert first.source_id == f"anki:{guid}:0"
+    assert (first.question, first.answer) == ("(mr) bosiljak", "basil")
+    assert first.note == "[sound: bosiljak.mp3]"
+
+    cards, _ = read_csv(CORPUS / "anki_cards_export_Alexuspo_Literatura_Test_karticky.txt")
+    assert pairs(cards[0])[0] == ("Májovci tvořili v", "v 2 polovině 19.století")
+
+    notes, _ = read_csv(CORPUS / "anki_notes_export_Alexuspo_Abstraktni_umeni.txt")
+    assert notes[0].title == "Abstraktní umění"
+    assert notes[0].cards[0].question == "[image: Improvisation-No-5.jpg]"
+
+
+# --- Anki's header lines ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("declared", "delimiter"),
+    [
+        ("tab", "\t"),
+        ("comma", ","),
+        ("semicolon", ";"),
+        ("pipe", "|"),
+        ("space", " "),
+        ("colon", ":"),
+        ("Tab", "\t"),
+        ("!", "!"),
+        (";", ";"),
+    ],
+)
+def test_separator(tmp_path: Path, declared: str, delimiter: str) -> None:
+    path = write(tmp_path, f"#separator:{declared}\nfront{delimiter}back\nuno{delimiter}one\n")
+    deck, skipped = read_one(path)
+    assert pairs(deck) == [("front", "back"), ("uno", "one")]
+    assert skipped == []
+
+
+def test_html_true_converts_fields(tmp_path: Path) -> None:
+    path = write(tmp_path, "#separator:tab\n#html:true\n<b>bold</b> &amp; more\tline<br>two\n")
+    deck, _ = read_one(path)
+    assert pairs(deck) == [("*bold* & more", "line\ntwo")]
+
+
+def test_html_false_keeps_text(tmp_path: Path) -> None:
+    path = write(tmp_path, "#separator:tab\n#html:false\na <b> tag\t&amp; is how to write &\n")
+    deck, _ = read_one(path)
+    assert pairs(deck) == [("a <b> tag", "&amp; is how to write &")]
+
+
+def test_html_detected_when_undeclared(tmp_path: Path) -> None:
+    html = write(tmp_path, "one<br>two\tplain\nx\ty &lt; z\n", "html.txt")
+    assert pairs(read_one(html)[0]) == [("one\ntwo", "plain"), ("x", "y < z")]
+    plain = write(tmp_path, "a < b\tb > a\nAT&T\tphone\n", "plain.txt")
+    assert pairs(read_one(plain)[0]) == [("a < b", "b > a"), ("AT&T", "phone")]
+
+
+def test_guid_notetype_deck_and_tags_columns(tmp_path: Path) -> None:
+    text = (
+        "#separator:tab\n#html:true\n#guid column:1\n#notetype column:2\n#deck column:3\n"
+        "#tags column:7\n"
+        "g1\tBasic\tSpanish::Verbs\tcomer\tto eat\t[sound:comer.mp3]\tverb food\n"
+        "g2\tBasic\tSpanish\thola\thi\t\t\n"
+        "g3\tBasic\tFrench::Verbs::Irregular\têtre\tto be\t\tverb\n"
+    )
+    decks, skipped = read_csv(write(tmp_path, text, "export.txt"))
+    assert skipped == []
+    spanish, french = decks
+    assert (spanish.key, spanish.title) == ("spanish", "Spanish")
+    assert [(s.key, s.title) for s in spanish.sections] == [
+        ("verbs", "Verbs"),
+        ("main", "Spanish"),
+    ]
+    comer = spanish.cards[0]
+    assert (comer.question, comer.answer, comer.note) == ("comer", "to eat", "[sound: comer.mp3]")
+    assert comer.tags == ("verb", "food")
+    assert comer.key == "a-" + hashlib.sha1(b"g1").hexdigest()[:14] + "-1"
+    assert comer.source_id == "anki:g1:0"
+    assert spanish.cards[1].note is None
+    assert (french.key, [s.title for s in french.sections]) == ("french", ["Verbs :: Irregular"])
+
+
+def test_deck_tags_notetype_and_unknown_lines(tmp_path: Path) -> None:
+    text = (
+        "#separator:comma\n#notetype:Basic (and reversed card)\n#deck:Geo::Capitals\n"
+        "#tags:geo capital\n#colour:blue\n# a comment\n"
+        "France,Paris\n"
+    )
+    deck, _ = read_one(write(tmp_path, text))
+    assert (deck.key, deck.title) == ("geo", "Geo")
+    assert [(s.key, s.title) for s in deck.sections] == [("capitals", "Capitals")]
+    assert deck.cards[0].tags == ("geo", "capital")
+
+
+def test_legacy_tags_first_line(tmp_path: Path) -> None:
+    deck, _ = read_one(write(tmp_path, "tags:a b\nq\tans\n"))
+    assert pairs(deck) == [("q", "ans")]
+    assert deck.cards[0].tags == ("a", "b")
+
+
+def test_columns_line_naming_recall_columns(tmp_path: Path) -> None:
+    text = "#separator:semicolon\n#columns:Answer;Question;Tags\nParis;France;geo\n"
+    deck, _ = read_one(write(tmp_path, text))
+    assert pairs(deck) == [("France", "Paris")]
+    assert deck.cards[0].tags == ("geo",)
+
+
+def test_columns_line_naming_anki_fields_keeps_order(tmp_path: Path) -> None:
+    deck, _ = read_one(write(tmp_path, "#separator:tab\n#columns:Front\tBack\nq\ta\n"))
+    assert pairs(deck) == [("q", "a")]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("#separator:tabs", "unknown separator 'tabs'"),
+        ('#separator:"', "unknown separator"),
+        ("#html:yes", "#html must be true or false, not 'yes'"),
+        ("#deck column:0", "#deck column must be a column number from 1, not '0'"),
+        ("#guid column:x", "#guid column must be a column number from 1, not 'x'"),
+    ],
+)
+def test_bad_header_values(tmp_path: Path, line: str, message: str) -> None:
+    path = write(tmp_path, f"#separator:tab\n{line}\nq\ta\n")
+    [problem] = problems(path)
+    assert problem.startswith(f"{path}:2: {message}")
+
+
+# --- quoting and encoding ---------------------------------------------------------------------
+
+
+def test_quoted_newlines_and_doubled_quotes(tmp_path: Path) -> None:
+    text = '#separator:tab\n#html:false\n"two\nlines"\t"say ""hi"""\nnext\trow\n'
+    deck, _ = read_one(write(tmp_path, text))
+    assert pairs(deck) == [("two\nlines", 'say "hi"'), ("next", "row")]
+
+
+def test_comment_lines_only_between_records(tmp_path: Path) -> None:
+    text = 'a\t"multi\n# not a comment"\n# a comment\nb\tc\n'
+    deck, _ = read_one(write(tmp_path, text))
+    assert pairs(deck) == [("a", "multi\n# not a comment"), ("b", "c")]
+
+
+def test_crlf_line_endings(tmp_path: Path) -> None:
+    text = 'question,answer\r\n"one\r\ntwo",x\r\ny,z\r\n'
+    deck, _ = read_one(write(tmp_path, text))
+    assert pairs(deck) == [("one\ntwo", "x"), ("y", "z")]
+
+
+def test_byte_order_mark(tmp_path: Path) -> None:
+    path = tmp_path / "bom.txt"
+    path.write_bytes(b"\xef\xbb\xbf#separator:tab\nq\ta\n")
+    deck, _ = read_one(path)
+    assert pairs(deck) == [("q", "a")]
+
+
+def test_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "latin.csv"
+    path.write_bytes("question,answer\ncafé,coffee\n".encode("latin-1"))
+    assert problems(path) == [
+        f"{path}:2: not UTF-8 text (byte 19); save the file as UTF-8",
+    ]
+
+
+def test_unterminated_quote(tmp_path: Path) -> None:
+    path = write(tmp_path, 'q,a\n"open,never closed\nx,y\n')
+    [problem] = problems(path)
+    assert problem.startswith(f"{path}:2: malformed CSV:")
+
+
+def test_unreadable(tmp_path: Path) -> None:
+    path = tmp_path / "missing.csv"
+    assert problems(path) == [f"{path}: cannot read: No such file or directory"]
+
+
+# --- header-less files as Anki reads them -----------------------------------------------------
+
+
+def test_header_less_rows(tmp_path: Path) -> None:
+    text = (
+        "# this is a test file\n"
+        "taberu\tto eat\n"
+        "nomu\tto drink\n"
+        "ooi\ttoo many\tfields\textra\n"
+        "not, enough, fields\n"
+        "asobu\t\n"
+        "\tto play\n"
+        "nomu\tto drink\n"
+        "\n"
+    )
+    deck, skipped = read_one(write(tmp_path, text, "fixture.txt"))
+    assert pairs(deck) == [
+        ("taberu", "to eat"),
+        ("nomu", "to drink"),
+        ("ooi", "too many"),
+        # Anki imports a row with fewer fields than the note has: the rest stay empty.
+        ("not, enough, fields", ""),
+        ("asobu", ""),
+    ]
+    assert skipped == ["line 7: empty question", "line 8: duplicate of line 3"]
+    assert (deck.key, deck.title) == ("fixture", "fixture")
+    assert [(s.key, s.title) for s in deck.sections] == [("main", "fixture")]
+
+
+def test_third_column_is_tags_when_first_row_has_one(tmp_path: Path) -> None:
+    deck, _ = read_one(write(tmp_path, "foo\tbar\tbaz qux\nfoo2\tbar2\tbaz2\n"))
+    assert [card.tags for card in deck.cards] == [("baz", "qux"), ("baz2",)]
+    two, _ = read_one(write(tmp_path, "foo\tbar\nfoo2\tbar2\tnot tags\n", "two.txt"))
+    assert [card.tags for card in two.cards] == [(), ()]
+
+
+def test_cards_export_drops_the_repeated_question(tmp_path: Path) -> None:
+    text = (
+        "#separator:tab\n#html:true\n"
+        'Capital of France?\t"Capital of France?\n\n<hr id=""answer"">\n\nParis"\n'
+    )
+    deck, _ = read_one(write(tmp_path, text))
+    assert pairs(deck) == [("Capital of France?", "Paris")]
+
+
+# --- hand-made files with a header row --------------------------------------------------------
+
+
+def test_header_row(tmp_path: Path) -> None:
+    text = (
+        "Question,ANSWER,Section,Tags,Note,Id\n"
+        '#1 hit,a song,Music,"pop, charts",from 1990,hit-1\n'
+        "2 + 2,4,Maths,,,\n"
+        "3 + 3,6,,,,\n"
+    )
+    deck, skipped = read_one(write(tmp_path, text, "My Quiz.csv"))
+    assert skipped == []
+    assert (deck.key, deck.title) == ("my-quiz", "My Quiz")
+    assert [(s.key, s.title, len(s.cards)) for s in deck.sections] == [
+        ("music", "Music", 1),
+        ("maths", "Maths", 1),
+        ("main", "My Quiz", 1),
+    ]
+    hit = deck.cards[0]
+    assert (hit.key, hit.question, hit.note, hit.tags) == (
+        "hit-1",
+        "#1 hit",
+        "from 1990",
+        ("pop", "charts"),
+    )
+    assert deck.cards[1].key == question_key("2 + 2")
+
+
+def test_header_row_in_any_order_with_empty_columns(tmp_path: Path) -> None:
+    deck, _ = read_one(write(tmp_path, "answer;;question\nParis;;France\n"))
+    assert pairs(deck) == [("France", "Paris")]
+
+
+def test_header_row_without_answer(tmp_path: Path) -> None:
+    path = write(tmp_path, "question,tags\nq,t\n")
+    assert problems(path) == [f"{path}:1: the header row has no 'answer' column"]
+
+
+def test_bad_ids_are_all_reported(tmp_path: Path) -> None:
+    path = write(tmp_path, "id,question,answer\nok-1,a,b\nBad Id,c,d\n-x,e,f\n")
+    found = problems(path)
+    assert [problem.split(": id ")[0] for problem in found] == [f"{path}:3", f"{path}:4"]
+    assert "'Bad Id' is not valid" in found[0]
+
+
+def test_question_key_survives_edits(tmp_path: Path) -> None:
+    before, _ = read_one(write(tmp_path, "question,answer\nWhat is  2+2?,four\n", "v1.csv"))
+    after, _ = read_one(write(tmp_path, "question,answer\nWhat is 2+2? ,4\n", "v2.csv"))
+    assert before.cards[0].key == after.cards[0].key
+    assert after.cards[0].answer == "4"
+
+
+def test_duplicate_questions(tmp_path: Path) -> None:
+    deck, skipped = read_one(write(tmp_path, "question,answer\nq,first\nq, second\nr,x\n"))
+    assert pairs(deck) == [("q", "first"), ("r", "x")]
+    assert skipped == ["line 3: duplicate of line 2"]
+
+
+# --- sniffing ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+def test_sniffed_delimiter(tmp_path: Path, delimiter: str) -> None:
+    rows = [["Hello, world", "Hola; mundo"], ["one", "uno"], ["two", "dos"]]
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter).writerows(rows)
+    deck, _ = read_one(write(tmp_path, buffer.getvalue()))
+    assert pairs(deck) == [tuple(row) for row in rows]
+
+
+def test_sniff_prefers_semicolon_over_decimal_commas(tmp_path: Path) -> None:
+    deck, _ = read_one(write(tmp_path, "1,5 + 1;3\n2,5 * 2;5\n"))
+    assert pairs(deck) == [("1,5 + 1", "3"), ("2,5 * 2", "5")]
+
+
+def test_sniff_falls_back(tmp_path: Path) -> None:
+    deck, skipped = read_one(write(tmp_path, "just one column\nanother\n"))
+    assert pairs(deck) == [("just one column", ""), ("another", "")]
+    assert skipped == []
+
+
+# --- decks and errors -------------------------------------------------------------------------
+
+
+def test_deck_key(tmp_path: Path) -> None:
+    deck, _ = read_one(write(tmp_path, "q\ta\n"), deck_key="vocab")
+    assert deck.key == "vocab"
+    assert problems(write(tmp_path, "q\ta\n"), deck_key="Not Valid")[0].endswith(
+        "deck key 'Not Valid' is not valid: lowercase letters, digits and '-', starting with a "
+        "letter or digit, at most 64"
+    )
+
+
+def test_deck_key_puts_every_deck_into_one(tmp_path: Path) -> None:
+    path = write(tmp_path, "#deck column:1\nA\tp\ta\nB::x\tq\ta\nB::x\tr\tb\n", "both.txt")
+    assert [deck.key for deck in read_csv(path)[0]] == ["a", "b"]
+    deck, skipped = read_one(path, deck_key="one")
+    assert (deck.key, deck.title) == ("one", "both")
+    assert [(s.key, s.title, len(s.cards)) for s in deck.sections] == [
+        ("a", "A", 1),
+        ("b-x", "B :: x", 2),
+    ]
+    assert skipped == []
+    single = write(tmp_path, "#deck:Spanish\nq\ta\n", "single.txt")
+    deck, _ = read_one(single, deck_key="one")
+    assert (deck.title, [(s.key, s.title) for s in deck.sections]) == (
+        "Spanish",
+        [("spanish", "Spanish")],
+    )
+
+
+def test_no_usable_rows(tmp_path: Path) -> None:
+    path = write(tmp_path, "#separator:tab\n\tonly an answer\n\n\tanother\n")
+    assert problems(path) == [
+        f"{path}: no cards to import",
+        f"{path}:2: empty question",
+        f"{path}:4: empty question",
+    ]
+    empty = write(tmp_path, "", "empty.csv")
+    assert problems(empty) == [f"{empty}: no cards to import"]
+
+
+# --- round trip and size ----------------------------------------------------------------------
+
+TEXT = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=30)
+
+
+def _norm(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    delimiter=st.sampled_from([",", ";", "\t", "|"]),
+    rows=st.lists(
+        st.tuples(TEXT.filter(lambda text: _norm(text) != ""), TEXT),
+        max_size=20,
+        unique_by=lambda row: _norm(row[0]),
+    ).filter(bool),
+)
+def test_round_trip(tmp_path: Path, delimiter: str, rows: list[tuple[str, str]]) -> None:
+    buffer = io.StringIO()
+    buffer.write(f"#separator:{delimiter}\n#html:false\n")
+    writer = csv.writer(buffer, delimiter=delimiter)
+    writer.writerow(["question", "answer"])
+    writer.writerows(rows)
+    deck, skipped = read_one(write(tmp_path, buffer.getvalue()))
+
+    def expected(text: str) -> str:
+        return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+    assert skipped == []
+    assert pairs(deck) == [(expected(q), expected(a)) for q, a in rows]
+
+
+def test_hundred_thousand_rows(tmp_path: Path) -> None:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["question", "answer", "section", "tags"])
+    writer.writerows(
+        [f"What is {n} squared?", f"{n * n}", f"s{n % 10}", "maths"] for n in range(100_000)
+    )
+    path = write(tmp_path, buffer.getvalue())
+    started = time.perf_counter()
+    deck, _ = read_one(path)
+    elapsed = time.perf_counter() - started
+    assert len(deck.cards) == 100_000
+    assert elapsed < 10, f"{elapsed:.1f} s"  # about 1 s on a laptop; the bound catches blow-ups

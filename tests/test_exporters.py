@@ -1,0 +1,387 @@
+"""Exporters: TOML that parses back to the same deck, CSV that a CSV reader reads back, and an
+Anki package that the official ``anki`` package imports with its cards, tree and history."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+import tomllib
+import zipfile
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from recall1924.deck import CardSpec, DeckSpec, PastAnswer, SectionSpec
+from recall1924.deckfile import parse_deck, read_deck_file
+from recall1924.exporters import write_apkg, write_csv, write_toml
+from recall1924.exporters.apkg import anki_identity, field_html, stable_guid
+from recall1924.exporters.toml import toml_string
+from recall1924.paths import bundled_deck_path
+
+# Before Anki's clock would call the package's ids "in the future", and fixed: not the real clock.
+EXPORTED_AT = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+
+SMALL = DeckSpec(
+    "demo",
+    "Demo deck",
+    (
+        SectionSpec(
+            "first",
+            "First",
+            (
+                CardSpec("capital", "Capital of France?", "Paris", "Since 987.", ("geo",)),
+                CardSpec("path", "Where is it?", "C:\\decks\\demo", None, ("a b", "x")),
+                CardSpec("river", 'The "river"?', "The\nSeine"),
+            ),
+        ),
+        SectionSpec("second", "Second"),
+    ),
+    description="A demo.",
+)
+
+
+# -- TOML ----------------------------------------------------------------------------------
+
+
+def test_toml_layout_is_the_documented_one() -> None:
+    assert write_toml(SMALL) == (
+        "[deck]\n"
+        'id = "demo"\n'
+        'title = "Demo deck"\n'
+        'description = "A demo."\n'
+        "\n"
+        "[[sections]]\n"
+        'id = "first"\n'
+        'title = "First"\n'
+        "\n"
+        "[[sections.cards]]\n"
+        'id = "capital"\n'
+        'question = "Capital of France?"\n'
+        'answer = "Paris"\n'
+        'note = "Since 987."\n'
+        'tags = ["geo"]\n'
+        "\n"
+        "[[sections.cards]]\n"
+        'id = "path"\n'
+        'question = "Where is it?"\n'
+        "answer = 'C:\\decks\\demo'\n"
+        'tags = ["a b", "x"]\n'
+        "\n"
+        "[[sections.cards]]\n"
+        'id = "river"\n'
+        'question = "The \\"river\\"?"\n'
+        'answer = """\n'
+        "The\n"
+        'Seine"""\n'
+        "\n"
+        "[[sections]]\n"
+        'id = "second"\n'
+        'title = "Second"\n'
+    )
+    assert parse_deck(write_toml(SMALL)) == SMALL
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "plain",
+        'say "hi"',
+        '"quoted"',
+        'ends with quotes""',
+        '"""',
+        "it's",
+        "C:\\it's",
+        "back\\slash",
+        "two\nlines\\n",
+        "\nleading line break",
+        "ends with a line break\n",
+        'multi\n"""\nquotes"',
+        "multi\n'''\nliteral\\",
+        "multi\nends with 'quote\\'",
+        "carriage\r\nreturn\rlone",
+        "tab\there",
+        "nul\x00 bell\x07 esc\x1b del\x7f nel\x85 sep\u2028\u2029",
+        "unicode: é ß 日本 🙂 \U0010fffd",
+        "trailing space ",
+        "line end backslash\\\nnext",
+    ],
+)
+def test_toml_string_reads_back_exactly(text: str) -> None:
+    assert tomllib.loads(f"value = {toml_string(text)}\n") == {"value": text}
+
+
+# Quotes, backslashes, line breaks and control characters, often, among all of Unicode.
+_ALPHABET = st.one_of(
+    st.sampled_from(['"', "'", "\\", "\n", "\r", "\t", " ", "\x00", "\x7f", "\x85", "\u2028"]),
+    st.characters(codec="utf-8"),
+)
+ids = st.from_regex(r"[a-z0-9][a-z0-9-]{0,63}", fullmatch=True)
+# parse_deck strips text, so only stripped, non-empty text can come back unchanged.
+texts = st.text(_ALPHABET, min_size=1, max_size=40).map(str.strip).filter(bool)
+
+
+@st.composite
+def decks(draw: st.DrawFn) -> DeckSpec:
+    card_keys = draw(st.lists(ids, unique=True, max_size=10))
+    section_keys = draw(st.lists(ids, unique=True, min_size=1, max_size=4))
+    cards = [
+        CardSpec(
+            key,
+            draw(texts),
+            draw(texts),
+            draw(st.none() | texts),
+            tuple(draw(st.lists(texts, max_size=3))),
+        )
+        for key in card_keys
+    ]
+    cuts = sorted(
+        draw(
+            st.lists(
+                st.integers(0, len(cards)),
+                min_size=len(section_keys) - 1,
+                max_size=len(section_keys) - 1,
+            )
+        )
+    )
+    bounds = [0, *cuts, len(cards)]
+    sections = tuple(
+        SectionSpec(key, draw(texts), tuple(cards[bounds[i] : bounds[i + 1]]))
+        for i, key in enumerate(section_keys)
+    )
+    return DeckSpec(draw(ids), draw(texts), sections, description=draw(st.none() | texts))
+
+
+@settings(max_examples=150, deadline=None)
+@given(decks())
+def test_toml_round_trip(deck: DeckSpec) -> None:
+    text = write_toml(deck)
+    assert parse_deck(text) == deck
+    assert write_toml(parse_deck(text)) == text
+
+
+def test_toml_round_trip_of_the_bundled_deck() -> None:
+    deck = read_deck_file(bundled_deck_path())
+    text = write_toml(deck)
+    again = parse_deck(text)
+    assert again == deck
+    assert again.description == deck.description
+    assert write_toml(again) == text
+
+
+# -- CSV -----------------------------------------------------------------------------------
+
+
+def read_csv(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def test_csv_rows_read_back_with_the_importer_header() -> None:
+    text = write_csv([SMALL])
+    assert text.splitlines()[0] == "question,answer,section,tags,note,id"
+    assert read_csv(text) == [
+        {"question": "Capital of France?", "answer": "Paris", "section": "First",
+         "tags": "geo", "note": "Since 987.", "id": "capital"},
+        {"question": "Where is it?", "answer": "C:\\decks\\demo", "section": "First",
+         "tags": "a_b x", "note": "", "id": "path"},
+        {"question": 'The "river"?', "answer": "The\nSeine", "section": "First",
+         "tags": "", "note": "", "id": "river"},
+    ]  # fmt: skip
+    assert '"The ""river""?"' in text  # RFC 4180 quoting
+    assert "\r\n" in text
+
+
+def test_csv_of_several_decks_names_sections_by_deck_and_keeps_ids_unique() -> None:
+    other = replace(SMALL, key="other", title="Other")
+    rows = read_csv(write_csv([SMALL, other]))
+    assert [row["section"] for row in rows] == ["Demo deck::First"] * 3 + ["Other::First"] * 3
+    assert [row["id"] for row in rows] == [
+        "demo-capital", "demo-path", "demo-river", "other-capital", "other-path", "other-river",
+    ]  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(decks())
+def test_csv_round_trip_of_text(deck: DeckSpec) -> None:
+    rows = read_csv(write_csv([deck]))
+    assert [(row["question"], row["answer"], row["note"] or None, row["id"]) for row in rows] == [
+        (card.question, card.answer, card.note, card.key) for card in deck.cards
+    ]
+
+
+# -- Anki package --------------------------------------------------------------------------
+
+
+def answers(*ratings: int, start: datetime, every: timedelta = timedelta(days=3)) -> Any:
+    return tuple(
+        PastAnswer(start + every * index, rating, 4_000 * rating)
+        for index, rating in enumerate(ratings)
+    )
+
+
+def history_deck() -> DeckSpec:
+    start = EXPORTED_AT - timedelta(days=60)
+    cards = [
+        CardSpec(
+            "new", "New <b>card</b> & co", "Line one\nline two", "A note.", ("geo", "two words")
+        ),
+        CardSpec("studied", "Studied?", "Yes", history=answers(3, 3, 1, 3, start=start)),
+        CardSpec(
+            "from-anki",
+            "From Anki?",
+            "Yes",
+            source_id="anki:Ab:c/D{e:0",
+            history=(
+                PastAnswer(start, 4, 120_000),
+                PastAnswer(start, 3, None),
+                PastAnswer(start, 3),
+            ),
+            suspended=True,
+        ),
+        CardSpec("paused", "Suspended and new?", "Yes", suspended=True),
+    ]
+    return DeckSpec(
+        "history",
+        "History",
+        (
+            SectionSpec("one", "Section one", tuple(cards[:2])),
+            SectionSpec("two", "Section two", tuple(cards[2:])),
+        ),
+    )
+
+
+@pytest.fixture
+def anki_collection(tmp_path: Path) -> Any:
+    collection = pytest.importorskip("anki.collection")
+    col = collection.Collection(str(tmp_path / "anki.anki2"))
+    yield col
+    col.close()
+
+
+def import_into(col: Any, package: Path) -> Any:
+    from anki.collection import ImportAnkiPackageRequest
+    from anki.import_export_pb2 import ImportAnkiPackageOptions
+
+    return col.import_anki_package(
+        ImportAnkiPackageRequest(
+            package_path=str(package),
+            options=ImportAnkiPackageOptions(with_scheduling=True, with_deck_configs=False),
+        )
+    )
+
+
+def test_apkg_is_a_legacy_package(tmp_path: Path) -> None:
+    path = tmp_path / "out.apkg"
+    write_apkg([SMALL], path, now=EXPORTED_AT)
+    with zipfile.ZipFile(path) as package:
+        assert package.namelist() == ["collection.anki2", "media"]
+        assert package.read("media") == b"{}"
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_apkg_imports_into_anki_with_cards_tree_and_history(
+    tmp_path: Path, anki_collection: Any
+) -> None:
+    deck = history_deck()
+    small = replace(SMALL, title="Small")
+    path = tmp_path / "decks.apkg"
+    write_apkg([deck, small], path, now=EXPORTED_AT)
+
+    result = import_into(anki_collection, path)
+    col = anki_collection
+    cards = deck.cards + small.cards
+    assert result.log.found_notes == len(cards)
+    assert col.note_count() == len(cards)
+    assert col.card_count() == len(cards)
+    assert col.db.scalar("select count() from revlog") == sum(len(c.history) for c in cards)
+    assert col.db.scalar("select count() from cards where queue = -1") == 2
+    # Anki brings in the decks that hold cards, and their parents (not the empty "Second").
+    assert sorted(name.name for name in col.decks.all_names_and_ids()) == [
+        "Default",
+        "History",
+        "History::Section one",
+        "History::Section two",
+        "Small",
+        "Small::First",
+    ]
+
+    by_front = {}
+    for note_id in col.find_notes(""):
+        note = col.get_note(note_id)
+        by_front[note["Front"]] = note
+    assert set(by_front) == {field_html(card.question) for card in cards}
+    new = by_front["New &lt;b&gt;card&lt;/b&gt; &amp; co"]
+    assert new["Back"] == "Line one<br>line two"
+    assert new["Note"] == "A note."
+    assert sorted(new.tags) == ["geo", "two_words"]
+    assert col.decks.name(new.cards()[0].did) == "History::Section one"
+    assert by_front["From Anki?"].guid == "Ab:c/D{e"
+    assert by_front["Studied?"].guid == stable_guid("history", "studied")
+
+    studied = by_front["Studied?"].cards()[0]
+    assert (studied.type, studied.queue, studied.reps, studied.lapses) == (2, 2, 4, 1)
+    rows = col.db.all(f"select ease, type, time from revlog where cid = {studied.id} order by id")
+    assert rows == [[3, 0, 12_000], [3, 1, 12_000], [1, 1, 4_000], [3, 2, 12_000]]
+    from_anki = by_front["From Anki?"].cards()[0]
+    assert from_anki.queue == -1 and from_anki.type == 2
+    rows = col.db.all(f"select id, ease, time from revlog where cid = {from_anki.id} order by id")
+    at = int((EXPORTED_AT - timedelta(days=60)).timestamp() * 1000)
+    # Three answers at the instant of another card's first: revlog ids (times) kept unique.
+    assert rows == [[at + 1, 4, 60_000], [at + 2, 3, 0], [at + 3, 3, 0]]
+    paused = by_front["Suspended and new?"].cards()[0]
+    assert (paused.type, paused.queue) == (0, -1)
+    assert col.fix_integrity()[1]  # Anki's Check Database finds nothing to fix
+
+
+def test_apkg_of_the_bundled_deck(tmp_path: Path, anki_collection: Any) -> None:
+    deck = read_deck_file(bundled_deck_path())
+    path = tmp_path / "bundled.apkg"
+    write_apkg([deck], path, now=EXPORTED_AT)
+    import_into(anki_collection, path)
+    assert anki_collection.card_count() == len(deck.cards)
+    names = {name.name for name in anki_collection.decks.all_names_and_ids()}
+    assert names == {"Default", deck.title} | {
+        f"{deck.title}::{section.title}" for section in deck.sections if section.cards
+    }
+
+
+def test_apkg_imported_twice_adds_nothing_the_second_time(
+    tmp_path: Path, anki_collection: Any
+) -> None:
+    path = tmp_path / "decks.apkg"
+    write_apkg([history_deck()], path, now=EXPORTED_AT)
+    import_into(anki_collection, path)
+    later = tmp_path / "later.apkg"
+    write_apkg([history_deck()], later, now=EXPORTED_AT + timedelta(days=1))
+    result = import_into(anki_collection, later)
+    assert len(result.log.new) == 0
+    assert anki_collection.note_count() == 4
+    assert anki_collection.db.scalar("select count() from revlog") == 7
+
+
+def test_apkg_review_types_follow_lapses_and_relearning(tmp_path: Path) -> None:
+    card = CardSpec("c", "Q", "A", history=answers(1, 3, 3, 1, 1, 3, 3, start=EXPORTED_AT))
+    path = tmp_path / "one.apkg"
+    write_apkg([DeckSpec("d", "D", (SectionSpec("s", "S", (card,)),))], path, now=EXPORTED_AT)
+    with zipfile.ZipFile(path) as package:
+        (tmp_path / "c.anki2").write_bytes(package.read("collection.anki2"))
+    db = sqlite3.connect(tmp_path / "c.anki2")
+    try:
+        assert [row[0] for row in db.execute("select type from revlog order by id")] == [
+            0, 1, 1, 1, 2, 2, 1,
+        ]  # fmt: skip
+        assert db.execute("select type, queue, reps, lapses from cards").fetchone() == (2, 2, 7, 1)
+    finally:
+        db.close()
+
+
+def test_anki_identity_reads_guid_and_template() -> None:
+    assert anki_identity("anki:Ab:c/D{e:1") == ("Ab:c/D{e", 1)
+    assert anki_identity("anki:abc") is None
+    assert anki_identity("deck.toml#card") is None
+    assert anki_identity(None) is None
