@@ -6,44 +6,67 @@ import os
 import re
 import sqlite3
 import sys
+import time
 from pathlib import Path
 
 import pexpect
 import pytest
 
-from recall1924.deckfile import read_deck_file
+from conftest import NOW
+from recall1924.deckfile import CardSpec, DeckSpec, SectionSpec, read_deck_file
+from recall1924.importers import import_deck
 from recall1924.paths import bundled_deck_path
+from recall1924.store import Store
 
 pytestmark = pytest.mark.pty
 
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+CLEAR = "\x1b[2J"  # how Rich clears the terminal before each new screen
 
 
 class Screen:
-    """The child's output with styling stripped, read until some text shows."""
+    """The child's output with styling stripped, read until some text shows; each clearing of
+    the terminal is kept as a form feed, where a new screen starts."""
 
     def __init__(self, child: pexpect.spawn) -> None:
         self.child = child
-        self.seen = ""
+        self.raw = ""
+        self.at = 0  # how much of the plain text has been consumed
 
-    def expect(self, text: str) -> str:
-        """Wait for ``text``; return what came before it and consume up to its end."""
+    def plain(self) -> str:
+        return ANSI.sub("", self.raw.replace(CLEAR, "\f"))
+
+    def _wait(self, text: str) -> tuple[str, int]:
         while True:
-            plain = ANSI.sub("", self.seen)
-            if text in plain:
-                before, _, after = plain.partition(text)
-                self.seen = after
-                return before
+            plain = self.plain()
+            found = plain.find(text, self.at)
+            if found >= 0:
+                return plain, found
             try:
-                self.seen += self.child.read_nonblocking(4096, timeout=20)
+                self.raw += self.child.read_nonblocking(4096, timeout=20)
             except (pexpect.EOF, pexpect.TIMEOUT) as exc:
                 raise AssertionError(
                     f"{text!r} never shown ({type(exc).__name__}); last output: {plain[-800:]!r}"
                 ) from None
 
+    def expect(self, text: str) -> str:
+        """Wait for ``text``; return what came before it and consume up to its end."""
+        plain, found = self._wait(text)
+        before, self.at = plain[self.at : found], found + len(text)
+        return before
 
-def spawn(db_path: Path, *args: str) -> pexpect.spawn:
+    def frame(self, text: str) -> list[str]:
+        """Wait for a screen showing ``text``; return its rows up to the one with ``text``, and
+        consume that screen."""
+        plain, found = self._wait(text)
+        start = max(self.at, plain.rfind("\f", 0, found) + 1)
+        end = plain.find("\f", found)
+        self.at = len(plain) if end < 0 else end
+        return [row.rstrip() for row in plain[start : found + len(text)].split("\r\n")]
+
+
+def spawn(db_path: Path, *args: str, dimensions: tuple[int, int] = (40, 110)) -> pexpect.spawn:
     env = {
         **os.environ,
         "RECALL_DB": str(db_path),
@@ -56,7 +79,7 @@ def spawn(db_path: Path, *args: str) -> pexpect.spawn:
         ["-m", "recall1924", "review", *args],
         env=env,
         encoding="utf-8",
-        dimensions=(40, 110),
+        dimensions=dimensions,
         timeout=20,
     )
 
@@ -115,3 +138,123 @@ def test_ctrl_c_ends_the_session_and_keeps_answers(db_path: Path, wait: bool) ->
     assert child.exitstatus == 0
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("SELECT rating FROM review_log").fetchall() == [(4,)]
+
+
+# Every special key in the forms xterm, VT100 (SS3), rxvt and the linux console send, and a
+# bracketed paste full of ratings: on the question and on the answer screen none of them may
+# answer, quit or say anything.
+SPECIAL_KEYS = [
+    "\x1b[A", "\x1b[B", "\x1b[C", "\x1b[D", "\x1bOA", "\x1bOD", "\x1b[1;5A",
+    "\x1b[H", "\x1b[F", "\x1bOH", "\x1bOF", "\x1b[1~", "\x1b[4~", "\x1b[7~", "\x1b[8~",
+    "\x1b[2~", "\x1b[3~", "\x1b[5~", "\x1b[6~", "\x1b[3;5~", "\x1b[2$",
+    "\x1bOP", "\x1bOQ", "\x1bOR", "\x1bOS", "\x1b[1;5P", "\x1b[[A", "\x1b[[E",
+    *(f"\x1b[{n}~" for n in (11, 12, 13, 14, 15, 17, 18, 19, 20, 21, 23, 24)),
+    "\x1b[15;2~", "\x1b[24;5~", "\x1b[11^",
+    "\x1bx", "\x1b3", "\x1bq", "\x1b\x1b[A", "é",
+    "\x1b[200~1 2 3 4 q\x1b[3~\x1b[201~",
+]  # fmt: skip
+
+
+def review_log_rows(db_path: Path) -> int:
+    with sqlite3.connect(db_path) as conn:
+        return int(conn.execute("SELECT count(*) FROM review_log").fetchone()[0])
+
+
+def one_card_deck(db_path: Path, key: str, card: CardSpec) -> None:
+    """Put a deck of just ``card`` into the collection at ``db_path``."""
+    deck = DeckSpec(
+        key=key,
+        title="Why did Stalin gain power from 1924?",
+        sections=(SectionSpec("s", "Lenin's legacy", (card,)),),
+        source="test",
+    )
+    store = Store.open(db_path, NOW)
+    try:
+        import_deck(store, deck, now=NOW)
+    finally:
+        store.close()
+
+
+def test_special_keys_neither_answer_nor_quit(db_path: Path) -> None:
+    child = spawn(db_path, "--section", "trotsky")
+    screen = Screen(child)
+    screen.expect("Space show answer")
+    child.delaybeforesend = None
+    child.send("".join(SPECIAL_KEYS))  # on the question screen
+    child.send("?")  # every key before it has been read by the time the help shows
+    screen.expect("Any key goes back")
+    child.send("x")
+    screen.expect("Space show answer")
+    child.send(" ")
+    screen.expect("Easy")
+    child.send("".join(SPECIAL_KEYS))  # on the answer screen
+    child.send("?")
+    before = screen.expect("Any key goes back")
+    assert "Show the answer first" not in before and "Session" not in before
+    child.send("q")  # any key leaves the help, q too
+    screen.expect("Easy")
+    child.send("q")
+    screen.expect("No answers this session.")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert review_log_rows(db_path) == 0
+
+
+def test_a_long_card_in_a_small_terminal_keeps_header_and_keys(db_path: Path) -> None:
+    sections = read_deck_file(bundled_deck_path()).sections
+    cards = [card for section in sections for card in section.cards]
+    card = max(cards, key=lambda card: len(card.answer) + len(card.note or ""))
+    assert card.key == "trotsky-funeral-absence"
+    one_card_deck(db_path, "long", card)
+    child = spawn(db_path, "--deck", "long", dimensions=(20, 60))
+    screen = Screen(child)
+    screen.expect("Space show answer · u undo · q quit · ? help")
+    child.send(" ")
+    rows = screen.frame("u undo · q quit · ? help")
+    assert len(rows) <= 19  # the last row stays free for the cursor: nothing scrolls away
+    assert "done 0" in rows[0]
+    assert rows[-3] == "↓ more (PgDn)"
+    assert rows[-2].startswith(" 1  Again") and rows[-2].endswith("4  Easy 8d")
+    assert all(len(row) <= 60 for row in rows)
+    child.send("\x1b[6~")  # PgDn
+    rows = screen.frame("u undo · q quit · ? help")
+    assert "done 0" in rows[0] and rows[-3] == "↑ more (PgUp)"
+    assert "truth, his absence looked like disrespect to Lenin." in rows
+    child.send("\x1b[5~")  # PgUp
+    rows = screen.frame("u undo · q quit · ? help")
+    assert "done 0" in rows[0] and rows[-3] == "↓ more (PgDn)"
+    child.setwinsize(30, 100)  # a resize redraws at the new size, with room for everything
+    rows = screen.frame("? help")
+    assert "done 0" in rows[0] and "Lenin." in " ".join(rows) and "more" not in " ".join(rows)
+    assert rows[-1].startswith(" 1  Again 1m    2  Hard") and rows[-1].endswith("? help")
+    child.send("?")
+    rows = screen.frame("Any key goes back to the card")
+    assert any("PgUp PgDn" in row for row in rows) and any("Space Enter" in row for row in rows)
+    child.send("\x1b[15~")  # F5 leaves the help, and rates nothing
+    screen.frame("? help")
+    child.send("q")
+    screen.expect("No answers this session.")
+    child.expect(pexpect.EOF)
+    assert review_log_rows(db_path) == 0
+
+
+def test_a_huge_answer_shows_at_once_and_ctrl_c_ends_at_once(db_path: Path, tmp_path: Path) -> None:
+    answer = "Ten megabytes of answer. " * 420_000
+    one_card_deck(db_path, "huge", CardSpec("huge", "Huge?", answer))
+    child = spawn(db_path, "--deck", "huge", dimensions=(24, 80))
+    screen = Screen(child)
+    screen.expect("Space show answer")
+    started = time.monotonic()
+    child.send(" ")
+    screen.expect("Ten megabytes of answer.")
+    screen.expect("↓ more (PgDn)")
+    assert time.monotonic() - started < 3
+    child.send("\x1b[6~" * 20)  # pages down, then Ctrl-C before they are all drawn
+    started = time.monotonic()
+    child.sendcontrol("c")
+    screen.expect("No answers this session.")
+    child.expect(pexpect.EOF)
+    assert time.monotonic() - started < 1.5
+    child.close()
+    assert child.exitstatus == 0

@@ -12,9 +12,11 @@ import re
 
 from rich.text import Text
 
-# C0 and C1 controls (but newline and tab), and the bidirectional overrides and isolates that
-# can make text display in an order other than the one it is stored in.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls (but newline and tab); the bidirectional overrides and isolates that can
+# make text display in an order other than the one it is stored in; and the zero-width
+# characters and line and paragraph separators, which take no cell (or break a line) where
+# Rich counts one and so pull a panel's right border out of line.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200d\u2028-\u202e\u2066-\u2069\ufeff]")
 
 
 def _escape(char: str) -> str:
@@ -28,6 +30,15 @@ def visible(text: str) -> str:
     return _CONTROL.sub(lambda match: _escape(match.group()), text)
 
 
-def safe(text: str, style: str = "") -> Text:
-    """Deck text as a Rich ``Text`` that prints literally."""
+def safe(text: str, style: str = "", *, limit: int | None = None) -> Text:
+    """Deck text as a Rich ``Text`` that prints literally.
+
+    Args:
+        text: the text from a deck.
+        style: a Rich style for all of it.
+        limit: keep only this many characters of ``text`` (before escaping), so that a huge
+            text costs no more than the part of it that can be shown.
+    """
+    if limit is not None and len(text) > limit:
+        text = text[:limit]
     return Text(visible(text), style=style)
