@@ -71,9 +71,25 @@ def add_history(db: Path, reviews: int, seed: int = 1) -> None:
         for _ in range(reviews):
             at = NOW - timedelta(days=rng.uniform(0, 365))
             rows.append(
-                (rng.choice(seen), 0, rng.choice((1, 3, 3, 3, 4)), sql_time(at), 4000, 2, None,
-                 10.0, 5.0, sql_time(at), sql_time(at - timedelta(days=10)), 2, None, 12.0,
-                 5.0, sql_time(at + timedelta(days=12)), sql_time(at))
+                (
+                    rng.choice(seen),
+                    0,
+                    rng.choice((1, 3, 3, 3, 4)),
+                    sql_time(at),
+                    4000,
+                    2,
+                    None,
+                    10.0,
+                    5.0,
+                    sql_time(at),
+                    sql_time(at - timedelta(days=10)),
+                    2,
+                    None,
+                    12.0,
+                    5.0,
+                    sql_time(at + timedelta(days=12)),
+                    sql_time(at),
+                )
             )
             if len(rows) == 50_000:
                 conn.executemany(f"INSERT INTO review_log VALUES (NULL{', ?' * 17})", rows)
@@ -120,7 +136,8 @@ def main() -> None:
     deck = work / "bench.toml"
     write_deck(deck, options.cards, options.sections)
     print(f"collection: {options.cards} cards, {options.reviews} reviews, in {work}")
-    print(f"import (bundled + {options.cards} cards): {run(recall, ['import', str(deck)], env):.2f} s")
+    seconds = run(recall, ["import", str(deck)], env)
+    print(f"import ({options.cards} cards into a new collection): {seconds:.2f} s")
     started = time.perf_counter()
     add_history(db, options.reviews)
     print(f"history written directly: {time.perf_counter() - started:.1f} s")
@@ -131,6 +148,8 @@ def main() -> None:
         "decks": (["decks"], None),
         "stats --json": (["stats", "--json"], None),
         "(overview)": ([], None),
+        "cards": (["cards"], None),
+        "cards --json": (["cards", "--json"], None),
         "review, one answer": (["review", "--deck", "bench"], " 3q"),
         "import (unchanged)": (["import", str(deck)], None),
     }

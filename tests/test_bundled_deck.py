@@ -162,3 +162,16 @@ def test_fixed_imprecisions_stay_fixed(deck: DeckSpec) -> None:
     assert "speaker" not in cards["funeral-stalin-role"].answer
     # The First Five-Year Plan was approved in 1929 and backdated to October 1928.
     assert "1929" in cards["first-five-year-plan-approved"].answer
+
+
+def test_the_excerpt_in_the_deck_format_docs_is_the_real_deck(deck: DeckSpec) -> None:
+    from pathlib import Path
+
+    from recall1924.deckfile import parse_deck
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "deck-format.md").read_text()
+    excerpt = re.search(r"This excerpt shows.*?```toml\n(.*?)```", docs, re.S)
+    assert excerpt is not None
+    shown = parse_deck(excerpt.group(1))
+    real = {card.key: card for card in deck.cards}
+    assert shown.cards and all(real[card.key] == card for card in shown.cards)

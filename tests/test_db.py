@@ -149,7 +149,9 @@ def test_a_first_release_database_upgrades_to_head_keeping_cards_and_answers(
     engine.dispose()
     assert saved is not None
     with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0002",)
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (
+            db.HEAD_REVISION,
+        )
         assert conn.execute(
             "SELECT key, suspended, buried_until, source_id FROM card"
         ).fetchall() == [("c", 0, None, None)]

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from recall1924.deckfile import CardSpec, DeckSpec, SectionSpec, parse_deck, read_deck_file
 from recall1924.errors import DeckFileError
+from recall1924.exporters.toml import write_toml
 
 GOOD = """\
 [deck]
@@ -117,6 +118,24 @@ def test_inline_tables_validate_without_lines() -> None:
     assert problems(text) == ["deck.toml: card 'x': missing required field 'answer'"]
 
 
+def test_deck_version_is_an_optional_positive_integer() -> None:
+    assert parse_deck(GOOD).version is None
+    versioned = GOOD.replace('title = "Demo deck"\n', 'title = "Demo deck"\nversion = 3\n')
+    assert parse_deck(versioned).version == 3
+    assert parse_deck(versioned) != parse_deck(GOOD)
+
+
+@pytest.mark.parametrize("value", ["0", "-1", '"2"', "2.0", "true", "[1]"])
+def test_deck_version_must_be_a_positive_integer(value: str) -> None:
+    text = GOOD.replace('title = "Demo deck"\n', f'title = "Demo deck"\nversion = {value}\n')
+    assert problems(text) == ["deck.toml:4: [deck]: field 'version' must be a positive integer"]
+
+
+def test_misspelt_version_is_suggested() -> None:
+    text = GOOD.replace('title = "Demo deck"\n', 'title = "Demo deck"\nversoin = 2\n')
+    assert problems(text) == ["deck.toml:4: [deck]: unknown key 'versoin'; did you mean 'version'?"]
+
+
 def test_read_deck_file_rejects_non_utf8_and_missing(tmp_path: Path) -> None:
     latin = tmp_path / "latin.toml"
     latin.write_bytes(GOOD.replace("Paris", "Par\xeds").encode("latin-1"))
@@ -136,6 +155,8 @@ def toml_string(value: str) -> str:
 
 def write_deck(deck: DeckSpec) -> str:
     lines = [f"[deck]\nid = {toml_string(deck.key)}\ntitle = {toml_string(deck.title)}"]
+    if deck.version is not None:
+        lines.append(f"version = {deck.version}")
     for section in deck.sections:
         lines.append(f"[[sections]]\nid = {toml_string(section.key)}")
         lines.append(f"title = {toml_string(section.title)}")
@@ -182,10 +203,19 @@ def decks(draw: st.DrawFn) -> DeckSpec:
         SectionSpec(key, draw(texts), tuple(cards[bounds[i] : bounds[i + 1]]))
         for i, key in enumerate(section_keys)
     )
-    return DeckSpec(draw(ids), draw(texts), sections)
+    version = draw(st.none() | st.integers(1, 2**63 - 1))
+    return DeckSpec(draw(ids), draw(texts), sections, version=version)
 
 
 @settings(max_examples=60, deadline=None)
 @given(decks())
 def test_round_trip(deck: DeckSpec) -> None:
     assert parse_deck(write_deck(deck)) == deck
+
+
+@settings(max_examples=60, deadline=None)
+@given(decks())
+def test_round_trip_through_the_exporter_keeps_the_version(deck: DeckSpec) -> None:
+    again = parse_deck(write_toml(deck))
+    assert again == deck
+    assert again.version == deck.version

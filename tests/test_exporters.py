@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from recall1924.deck import CardSpec, DeckSpec, PastAnswer, SectionSpec
 from recall1924.deckfile import parse_deck, read_deck_file
 from recall1924.exporters import write_apkg, write_csv, write_toml
-from recall1924.exporters.apkg import anki_identity, field_html, stable_guid
+from recall1924.exporters.apkg import anki_identity, field_html
 from recall1924.exporters.toml import toml_string
+from recall1924.importers.identity import recall_guid
 from recall1924.paths import bundled_deck_path
 
 # Before Anki's clock would call the package's ids "in the future", and fixed: not the real clock.
@@ -321,7 +322,7 @@ def test_apkg_imports_into_anki_with_cards_tree_and_history(
     assert sorted(new.tags) == ["geo", "two_words"]
     assert col.decks.name(new.cards()[0].did) == "History::Section one"
     assert by_front["From Anki?"].guid == "Ab:c/D{e"
-    assert by_front["Studied?"].guid == stable_guid("history", "studied")
+    assert by_front["Studied?"].guid == recall_guid("history", "studied")
 
     studied = by_front["Studied?"].cards()[0]
     assert (studied.type, studied.queue, studied.reps, studied.lapses) == (2, 2, 4, 1)
@@ -385,3 +386,13 @@ def test_anki_identity_reads_guid_and_template() -> None:
     assert anki_identity("anki:abc") is None
     assert anki_identity("deck.toml#card") is None
     assert anki_identity(None) is None
+
+
+def test_a_recall_deck_sent_to_anki_comes_back_as_the_same_cards(tmp_path: Path) -> None:
+    from recall1924.importers.apkg import read_apkg
+
+    deck = read_deck_file(bundled_deck_path())
+    package = tmp_path / "deck.apkg"
+    write_apkg([deck], package, now=datetime(2026, 11, 27, tzinfo=UTC))
+    (back,) = read_apkg(package, deck_key=deck.key)
+    assert sorted(card.key for card in back.cards) == sorted(card.key for card in deck.cards)

@@ -12,7 +12,7 @@ from fsrs import Scheduler
 from conftest import NOW, make_deck
 from recall1924.deckfile import CardSpec, SectionSpec
 from recall1924.errors import DeckFileError, UnsupportedFormatError
-from recall1924.importers import detect_format, import_deck, plan_import, read_decks
+from recall1924.importers import detect_format, import_deck, import_decks, plan_import, read_decks
 from recall1924.scheduling import Rating, answer
 from recall1924.store import Store
 
@@ -130,3 +130,30 @@ def test_a_file_that_is_not_what_its_name_claims_is_refused(tmp_path: Path) -> N
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
     with pytest.raises(UnsupportedFormatError, match="not a deck recall can read"):
         read_decks(binary)
+
+
+def test_the_progress_bar_waits_a_second_before_showing(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    from recall1924.ui.progress import delayed_progress
+
+    monkeypatch.setenv("TERM", "xterm")  # Rich draws no live display on a dumb terminal
+    out = io.StringIO()
+    now = [0.0]
+    with delayed_progress(
+        Console(file=out, force_terminal=True, width=60), "Importing", clock=lambda: now[0]
+    ) as progress:
+        progress(100, 1000)
+        assert out.getvalue() == ""  # a quick import prints nothing extra
+        now[0] = 1.5
+        progress(500, 1000)
+        assert "500/1000" in out.getvalue()
+
+
+def test_import_reports_progress_per_hundred_cards(store: Store) -> None:
+    seen: list[tuple[int, int]] = []
+    deck = make_deck(sections={"one": [f"c{n}" for n in range(250)]})
+    import_decks(store, [deck], now=NOW, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(100, 250), (200, 250)]

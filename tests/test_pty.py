@@ -258,3 +258,32 @@ def test_a_huge_answer_shows_at_once_and_ctrl_c_ends_at_once(db_path: Path, tmp_
     assert time.monotonic() - started < 1.5
     child.close()
     assert child.exitstatus == 0
+
+
+def test_a_typed_answer_is_checked_and_its_suggestion_confirmed(db_path: Path) -> None:
+    cards = read_deck_file(bundled_deck_path()).sections
+    card = next(card for section in cards for card in section.cards if card.key == "right-leaders")
+    one_card_deck(db_path, "typed", card)
+    child = spawn(db_path, "--deck", "typed", "--type", dimensions=(20, 60))
+    screen = Screen(child)
+    screen.expect("Enter check · Alt-Enter new line")
+    child.send("Bukharin, Rykov 3 q")  # "3" and "q" are text here: nothing rates or quits
+    child.send("\x7f\x7f\x7f\x7f")  # Backspace (DEL) four times
+    child.send("\x1b\r")  # Alt-Enter: a new line
+    child.send("and Tomsky")
+    screen.expect("and Tomsky")
+    child.send("\r")  # Enter checks the answer
+    rows = screen.frame("Suggested: Good — Enter to confirm, 1-4 to change")
+    assert any("Answer · 3 of 3 key points" in row for row in rows)
+    assert any("│ Bukharin, Rykov" in row for row in rows)
+    assert any("✓ Tomsky" in row for row in rows)
+    assert all(len(row) <= 60 for row in rows)
+    child.send("\r")  # Enter takes the suggestion
+    screen.expect("done 1")
+    child.sendcontrol("c")
+    screen.expect("Session: 1 answer on 1 card")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT rating FROM review_log").fetchall() == [(3,)]

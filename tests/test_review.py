@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import sqlite3
 import tempfile
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import settings as settings_
 from hypothesis import strategies as st
+from sqlalchemy import create_engine
 
 from conftest import NOW, make_deck
+from recall1924 import db
 from recall1924.clock import FixedClock
+from recall1924.errors import DatabaseError
 from recall1924.importers import import_deck
-from recall1924.review import Action, Phase, ReviewSession, run
+from recall1924.models import ReviewKind
+from recall1924.review import (
+    Action,
+    Phase,
+    ReviewSession,
+    cram_session,
+    run,
+    scheduled_session,
+)
 from recall1924.scheduling import Rating, build_scheduler
 from recall1924.settings import Settings
 from recall1924.store import Store
@@ -36,9 +49,10 @@ class ScriptedUI:
 
 def session(store: Store, settings: Settings, clock: FixedClock, **kwargs: object) -> ReviewSession:
     ticks = iter(range(0, 10_000, 2))  # every reading of the timer is 2 s after the last
-    return ReviewSession(
+    scheduler = build_scheduler(settings)
+    return scheduled_session(
         store,
-        build_scheduler(settings),
+        lambda _deck: scheduler,
         settings,
         clock,
         timer=lambda: float(next(ticks)),
@@ -205,7 +219,7 @@ def test_two_sessions_on_one_card_keep_the_first_answer(
     assert second.message == "That card was answered in another session meanwhile; moved on"
     assert second.card is not None and second.card.key == "b"
     assert [log.rating for log in demo_store.answers()] == [4]
-    assert second.history == []
+    assert second.answers == []
 
 
 @settings_(max_examples=25, deadline=None)
@@ -222,7 +236,7 @@ def test_any_key_sequence_keeps_the_database_and_session_in_step(actions: list[A
                 break
             review.apply(action)
             logs = store.answers()
-            assert [log.id for log in logs] == [answered.log_id for answered in review.history]
+            assert [log.id for log in logs] == [answered.log_id for answered in review.answers]
             for log in logs:
                 if log.id == max(other.id for other in logs if other.card_id == log.card_id):
                     after = store.card(log.card_id).memory
@@ -230,3 +244,196 @@ def test_any_key_sequence_keeps_the_database_and_session_in_step(actions: list[A
             if review.card is not None:
                 assert review.card.memory == store.card(review.card.id).memory
         store.close()
+
+
+S, B = Action.SUSPEND, Action.BURY
+
+
+def test_header_counts_learning_cards_not_due_yet_apart_and_respects_the_limit(
+    demo_store: Store, settings: Settings, clock: FixedClock
+) -> None:
+    slow = replace(settings, learning_steps=(timedelta(minutes=1), timedelta(hours=2)))
+    review = session(demo_store, slow, clock)
+    review.start()
+    before = review.remaining()
+    assert (before.new, before.due, before.learning_later) == (5, 0, 0)
+    for action in (R, G):  # a: Good -> next step in 2 hours, not due now
+        review.apply(action)
+    left = review.remaining()
+    assert (left.new, left.due, left.learning_later) == (4, 0, 1)
+    limited = session(demo_store, slow, clock, limit=2)
+    limited.start()
+    assert limited.remaining().new == 2  # not the 4 the day would allow
+    for action in (R, G):
+        limited.apply(action)
+    assert limited.remaining().new == 1
+
+
+def test_undo_after_another_session_answered_the_card_is_a_notice(
+    demo_store: Store, settings: Settings, clock: FixedClock
+) -> None:
+    mine = session(demo_store, settings, clock)
+    mine.start()
+    mine.apply(R)
+    mine.apply(G)  # a: Good
+    clock.set(NOW + timedelta(minutes=11))
+    other = session(demo_store, settings, clock)
+    other.start()
+    assert other.card is not None and other.card.key == "a"  # learning card due again
+    other.apply(R)
+    other.apply(G)
+    mine.apply(U)
+    assert mine.message is not None and mine.message.startswith("Cannot undo: that card was")
+    assert mine.phase is Phase.QUESTION  # the session goes on
+    assert len(demo_store.answers()) == 2
+
+
+def test_a_card_deleted_in_another_window_is_skipped_with_a_notice(
+    demo_store: Store, settings: Settings, clock: FixedClock
+) -> None:
+    review = session(demo_store, settings, clock)
+    review.start()
+    review.apply(R)
+    import_deck(
+        demo_store, make_deck(sections={"one": ["b", "c"], "two": ["d", "e"]}), now=NOW, prune=True
+    )  # 'a' is gone
+    review.apply(G)
+    assert review.message == "That card was deleted in another window meanwhile; moved on"
+    assert review.card is not None and review.card.key == "b"
+
+
+def test_a_database_locked_past_the_busy_timeout_keeps_the_answer(
+    tmp_path: Path, settings: Settings, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 50)
+    store = Store.open(tmp_path / "locked.db", NOW)
+    import_deck(store, make_deck(), now=NOW)
+    review = session(store, settings, clock)
+    shown: list[str | None] = []
+    review.notify = lambda: shown.append(review.message)
+    other = sqlite3.connect(tmp_path / "locked.db", timeout=0)
+    other.execute("BEGIN EXCLUSIVE")  # another recall writing, for longer than the timeout
+    waits: list[float] = []
+
+    def pause(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == 2:
+            other.rollback()  # ... then it is done
+
+    review.pause = pause
+    review.start()
+    review.apply(R)
+    review.apply(G)
+    assert len(waits) == 2 and shown[0] == "waiting for the database (another recall is writing)…"
+    assert [log.rating for log in store.answers()] == [3]
+    assert review.card is not None and review.card.key == "b"
+    other.close()
+    store.close()
+
+
+def test_a_read_only_database_is_found_before_the_first_card(tmp_path: Path) -> None:
+    path = tmp_path / "ro.db"
+    Store.open(path, NOW).close()
+    engine = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+    store = Store(engine, path)
+    with pytest.raises(DatabaseError, match="is read-only: recall cannot save answers"):
+        store.check_writable()
+    store.close()
+
+
+def test_suspend_and_bury_are_undoable(
+    demo_store: Store, settings: Settings, clock: FixedClock
+) -> None:
+    review = session(demo_store, settings, clock)
+    review.start()
+    review.apply(S)  # a
+    assert review.message == "Suspended; u brings it back" and review.card.key == "b"  # type: ignore[union-attr]
+    review.apply(R)
+    review.apply(B)  # b, from the answer screen
+    assert review.card is not None and review.card.key == "c"
+    assert review.remaining().new == 3
+    review.apply(U)
+    assert review.message == "Undid bury" and review.card.key == "b"
+    review.apply(U)
+    assert review.message == "Undid suspend" and review.card.key == "a"
+    assert review.remaining().new == 5
+    review.apply(B)
+    clock.set(NOW + timedelta(days=1))  # buried until the next review day only
+    assert session(demo_store, settings, clock).remaining().new == 5
+
+
+def test_cram_practises_without_changing_the_schedule(
+    demo_store: Store, settings: Settings, clock: FixedClock
+) -> None:
+    run(session(demo_store, settings, clock), ScriptedUI([R, Action.EASY, R, G]))  # a, b
+    states = {
+        key: demo_store.card(card.id).memory
+        for key, card in demo_store.existing_cards("demo").items()
+    }  # type: ignore[union-attr]
+    ticks = iter(range(0, 10_000, 2))
+    cram = cram_session(demo_store, settings, clock, timer=lambda: float(next(ticks)))
+    ui = ScriptedUI([R, A, R, G, R, G, R, G, R, G, R, G, Q])
+    summary = run(cram, ui)
+    shown = [key for key, phase in ui.seen if phase is Phase.QUESTION]
+    assert shown[0] == "b"  # weakest first: the lowest stability
+    assert sorted(shown) == ["a", "b", "b", "c", "d", "e"]  # Again comes back at the end
+    assert summary.answers == 6 and summary.kind is ReviewKind.Cram
+    after = {
+        key: demo_store.card(card.id).memory
+        for key, card in demo_store.existing_cards("demo").items()
+    }  # type: ignore[union-attr]
+    assert after == states
+    kinds = [log.kind for log in demo_store.answers()]
+    assert kinds == [ReviewKind.Review] * 2 + [ReviewKind.Cram] * 6
+
+
+def test_a_leech_is_reported_and_optionally_suspended(
+    demo_store: Store, settings: Settings, clock: FixedClock
+) -> None:
+    strict = replace(settings, leech_threshold=2, leech_suspend=True, new_per_day=1)
+    review = session(demo_store, strict, clock)
+    review.start()
+    for action in (R, Action.EASY):  # a: learnt
+        review.apply(action)
+    strict = replace(strict, new_per_day=0)
+    for lapse in range(2):
+        forgotten = NOW + timedelta(days=60 * (lapse + 1))
+        clock.set(forgotten)
+        review = session(demo_store, strict, clock)
+        review.start()
+        assert review.card is not None and review.card.key == "a"
+        review.apply(R)
+        review.apply(A)
+        if lapse == 0:
+            clock.set(forgotten + timedelta(minutes=10))
+            review.apply(R)
+            review.apply(Action.EASY)  # learnt again
+    assert review.message == (
+        "Leech: 'a' (demo) was forgotten 2 times; rewrite it in the deck's file. It is suspended."
+    )
+    assert demo_store.lapses(demo_store.card_ids(["a"])["a"]) == 2
+    assert review.card is None  # suspended: not shown again
+
+
+def test_answer_time_is_capped_and_minutes_end_the_session(
+    demo_store: Store, settings: Settings, clock: FixedClock
+) -> None:
+    seconds = [0.0]
+    scheduler = build_scheduler(settings)
+    review = scheduled_session(
+        demo_store,
+        lambda _deck: scheduler,
+        settings,
+        clock,
+        minutes=10,
+        timer=lambda: seconds[0],
+    )
+    review.start()
+    review.apply(R)
+    seconds[0] = 500.0
+    review.apply(G)  # answered 500 s after it was shown: stored as the 60 s cap
+    assert demo_store.answers()[0].duration_ms == 60_000
+    review.apply(R)
+    seconds[0] = 700.0
+    review.apply(G)  # 700 s into a 10-minute session: over
+    assert review.phase is Phase.DONE and review.message == "10 minutes are up"

@@ -50,6 +50,10 @@ VALUES: dict[str, st.SearchStrategy[Any]] = {
     "reviews_per_day": st.integers(0, 100000),
     "day_starts_at": st.integers(0, 23),
     "parameters": PARAMETERS,
+    "leech_threshold": st.integers(1, 1000),
+    "leech_suspend": st.booleans(),
+    "answer_time_cap": st.integers(5, 3600),
+    "type_answers": st.booleans(),
 }
 SETTINGS = st.builds(Settings, **VALUES)
 

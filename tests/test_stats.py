@@ -1,33 +1,65 @@
-"""Stats: mastery from retrievability, retention of review cards, totals, JSON shape."""
+"""Stats: mastery at the horizon, true retention (young and mature), forecast, history, streak
+and the JSON shape, checked against figures computed here from the FSRS formula and the raw
+review log, never against the code's own output."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import random
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fsrs import Scheduler
+from fsrs.scheduler import DEFAULT_PARAMETERS
 
-from conftest import NOW
-from recall1924.scheduling import Rating, State, answer, decay_of
+from conftest import NOW, make_deck
+from recall1924.importers import import_deck
+from recall1924.models import ReviewKind
+from recall1924.scheduling import MemoryState, Rating, State, answer, decay_of
 from recall1924.stats import build_report
 from recall1924.store import Scope, Store
 
 DECAY = decay_of(Scheduler())
+DAY_STARTS_AT = 4
+SCHEDULER = Scheduler(enable_fuzzing=False)
 
 
-def report(store: Store, at=NOW):  # type: ignore[no-untyped-def]
-    return build_report(store, now=at, day_start=NOW - timedelta(hours=5), decay=DECAY)
+def fsrs_recall(days: int, stability: float) -> float:
+    """R = (1 + factor * t / S) ^ -decay, with fsrs's own decay (its last parameter)."""
+    decay = DEFAULT_PARAMETERS[20]
+    factor = 0.9 ** (1 / -decay) - 1
+    return float((1 + factor * days / stability) ** -decay)
 
 
-def give(store: Store, key: str, rating: Rating, at) -> None:  # type: ignore[no-untyped-def]
-    cards = store.existing_cards("demo")
+def review_date(moment: datetime) -> date:
+    """The review day of a UTC time (the tests run in UTC), counted here by hand."""
+    return (moment - timedelta(hours=DAY_STARTS_AT)).date()
+
+
+def report(store: Store, at: datetime = NOW, **options):  # type: ignore[no-untyped-def]
+    return build_report(store, now=at, decay=DECAY, day_starts_at=DAY_STARTS_AT, **options)
+
+
+def give(store: Store, key: str, rating: Rating, at: datetime, deck: str = "demo") -> None:
+    cards = store.existing_cards(deck)
     assert cards is not None
     card_id = cards[key].id
-    before = store.card(card_id).memory
+    give_to(store, card_id, store.card(card_id).memory, rating, at)
+
+
+def give_to(
+    store: Store, card_id: int, before: MemoryState, rating: Rating, at: datetime
+) -> MemoryState:
+    """Answer through the store, as a review session does; returns the new memory state."""
     after = answer(
-        Scheduler(enable_fuzzing=False), card_id=card_id, memory=before, rating=rating, at=at
+        SCHEDULER,
+        card_id=card_id,
+        memory=before,
+        rating=rating,
+        at=at,
+        day_starts_at=DAY_STARTS_AT,
     )
-    store.record_answer(card_id, before=before, after=after, rating=rating, at=at, duration_ms=None)
+    store.record_answer(card_id, before=before, after=after, rating=rating, at=at, duration_ms=6000)
+    return after
 
 
 def test_a_fresh_deck(demo_store: Store) -> None:
@@ -39,6 +71,18 @@ def test_a_fresh_deck(demo_store: Store) -> None:
         ("one", 3, 3, 0.0, None),
         ("two", 2, 2, 0.0, None),
     ]
+    assert stats.horizon is not None and stats.horizon.kind == "next_day"
+    assert stats.horizon.at == datetime(2026, 11, 28, 4, tzinfo=UTC)
+
+
+def test_again_a_minute_ago_counts_one_review_day_at_tomorrows_start(demo_store: Store) -> None:
+    give(demo_store, "a", Rating.Again, NOW - timedelta(minutes=1))
+    card = demo_store.card(demo_store.existing_cards("demo")["a"].id)  # type: ignore[index]
+    assert card.memory.stability is not None
+    one = report(demo_store).decks[0].sections[0]
+    # Today it would count as certain (0 days since); at tomorrow's start it is one day old.
+    assert one.mastery == pytest.approx(fsrs_recall(1, card.memory.stability) / 3)
+    assert one.mastery < 1 / 3
 
 
 def test_mastery_rises_with_reviews_and_decays_with_time(demo_store: Store) -> None:
@@ -47,9 +91,11 @@ def test_mastery_rises_with_reviews_and_decays_with_time(demo_store: Store) -> N
     now = NOW + timedelta(minutes=11)
     one = report(demo_store, now).decks[0].sections[0]
     assert (one.new, one.learning, one.review) == (2, 0, 1)
-    assert one.mastery == pytest.approx(1 / 3)  # a is certain now; b and c are new
+    memory = demo_store.card(demo_store.existing_cards("demo")["a"].id).memory  # type: ignore[index]
+    assert memory.stability is not None
+    assert one.mastery == pytest.approx(fsrs_recall(1, memory.stability) / 3)
     later = report(demo_store, now + timedelta(days=20)).decks[0].sections[0]
-    assert 0 < later.mastery < one.mastery
+    assert later.mastery == pytest.approx(fsrs_recall(21, memory.stability) / 3)
     assert later.due_now == 1
 
 
@@ -61,20 +107,170 @@ def test_retention_counts_answers_to_review_cards(demo_store: Store) -> None:
     two = report(demo_store).decks[0].sections[1]
     assert two.retention == pytest.approx(0.5)
     assert report(demo_store).decks[0].sections[0].retention is None
-    assert (
-        demo_store.card(demo_store.existing_cards("demo")["d"].id).memory.state == State.Relearning
-    )  # type: ignore[index]
+    card = demo_store.card(demo_store.existing_cards("demo")["d"].id)  # type: ignore[index]
+    assert card.memory.state == State.Relearning
+
+
+def months_of_history(store: Store, *, days: int = 150, seed: int = 7) -> datetime:
+    """Answer every card of a 3-section deck through the store, day by day, as a student
+    would: the cards due that evening, each recalled with its real chance. Returns now."""
+    import_deck(
+        store,
+        make_deck(
+            "hist",
+            {
+                "alpha": [f"a{n}" for n in range(8)],
+                "beta": [f"b{n}" for n in range(6)],
+                "gamma": [f"g{n}" for n in range(5)],
+            },
+        ),
+        now=NOW - timedelta(days=days + 1),
+    )
+    rng = random.Random(seed)
+    cards = store.existing_cards("hist")
+    assert cards is not None
+    memories = {existing.id: existing.memory for existing in cards.values()}
+    for offset in range(days, 0, -1):
+        evening = NOW - timedelta(days=offset) + timedelta(hours=10, minutes=rng.randrange(60))
+        if offset > 10 and rng.random() < 0.15:
+            continue
+        at = evening
+        for card_id in sorted(memories):
+            for _step in range(4):  # learning steps come back within the evening
+                memory = memories[card_id]
+                if memory.last_review is not None and memory.due > at + timedelta(minutes=30):
+                    break
+                at = max(at, memory.due) + timedelta(seconds=20)
+                if memory.state == State.Review and memory.last_review is not None:
+                    days_since = (review_date(at) - review_date(memory.last_review)).days
+                    assert memory.stability is not None
+                    recalled = rng.random() < fsrs_recall(days_since, memory.stability)
+                    rating = rng.choice((Rating.Good, Rating.Good, Rating.Hard, Rating.Easy))
+                    rating = rating if recalled else Rating.Again
+                else:
+                    rating = rng.choice((Rating.Good, Rating.Good, Rating.Again))
+                memories[card_id] = give_to(store, card_id, memory, rating, at)
+    return NOW
+
+
+def test_months_of_history_mastery_and_retention_match_the_formula(store: Store) -> None:
+    now = months_of_history(store)
+    stats = report(store, now)
+    horizon_day = review_date(datetime(2026, 11, 28, 4, tzinfo=UTC))
+    cards = store.existing_cards("hist")
+    assert cards is not None
+    expected: dict[str, list[float]] = {}
+    for existing in cards.values():
+        memory = store.card(existing.id).memory
+        r = 0.0
+        if memory.last_review is not None:
+            assert memory.stability is not None
+            days = (horizon_day - review_date(memory.last_review)).days
+            r = fsrs_recall(days, memory.stability)
+        expected.setdefault(existing.section_key, []).append(r)
+    sections = {s.id: s for s in stats.decks[0].sections}
+    for key, values in expected.items():
+        assert sections[key].mastery == pytest.approx(sum(values) / len(values), rel=1e-9)
+    everything = [r for values in expected.values() for r in values]
+    assert stats.totals.mastery == pytest.approx(sum(everything) / len(everything))
+
+    # Young and mature true retention, from the raw log.
+    counts = {"young": [0, 0], "mature": [0, 0]}
+    by_id = {existing.id: existing.section_key for existing in cards.values()}
+    per_section: dict[str, dict[str, list[int]]] = {}
+    for log in store.answers():
+        if log.state_before != 2 or log.kind != ReviewKind.Review:
+            continue
+        assert log.last_review_before is not None
+        interval = round((log.due_before - log.last_review_before).total_seconds() / 86400)
+        kind = "mature" if interval >= 21 else "young"
+        for bucket in (counts, per_section.setdefault(by_id[log.card_id], {})):
+            pair = bucket.setdefault(kind, [0, 0])
+            pair[0] += log.rating > 1
+            pair[1] += 1
+    assert counts["young"][1] > 20 and counts["mature"][1] > 5  # the history has both
+    assert stats.totals.retention_young == pytest.approx(counts["young"][0] / counts["young"][1])
+    assert stats.totals.retention_mature == pytest.approx(counts["mature"][0] / counts["mature"][1])
+    for key, bucket in per_section.items():
+        if "mature" in bucket:
+            recalled, attempts = bucket["mature"]
+            assert sections[key].retention_mature == pytest.approx(recalled / attempts)
+
+
+def test_forecast_counts_due_cards_per_review_day_with_overdue_today(store: Store) -> None:
+    months_of_history(store, days=60)
+    stats = report(store, full=True)
+    assert len(stats.forecast) == 30
+    assert stats.forecast[0].day == date(2026, 11, 27)
+    cards = store.existing_cards("hist")
+    assert cards is not None
+    expected = [0] * 30
+    for existing in cards.values():
+        memory = store.card(existing.id).memory
+        offset = (review_date(memory.due) - date(2026, 11, 27)).days
+        if memory.last_review is not None and offset < 30:
+            expected[max(0, offset)] += 1
+    assert [day.count for day in stats.forecast] == expected
+    assert sum(expected) > 0
+
+
+def test_heatmap_minutes_and_streak(demo_store: Store) -> None:
+    # Answers on the last three review days (one at 02:00, which belongs to the day before).
+    give(demo_store, "a", Rating.Good, NOW - timedelta(days=2))
+    give(demo_store, "b", Rating.Good, datetime(2026, 11, 26, 2, tzinfo=UTC))  # day of 25th
+    give(demo_store, "c", Rating.Good, NOW - timedelta(days=1))
+    give(demo_store, "d", Rating.Good, NOW - timedelta(hours=1))
+    give(demo_store, "e", Rating.Good, NOW - timedelta(days=40))
+    stats = report(demo_store, full=True)
+    history = stats.history
+    assert history is not None
+    assert len(history.days) == 84 and history.days[-1].day == date(2026, 11, 27)
+    by_day = {day.day: day for day in history.days}
+    assert by_day[date(2026, 11, 25)].count == 2
+    assert by_day[date(2026, 11, 25)].minutes == pytest.approx(0.2)
+    assert by_day[date(2026, 10, 18)].count == 1
+    assert history.streak == 3
+    assert history.today.count == 1
+    # Before today's first answer, yesterday's streak still stands.
+    assert report(demo_store, NOW - timedelta(hours=2), full=True).history.streak == 2  # type: ignore[union-attr]
+
+
+def test_sort_by_mastery_puts_the_weakest_first(demo_store: Store) -> None:
+    give(demo_store, "d", Rating.Easy, NOW - timedelta(hours=1))
+    assert [s.id for s in report(demo_store).decks[0].sections] == ["one", "two"]
+    assert [s.id for s in report(demo_store, sort="mastery").decks[0].sections] == ["one", "two"]
+    give(demo_store, "a", Rating.Easy, NOW - timedelta(hours=1))
+    give(demo_store, "b", Rating.Easy, NOW - timedelta(hours=1))
+    assert [s.id for s in report(demo_store, sort="mastery").decks[0].sections] == ["two", "one"]
+
+
+def test_suspended_cards_are_counted_and_never_due(demo_store: Store) -> None:
+    give(demo_store, "a", Rating.Good, NOW - timedelta(days=30))
+    card_id = demo_store.existing_cards("demo")["a"].id  # type: ignore[index]
+    assert report(demo_store).totals.due_now == 1
+    demo_store.set_suspended([card_id], True)
+    stats = report(demo_store, full=True)
+    assert stats.totals.suspended == 1 and stats.totals.due_now == 0
+    assert sum(day.count for day in stats.forecast) == 0
 
 
 def test_reviews_today_and_json_shape(demo_store: Store) -> None:
     give(demo_store, "a", Rating.Good, NOW - timedelta(hours=1))
     give(demo_store, "b", Rating.Good, NOW - timedelta(days=1))
-    stats = report(demo_store)
+    stats = report(demo_store, full=True)
     assert stats.totals.reviews_today == 1
     data = stats.to_json()
-    assert set(data["totals"]) >= {"cards", "new", "learning", "review", "due_now", "reviews_today"}
+    assert set(data["totals"]) >= {
+        "cards",
+        "new",
+        "learning",
+        "review",
+        "due_now",
+        "reviews_today",
+        "mastery",
+    }
     section = data["decks"][0]["sections"][0]
-    assert set(section) == {
+    assert set(section) >= {
         "id",
         "title",
         "cards",
@@ -86,11 +282,16 @@ def test_reviews_today_and_json_shape(demo_store: Store) -> None:
         "retention",
     }
     assert data["decks"][0]["id"] == "demo"
-    scoped = build_report(
-        demo_store,
-        now=NOW,
-        day_start=NOW - timedelta(hours=5),
-        decay=DECAY,
-        scope=Scope(deck_id=999),
-    )
+    assert data["horizon"] == {
+        "at": "2026-11-28T04:00:00Z",
+        "day": "2026-11-28",
+        "kind": "next_day",
+    }
+    assert len(data["forecast"]) == 30 and set(data["forecast"][0]) == {"date", "due"}
+    assert len(data["heatmap"]) == 84
+    assert data["heatmap"][-1] == {"date": "2026-11-27", "reviews": 1, "minutes": 0.1}
+    assert data["streak"] == 2
+    assert set(data["distributions"]) == {"stability", "difficulty", "retrievability"}
+    assert "exam" not in data
+    scoped = build_report(demo_store, now=NOW, decay=DECAY, scope=Scope(deck_id=999))
     assert scoped.decks == [] and scoped.totals.cards == 0

@@ -82,7 +82,7 @@ def test_undo_refuses_when_the_card_was_answered_again(demo_store: Store) -> Non
     a = card_id(demo_store, "a")
     first_log = answer_card(demo_store, a, Rating.Good)
     answer_card(demo_store, a, Rating.Good, at=NOW + timedelta(minutes=10))
-    with pytest.raises(DatabaseError, match="answered again since"):
+    with pytest.raises(StaleCardError, match="answered again in another session since"):
         demo_store.undo_answer(first_log)
 
 

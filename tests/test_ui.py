@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import time
 from datetime import timedelta
+from pathlib import Path
 
 from fsrs import Scheduler
 from rich.console import Console
@@ -15,14 +17,19 @@ from recall1924.clock import FixedClock
 from recall1924.deckfile import CardSpec, DeckSpec, SectionSpec, read_deck_file
 from recall1924.importers import import_deck
 from recall1924.paths import bundled_deck_path
-from recall1924.review import Action, ReviewSession
+from recall1924.review import Action, ReviewSession, scheduled_session
 from recall1924.scheduling import build_scheduler, decay_of
 from recall1924.settings import Settings
 from recall1924.stats import build_report
 from recall1924.store import QueueCounts, Store
-from recall1924.ui.reports import print_overview, print_stats
+from recall1924.ui.reports import print_overview
 from recall1924.ui.review import KEYS, ReviewScreen, TerminalReviewUI, View, key_lines
 from recall1924.ui.text import safe, visible
+
+
+def review_session(store: Store, settings: Settings, clock: FixedClock) -> ReviewSession:
+    scheduler = build_scheduler(settings)
+    return scheduled_session(store, lambda _deck: scheduler, settings, clock)
 
 
 def console() -> tuple[Console, io.StringIO]:
@@ -54,16 +61,6 @@ def test_overview(demo_store: Store) -> None:
     )
 
 
-def test_stats_table(demo_store: Store) -> None:
-    report = build_report(demo_store, now=NOW, day_start=NOW, decay=decay_of(Scheduler()))
-    term, out = console()
-    print_stats(term, report)
-    shown = lines(out)
-    assert shown[0] == "Deck demo"
-    assert shown[3] == " Section one       3     3       0        0     0   ░░░░░   0%           –"
-    assert shown[5].startswith("Total: 5 cards · 5 new · 0 learning · 0 review · 0 due now")
-
-
 def small(width: int = 60, height: int = 20) -> tuple[Console, io.StringIO]:
     out = io.StringIO()
     return Console(file=out, width=width, height=height, no_color=True, highlight=False), out
@@ -83,7 +80,7 @@ def one_card_session(
         "test",
     )
     import_deck(store, deck, now=NOW)
-    session = ReviewSession(store, build_scheduler(settings), settings, clock)
+    session = review_session(store, settings, clock)
     session.start()
     return session
 
@@ -98,7 +95,7 @@ def longest_bundled_card() -> CardSpec:
 def test_review_screen_shows_intervals_and_escapes_text(
     demo_store: Store, settings: Settings, clock: FixedClock
 ) -> None:
-    session = ReviewSession(demo_store, build_scheduler(settings), settings, clock)
+    session = review_session(demo_store, settings, clock)
     session.start()
     session.apply(Action.REVEAL)
     term, _ = small(80, 30)
@@ -159,7 +156,7 @@ def test_the_screen_fits_a_resized_terminal(
 def test_key_line_never_breaks_an_item(
     demo_store: Store, settings: Settings, clock: FixedClock
 ) -> None:
-    session = ReviewSession(demo_store, build_scheduler(settings), settings, clock)
+    session = review_session(demo_store, settings, clock)
     session.start()
     assert [line.plain for line in key_lines(session, 60)] == [
         "Space show answer · u undo · q quit · ? help"
@@ -221,7 +218,7 @@ class ScriptedKeys:
 def test_keys_that_do_nothing_say_nothing(
     demo_store: Store, settings: Settings, clock: FixedClock
 ) -> None:
-    session = ReviewSession(demo_store, build_scheduler(settings), settings, clock)
+    session = review_session(demo_store, settings, clock)
     session.start()
     term, out = small()
     ui = TerminalReviewUI(
@@ -236,7 +233,7 @@ def test_keys_that_do_nothing_say_nothing(
 def test_help_and_resize_redraw_and_any_key_returns(
     demo_store: Store, settings: Settings, clock: FixedClock
 ) -> None:
-    session = ReviewSession(demo_store, build_scheduler(settings), settings, clock)
+    session = review_session(demo_store, settings, clock)
     session.start()
     term, out = small()
     ui = TerminalReviewUI(term, ScriptedKeys("?", "resize", "x", "resize", " "))
@@ -263,3 +260,24 @@ def test_zero_width_and_separator_characters_are_escaped() -> None:
     term, out = small(30, 10)
     term.print(Panel(safe(invisible)))
     assert {len(line) for line in out.getvalue().splitlines()} == {30}
+
+
+def test_an_ascii_only_output_gets_plain_tables_and_bars_not_a_traceback(db_path: Path) -> None:
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONIOENCODING": "ascii", "RECALL_DB": str(db_path)}
+    outputs = []
+    for command in ([], ["decks"], ["cards"], ["review"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "recall1924", *command],
+            input=" 3q",
+            env=env,
+            capture_output=True,
+            text=True,
+            encoding="ascii",
+        )
+        assert result.returncode == 0, result.stderr
+        assert "Traceback" not in result.stderr
+        outputs.append(result.stdout)
+    assert ".....   0%" in outputs[0]  # the mastery bar, in ASCII

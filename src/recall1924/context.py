@@ -36,14 +36,18 @@ class App:
     db_path: Path
     clock: Clock
     bundled: bool = True
-    """Whether a new collection starts with the bundled deck (not when its first command
-    imports the student's own deck)."""
+    """Whether this command looks after the bundled deck: imports it into a new collection and
+    brings an older copy up to date (not when the command imports, removes or optimizes
+    decks)."""
     notices: list[str] = field(default_factory=list)
     """Things the user should know that happened on the way (an upgrade, a first import)."""
+    _deck_settings: dict[str, Settings] = field(default_factory=dict, init=False, repr=False)
+    _deck_schedulers: dict[str, Scheduler] = field(default_factory=dict, init=False, repr=False)
 
     @cached_property
     def store(self) -> Store:
-        """The collection, migrated; with the bundled deck if it was empty."""
+        """The collection, migrated; with the bundled deck if it was empty, and that deck
+        brought up to date if this recall ships a newer version of it."""
         from recall1924.store import Store
 
         store = Store.open(self.db_path, self.clock.now())
@@ -55,6 +59,15 @@ class App:
                 f"First run: imported the bundled deck {plan.deck_title!r} "
                 f"({len(plan.added)} cards) into {self.db_path}"
             )
+        elif self.bundled:
+            from recall1924.bundled import check_bundled
+
+            # A database upgraded on this open was just backed up: one copy is enough.
+            notice = check_bundled(
+                store, now=self.clock.now(), backup=None if store.backup else self.backup
+            )
+            if notice is not None:
+                self.notices.append(notice)
         return store
 
     def _import_bundled(self, store: Store) -> ImportPlan:
@@ -102,6 +115,31 @@ class App:
         from recall1924.scheduling import build_scheduler
 
         return build_scheduler(self.settings)
+
+    def settings_for(self, deck_key: str) -> Settings:
+        """Deck ``deck_key``'s effective settings: the global ones overridden by the deck's own
+        (``recall config set --deck``), read once per command and deck. A value recall cannot
+        read falls back, with a notice, as in :attr:`settings`."""
+        cached = self._deck_settings.get(deck_key)
+        if cached is None:
+            from recall1924.settings import Settings
+
+            cached, problems = Settings.load_for_deck(
+                self.store.settings(), self.store.settings(deck_key), deck_key
+            )
+            self.notices.extend(problem for problem in problems if problem not in self.notices)
+            self._deck_settings[deck_key] = cached
+        return cached
+
+    def scheduler_for(self, deck_key: str) -> Scheduler:
+        """FSRS configured from deck ``deck_key``'s effective settings (built once per deck)."""
+        scheduler = self._deck_schedulers.get(deck_key)
+        if scheduler is None:
+            from recall1924.scheduling import build_scheduler
+
+            scheduler = build_scheduler(self.settings_for(deck_key))
+            self._deck_schedulers[deck_key] = scheduler
+        return scheduler
 
     def day(self) -> tuple[datetime, datetime]:
         """Start and end (UTC) of the review day now."""

@@ -64,13 +64,19 @@ class SectionSpec:
 
 @dataclass(frozen=True)
 class DeckSpec:
-    """A whole deck: what an import adds to or updates in the collection."""
+    """A whole deck: what an import adds to or updates in the collection.
+
+    ``version`` is the deck file's own version (a positive integer, None when the file gives
+    none): recall brings a collection's copy of its bundled deck up to date when it ships a
+    higher one. ``source`` says where the deck was read from; it is not content.
+    """
 
     key: str
     title: str
     sections: tuple[SectionSpec, ...]
     description: str | None = None
     source: str | None = field(default=None, compare=False)
+    version: int | None = None
 
     @property
     def cards(self) -> tuple[CardSpec, ...]:

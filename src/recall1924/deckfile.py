@@ -20,7 +20,7 @@ from recall1924.errors import DeckFileError
 
 __all__ = ["CardSpec", "DeckSpec", "SectionSpec", "parse_deck", "read_deck_file"]
 
-DECK_KEYS = ("id", "title", "description")
+DECK_KEYS = ("id", "title", "version", "description")
 SECTION_KEYS = ("id", "title", "cards")
 CARD_KEYS = ("id", "question", "answer", "note", "tags")
 
@@ -114,6 +114,19 @@ def _text(
     return value
 
 
+def _positive_int(
+    table: Mapping[str, Any], key: str, what: str, line_of: Any, out: _Problems
+) -> int | None:
+    value = table.get(key)
+    if value is None:
+        return None
+    # TOML booleans are not numbers here, though Python's bool is an int.
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        out.add(line_of(key), f"{what}: field {key!r} must be a positive integer")
+        return None
+    return value
+
+
 def _ident(table: Mapping[str, Any], what: str, line_of: Any, out: _Problems) -> str | None:
     value = _text(table, "id", what, line_of, out)
     if value is not None and not ID_PATTERN.match(value):
@@ -192,6 +205,7 @@ def parse_deck(text: str, source: str = "<deck>") -> DeckSpec:
 
     deck_raw = data.get("deck")
     deck_key = title = description = None
+    version: int | None = None
     if not isinstance(deck_raw, dict):
         out.add(None, "missing [deck] table with id and title")
     else:
@@ -203,6 +217,7 @@ def parse_deck(text: str, source: str = "<deck>") -> DeckSpec:
         deck_key = _ident(deck_raw, "[deck]", deck_line, out)
         title = _text(deck_raw, "title", "[deck]", deck_line, out)
         description = _text(deck_raw, "description", "[deck]", deck_line, out, required=False)
+        version = _positive_int(deck_raw, "version", "[deck]", deck_line, out)
 
     sections_raw = data.get("sections")
     sections: list[SectionSpec] = []
@@ -253,6 +268,7 @@ def parse_deck(text: str, source: str = "<deck>") -> DeckSpec:
         description=description.strip() or None if description else None,
         sections=tuple(sections),
         source=source,
+        version=version,
     )
 
 

@@ -40,6 +40,14 @@ class StaleCardError(DatabaseError):
     """The card changed since it was shown: another session answered it first."""
 
 
+class CardGoneError(DatabaseError):
+    """The card (or the answer) is no longer in the database: deleted in another window."""
+
+
+class DatabaseBusyError(DatabaseError):
+    """Another recall held the database past the busy timeout; nothing was written."""
+
+
 class NewerDatabaseError(DatabaseError):
     """The database was written by a newer recall; it is left untouched."""
 

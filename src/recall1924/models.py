@@ -94,8 +94,18 @@ class ReviewLog(SQLModel, table=True):
     __table_args__ = (
         Index("ix_review_log_card_time", "card_id", "reviewed_at"),
         Index("ix_review_log_time", "reviewed_at"),
-        # Covers the retention query, which otherwise reads every wide log row.
-        Index("ix_review_log_recall", "state_before", "kind", "card_id", "rating"),
+        # Cover the retention (young / mature) and daily-activity queries of stats, which
+        # otherwise read every wide log row.
+        Index(
+            "ix_review_log_recall_interval",
+            "state_before",
+            "kind",
+            "card_id",
+            "rating",
+            "due_before",
+            "last_review_before",
+        ),
+        Index("ix_review_log_time_kind", "reviewed_at", "kind", "duration_ms"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -1,9 +1,15 @@
 """A review session as a state machine, driven through a :class:`ReviewUI`.
 
-Holds :class:`Action` (what the user can ask for), :class:`Phase`, :class:`ReviewSession` and
-:func:`run`. The session knows nothing of keys or screens: a terminal UI, a test's scripted UI
-or a future front end all drive it the same way. Every answer is committed by the store before
-the next card is chosen.
+Holds :class:`Action` (what the user can ask for), :class:`Phase`, :class:`ReviewSession`, its
+two seams and :func:`run`. The session knows nothing of keys or screens: a terminal UI, a test's
+scripted UI or a future front end all drive it the same way. What comes next is its
+:class:`Queue` (today's schedule, or cram practice); what an answer does is its
+:class:`AnswerPolicy` (schedule the card, or only log the practice). Every answer is committed
+by the store before the next card is chosen.
+
+A session may be *typed*: each card then starts in :attr:`Phase.TYPING`, the student's answer
+comes in as :class:`Submit` (text), and the answer is shown with a :class:`~recall1924.typed.
+Comparison` and a suggested rating that :attr:`Action.CONFIRM` accepts.
 """
 
 from __future__ import annotations
@@ -14,18 +20,27 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from fsrs import Scheduler
 
 from recall1924.clock import Clock, day_bounds
-from recall1924.errors import StaleCardError
-from recall1924.scheduling import Rating, answer, preview
+from recall1924.errors import CardGoneError, DatabaseBusyError, StaleCardError
+from recall1924.models import ReviewKind
+from recall1924.scheduling import MemoryState, Rating, State, answer, preview
 from recall1924.settings import Settings
 from recall1924.store import CardView, QueueCounts, Scope, Store
 
+if TYPE_CHECKING:
+    from recall1924.typed import Comparison
+
 LEARN_AHEAD = timedelta(minutes=20)
 """Learning cards due within this are shown early instead of ending the session."""
+
+_T = TypeVar("_T")
+
+BUSY_RETRY = 0.2
+"""Seconds between tries to save an answer while another recall holds the database."""
 
 
 class Action(Enum):
@@ -36,18 +51,29 @@ class Action(Enum):
     HARD = Rating.Hard
     GOOD = Rating.Good
     EASY = Rating.Easy
+    CONFIRM = "confirm"
     UNDO = "undo"
+    SUSPEND = "suspend"
+    BURY = "bury"
     QUIT = "quit"
 
 
 class Phase(Enum):
-    """Where the session is: a question shown, its answer shown, nothing left to show (the
-    last answer can still be undone), or over."""
+    """Where the session is: a question shown for a typed answer, a question shown, its answer
+    shown, nothing left to show (the last answer can still be undone), or over."""
 
+    TYPING = "typing"
     QUESTION = "question"
     ANSWER = "answer"
     FINISHED = "finished"
     DONE = "done"
+
+
+@dataclass(frozen=True)
+class Submit:
+    """A typed answer to the card on screen ("" for "I don't know")."""
+
+    text: str
 
 
 @dataclass(frozen=True)
@@ -57,6 +83,189 @@ class Answered:
     log_id: int
     card_id: int
     rating: Rating
+    section: str
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """A card suspended or buried in this session (undo brings it back)."""
+
+    card_id: int
+    action: Action
+
+
+# -- the queue seam ----------------------------------------------------------------------
+
+
+class Queue(Protocol):
+    """Which card comes next, and how many are left."""
+
+    def next_card(self, now: datetime, started: set[int]) -> CardView | None:
+        """The card to show next (None: nothing left for now).
+
+        Args:
+            started: cards answered in this session so far.
+        """
+        ...
+
+    def remaining(self, now: datetime, started: set[int]) -> QueueCounts:
+        """Cards still to come in this session."""
+        ...
+
+    def answered(self, card_id: int, rating: Rating | None) -> None:
+        """``card_id`` was answered (or set aside, with no rating): what comes next moves on."""
+        ...
+
+    def put_back(self, card_id: int) -> None:
+        """An answer to ``card_id`` was undone: it may come again."""
+        ...
+
+
+@dataclass
+class ScheduledQueue:
+    """Today's schedule in a scope: learning cards due, reviews due today, new cards, within
+    the daily limits and the session's ``limit`` of different cards."""
+
+    store: Store
+    settings: Settings
+    scope: Scope = field(default_factory=Scope)
+    limit: int | None = None
+
+    def next_card(self, now: datetime, started: set[int]) -> CardView | None:
+        start, end = day_bounds(now, self.settings.day_starts_at)
+        new_left, reviews_left = allowances(self.store, self.settings, start)
+        full = self.limit is not None and len(started) >= self.limit
+        return self.store.next_card(
+            self.scope,
+            now=now,
+            day_end=end,
+            learn_ahead_until=now + LEARN_AHEAD,
+            allow_new=new_left > 0,
+            allow_reviews=reviews_left > 0,
+            only=started if full else None,
+        )
+
+    def remaining(self, now: datetime, started: set[int]) -> QueueCounts:
+        counts = todays_queue(self.store, self.settings, self.scope, now)
+        if self.limit is None:
+            return counts
+        # Past the limit only the session's own learning cards come back; before it, at most
+        # the cards the limit still allows, reviews before new ones as they are shown.
+        room = max(0, self.limit - len(started))
+        review = min(counts.review, room)
+        new = min(counts.new, room - review)
+        return QueueCounts(counts.learning, review, new, counts.learning_later)
+
+    def answered(self, card_id: int, rating: Rating | None) -> None:
+        """The store's schedule already has the card's new due date."""
+
+    def put_back(self, card_id: int) -> None:
+        """The store's schedule already has it back."""
+
+
+@dataclass
+class CramQueue:
+    """Practice outside the schedule: every card in the scope once, weakest first; a card
+    answered Again comes back at the end."""
+
+    store: Store
+    scope: Scope = field(default_factory=Scope)
+    limit: int | None = None
+    _order: list[int] = field(default_factory=list, init=False)
+    _loaded: bool = field(default=False, init=False)
+
+    def _cards(self, now: datetime) -> list[int]:
+        if not self._loaded:
+            self._order = self.store.cram_cards(self.scope, now=now, limit=self.limit)
+            self._loaded = True
+        return self._order
+
+    def next_card(self, now: datetime, started: set[int]) -> CardView | None:
+        order = self._cards(now)
+        while order:
+            try:
+                return self.store.card(order[0])
+            except CardGoneError:
+                order.pop(0)
+        return None
+
+    def remaining(self, now: datetime, started: set[int]) -> QueueCounts:
+        left = len(self._cards(now))
+        return QueueCounts(0, left, 0)
+
+    def answered(self, card_id: int, rating: Rating | None) -> None:
+        if card_id in self._order:
+            self._order.remove(card_id)
+        if rating is Rating.Again:
+            self._order.append(card_id)
+
+    def put_back(self, card_id: int) -> None:
+        if card_id in self._order:
+            self._order.remove(card_id)
+        self._order.insert(0, card_id)
+
+
+# -- the answer seam ---------------------------------------------------------------------
+
+
+class AnswerPolicy(Protocol):
+    """What an answer does to a card."""
+
+    kind: ReviewKind
+
+    def preview(self, card: CardView, at: datetime) -> dict[Rating, timedelta]:
+        """How long until the card comes back for each rating (empty: not scheduled)."""
+        ...
+
+    def after(self, card: CardView, rating: Rating, at: datetime) -> MemoryState:
+        """The card's memory state after ``rating`` at ``at``."""
+        ...
+
+
+@dataclass
+class Schedule:
+    """Answers schedule the card with FSRS (the scheduler of the card's deck), counting
+    elapsed time in review days that start at ``day_starts_at``."""
+
+    scheduler_for: Callable[[str], Scheduler]
+    day_starts_at: int
+    kind: ReviewKind = ReviewKind.Review
+
+    def preview(self, card: CardView, at: datetime) -> dict[Rating, timedelta]:
+        return preview(
+            self.scheduler_for(card.deck_key),
+            card_id=card.id,
+            memory=card.memory,
+            at=at,
+            day_starts_at=self.day_starts_at,
+        )
+
+    def after(self, card: CardView, rating: Rating, at: datetime) -> MemoryState:
+        return answer(
+            self.scheduler_for(card.deck_key),
+            card_id=card.id,
+            memory=card.memory,
+            rating=rating,
+            at=at,
+            day_starts_at=self.day_starts_at,
+        )
+
+
+@dataclass
+class PracticeOnly:
+    """Answers are logged as cram and change nothing: the card's memory state and due date
+    stay as the schedule left them, and stats and the optimizer leave cram out."""
+
+    kind: ReviewKind = ReviewKind.Cram
+
+    def preview(self, card: CardView, at: datetime) -> dict[Rating, timedelta]:
+        return {}
+
+    def after(self, card: CardView, rating: Rating, at: datetime) -> MemoryState:
+        return card.memory
+
+
+# -- the session -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -68,118 +277,241 @@ class Summary:
     ratings: dict[Rating, int]
     elapsed: timedelta
     remaining: QueueCounts
+    sections: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Per section title: answers not Again, and all answers."""
+    kind: ReviewKind = ReviewKind.Review
 
 
 @dataclass
 class ReviewSession:
-    """One sitting of reviews over a scope of cards.
+    """One sitting over a queue of cards.
 
     Args:
         store: the collection.
-        scheduler: FSRS, configured from ``settings``.
-        settings: daily limits and the day's start hour.
+        queue: which card comes next.
+        policy: what an answer does.
+        settings: the leech threshold and the answer time cap.
         clock: the time of every answer.
-        scope: which cards to review.
-        limit: at most this many different cards (None: no limit).
+        minutes: end the session after this long (None: no limit).
         timer: a monotonic clock for answer durations.
+        pause: waits between tries while the database is busy.
+        typed: whether the student types each answer before seeing it; a function of the
+            card's deck for a per-deck setting.
     """
 
     store: Store
-    scheduler: Scheduler
+    queue: Queue
+    policy: AnswerPolicy
     settings: Settings
     clock: Clock
-    scope: Scope = field(default_factory=Scope)
-    limit: int | None = None
+    minutes: float | None = None
     timer: Callable[[], float] = time.monotonic
+    pause: Callable[[float], None] = time.sleep
+    typed: bool | Callable[[str], bool] = False
 
     phase: Phase = field(default=Phase.QUESTION, init=False)
     card: CardView | None = field(default=None, init=False)
     intervals: dict[Rating, timedelta] = field(default_factory=dict, init=False)
     message: str | None = field(default=None, init=False)
-    history: list[Answered] = field(default_factory=list, init=False)
+    typed_text: str | None = field(default=None, init=False)
+    """What the student typed for the card on screen (None: not typed yet, or not typing)."""
+    comparison: Comparison | None = field(default=None, init=False)
+    """The typed answer checked against the card's answer, once submitted."""
+    suggested: Rating | None = field(default=None, init=False)
+    """The rating the comparison suggests; :attr:`Action.CONFIRM` gives it."""
+    draft: str = field(default="", init=False)
+    """Text to start the answer with: what was typed before for a card whose answer was
+    undone."""
+    history: list[Answered | SetAside] = field(default_factory=list, init=False)
+    notify: Callable[[], None] = field(default=lambda: None, init=False)
+    """Called when the session has news to show before the next key (waiting for the
+    database); :func:`run` sets it to redraw."""
     _started: set[int] = field(default_factory=set, init=False)
     _shown_at: float = field(default=0.0, init=False)
     _began_at: float = field(default=0.0, init=False)
+    _typed_answers: dict[int, str] = field(default_factory=dict, init=False)
+    """What was typed for each answer still standing, by review log id (undo gives it back)."""
+
+    @property
+    def answers(self) -> list[Answered]:
+        """The answers given in this session that still stand."""
+        return [item for item in self.history if isinstance(item, Answered)]
 
     def start(self) -> None:
         """Show the first card (or finish at once when nothing is due)."""
         self._began_at = self.timer()
         self._advance()
 
-    def apply(self, action: Action) -> None:
+    def apply(self, action: Action | Submit) -> None:
         """Do what the user asked, if it makes sense now; otherwise say why not."""
         self.message = None
-        if action is Action.QUIT or (self.phase is Phase.FINISHED and action is not Action.UNDO):
+        if isinstance(action, Submit):
+            if self.phase in (Phase.TYPING, Phase.QUESTION):
+                self.submit(action.text)
+        elif action is Action.QUIT or (self.phase is Phase.FINISHED and action is not Action.UNDO):
             self.phase = Phase.DONE
         elif action is Action.UNDO:
             self._undo()
         elif action is Action.REVEAL:
             if self.phase is Phase.QUESTION:
                 self._reveal()
+            elif self.phase is Phase.TYPING:
+                self.submit("")  # shown without typing: "I don't know"
+        elif action is Action.CONFIRM:
+            if self.phase is Phase.ANSWER and self.suggested is not None:
+                self._rate(self.suggested)
+            elif self.phase is Phase.ANSWER:
+                self.message = "Rate it: 1 Again, 2 Hard, 3 Good, 4 Easy"
+        elif action in (Action.SUSPEND, Action.BURY):
+            if self.phase in (Phase.TYPING, Phase.QUESTION, Phase.ANSWER):
+                self._set_aside(action)
         elif self.phase is Phase.ANSWER:
             self._rate(Rating(action.value))
         elif self.phase is Phase.QUESTION:
             self.message = "Show the answer first (Space)"
+        elif self.phase is Phase.TYPING:
+            self.message = "Type your answer first (Enter checks it)"
+
+    def submit(self, text: str) -> None:
+        """Check a typed answer to the card on screen and show the answer beside it, with a
+        suggested rating ("" is "I don't know": Again)."""
+        from recall1924.typed import MAX_TYPED, compare, suggest
+
+        card = self.card
+        assert card is not None
+        self.typed_text = text[:MAX_TYPED]
+        self.comparison = compare(self.typed_text, card.answer, question=card.question)
+        self.suggested = suggest(self.comparison)
+        self._reveal()
 
     def _now(self) -> datetime:
         return self.clock.now()
 
     def _reveal(self) -> None:
         assert self.card is not None
-        self.intervals = preview(
-            self.scheduler, card_id=self.card.id, memory=self.card.memory, at=self._now()
-        )
+        self.intervals = self.policy.preview(self.card, self._now())
         self.phase = Phase.ANSWER
 
+    def _saving(self, write: Callable[[], _T]) -> _T:
+        """Run a write, waiting (and saying so) while another recall holds the database: an
+        answer is never dropped for being in another's way."""
+        while True:
+            try:
+                return write()
+            except DatabaseBusyError:
+                self.message = "waiting for the database (another recall is writing)…"
+                self.notify()
+                self.pause(BUSY_RETRY)
+
     def _rate(self, rating: Rating) -> None:
-        assert self.card is not None
+        card = self.card
+        assert card is not None
         at = self._now()
-        after = answer(
-            self.scheduler, card_id=self.card.id, memory=self.card.memory, rating=rating, at=at
-        )
+        after = self.policy.after(card, rating, at)
+        cap_ms = self.settings.answer_time_cap * 1000
+        duration = min(cap_ms, max(0, round((self.timer() - self._shown_at) * 1000)))
         try:
-            log_id = self.store.record_answer(
-                self.card.id,
-                before=self.card.memory,
-                after=after,
-                rating=rating,
-                at=at,
-                duration_ms=max(0, round((self.timer() - self._shown_at) * 1000)),
+            log_id = self._saving(
+                lambda: self.store.record_answer(
+                    card.id,
+                    before=card.memory,
+                    after=after,
+                    rating=rating,
+                    at=at,
+                    duration_ms=duration,
+                    kind=self.policy.kind,
+                )
             )
-        except StaleCardError:
-            # Another recall answered this card while it was on screen: theirs stands.
+        except (StaleCardError, CardGoneError) as exc:
+            # Another recall answered or deleted this card while it was on screen: theirs
+            # stands, and the session goes on.
+            self.queue.answered(card.id, None)
             self._advance()
-            self.message = "That card was answered in another session meanwhile; moved on"
+            self.message = _moved_on(exc)
             return
-        self.history.append(Answered(log_id, self.card.id, rating))
-        self._started.add(self.card.id)
+        self.history.append(Answered(log_id, card.id, rating, card.section_title))
+        if self.typed_text is not None:
+            self._typed_answers[log_id] = self.typed_text
+        self._started.add(card.id)
+        self.queue.answered(card.id, rating)
+        leech = self._leech(card, rating)
         self._advance()
+        if leech:
+            self.message = leech
+
+    def _leech(self, card: CardView, rating: Rating) -> str | None:
+        """Say so when this answer made the card a leech (and suspend it if asked)."""
+        if self.policy.kind is not ReviewKind.Review or rating is not Rating.Again:
+            return None
+        if card.memory.last_review is None or card.memory.state is not State.Review:
+            return None
+        lapses = self.store.lapses(card.id)
+        if lapses != self.settings.leech_threshold:
+            return None
+        suspended = ""
+        if self.settings.leech_suspend:
+            self._saving(lambda: self.store.set_suspended([card.id], True))
+            suspended = " It is suspended."
+        return (
+            f"Leech: '{card.key}' ({card.deck_key}) was forgotten {lapses} times; rewrite it "
+            f"in the deck's file.{suspended}"
+        )
+
+    def _set_aside(self, action: Action) -> None:
+        card = self.card
+        assert card is not None
+        if action is Action.SUSPEND:
+            self._saving(lambda: self.store.set_suspended([card.id], True))
+            self.message = "Suspended; u brings it back"
+        else:
+            _start, end = day_bounds(self._now(), self.settings.day_starts_at)
+            self._saving(lambda: self.store.set_buried(card.id, end))
+            self.message = "Buried until tomorrow; u brings it back"
+        self.history.append(SetAside(card.id, action))
+        self.queue.answered(card.id, None)
+        message = self.message
+        self._advance()
+        self.message = message
 
     def _undo(self) -> None:
         if not self.history:
             self.message = "Nothing to undo in this session"
             return
         last = self.history.pop()
-        self.store.undo_answer(last.log_id)
-        if all(answered.card_id != last.card_id for answered in self.history):
-            self._started.discard(last.card_id)
-        self._show(self.store.card(last.card_id))
-        self.message = f"Undid {last.rating.name}"
+        draft = ""
+        try:
+            if isinstance(last, SetAside):
+                if last.action is Action.SUSPEND:
+                    self._saving(lambda: self.store.set_suspended([last.card_id], False))
+                else:
+                    self._saving(lambda: self.store.set_buried(last.card_id, None))
+                done = "suspend" if last.action is Action.SUSPEND else "bury"
+            else:
+                self._saving(lambda: self.store.undo_answer(last.log_id))
+                draft = self._typed_answers.pop(last.log_id, "")
+                if all(
+                    item.card_id != last.card_id
+                    for item in self.history
+                    if isinstance(item, Answered)
+                ):
+                    self._started.discard(last.card_id)
+                done = last.rating.name
+            card = self.store.card(last.card_id)
+        except (StaleCardError, CardGoneError) as exc:
+            self.message = f"Cannot undo: {exc}"
+            return
+        self.queue.put_back(last.card_id)
+        self._show(card)
+        self.draft = draft
+        self.message = f"Undid {done}"
 
     def _advance(self) -> None:
-        now = self._now()
-        start, end = day_bounds(now, self.settings.day_starts_at)
-        new_left, reviews_left = allowances(self.store, self.settings, start)
-        full = self.limit is not None and len(self._started) >= self.limit
-        card = self.store.next_card(
-            self.scope,
-            now=now,
-            day_end=end,
-            learn_ahead_until=now + LEARN_AHEAD,
-            allow_new=new_left > 0,
-            allow_reviews=reviews_left > 0,
-            only=self._started if full else None,
-        )
+        if self.minutes is not None and self.timer() - self._began_at >= self.minutes * 60:
+            self.card = None
+            self.phase = Phase.DONE
+            self.message = f"{self.minutes:g} minutes are up"
+            return
+        card = self.queue.next_card(self._now(), self._started)
         if card is None:
             self.card = None
             # After answers, stay a moment so the last one can still be undone.
@@ -190,23 +522,41 @@ class ReviewSession:
     def _show(self, card: CardView) -> None:
         self.card = card
         self.intervals = {}
-        self.phase = Phase.QUESTION
+        self.typed_text = self.comparison = self.suggested = None
+        self.draft = ""
+        self.phase = Phase.TYPING if self._typing(card) else Phase.QUESTION
         self._shown_at = self.timer()
 
+    def _typing(self, card: CardView) -> bool:
+        return self.typed(card.deck_key) if callable(self.typed) else self.typed
+
     def remaining(self) -> QueueCounts:
-        """Cards still to come today in this scope, within the daily limits."""
-        return todays_queue(self.store, self.settings, self.scope, self._now())
+        """Cards still to come in this session."""
+        return self.queue.remaining(self._now(), self._started)
 
     def summary(self) -> Summary:
         """What this session did, and what is left."""
-        ratings = Counter(answered.rating for answered in self.history)
+        answers = self.answers
+        ratings = Counter(answered.rating for answered in answers)
+        sections: dict[str, tuple[int, int]] = {}
+        for answered in answers:
+            right, total = sections.get(answered.section, (0, 0))
+            sections[answered.section] = (right + (answered.rating > Rating.Again), total + 1)
         return Summary(
-            cards=len({answered.card_id for answered in self.history}),
-            answers=len(self.history),
+            cards=len({answered.card_id for answered in answers}),
+            answers=len(answers),
             ratings={rating: ratings.get(rating, 0) for rating in Rating},
             elapsed=timedelta(seconds=max(0.0, self.timer() - self._began_at)),
             remaining=self.remaining(),
+            sections=sections,
+            kind=self.policy.kind,
         )
+
+
+def _moved_on(exc: Exception) -> str:
+    if isinstance(exc, CardGoneError):
+        return "That card was deleted in another window meanwhile; moved on"
+    return "That card was answered in another session meanwhile; moved on"
 
 
 def allowances(store: Store, settings: Settings, day_start: datetime) -> tuple[int, int]:
@@ -220,11 +570,17 @@ def allowances(store: Store, settings: Settings, day_start: datetime) -> tuple[i
 
 
 def todays_queue(store: Store, settings: Settings, scope: Scope, now: datetime) -> QueueCounts:
-    """Cards in ``scope`` still to answer today: learning, review and new, within the limits."""
+    """Cards in ``scope`` still to answer today: learning (and of those, the ones not due
+    within the learn-ahead time), review and new, within the limits."""
     start, end = day_bounds(now, settings.day_starts_at)
-    counts = store.queue_counts(scope, day_end=end)
+    counts = store.queue_counts(scope, day_end=end, due_by=now + LEARN_AHEAD)
     new_left, reviews_left = allowances(store, settings, start)
-    return QueueCounts(counts.learning, min(counts.review, reviews_left), min(counts.new, new_left))
+    return QueueCounts(
+        counts.learning,
+        min(counts.review, reviews_left),
+        min(counts.new, new_left),
+        counts.learning_later,
+    )
 
 
 class ReviewUI(Protocol):
@@ -234,15 +590,66 @@ class ReviewUI(Protocol):
         """Display the session as it now is."""
         ...
 
-    def next_action(self, session: ReviewSession) -> Action:
-        """Wait for the user's next action."""
+    def next_action(self, session: ReviewSession) -> Action | Submit:
+        """Wait for the user's next action (in :attr:`Phase.TYPING`, their typed answer)."""
         ...
 
 
 def run(session: ReviewSession, ui: ReviewUI) -> Summary:
     """Run ``session`` with ``ui`` until the user quits or nothing is left."""
+    session.notify = lambda: ui.show(session)
     session.start()
     while session.phase is not Phase.DONE:
         ui.show(session)
         session.apply(ui.next_action(session))
     return session.summary()
+
+
+def scheduled_session(
+    store: Store,
+    scheduler_for: Callable[[str], Scheduler],
+    settings: Settings,
+    clock: Clock,
+    *,
+    scope: Scope | None = None,
+    limit: int | None = None,
+    minutes: float | None = None,
+    timer: Callable[[], float] = time.monotonic,
+    typed: bool | Callable[[str], bool] = False,
+) -> ReviewSession:
+    """A review of today's schedule (with typed answers if ``typed``, or for the decks it
+    says)."""
+    return ReviewSession(
+        store,
+        ScheduledQueue(store, settings, scope or Scope(), limit),
+        Schedule(scheduler_for, settings.day_starts_at),
+        settings,
+        clock,
+        minutes=minutes,
+        timer=timer,
+        typed=typed,
+    )
+
+
+def cram_session(
+    store: Store,
+    settings: Settings,
+    clock: Clock,
+    *,
+    scope: Scope | None = None,
+    limit: int | None = None,
+    minutes: float | None = None,
+    timer: Callable[[], float] = time.monotonic,
+    typed: bool | Callable[[str], bool] = False,
+) -> ReviewSession:
+    """Practice of any cards now, leaving their schedule as it is."""
+    return ReviewSession(
+        store,
+        CramQueue(store, scope or Scope(), limit),
+        PracticeOnly(),
+        settings,
+        clock,
+        minutes=minutes,
+        timer=timer,
+        typed=typed,
+    )

@@ -255,8 +255,50 @@ DEFINITIONS: dict[str, Definition] = {
             _format_parameters,
             _display_parameters,
         ),
+        Definition(
+            "leech_threshold",
+            "8",
+            "Lapses (Again on a learnt card) that make a card a leech, to rewrite.",
+            _int_between(1, 1000),
+        ),
+        Definition(
+            "leech_suspend",
+            "false",
+            "Suspend a card when it becomes a leech (else it is only reported).",
+            _parse_bool,
+            _format_bool,
+        ),
+        Definition(
+            "answer_time_cap",
+            "60",
+            "Longest time, in seconds, stored for one answer (as Anki caps it).",
+            _int_between(5, 3600),
+        ),
+        Definition(
+            "type_answers",
+            "false",
+            "Type each answer before it is shown, and check it (as recall review --type).",
+            _parse_bool,
+            _format_bool,
+        ),
     )
 }
+
+
+GLOBAL_ONLY = frozenset({"day_starts_at"})
+"""Settings a deck cannot override: one review day for the whole collection, so that "today",
+the days between answers and the days the optimizer trains on agree across decks."""
+
+
+def check_deck_setting(key: str) -> None:
+    """Whether ``key`` may be set for one deck.
+
+    Raises:
+        SettingError: if it is unknown, or one of :data:`GLOBAL_ONLY`.
+    """
+    definition(key)
+    if key in GLOBAL_ONLY:
+        raise SettingError(f"{key} applies to every deck; set it without --deck")
 
 
 def definition(key: str) -> Definition:
@@ -329,6 +371,10 @@ class Settings:
     reviews_per_day: int
     day_starts_at: int
     parameters: tuple[float, ...] | None
+    leech_threshold: int = 8
+    leech_suspend: bool = False
+    answer_time_cap: int = 60
+    type_answers: bool = False
 
     @classmethod
     def load(cls, stored: Mapping[str, str]) -> tuple[Settings, list[str]]:
@@ -350,6 +396,40 @@ class Settings:
         return cls(**values), problems
 
     @classmethod
+    def load_for_deck(
+        cls, global_stored: Mapping[str, str], deck_stored: Mapping[str, str], deck_key: str
+    ) -> tuple[Settings, list[str]]:
+        """A deck's effective settings: the global ones, overridden by the deck's own.
+
+        Tolerant like :meth:`load`: a deck value recall cannot read falls back to the global
+        value (and a problem says how to fix it); a global-only key stored for a deck is
+        ignored.
+
+        Returns:
+            The settings, and one message per setting that fell back.
+        """
+        merged, problems = _read(global_stored)
+        messages = [
+            f"setting {key}: stored value {text!r} is not valid ({reason}); using the default "
+            f"{DEFINITIONS[key].default!r} for now. {_fix_hint(key)}"
+            for key, text, reason in problems
+        ]
+        for key, text in deck_stored.items():
+            item = DEFINITIONS.get(key)
+            if item is None or key in GLOBAL_ONLY:
+                continue
+            try:
+                merged[key] = item.parse(text)
+            except ValueError as exc:
+                messages.append(
+                    f"setting {key} of deck {deck_key}: stored value {text!r} is not valid "
+                    f"({exc}); using the collection's value for now. Fix it with: recall config "
+                    f"set --deck {deck_key} {key} VALUE, or recall config reset --deck "
+                    f"{deck_key} {key}"
+                )
+        return cls(**merged), messages
+
+    @classmethod
     def from_stored(cls, stored: Mapping[str, str]) -> Settings:
         """Settings from stored text values; keys not stored take their defaults.
 
@@ -368,6 +448,20 @@ class Settings:
     def as_text(self) -> dict[str, str]:
         """Every setting as its canonical (stored) text, in definition order."""
         return {key: item.format(getattr(self, key)) for key, item in DEFINITIONS.items()}
+
+    def as_json(self) -> dict[str, Any]:
+        """Every setting for ``--json``: numbers and booleans as themselves, the FSRS
+        parameters as a list of numbers (null: the defaults), steps as their canonical text."""
+        values: dict[str, Any] = {}
+        for key, item in DEFINITIONS.items():
+            value = getattr(self, key)
+            if isinstance(value, bool | int | float) or value is None:
+                values[key] = value
+            elif key == "parameters":
+                values[key] = list(value)
+            else:
+                values[key] = item.format(value)
+        return values
 
     def as_display(self) -> dict[str, str]:
         """Every setting as people read it, in definition order."""

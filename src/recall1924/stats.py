@@ -1,19 +1,43 @@
-"""How the revision is going: per-section mastery and retention, totals, today's work.
+"""How the revision is going: per-section mastery and retention, the forecast, the history and,
+once an exam is set, exam readiness.
 
-Holds :class:`SectionStats`, :class:`DeckStats`, :class:`Totals`, :class:`StatsReport` and
-:func:`build_report`. Mastery is the mean FSRS retrievability of a section's cards now (a new
-card counts as 0): the chance of recalling a card picked at random from it. Retention is the share
-of answers to cards in the Review state that were not Again ("true retention"); it is None until
-there are such answers.
+Holds :class:`SectionStats`, :class:`DeckStats`, :class:`Totals`, :class:`Horizon`,
+:class:`History`, :class:`Distribution`, :class:`ExamReport`, :class:`StatsReport`,
+:func:`find_exam` and :func:`build_report`.
+
+Mastery is the mean FSRS chance of recall of a section's cards at a *horizon* (a new card counts
+as 0): the start of the next review day, or the start of exam day once an exam is set. Time is
+counted in whole review days since each card's last review (``scheduling.elapsed_days``), so a
+card answered a minute ago counts 1 day at tomorrow's start, as its next answer would.
+
+Retention is "true retention": the share of answers to cards in the Review state (scheduled
+reviews, not practice) that were not Again; young and mature split those answers by the interval
+the card had before them (under or at least 21 days), as Anki's True Retention table does. It is
+None until there are such answers.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from datetime import datetime
-from typing import Any
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
 
-from recall1924.store import Scope, SectionRow, Store
+from recall1924.clock import day_bounds, iso
+from recall1924.exam import (
+    Exam,
+    PlanInput,
+    day_of,
+    exam_start,
+    plan,
+    read_exam,
+)
+from recall1924.settings import Settings
+from recall1924.store import GLOBAL_SCOPE, Scope, SectionRow, Store
+from recall1924.store.stats import STABILITY_BOUNDS, DayActivity, Distributions
+
+FORECAST_DAYS = 30
+HEATMAP_WEEKS = 12
+SortOrder = Literal["deck", "mastery"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +53,11 @@ class SectionStats:
     due_now: int
     mastery: float
     retention: float | None
+    suspended: int = 0
+    retention_young: float | None = None
+    retention_mature: float | None = None
+    average_stability: float | None = None
+    """Mean stability (days) of the section's cards answered at least once."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +80,110 @@ class Totals:
     due_now: int
     reviews_today: int
     mastery: float
+    suspended: int = 0
+    retention: float | None = None
+    retention_young: float | None = None
+    retention_mature: float | None = None
+    average_stability: float | None = None
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """The moment mastery is the chance of recall at."""
+
+    at: datetime
+    """The start of the review day (UTC)."""
+    day: date
+    """That review day."""
+    kind: Literal["next_day", "exam"]
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"at": iso(self.at), "day": self.day.isoformat(), "kind": self.kind}
+
+
+@dataclass(frozen=True)
+class DayCount:
+    """A number of reviews on one review day (due, or given) and the minutes they took."""
+
+    day: date
+    count: int
+    minutes: float = 0.0
+
+
+@dataclass(frozen=True)
+class History:
+    """The answers of the last weeks, and the streak of days with answers up to today."""
+
+    days: list[DayCount]
+    """One entry per review day, oldest first, ending today."""
+    streak: int
+    today: DayCount
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """How many reviewed cards fall in each bucket."""
+
+    name: str
+    labels: list[str]
+    counts: list[int]
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [
+            {"bucket": label, "cards": count}
+            for label, count in zip(self.labels, self.counts, strict=True)
+        ]
+
+
+@dataclass(frozen=True)
+class ExamSection:
+    """One section on exam day (means over all its cards, new cards counting 0)."""
+
+    id: str
+    deck: str
+    title: str
+    recall_if_no_reviews: float
+    recall_on_schedule: float
+    reviews_per_day_needed: float
+
+
+@dataclass(frozen=True)
+class ExamReport:
+    """Exam readiness: per section, and the work per day to stay above the target."""
+
+    day: date
+    target: float
+    days_left: int
+    sections: list[ExamSection]
+    reviews_per_day_needed: float
+    busiest_day: int
+    new_left: int
+    new_possible: int
+
+    @property
+    def too_many_new(self) -> bool:
+        return self.new_left > self.new_possible
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "date": self.day.isoformat(),
+            "target": self.target,
+            "days_left": self.days_left,
+            "reviews_per_day_needed": self.reviews_per_day_needed,
+            "busiest_day": self.busiest_day,
+            "new_left": self.new_left,
+            "new_possible": self.new_possible,
+            "sections": [
+                {
+                    "id": s.id,
+                    "deck": s.deck,
+                    "recall_if_no_reviews": s.recall_if_no_reviews,
+                    "recall_on_schedule": s.recall_on_schedule,
+                    "reviews_per_day_needed": s.reviews_per_day_needed,
+                }
+                for s in self.sections
+            ],
+        }
 
 
 @dataclass(frozen=True)
@@ -59,10 +192,35 @@ class StatsReport:
 
     totals: Totals
     decks: list[DeckStats]
+    horizon: Horizon | None = None
+    forecast: list[DayCount] = field(default_factory=list)
+    history: History | None = None
+    distributions: list[Distribution] = field(default_factory=list)
+    exam: ExamReport | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The report as JSON-ready data."""
-        return {"totals": asdict(self.totals), "decks": [asdict(deck) for deck in self.decks]}
+        """The report as JSON-ready data (see docs/json.md)."""
+        data: dict[str, Any] = {
+            "totals": asdict(self.totals),
+            "decks": [asdict(deck) for deck in self.decks],
+        }
+        if self.horizon is not None:
+            data["horizon"] = self.horizon.to_json()
+        data["forecast"] = [{"date": d.day.isoformat(), "due": d.count} for d in self.forecast]
+        if self.history is not None:
+            data["heatmap"] = [
+                {"date": d.day.isoformat(), "reviews": d.count, "minutes": d.minutes}
+                for d in self.history.days
+            ]
+            data["streak"] = self.history.streak
+        data["distributions"] = {d.name: d.to_json() for d in self.distributions}
+        if self.exam is not None:
+            data["exam"] = self.exam.to_json()
+        return data
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
 
 
 def _section(row: SectionRow) -> SectionStats:
@@ -75,7 +233,167 @@ def _section(row: SectionRow) -> SectionStats:
         review=row.review,
         due_now=row.due_now,
         mastery=row.retrievability_sum / row.cards if row.cards else 0.0,
-        retention=row.recalled / row.recall_attempts if row.recall_attempts else None,
+        retention=_ratio(row.recalled, row.recall_attempts),
+        suspended=row.suspended,
+        retention_young=_ratio(row.young_recalled, row.young_attempts),
+        retention_mature=_ratio(row.mature_recalled, row.mature_attempts),
+        average_stability=row.stability_sum / row.stability_count if row.stability_count else None,
+    )
+
+
+def _totals(rows: list[SectionRow], reviews_today: int) -> Totals:
+    def total(name: str) -> Any:
+        return sum(getattr(row, name) for row in rows)
+
+    cards = total("cards")
+    stability_count = total("stability_count")
+    return Totals(
+        cards=cards,
+        new=total("new"),
+        learning=total("learning"),
+        review=total("review"),
+        due_now=total("due_now"),
+        reviews_today=reviews_today,
+        mastery=total("retrievability_sum") / cards if cards else 0.0,
+        suspended=total("suspended"),
+        retention=_ratio(total("recalled"), total("recall_attempts")),
+        retention_young=_ratio(total("young_recalled"), total("young_attempts")),
+        retention_mature=_ratio(total("mature_recalled"), total("mature_attempts")),
+        average_stability=total("stability_sum") / stability_count if stability_count else None,
+    )
+
+
+def find_exam(store: Store, deck_key: str | None = None) -> Exam | None:
+    """The exam set for ``deck_key``, else the one set for every deck, else None."""
+    if deck_key is not None:
+        exam = read_exam(store.settings(deck_key))
+        if exam is not None:
+            return exam
+    return read_exam(store.settings(GLOBAL_SCOPE))
+
+
+def _forecast(
+    store: Store, *, today: date, day_starts_at: int, deck_id: int | None
+) -> list[DayCount]:
+    until = exam_start(today + timedelta(days=FORECAST_DAYS), day_starts_at)
+    due = store.due_by_day(until=until, day_starts_at=day_starts_at, deck_id=deck_id)
+    overdue = sum(count for day, count in due.items() if day < today)
+    return [
+        DayCount(day, due.get(day, 0) + (overdue if offset == 0 else 0))
+        for offset in range(FORECAST_DAYS)
+        for day in [today + timedelta(days=offset)]
+    ]
+
+
+def _history(
+    store: Store, *, now: datetime, today: date, day_starts_at: int, deck_id: int | None
+) -> History:
+    first = today - timedelta(days=HEATMAP_WEEKS * 7 - 1)
+    found = _activity(store, first, now, day_starts_at, deck_id)
+    days = [
+        DayCount(day, act.reviews, round(act.duration_ms / 60000, 1))
+        for offset in range((today - first).days + 1)
+        for day in [first + timedelta(days=offset)]
+        for act in [found.get(day, DayActivity(day, 0, 0))]
+    ]
+    streak = _streak(found, today, first)
+    latest = today if today in found else today - timedelta(days=1)
+    if streak and latest - timedelta(days=streak - 1) == first:
+        # As long as the heatmap: go on back, one indexed look a day.
+        day = first - timedelta(days=1)
+        while streak < MAX_STREAK and store.answered_between(
+            exam_start(day, day_starts_at),
+            exam_start(day + timedelta(days=1), day_starts_at),
+            deck_id=deck_id,
+        ):
+            streak += 1
+            day -= timedelta(days=1)
+    return History(days, streak, days[-1])
+
+
+MAX_STREAK = 36500
+
+
+def _activity(
+    store: Store, first: date, now: datetime, day_starts_at: int, deck_id: int | None
+) -> dict[date, DayActivity]:
+    since = exam_start(first, day_starts_at)
+    found = store.activity(since=since, until=now, day_starts_at=day_starts_at, deck_id=deck_id)
+    return {act.day: act for act in found}
+
+
+def _streak(found: dict[date, DayActivity], today: date, first: date) -> int:
+    """Days in a row with answers, ending today (or yesterday, while today is still open)."""
+    day = today if today in found else today - timedelta(days=1)
+    streak = 0
+    while day >= first and day in found:
+        streak += 1
+        day -= timedelta(days=1)
+    return streak
+
+
+STABILITY_LABELS = [
+    "<1d",
+    *(f"{low}-{high}d" for low, high in zip(STABILITY_BOUNDS, STABILITY_BOUNDS[1:], strict=False)),
+    f"{STABILITY_BOUNDS[-1]}d+",
+]
+DIFFICULTY_LABELS = [f"{n}-{n + 1}" for n in range(1, 9)] + ["9-10"]
+RETRIEVABILITY_LABELS = [f"{10 * n}-{10 * n + 10}%" for n in range(10)]
+
+
+def _distributions(found: Distributions) -> list[Distribution]:
+    def counts(buckets: dict[int, int], size: int) -> list[int]:
+        return [buckets.get(index, 0) for index in range(size)]
+
+    return [
+        Distribution("stability", STABILITY_LABELS, counts(found.stability, len(STABILITY_LABELS))),
+        Distribution(
+            "difficulty", DIFFICULTY_LABELS, counts(found.difficulty, len(DIFFICULTY_LABELS))
+        ),
+        Distribution(
+            "retrievability",
+            RETRIEVABILITY_LABELS,
+            counts(found.retrievability, len(RETRIEVABILITY_LABELS)),
+        ),
+    ]
+
+
+def _exam_report(
+    store: Store,
+    exam: Exam,
+    *,
+    now: datetime,
+    settings: Settings,
+    decay: float,
+    deck_id: int | None,
+    titles: dict[tuple[str, str], str],
+    new_today: int,
+) -> ExamReport:
+    cards = [
+        PlanInput(card.id, (card.deck_key, card.section_key), card.memory, card.suspended)
+        for card in store.plan_cards(deck_id=deck_id)
+    ]
+    result = plan(cards, exam=exam, now=now, settings=settings, decay=decay, new_today=new_today)
+    sections = [
+        ExamSection(
+            id=key[1],
+            deck=key[0],
+            title=titles.get(key, key[1]),
+            recall_if_no_reviews=section.recall_if_no_reviews,
+            recall_on_schedule=section.recall_on_schedule,
+            reviews_per_day_needed=section.reviews_per_day_needed,
+        )
+        for key, section in result.sections.items()
+    ]
+    return ExamReport(
+        day=exam.day,
+        target=exam.target,
+        days_left=result.days_left,
+        sections=sections,
+        reviews_per_day_needed=result.reviews_per_day_needed,
+        busiest_day=result.busiest_day,
+        new_left=result.new_left,
+        new_possible=result.new_possible,
     )
 
 
@@ -83,33 +401,89 @@ def build_report(
     store: Store,
     *,
     now: datetime,
-    day_start: datetime,
     decay: float,
+    day_start: datetime | None = None,
+    day_starts_at: int | None = None,
     scope: Scope | None = None,
+    settings: Settings | None = None,
+    exam: Exam | None = None,
+    sort: SortOrder = "deck",
+    full: bool = False,
 ) -> StatsReport:
     """Compute the stats of every deck (or of the scope's deck) at ``now``.
 
     Args:
         store: the collection.
-        now: the moment retrievability and "due now" are computed for.
-        day_start: when today's review day began (for reviews today).
+        now: the present: "due now" is counted at it; the horizon follows from it.
         decay: the FSRS forgetting curve's decay (see ``scheduling.decay_of``).
+        day_start: when today's review day began (for reviews today); by default from
+            ``day_starts_at``.
+        day_starts_at: the local hour review days start; by default the settings' (4).
         scope: only this deck (a section in the scope is ignored: stats show whole decks).
+        settings: the collection's settings (for the exam plan: retention, steps, new cards).
+        exam: the exam to predict for; ignored unless it is after today. Its day's start becomes
+            the horizon.
+        sort: ``"mastery"`` puts each deck's weakest sections first.
+        full: also the forecast, the history and the distributions (``recall stats``), not
+            only the per-section table (the overview).
     """
     scope = scope or Scope()
-    rows = store.section_rows(now=now, decay=decay, deck_id=scope.deck_id)
+    settings = settings or Settings.from_stored({})
+    starts = settings.day_starts_at if day_starts_at is None else day_starts_at
+    if starts != settings.day_starts_at:
+        settings = replace(settings, day_starts_at=starts)
+    today_start, tomorrow_start = day_bounds(now, starts)
+    today = day_of(now, starts)
+    if exam is not None and exam.day <= today:
+        exam = None  # past: nothing left to predict
+    horizon = (
+        Horizon(exam_start(exam.day, starts), exam.day, "exam")
+        if exam is not None
+        else Horizon(tomorrow_start, day_of(tomorrow_start, starts), "next_day")
+    )
+    deck_id = scope.deck_id
+    rows = store.section_rows(
+        now=now, decay=decay, deck_id=deck_id, horizon_day=horizon.day, day_starts_at=starts
+    )
     decks: dict[str, DeckStats] = {}
+    titles: dict[tuple[str, str], str] = {}
     for row in rows:
         deck = decks.setdefault(row.deck_key, DeckStats(row.deck_key, row.deck_title, []))
         deck.sections.append(_section(row))
-    cards = sum(row.cards for row in rows)
-    totals = Totals(
-        cards=cards,
-        new=sum(row.new for row in rows),
-        learning=sum(row.learning for row in rows),
-        review=sum(row.review for row in rows),
-        due_now=sum(row.due_now for row in rows),
-        reviews_today=store.day_counts(day_start, Scope(deck_id=scope.deck_id)).answers,
-        mastery=sum(row.retrievability_sum for row in rows) / cards if cards else 0.0,
+        titles[row.deck_key, row.section_key] = row.section_title
+    if sort == "mastery":
+        for deck in decks.values():
+            deck.sections.sort(key=lambda section: section.mastery)
+    counts = store.day_counts(day_start or today_start, Scope(deck_id=deck_id))
+    report = StatsReport(
+        totals=_totals(rows, counts.answers), decks=list(decks.values()), horizon=horizon
     )
-    return StatsReport(totals=totals, decks=list(decks.values()))
+    if not full:
+        return report
+    exam_report = None
+    if exam is not None:
+        exam_report = _exam_report(
+            store,
+            exam,
+            now=now,
+            settings=settings,
+            decay=decay,
+            deck_id=deck_id,
+            titles=titles,
+            new_today=counts.new_introduced,
+        )
+        if sort == "mastery":
+            exam_report.sections.sort(key=lambda section: section.recall_on_schedule)
+    return StatsReport(
+        totals=report.totals,
+        decks=report.decks,
+        horizon=horizon,
+        forecast=_forecast(store, today=today, day_starts_at=starts, deck_id=deck_id),
+        history=_history(store, now=now, today=today, day_starts_at=starts, deck_id=deck_id),
+        distributions=_distributions(
+            store.distributions(
+                decay=decay, horizon_day=horizon.day, day_starts_at=starts, deck_id=deck_id
+            )
+        ),
+        exam=exam_report,
+    )

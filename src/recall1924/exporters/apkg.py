@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from recall1924.deck import CardSpec, DeckSpec, PastAnswer
+from recall1924.importers.identity import recall_guid
 
 NOTETYPE_ID = 1_700_000_000_001  # fixed, so a second export updates the same note type
 NOTETYPE_NAME = "Basic (recall)"
@@ -422,7 +423,7 @@ def _guid(deck: DeckSpec, card: CardSpec, used: set[str]) -> str:
     if identity is not None:
         guid = identity[0] if identity[0] not in used else stable_guid(*map(str, identity))
     else:
-        guid = stable_guid(deck.key, card.key)
+        guid = recall_guid(deck.key, card.key)  # comes back to recall as the same card
     while guid in used:
         guid = stable_guid(guid)
     used.add(guid)

@@ -59,12 +59,15 @@ def write_toml(deck: DeckSpec) -> str:
     """The deck as a TOML deck file.
 
     Args:
-        deck: the deck; empty notes and descriptions (None) and empty tag lists are left out.
+        deck: the deck; empty notes, descriptions and versions (None) and empty tag lists are left
+            out.
 
     Returns:
         The file's text (ends with a newline). The same deck always gives the same text.
     """
     out = ["[deck]", f"id = {toml_string(deck.key)}", f"title = {toml_string(deck.title)}"]
+    if deck.version is not None:
+        out.append(f"version = {deck.version}")
     if deck.description is not None:
         out.append(f"description = {toml_string(deck.description)}")
     for section in deck.sections:

@@ -30,6 +30,9 @@ _SQLITE = b"SQLite format 3\x00"
 _ANKI_SUFFIXES = {".apkg", ".colpkg", ".anki2", ".anki21"}
 _TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}
 
+Progress = Callable[[int, int], None]
+"""Told how many cards of how many an import has compared so far."""
+
 Replay = Callable[[Sequence[PastAnswer], MemoryState], list[tuple[MemoryState, MemoryState]]]
 """Replays answers given elsewhere from a starting memory state: (before, after) of each."""
 
@@ -165,13 +168,18 @@ def _compare(
     *,
     prune: bool,
     replay: Replay | None,
+    progress: Progress | None = None,
 ) -> tuple[ImportPlan, DeckChange]:
     current = existing or {}
+    total = len(deck.cards)
     added, updated, unchanged = [], [], []
     answers: dict[str, list[LoggedAnswer]] = {}
-    known = fresh_total = 0
+    known = fresh_total = done = 0
     for section in deck.sections:
         for card in section.cards:
+            done += 1
+            if progress is not None and done % 100 == 0:
+                progress(done, total)
             before = current.get(card.key)
             if before is None:
                 added.append(card.key)
@@ -227,6 +235,7 @@ def import_decks(
     dry_run: bool = False,
     skipped: Sequence[str] = (),
     backup: Callable[[], Path | None] | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Import ``decks`` into ``store`` in one transaction (unless ``dry_run``).
 
@@ -235,6 +244,7 @@ def import_decks(
             history (without it, a dry run still counts the answers).
         prune: delete cards no longer in the file, with their history (else they are kept).
         backup: called once before anything is written; returns the copy it made.
+        progress: told how far the comparison (and the replay of history) has got.
 
     Raises:
         DeckFileError: if the file has the same deck twice.
@@ -247,7 +257,9 @@ def import_decks(
     for deck in decks:
         if replay is None and not dry_run and any(card.history for card in deck.cards):
             raise ValueError("a deck with history needs a replay function")
-        plan, change = _compare(deck, store.existing_cards(deck.key), prune=prune, replay=replay)
+        plan, change = _compare(
+            deck, store.existing_cards(deck.key), prune=prune, replay=replay, progress=progress
+        )
         plans.append(plan)
         changes.append(change)
     saved = None

@@ -19,7 +19,6 @@ The names inside follow Anki's (``nid``, ``did``, ``ord``, ``revlog``): they are
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import re
@@ -39,6 +38,7 @@ from typing import IO, NoReturn
 from recall1924.deck import CardSpec, DeckSpec, PastAnswer, SectionSpec, make_key
 from recall1924.errors import DeckFileError
 from recall1924.importers.html import html_to_text
+from recall1924.importers.identity import anki_card_key
 
 __all__ = ["read_apkg"]
 
@@ -763,10 +763,6 @@ class _Renderer:
         return question_text, answer_text
 
 
-def _card_key(guid: str, ord_: int) -> str:
-    return f"a-{hashlib.sha1(guid.encode()).hexdigest()[:14]}-{ord_ + 1}"
-
-
 def _cards(collection: _Collection) -> Iterator[tuple[_Deck, CardSpec]]:
     renderer = _Renderer()
     seen: set[str] = set()
@@ -782,7 +778,7 @@ def _cards(collection: _Collection) -> Iterator[tuple[_Deck, CardSpec]]:
             continue  # an orphan card: Anki's "check database" would delete it
         deck = collection.decks.get(card.did, fallback)
         texts = renderer.card(note, note_type, template, card, deck)
-        key = _card_key(note.guid, card.ord)
+        key = anki_card_key(note.guid, card.ord)
         if texts is None or key in seen:
             continue
         seen.add(key)

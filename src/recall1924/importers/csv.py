@@ -36,6 +36,7 @@ from pathlib import Path
 from recall1924.deck import ID_PATTERN, ID_RULE, CardSpec, DeckSpec, SectionSpec, make_key
 from recall1924.errors import DeckFileError
 from recall1924.importers.html import html_to_text
+from recall1924.importers.identity import anki_card_key
 
 DELIMITERS = {
     "tab": "\t",
@@ -393,7 +394,7 @@ class _Reader:
             wanted = _cell(row, layout.id).strip()
             source_id = None
             if guid:
-                key = "a-" + hashlib.sha1(guid.encode()).hexdigest()[:14] + "-1"
+                key = anki_card_key(guid, 0)
                 source_id = f"anki:{guid}:0"
             elif wanted:
                 if not ID_PATTERN.match(wanted):

@@ -19,6 +19,7 @@ from recall1924.store.answers import AnswerStore
 from recall1924.store.base import Scope
 from recall1924.store.cards import CardStore
 from recall1924.store.decks import DeckStore, DeckSummary, ExistingCard
+from recall1924.store.history import HistoryStore
 from recall1924.store.queue import CardView, DayCounts, QueueCounts, QueueStore
 from recall1924.store.settings import GLOBAL_SCOPE, SettingsStore
 from recall1924.store.stats import SectionRow, StatsStore
@@ -36,7 +37,7 @@ __all__ = [
 ]
 
 
-class Store(DeckStore, CardStore, QueueStore, AnswerStore, SettingsStore, StatsStore):
+class Store(DeckStore, CardStore, QueueStore, AnswerStore, SettingsStore, StatsStore, HistoryStore):
     """The collection in one SQLite file."""
 
     @classmethod

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import func
 from sqlmodel import col, select
 
-from recall1924.errors import DatabaseError, StaleCardError
+from recall1924.errors import CardGoneError, StaleCardError
 from recall1924.models import Card, ReviewKind, ReviewLog
-from recall1924.scheduling import MemoryState, Rating
+from recall1924.scheduling import MemoryState, Rating, State
 from recall1924.store.base import StoreBase, memory_columns, memory_of, set_memory
 
 
@@ -28,11 +29,13 @@ class AnswerStore(StoreBase):
 
         Raises:
             StaleCardError: if the card changed since it was shown (another session answered it).
+            CardGoneError: if the card was deleted meanwhile.
+            DatabaseBusyError: if another recall held the database too long; nothing saved.
         """
-        with self._session() as session:
+        with self._writing() as session:
             card = session.get(Card, card_id)
             if card is None:
-                raise DatabaseError(f"card {card_id} no longer exists")
+                raise CardGoneError("that card was deleted in another window meanwhile")
             if memory_of(card) != before:
                 raise StaleCardError("this card was answered elsewhere meanwhile; not saved")
             set_memory(card, after)
@@ -55,12 +58,14 @@ class AnswerStore(StoreBase):
         """Delete one answer and put its card back as it was before it. Returns the card id.
 
         Raises:
-            DatabaseError: if the answer is gone, or the card was answered again since.
+            CardGoneError: if the answer (or its card) was deleted meanwhile.
+            StaleCardError: if the card was answered again since, in another session.
+            DatabaseBusyError: if another recall held the database too long; nothing changed.
         """
-        with self._session() as session:
+        with self._writing() as session:
             log = session.get(ReviewLog, log_id)
             if log is None:
-                raise DatabaseError("that answer is no longer in the database")
+                raise CardGoneError("that answer is no longer in the database")
             card = session.get(Card, log.card_id)
             assert card is not None
             later = session.exec(
@@ -69,12 +74,23 @@ class AnswerStore(StoreBase):
                 )
             ).first()
             if later is not None:
-                raise DatabaseError("this card was answered again since; cannot undo")
+                raise StaleCardError("that card was answered again in another session since")
             set_memory(card, memory_of(log, "_before"))
             session.add(card)
             session.delete(log)
             session.commit()
             return log.card_id
+
+    def lapses(self, card_id: int) -> int:
+        """How often the card was forgotten once learnt: Again on a card in review."""
+        query = select(func.count()).where(
+            ReviewLog.card_id == card_id,
+            ReviewLog.kind == ReviewKind.Review,
+            ReviewLog.state_before == int(State.Review),
+            ReviewLog.rating == int(Rating.Again),
+        )
+        with self._session() as session:
+            return session.exec(query).one()
 
     def answers(self, card_id: int | None = None) -> list[ReviewLog]:
         """Review logs, oldest first (all, or one card's)."""

@@ -3,14 +3,20 @@ how a memory state maps to columns. No queries of its own."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import IntEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, and_, or_
 from sqlmodel import Session, col
 
+from recall1924.errors import DatabaseBusyError, DatabaseError
 from recall1924.models import Card
 from recall1924.scheduling import MemoryState, State
 
@@ -31,6 +37,41 @@ class Scope:
         if self.section_id is not None:
             clauses.append(col(Card.section_id) == self.section_id)
         return clauses
+
+
+@lru_cache(maxsize=4096)
+def _stored_time(value: datetime) -> str:
+    # UTCDateTime's form: naive UTC text, always with microseconds. Cached: in a history one
+    # answer's "before" times are the last answer's "after" times.
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+_PLAIN = frozenset({str, int, float, type(None)})
+_CONVERT: dict[type, Any] = {datetime: _stored_time, list: json.dumps, bool: int}
+
+
+def stored(value: Any) -> Any:
+    """A Python value as the column types store it: for bulk writes that skip SQLAlchemy's
+    per-value processing (a few microseconds each, seconds over a big import)."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    convert = _CONVERT.get(kind)
+    if convert is not None:
+        return convert(value)
+    if isinstance(value, IntEnum):
+        return int(value)
+    raise TypeError(f"cannot store a {kind.__name__}")
+
+
+def insert_many(session: Session, table: str, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (all with the same keys) into ``table`` in one executemany."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+    values = [tuple(stored(row[column]) for column in columns) for row in rows]
+    session.connection().exec_driver_sql(sql, values)
 
 
 def available(at: datetime) -> ColumnElement[bool]:
@@ -55,6 +96,43 @@ class StoreBase:
     def _session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
 
+    @contextmanager
+    def _writing(self) -> Iterator[Session]:
+        """A session for one write; a database another process holds past the busy timeout
+        is :class:`DatabaseBusyError`, so a caller can wait and try again."""
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            with self._session() as session:
+                yield session
+        except OperationalError as exc:
+            if "locked" in str(exc.orig) or "busy" in str(exc.orig):
+                raise DatabaseBusyError("the database is busy in another recall") from exc
+            raise
+
+    def check_writable(self) -> None:
+        """Make sure answers can be saved, before a session shows its first card.
+
+        Raises:
+            DatabaseError: if the database (or its folder) is read-only.
+        """
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            with self.engine.connect() as connection:
+                # Only a real write finds a read-only file; this one is rolled back.
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                connection.exec_driver_sql("CREATE TABLE recall_write_check (x)")
+                connection.exec_driver_sql("ROLLBACK")
+        except OperationalError as exc:
+            if "readonly" in str(exc.orig) or "read-only" in str(exc.orig):
+                raise DatabaseError(
+                    f"{self.path} is read-only: recall cannot save answers there "
+                    "(check the file's and its folder's permissions)"
+                ) from None
+            if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
+                raise
+
 
 def sql_time(moment: datetime) -> str:
     # The text form UTCDateTime stores, for raw SQL comparisons and julianday().
@@ -75,11 +153,23 @@ CONTENT_COLUMNS = (
 MEMORY_FIELDS = ("state", "step", "stability", "difficulty", "due", "last_review")
 
 
+_MEMORY_NAMES = {
+    suffix: tuple(f"{name}{suffix}" for name in MEMORY_FIELDS)
+    for suffix in ("", "_before", "_after")
+}
+
+
 def memory_columns(memory: MemoryState, suffix: str = "") -> dict[str, Any]:
     """A memory state as the columns of a card (no suffix) or of a review log's side."""
-    values = {f"{name}{suffix}": getattr(memory, name) for name in MEMORY_FIELDS}
-    values[f"state{suffix}"] = int(memory.state)
-    return values
+    state, step, stability, difficulty, due, last_review = _MEMORY_NAMES[suffix]
+    return {
+        state: int(memory.state),
+        step: memory.step,
+        stability: memory.stability,
+        difficulty: memory.difficulty,
+        due: memory.due,
+        last_review: memory.last_review,
+    }
 
 
 def memory_of(row: Any, suffix: str = "") -> MemoryState:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert, update
+from sqlalchemy import Table, bindparam, delete, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -20,6 +20,7 @@ from recall1924.store.base import (
     MEMORY_FIELDS,
     Scope,
     StoreBase,
+    insert_many,
     memory_columns,
     memory_of,
 )
@@ -173,6 +174,7 @@ class DeckStore(StoreBase):
         deck.title = spec.title
         deck.description = spec.description
         deck.source = spec.source
+        deck.version = spec.version
         deck.updated_at = now
         session.add(deck)
         session.flush()
@@ -234,7 +236,7 @@ class DeckStore(StoreBase):
                     memory_now = memory_columns(answers[-1].after) if answers else {}
                     edited.append(content | memory_now | {"card_id": row.id, "updated_at": stamp})
         if added:
-            session.execute(insert(Card), added)
+            insert_many(session, "card", added)
         # Several shapes of update (with or without a new memory state): one executemany each.
         table: Table = Card.__table__  # type: ignore[attr-defined]
         for shape in {tuple(sorted(values)) for values in edited}:
@@ -263,7 +265,7 @@ class DeckStore(StoreBase):
                 for logged in answers
             ]
             if logs:
-                session.execute(insert(ReviewLog), logs)
+                insert_many(session, "review_log", logs)
         if change.prune:
             session.flush()
             spec_sections = {section.key for section in spec.sections}
@@ -305,7 +307,11 @@ class DeckStore(StoreBase):
             self.scope(deck_key)  # names the decks there are when this one is not
         with self.engine.connect() as connection:
             deck_query = sa_select(
-                col(Deck.id), col(Deck.key), col(Deck.title), col(Deck.description)
+                col(Deck.id),
+                col(Deck.key),
+                col(Deck.title),
+                col(Deck.description),
+                col(Deck.version),
             ).order_by(col(Deck.id))
             if deck_key is not None:
                 deck_query = deck_query.where(col(Deck.key) == deck_key)
@@ -324,7 +330,7 @@ class DeckStore(StoreBase):
             for card_id, at, rating, duration in connection.execute(log_query):
                 history.setdefault(card_id, []).append(PastAnswer(at, rating, duration))
             specs = []
-            for deck_id, key, title, description in decks:
+            for deck_id, key, title, description, version in decks:
                 sections = connection.execute(
                     sa_select(col(Section.id), col(Section.key), col(Section.title))
                     .where(col(Section.deck_id) == deck_id)
@@ -354,6 +360,7 @@ class DeckStore(StoreBase):
                         key=key,
                         title=title,
                         description=description,
+                        version=version,
                         sections=tuple(
                             SectionSpec(section_key, section_title, tuple(cards[section_id]))
                             for section_id, section_key, section_title in sections
@@ -361,3 +368,11 @@ class DeckStore(StoreBase):
                     )
                 )
         return specs
+
+    def deck_origin(self, key: str) -> tuple[str | None, int | None] | None:
+        """Where deck ``key`` was imported from and its file's version, as (source, version);
+        None if there is no such deck. One small query: it runs each time recall starts."""
+        query = sa_select(col(Deck.source), col(Deck.version)).where(col(Deck.key) == key)
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        return None if row is None else (row.source, row.version)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func
 from sqlmodel import col, select
 
-from recall1924.errors import DatabaseError
+from recall1924.errors import CardGoneError
 from recall1924.models import Card, Deck, ReviewKind, ReviewLog, Section
 from recall1924.scheduling import MemoryState, State
 from recall1924.store.base import LEARNING_STATES, Scope, StoreBase, available, memory_of
@@ -22,6 +22,7 @@ class CardView:
 
     id: int
     key: str
+    deck_key: str
     deck_title: str
     section_title: str
     question: str
@@ -33,11 +34,22 @@ class CardView:
 
 @dataclass(frozen=True)
 class QueueCounts:
-    """Cards waiting in a scope today: learning, review, never seen."""
+    """Cards waiting in a scope today: learning (of which ``learning_later`` are not due yet,
+    coming back later today), review, never seen."""
 
     learning: int
     review: int
     new: int
+    learning_later: int = 0
+
+    @property
+    def due(self) -> int:
+        """Cards that can be answered now: learning cards due and reviews."""
+        return self.learning - self.learning_later + self.review
+
+    @property
+    def total(self) -> int:
+        return self.learning + self.review + self.new
 
 
 @dataclass(frozen=True)
@@ -52,18 +64,19 @@ class DayCounts:
 class QueueStore(StoreBase):
     def _view_query(self) -> Any:
         return (
-            select(Card, Deck.title, Section.title)
+            select(Card, Deck.key, Deck.title, Section.title)
             .join(Deck, col(Card.deck_id) == col(Deck.id))
             .join(Section, col(Card.section_id) == col(Section.id))
         )
 
     @staticmethod
     def _view(row: Sequence[Any]) -> CardView:
-        card, deck_title, section_title = row
+        card, deck_key, deck_title, section_title = row
         assert card.id is not None
         return CardView(
             id=card.id,
             key=card.key,
+            deck_key=deck_key,
             deck_title=deck_title,
             section_title=section_title,
             question=card.question,
@@ -78,7 +91,7 @@ class QueueStore(StoreBase):
         with self._session() as session:
             row = session.exec(self._view_query().where(Card.id == card_id)).first()
             if row is None:
-                raise DatabaseError(f"card {card_id} no longer exists")
+                raise CardGoneError("that card was deleted in another window meanwhile")
             return self._view(row)
 
     def next_card(
@@ -127,20 +140,46 @@ class QueueStore(StoreBase):
                     return self._view(row)
         return None
 
-    def queue_counts(self, scope: Scope, *, day_end: datetime) -> QueueCounts:
-        """Cards in ``scope`` still to answer before ``day_end``: learning (including those
-        coming back in a few minutes), review, and new (before any daily limit). Suspended
+    def queue_counts(
+        self, scope: Scope, *, day_end: datetime, due_by: datetime | None = None
+    ) -> QueueCounts:
+        """Cards in ``scope`` still to answer before ``day_end``: learning (and of those, the
+        ones not due by ``due_by``), review, and new (before any daily limit). Suspended
         cards, and cards buried for the rest of the day, are not counted."""
         seen = col(Card.last_review).is_not(None)
+        learning = and_(seen, col(Card.state).in_(LEARNING_STATES))
         due_today = col(Card.due) < day_end
+        later = col(Card.due) > (due_by or day_end)
         query = select(
-            func.count().filter(seen, col(Card.state).in_(LEARNING_STATES), due_today),
+            func.count().filter(learning, due_today),
             func.count().filter(seen, col(Card.state) == int(State.Review), due_today),
             func.count().filter(col(Card.last_review).is_(None)),
+            func.count().filter(learning, due_today, later),
         ).where(available(day_end - timedelta(microseconds=1)), *scope.where())
         with self._session() as session:
-            learning, review, new = session.exec(query).one()
-            return QueueCounts(learning, review, new)
+            learning_count, review, new, learning_later = session.exec(query).one()
+            return QueueCounts(learning_count, review, new, learning_later)
+
+    def cram_cards(self, scope: Scope, *, now: datetime, limit: int | None = None) -> list[int]:
+        """Cards to practise outside the schedule, weakest first: seen cards by stability
+        (least first), then new cards in deck order. Suspended and buried cards stay out."""
+        query = (
+            select(Card.id)
+            .join(Section, col(Card.section_id) == col(Section.id))
+            .where(available(now), *scope.where())
+            .order_by(
+                col(Card.last_review).is_(None),
+                col(Card.stability),
+                col(Card.deck_id),
+                col(Section.position),
+                col(Card.position),
+                col(Card.id),
+            )
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        with self._session() as session:
+            return [card_id for card_id in session.exec(query) if card_id is not None]
 
     def next_due(self, scope: Scope) -> datetime | None:
         """When the next card already seen comes due in ``scope`` (None if none has been);

@@ -9,8 +9,9 @@ Key names: a printable character is itself (``"3"``, ``"q"``, ``" "``, ``"é"``)
 are named: ``"enter"``, ``"tab"``, ``"backspace"``, ``"esc"``, ``"ctrl+c"``, ``"up"``,
 ``"pgdn"``, ``"home"``, ``"insert"``, ``"delete"``, ``"f5"``, with modifiers in front
 (``"ctrl+f5"``, ``"shift+up"``, ``"alt+x"``). A bracketed paste is one ``"paste"``, whatever
-it held; ``"eof"`` is the end of input, ``"resize"`` a changed terminal size and
-``"unknown"`` a sequence no table here knows. Names are only ever compared with the keys a
+it held (a :class:`Paste`, which also carries the text, for a screen where one types);
+``"eof"`` is the end of input, ``"resize"`` a changed terminal size and ``"unknown"`` a
+sequence no table here knows. Names are only ever compared with the keys a
 screen binds, so a key nobody binds does nothing.
 """
 
@@ -30,6 +31,9 @@ ESC_WAIT = 0.05
 
 PASTE_WAIT = 0.5
 """How long a bracketed paste may pause before it counts as ended (its end marker lost)."""
+
+PASTE_KEEP = 64 * 1024
+"""The most bytes of one paste kept as its text (the rest is dropped, however long it is)."""
 
 ESC = 0x1B
 PASTE_START = b"\x1b[200~"
@@ -88,6 +92,20 @@ _CONTROL.update({0x1B: "esc", 0x1C: "ctrl+\\", 0x1D: "ctrl+]", 0x1E: "ctrl+^", 0
 _CONTROL[0x7F] = "backspace"
 
 
+class Paste(str):
+    """The key ``"paste"`` (equal to that name wherever keys are compared), with the pasted
+    text: newlines as ``\n``, tabs as spaces, every other control character dropped."""
+
+    text: str
+
+    def __new__(cls, data: bytes = b"") -> Paste:
+        key = super().__new__(cls, "paste")
+        text = data.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+        text = text.replace("\t", " ")
+        key.text = "".join(char for char in text if char == "\n" or char.isprintable())
+        return key
+
+
 def _modifiers(param: str) -> str:
     """``"ctrl+shift+"`` for xterm's modifier parameter (1 + shift 1, alt 2, ctrl 4, meta 8)."""
     if not param.isdigit() or int(param) < 2:
@@ -127,6 +145,7 @@ class KeyDecoder:
     def __init__(self) -> None:
         self._buffer = b""
         self._in_paste = False
+        self._pasted = bytearray()
 
     def wait(self) -> float | None:
         """Seconds to wait for the rest of an unfinished sequence; None when nothing is
@@ -145,9 +164,20 @@ class KeyDecoder:
         keys = self._decode(final=True)
         if self._in_paste:
             self._in_paste = False
+            self._keep(self._buffer)
             self._buffer = b""
-            keys.append("paste")
+            keys.append(self._paste())
         return keys
+
+    def _keep(self, data: bytes) -> None:
+        room = PASTE_KEEP - len(self._pasted)
+        if room > 0:
+            self._pasted += data[:room]
+
+    def _paste(self) -> Paste:
+        key = Paste(bytes(self._pasted))
+        self._pasted = bytearray()
+        return key
 
     def _decode(self, *, final: bool) -> list[str]:
         keys: list[str] = []
@@ -155,7 +185,7 @@ class KeyDecoder:
             if self._in_paste:
                 if not self._swallow_paste():
                     break
-                keys.append("paste")
+                keys.append(self._paste())
                 continue
             key, used = self._next(self._buffer, final=final)
             if used == 0:
@@ -168,9 +198,11 @@ class KeyDecoder:
         return keys
 
     def _swallow_paste(self) -> bool:
-        """Drop pasted bytes; True once the paste's end marker has been seen."""
+        """Take pasted bytes (keeping the first :data:`PASTE_KEEP` as its text); True once the
+        paste's end marker has been seen."""
         end = self._buffer.find(PASTE_END)
         if end >= 0:
+            self._keep(self._buffer[:end])
             self._buffer = self._buffer[end + len(PASTE_END) :]
             self._in_paste = False
             return True
@@ -179,6 +211,7 @@ class KeyDecoder:
             (n for n in range(len(PASTE_END) - 1, 0, -1) if self._buffer.endswith(PASTE_END[:n])),
             0,
         )
+        self._keep(self._buffer[: len(self._buffer) - keep])
         self._buffer = self._buffer[len(self._buffer) - keep :] if keep else b""
         return False
 
@@ -362,7 +395,7 @@ class TerminalKeys(_Keys):
     For the whole session the terminal is in cbreak mode without echo or signals: every key,
     Ctrl-C included, reaches recall in the order typed, and keys typed while a card is being
     drawn wait their turn instead of being discarded (as a mode switch per key would do).
-    Bracketed paste is switched on, so pasted text arrives marked and is dropped as a whole.
+    Bracketed paste is switched on, so pasted text arrives marked, as one key (a :class:`Paste`).
     A change of terminal size is read as the key ``"resize"``.
     """
 
@@ -436,15 +469,19 @@ class TerminalKeys(_Keys):
 
 
 class StreamKeys(_Keys):
-    """Keys from a non-interactive stream (a pipe); newlines are skipped, so ``echo`` works.
+    """Keys from a non-interactive stream (a pipe); newlines are skipped, so ``echo`` works,
+    unless ``keep_enter`` (typed answers, where a newline submits the answer).
 
     Bytes are decoded as at a terminal, but with no waiting: a pipe has no timing, so ESC
     followed by a character is Alt with that character.
     """
 
-    def __init__(self, stream: BinaryIO | TextIO | None = None) -> None:
+    def __init__(
+        self, stream: BinaryIO | TextIO | None = None, *, keep_enter: bool = False
+    ) -> None:
         super().__init__()
         self.stream: BinaryIO | TextIO = stream or getattr(sys.stdin, "buffer", None) or sys.stdin
+        self._skipped = "" if keep_enter else "enter"
 
     def _fill(self) -> None:
         chunk = self.stream.read(1)
@@ -452,4 +489,4 @@ class StreamKeys(_Keys):
             self._queue.extend([*self._decoder.flush(), "eof"])
             return
         data = chunk.encode("utf-8", "surrogateescape") if isinstance(chunk, str) else chunk
-        self._queue.extend(key for key in self._decoder.feed(data) if key != "enter")
+        self._queue.extend(key for key in self._decoder.feed(data) if key != self._skipped)

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from recall1924.importers import ImportReport
+from recall1924.models import ReviewKind
 from recall1924.review import Summary
 from recall1924.settings import DEFINITIONS, format_duration
 from recall1924.stats import StatsReport
@@ -21,10 +22,6 @@ from recall1924.ui.text import safe
 
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
-
-
-def _percent(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
 
 
 def _mastery_bar(value: float, width: int = 5) -> Text:
@@ -38,42 +35,6 @@ def _table(title: str | None = None) -> Table:
         title_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
-    )
-
-
-def print_stats(console: Console, report: StatsReport) -> None:
-    """The per-section table of each deck, then the totals."""
-    for deck in report.decks:
-        table = _table(deck.title)
-        table.add_column("Section")
-        for name in ("Cards", "New", "Learn", "Review", "Due"):
-            table.add_column(name, justify="right")
-        table.add_column("Mastery")
-        table.add_column("Retention", justify="right")
-        for section in deck.sections:
-            table.add_row(
-                safe(section.title),
-                str(section.cards),
-                str(section.new),
-                str(section.learning),
-                str(section.review),
-                str(section.due_now),
-                _mastery_bar(section.mastery),
-                _percent(section.retention),
-            )
-        console.print(table)
-    totals = report.totals
-    console.print(
-        f"Total: {totals.cards} cards · {totals.new} new · {totals.learning} learning · "
-        f"{totals.review} review · {totals.due_now} due now · "
-        f"{totals.reviews_today} reviews today · mastery {_percent(totals.mastery)}"
-    )
-    console.print(
-        Text(
-            "Mastery: chance of recalling a card of the section now (new cards count 0). "
-            "Retention: answers to review cards not rated Again.",
-            style="dim",
-        )
     )
 
 
@@ -208,11 +169,18 @@ def _nothing_now(next_due: datetime | None, now: datetime) -> str:
 
 
 def print_summary(
-    console: Console, summary: Summary, next_due: datetime | None, now: datetime
+    console: Console,
+    summary: Summary,
+    next_due: datetime | None,
+    now: datetime,
+    *,
+    tomorrow: int | None = None,
 ) -> None:
-    """The end-of-session report."""
+    """The end-of-session report: answers, accuracy per section, time, what is left today
+    and what is due tomorrow."""
     left = summary.remaining
-    total = left.learning + left.review + left.new
+    total = left.total
+    cram = summary.kind is ReviewKind.Cram
     if summary.answers == 0 and not total:
         console.print(_nothing_now(next_due, now))
         return
@@ -223,15 +191,27 @@ def print_summary(
         for rating, count in summary.ratings.items():
             ratings.append(f"{rating.name} {count}", style=RATING_STYLE[rating])
             ratings.append("  ")
+        what = "Cram practice" if cram else "Session"
         console.print(
-            f"Session: {_count(summary.answers, 'answer')} on {_count(summary.cards, 'card')} "
+            f"{what}: {_count(summary.answers, 'answer')} on {_count(summary.cards, 'card')} "
             f"in {format_duration(summary.elapsed)}."
         )
         console.print(ratings)
-    if total:
+        table = _table()
+        table.add_column("Section")
+        table.add_column("Answers", justify="right")
+        table.add_column("Recalled", justify="right")
+        for section, (right, answers) in summary.sections.items():
+            table.add_row(safe(section), str(answers), f"{right / answers:.0%}")
+        console.print(table)
+    if cram:
+        console.print("Cram answers leave every card's schedule as it was.")
+    elif total:
         console.print(
             f"Still to do today: {total} ({left.review} review, {left.learning} learning, "
             f"{left.new} new). Every answer is saved; run recall review to go on."
         )
     else:
         console.print(f"All done for today. Every answer is saved. {_nothing_now(next_due, now)}")
+    if tomorrow is not None and not cram:
+        console.print(f"Due tomorrow: {_count(tomorrow, 'card')}.")

@@ -9,6 +9,13 @@ The screen is composed to the terminal's size: a header line (deck and progress)
 the key line at the bottom always show, and the card between them scrolls when it is longer
 than the room left, with a mark saying there is more. Only as much of a card's text as the
 visible part needs is laid out, so a card of any size draws at once.
+
+In a typed session (``recall review --type``) each card first shows its question above a small
+editor (:class:`Editor`, keys in :data:`TYPING_KEYS`): printable keys and pastes are text, so
+"3" or "q" never rates or quits; Enter checks the answer, Alt-Enter starts a new line, Ctrl-C
+ends the session. The answer screen then shows the typed answer beside the real one (above it
+when narrow), each key point marked ✓ recalled, ~ partly, ✗ missed, and the suggested rating:
+Enter or Space takes it, 1-4 change it.
 """
 
 from __future__ import annotations
@@ -17,22 +24,28 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
 
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.panel import Panel
 from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
-from recall1924.review import Action, Phase, ReviewSession
+from recall1924.models import ReviewKind
+from recall1924.review import Action, Phase, ReviewSession, Submit
 from recall1924.scheduling import Rating
 from recall1924.settings import format_duration
-from recall1924.ui.keys import KeySource, StreamKeys, TerminalKeys
+from recall1924.typed import MAX_TYPED, Found
+from recall1924.ui.keys import KeySource, Paste, StreamKeys, TerminalKeys
 from recall1924.ui.text import safe
 
 __all__ = [
     "KEYS",
     "RATING_STYLE",
+    "TYPING_KEYS",
     "Binding",
+    "Edit",
+    "Editor",
     "KeySource",
     "ReviewScreen",
     "StreamKeys",
@@ -54,6 +67,22 @@ class View(Enum):
     HELP = "help"
 
 
+class Edit(Enum):
+    """What a key does to the typed answer."""
+
+    SUBMIT = "submit"
+    NEWLINE = "newline"
+    BACKSPACE = "backspace"
+    DELETE = "delete"
+    LEFT = "left"
+    RIGHT = "right"
+    UP = "up"
+    DOWN = "down"
+    LINE_START = "line start"
+    LINE_END = "line end"
+    CLEAR_LINE = "clear line"
+
+
 @dataclass(frozen=True)
 class Binding:
     """Keys (names from :mod:`recall1924.ui.keys`) that do one thing.
@@ -68,7 +97,7 @@ class Binding:
     """
 
     keys: tuple[str, ...]
-    does: Action | View
+    does: Action | View | Edit
     label: str = ""
     help: str = ""
     hint: str = ""
@@ -82,7 +111,9 @@ KEYS: tuple[Binding, ...] = (
     Binding(("2",), Action.HARD, "2", "Hard: remembered, with effort"),
     Binding(("3",), Action.GOOD, "3", "Good: remembered"),
     Binding(("4",), Action.EASY, "4", "Easy: remembered at once"),
-    Binding(("u", "U"), Action.UNDO, "u", "undo the last answer", "u undo"),
+    Binding(("u", "U"), Action.UNDO, "u", "undo the last answer (or suspend, bury)", "u undo"),
+    Binding(("s",), Action.SUSPEND, "s", "suspend the card (until recall unsuspend)"),
+    Binding(("b",), Action.BURY, "b", "bury the card until tomorrow"),
     Binding(_QUIT_KEYS, Action.QUIT, "q Ctrl-C Ctrl-D", "end the session", "q quit"),
     Binding(("up",), View.LINE_UP, "↑ ↓", "scroll the card a line"),
     Binding(("down",), View.LINE_DOWN),
@@ -93,7 +124,39 @@ KEYS: tuple[Binding, ...] = (
     Binding(("?",), View.HELP, "?", "this help", "? help"),
 )
 
-BOUND: dict[str, Action | View] = {key: binding.does for binding in KEYS for key in binding.keys}
+TYPING_KEYS: tuple[Binding, ...] = (
+    Binding(("enter",), Edit.SUBMIT, "Enter", "check the answer (nothing typed: I don't know)",
+            "Enter check"),
+    Binding(("alt+enter",), Edit.NEWLINE, "Alt-Enter", "start a new line", "Alt-Enter new line"),
+    Binding(("backspace",), Edit.BACKSPACE, "Backspace Del", "delete before, at the cursor"),
+    Binding(("delete",), Edit.DELETE),
+    Binding(("left",), Edit.LEFT, "← → ↑ ↓", "move the cursor"),
+    Binding(("right",), Edit.RIGHT),
+    Binding(("up",), Edit.UP),
+    Binding(("down",), Edit.DOWN),
+    Binding(("home", "ctrl+a"), Edit.LINE_START, "Home End", "the start, the end of the line"),
+    Binding(("end", "ctrl+e"), Edit.LINE_END),
+    Binding(("ctrl+u",), Edit.CLEAR_LINE, "Ctrl-U", "delete to the start of the line"),
+    Binding(("ctrl+z",), Action.UNDO, "Ctrl-Z", "undo the last answer"),
+    Binding(("ctrl+c", "ctrl+d", "eof"), Action.QUIT, "Ctrl-C Ctrl-D", "end the session",
+            "Ctrl-C quit"),
+    Binding(("pgup",), View.PAGE_UP, "PgUp PgDn", "scroll the question a page"),
+    Binding(("pgdn",), View.PAGE_DOWN),
+    Binding(("f1",), View.HELP, "F1", "this help", "F1 help"),
+)  # fmt: skip
+"""The keys while an answer is typed: every other printable key, and a paste, is text."""
+
+CONFIRM = Binding(
+    (" ", "enter"), Action.CONFIRM, "Space Enter", "take the suggested rating (typed answers)"
+)
+
+BOUND: dict[str, Action | View | Edit] = {
+    key: binding.does for binding in KEYS for key in binding.keys
+}
+TYPING_BOUND: dict[str, Action | View | Edit] = {
+    key: binding.does for binding in TYPING_KEYS for key in binding.keys
+}
+CONFIRM_BOUND = {**BOUND, **dict.fromkeys(CONFIRM.keys, CONFIRM.does)}
 
 _LEAVE_HELP_AND_QUIT = frozenset({"ctrl+c", "ctrl+d", "eof"})
 """Keys that, on the help screen, end the session rather than only closing the help."""
@@ -141,17 +204,35 @@ def _pack(items: list[tuple[str, Text]], width: int) -> list[Text]:
 
 
 def _hints(phase: Phase) -> list[Text]:
+    bindings = TYPING_KEYS if phase is Phase.TYPING else KEYS
     return [
         Text(binding.hint, style="dim")
-        for binding in KEYS
+        for binding in bindings
         if binding.hint and (binding.does is not Action.REVEAL or phase is Phase.QUESTION)
     ]
+
+
+def _suggestion(session: ReviewSession, width: int) -> list[Text]:
+    """The rating a typed answer suggests, and how to take or change it."""
+    rating = session.suggested
+    if rating is None or session.phase is not Phase.ANSWER:
+        return []
+    line = Text.assemble(
+        "Suggested: ",
+        (rating.name, f"bold {RATING_STYLE[rating]}"),
+        " — Enter to confirm, 1-4 to change",
+    )
+    return _pack([("", line)], width)
 
 
 def key_lines(session: ReviewSession, width: int) -> list[Text]:
     """The keys to press now, on one line when it fits, else on as few as fit in ``width``."""
     if session.phase is not Phase.ANSWER:
         return _pack([(" · ", hint) for hint in _hints(session.phase)], width)
+    return _suggestion(session, width) + _rating_lines(session, width)
+
+
+def _rating_lines(session: ReviewSession, width: int) -> list[Text]:
     ratings: list[Text] = []
     for rating in Rating:
         item = Text()
@@ -176,12 +257,12 @@ def key_lines(session: ReviewSession, width: int) -> list[Text]:
 
 def _header(session: ReviewSession, width: int) -> Text:
     remaining = session.remaining()
-    left = remaining.learning + remaining.review + remaining.new
-    done = len(session.history)
-    progress = (
-        f"done {done} · left {left} "
-        f"({remaining.new} new, {remaining.learning + remaining.review} due)"
-    )
+    left = remaining.total
+    done = len(session.answers)
+    later = f", {remaining.learning_later} later" if remaining.learning_later else ""
+    progress = f"done {done} · left {left} ({remaining.new} new, {remaining.due} due{later})"
+    if session.policy.kind is ReviewKind.Cram:
+        progress = f"cram, schedule unchanged · done {done} · left {left}"
     if len(progress) > width // 2:
         progress = f"done {done} · left {left}"
     title = safe(session.card.deck_title, "bold") if session.card else Text()
@@ -218,12 +299,155 @@ def _card_parts(session: ReviewSession) -> list[Callable[[int], tuple[Renderable
         text = Text.assemble(("Note: ", "bold"), safe(card.note or "", "italic", limit=limit))
         return text, len(card.note or "") > limit
 
+    def compared(limit: int) -> tuple[RenderableType, bool]:
+        return _comparison(session, limit)
+
     parts: list[Callable[[int], tuple[RenderableType, bool]]] = [question]
     if session.phase is Phase.ANSWER:
-        parts.append(answer)
+        parts.append(compared if session.comparison is not None else answer)
         if card.note:
             parts.append(note)
     return parts
+
+
+_MARKS = {Found.MATCHED: ("✓", "green"), Found.PARTLY: ("~", "yellow"), Found.MISSED: ("✗", "red")}
+SIDE_BY_SIDE = 80
+"""The narrowest terminal that shows the typed answer beside the real one (else above it)."""
+
+
+def _comparison(session: ReviewSession, limit: int) -> tuple[RenderableType, bool]:
+    """The typed answer and the real one, its key points marked recalled or missed."""
+    comparison = session.comparison
+    assert comparison is not None
+    typed = comparison.typed
+    mine: Text = (
+        safe(typed, limit=limit)
+        if typed.strip()
+        else Text("nothing typed: I don't know", style="dim italic")
+    )
+    points = Table.grid(padding=(0, 1))
+    points.add_column(no_wrap=True)
+    points.add_column()
+    left = limit
+    for point in comparison.points:
+        mark, style = _MARKS[point.found]
+        points.add_row(Text(mark, style=f"bold {style}"), safe(point.point, limit=max(0, left)))
+        left -= len(point.point)
+    count = len(comparison.points)
+    title = f"Answer · {comparison.matched} of {count} key point{'s' if count != 1 else ''}"
+    yours = Panel(mine, title="Your answer", title_align="left", padding=(0, 1))
+    theirs = Panel(points, title=title, title_align="left", padding=(0, 1))
+    cut = len(typed) > limit or left < 0
+
+    class _Beside:
+        """Side by side where the terminal is wide enough, else one above the other."""
+
+        def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+            if options.max_width >= SIDE_BY_SIDE:
+                grid = Table.grid(expand=True, padding=(0, 1))
+                grid.add_column(ratio=1)
+                grid.add_column(ratio=1)
+                grid.add_row(yours, theirs)
+                yield grid
+            else:
+                yield yours
+                yield theirs
+
+    return _Beside(), cut
+
+
+class Editor:
+    """A typed answer being written: its text and a cursor (an index into the text).
+
+    Pure, so its tests need no terminal. Lines are wrapped by character to the width shown.
+    """
+
+    def __init__(self, text: str = "") -> None:
+        self.text = ""
+        self.cursor = 0
+        self.insert(text)
+
+    def insert(self, text: str) -> None:
+        """Put ``text`` at the cursor (control characters but newlines dropped)."""
+        clean = "".join(char for char in text if char == "\n" or char.isprintable())
+        clean = clean[: max(0, MAX_TYPED - len(self.text))]
+        self.text = self.text[: self.cursor] + clean + self.text[self.cursor :]
+        self.cursor += len(clean)
+
+    def edit(self, edit: Edit) -> None:
+        """Do ``edit`` (all but :attr:`Edit.SUBMIT`, which is the screen's)."""
+        start = self.text.rfind("\n", 0, self.cursor) + 1
+        end = self.text.find("\n", self.cursor)
+        end = len(self.text) if end < 0 else end
+        if edit is Edit.NEWLINE:
+            self.insert("\n")
+        elif edit is Edit.BACKSPACE and self.cursor > 0:
+            self.text = self.text[: self.cursor - 1] + self.text[self.cursor :]
+            self.cursor -= 1
+        elif edit is Edit.DELETE:
+            self.text = self.text[: self.cursor] + self.text[self.cursor + 1 :]
+        elif edit is Edit.LEFT:
+            self.cursor = max(0, self.cursor - 1)
+        elif edit is Edit.RIGHT:
+            self.cursor = min(len(self.text), self.cursor + 1)
+        elif edit is Edit.LINE_START:
+            self.cursor = start
+        elif edit is Edit.LINE_END:
+            self.cursor = end
+        elif edit is Edit.CLEAR_LINE:
+            self.text = self.text[:start] + self.text[self.cursor :]
+            self.cursor = start
+        elif edit is Edit.UP and start > 0:
+            above = self.text.rfind("\n", 0, start - 1) + 1
+            self.cursor = min(above + self.cursor - start, start - 1)
+        elif edit is Edit.DOWN and end < len(self.text):
+            below_end = self.text.find("\n", end + 1)
+            below_end = len(self.text) if below_end < 0 else below_end
+            self.cursor = min(end + 1 + self.cursor - start, below_end)
+
+    def rows(self, width: int) -> tuple[list[Text], int]:
+        """The text wrapped to ``width`` cells (at spaces where it can) with the cursor shown,
+        and the row it is on."""
+        width = max(2, width)
+        rows: list[Text] = []
+        cursor_row = 0
+        offset = 0
+        for line in self.text.split("\n"):
+            chunks: list[tuple[int, str]] = []
+            chunk, used, begin = "", 0, offset
+            for char in line:
+                cells = cell_len(char)
+                if used + cells > width - 1 and chunk:  # a cell spare for the cursor
+                    # Break after the row's last space, if it has one, so words stay whole.
+                    space = chunk.rfind(" ") + 1
+                    cut = space if 0 < space < len(chunk) else len(chunk)
+                    chunks.append((begin, chunk[:cut]))
+                    chunk, begin = chunk[cut:], begin + cut
+                    used = cell_len(chunk)
+                chunk += char
+                used += cells
+            chunks.append((begin, chunk))
+            for begin, chunk in chunks:
+                row = Text(chunk)
+                at = self.cursor - begin
+                last = begin + len(chunk) == offset + len(line)
+                if 0 <= at < len(chunk) or (at == len(chunk) and last):
+                    cursor_row = len(rows)
+                    if at < len(chunk):
+                        row.stylize("reverse", at, at + 1)
+                    else:
+                        row.append(" ", style="reverse")
+                rows.append(row)
+            offset += len(line) + 1
+        return rows, cursor_row
+
+    def view(self, width: int, height: int) -> list[Text]:
+        """At most ``height`` rows of the wrapped text, always with the cursor's."""
+        rows, at = self.rows(width)
+        height = max(1, height)
+        top = max(0, min(at - height + 1, len(rows) - height))
+        top = min(top, at)
+        return rows[top : top + height]
 
 
 class ReviewScreen:
@@ -236,6 +460,9 @@ class ReviewScreen:
         self.bottom: int | None = None
         self._showing: tuple[int | None, Phase, int] | None = None
         self._to_answer = False
+        self._jump_to: int | None = None
+        self.editor = Editor()
+        """The answer being typed (in a typed session)."""
 
     def compose(self, console: Console, session: ReviewSession) -> list[list[Segment]]:
         """The screen's rows: exactly the console's height, the last one left empty for the
@@ -247,9 +474,29 @@ class ReviewScreen:
         if session.card is None:
             keys = [_one_line(Text("u undo the last answer · q or Space finish", style="dim"))]
         message = [_one_line(Text(session.message, style="bold yellow"))] if session.message else []
-        fixed = 1 + len(keys) + len(message) + 1  # with the cursor's row
+        editor: list[RenderableType] = []
+        if session.phase is Phase.TYPING:
+            # The editor takes at most half of what the header and keys leave, at least a line.
+            spare = height - 1 - len(keys) - len(message) - 1
+            typed_rows = self.editor.view(width - 4, max(1, spare // 2 - 2))
+            editor = [
+                Panel(
+                    Text("\n").join(typed_rows),
+                    title="Your answer",
+                    title_align="left",
+                    padding=(0, 1),
+                )
+            ]
+        editor_rows = self._render(console, options, editor)
+        fixed = 1 + len(keys) + len(message) + len(editor_rows) + 1  # with the cursor's row
         room = max(0, height - fixed)
         body, complete = self._body(console, options, session, room)
+        if self._jump_to is not None:
+            # A checked answer that does not fit starts below the question, just read.
+            if not (complete and len(body) <= room):
+                self.scroll = self._jump_to
+                body, complete = self._body(console, options, session, room)
+            self._jump_to = None
         if complete and len(body) <= room:
             self.scroll, window, mark = 0, body, []
             self.page, self.bottom = max(1, room), 0
@@ -268,7 +515,9 @@ class ReviewScreen:
         rows = [
             *self._render(console, options, [_header(session, width)]),
             *window,
-            *self._render(console, options, [*mark, *message, *keys]),
+            *self._render(console, options, mark),
+            *editor_rows,
+            *self._render(console, options, [*message, *keys]),
         ][: max(0, height - 1)]
         blank = [Segment(" " * width)]
         return rows + [blank] * (height - len(rows))
@@ -292,32 +541,38 @@ class ReviewScreen:
         self.scroll = max(0, min(self.scroll, limit))
         return self.scroll != before
 
-    def help(self, console: Console) -> list[list[Segment]]:
-        """The rows of the help screen, which lists every key."""
+    def help(self, console: Console, *, typing: bool = False) -> list[list[Segment]]:
+        """The rows of the help screen, which lists every key (``typing``: the keys while an
+        answer is typed)."""
         width, height = console.size
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", no_wrap=True)
         table.add_column()
-        for binding in KEYS:
+        bindings = TYPING_KEYS if typing else (*KEYS[:1], CONFIRM, *KEYS[1:])
+        for binding in bindings:
             if binding.label:
                 table.add_row(binding.label, binding.help)
-        panel = Panel(table, title="Keys", title_align="left", padding=(0, 1))
+        title = "Keys while typing an answer (other keys are text)" if typing else "Keys"
+        panel = Panel(table, title=title, title_align="left", padding=(0, 1))
         footer = _one_line(Text("Any key goes back to the card", style="dim"))
         options = console.options.update(width=width, height=None)
         rows = self._render(console, options, [panel, footer])[: max(0, height - 1)]
         return rows + [[Segment(" " * width)]] * (height - len(rows))
 
     def _follow(self, session: ReviewSession) -> None:
-        """Start each card at its top, and bring a revealed answer into view."""
+        """Start each card at its top (and a typed answer with its draft), and bring a revealed
+        answer into view."""
         showing = (session.card.id if session.card else None, session.phase, len(session.history))
         previous, self._showing = self._showing, showing
         if previous == showing:
             return
+        if showing[1] is Phase.TYPING:
+            self.editor = Editor(session.draft)
         revealed = (
             previous is not None
             and previous[0] == showing[0]
             and previous[2] == showing[2]
-            and previous[1] is Phase.QUESTION
+            and previous[1] in (Phase.QUESTION, Phase.TYPING)
             and showing[1] is Phase.ANSWER
         )
         if revealed:
@@ -341,7 +596,9 @@ class ReviewScreen:
             body += console.render_lines(renderable, options, pad=True)
             if cut:
                 return body, False
-            if index == 0 and self._to_answer and len(body) >= self.scroll + max(1, room - 1):
+            if index == 0 and self._to_answer and session.comparison is not None:
+                self._jump_to = len(body)
+            elif index == 0 and self._to_answer and len(body) >= self.scroll + max(1, room - 1):
                 self.scroll = len(body)  # the answer starts below the window: go to it
         self._to_answer = False
         return body, True
@@ -369,10 +626,13 @@ class TerminalReviewUI:
         self.screen = ReviewScreen()
         self._shown = False
 
-    def next_action(self, session: ReviewSession) -> Action:
+    def next_action(self, session: ReviewSession) -> Action | Submit:
+        if session.phase is Phase.TYPING:
+            return self._typed(session)
+        bound = CONFIRM_BOUND if session.suggested is not None else BOUND
         while True:
             key = self.keys.read()
-            does = BOUND.get(key)
+            does = bound.get(key)
             if isinstance(does, Action):
                 return does
             if key == "resize":
@@ -381,16 +641,43 @@ class TerminalReviewUI:
                 if self._help():
                     return Action.QUIT
                 self.show(session)
-            elif does is not None and self.screen.move(does):
+            elif isinstance(does, View) and self.screen.move(does):
                 self.show(session)
+
+    def _typed(self, session: ReviewSession) -> Action | Submit:
+        """Edit the answer key by key until it is submitted (or the session left)."""
+        editor = self.screen.editor
+        while True:
+            key = self.keys.read()
+            does = TYPING_BOUND.get(key)
+            if isinstance(does, Action):
+                return does
+            if does is Edit.SUBMIT:
+                return Submit(editor.text)
+            if isinstance(key, Paste):
+                editor.insert(key.text)
+            elif key == "tab":
+                editor.insert(" ")
+            elif len(key) == 1 and key.isprintable():
+                editor.insert(key)
+            elif isinstance(does, Edit):
+                editor.edit(does)
+            elif does is View.HELP:
+                if self._help(typing=True):
+                    return Action.QUIT
+            elif isinstance(does, View):
+                self.screen.move(does)
+            elif key != "resize":
+                continue  # a key that does nothing here: no need to redraw
+            self.show(session)
 
     def show(self, session: ReviewSession) -> None:
         self._draw(self.screen.compose(self.console, session))
 
-    def _help(self) -> bool:
+    def _help(self, *, typing: bool = False) -> bool:
         """Show the help until a key is pressed; True if that key ends the session."""
         while True:
-            self._draw(self.screen.help(self.console))
+            self._draw(self.screen.help(self.console, typing=typing))
             key = self.keys.read()
             if key != "resize":
                 return key in _LEAVE_HELP_AND_QUIT

@@ -1,0 +1,508 @@
+"""Fitting the FSRS parameters to the student's own answers, and what that changes.
+
+Holds :func:`optimize` (fit, compare with the current parameters, save the fitted ones if they
+predict better, then recompute every card's memory state from its history),
+:func:`review_sequences`, :func:`training_items`, :func:`fit`, :func:`evaluate` (log loss and
+RMSE(bins)), :func:`replay_card` and :func:`suggest_retention`, with the reports they return.
+
+The engine is fsrs-rs-python (the Rust fsrs-rs that Anki itself trains with, as a wheel with no
+further dependency). Measured on the 31,361 answers of a real Anki history (20,407 training
+items, two cores): it fits the 21 FSRS-6 parameters in about 0.1 s. The ``fsrs`` package's own
+``Optimizer`` needs torch, a download of hundreds of megabytes for one command, and trains in
+Python loops over the same data. Only fitting and evaluation use fsrs-rs, and only this
+module imports it, lazily, so no other command loads it; scheduling stays with the ``fsrs``
+Scheduler, which computes the same FSRS-6 model from the fitted parameters (see
+:mod:`recall1924.history`).
+
+Days are review days everywhere: a training item's ``delta_t`` is
+``scheduling.review_day(later) - review_day(earlier)`` with the collection's day-start hour,
+the same count the replay and the review session use.
+
+Metrics follow open-spaced-repetition/srs-benchmark, on every Review-kind answer given on a
+later review day than the card's answer before it (``delta_t > 0``): the outcome is recalled
+when the rating is Hard, Good or Easy; the prediction is the FSRS retrievability after
+``delta_t`` days from the memory state the card's earlier answers left. Log loss is the mean
+binary cross-entropy. RMSE(bins) groups those answers by three binned features -- the days
+since the answer before, the card's count of such later-day answers so far (this one included,
+plus one), and its earlier lapses (Again on a later day) -- each binned on a log scale
+(``round(a * b ** floor(log(x) / log(b)))`` with ``(a, b)`` = (2.48, 3.62) rounded to two
+decimals, (1.99, 1.89) and (1.65, 1.73) rounded to whole numbers; no lapses is its own bin),
+then takes the root of the count-weighted mean squared difference between each bin's mean
+outcome and mean prediction.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, fields, replace
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from recall1924.models import ReviewKind
+from recall1924.scheduling import MemoryState, build_scheduler, review_day
+from recall1924.settings import DEFINITIONS, Settings
+
+if TYPE_CHECKING:
+    from fsrs import Scheduler
+
+    from recall1924.store import Store
+    from recall1924.store.history import CardHistory, LoggedRow
+
+__all__ = [
+    "MIN_TRAINING_ITEMS",
+    "Metrics",
+    "OptimizeReport",
+    "RetentionRow",
+    "evaluate",
+    "fit",
+    "optimize",
+    "replay_card",
+    "review_sequences",
+    "suggest_retention",
+    "training_items",
+]
+
+MIN_TRAINING_ITEMS = 400
+"""Training items (answers on a later review day than the card's answer before) needed to fit.
+
+fsrs-rs itself returns the default parameters below 8 items and fits only the four initial
+stabilities below 64 (``compute_parameters`` in fsrs-rs ``training.rs``); a few hundred is our
+own margin above that, so that a fit is not chasing the noise of a few dozen answers."""
+
+Review = tuple[int, int]
+"""One answer as FSRS trains on it: ``(rating, delta_t)``, ``delta_t`` in review days."""
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """How well parameters predict a history (lower is better for both)."""
+
+    log_loss: float
+    rmse_bins: float
+    reviews: int
+    """The answers scored: those on a later review day than the card's answer before."""
+
+
+@dataclass(frozen=True)
+class OptimizeReport:
+    """What ``recall optimize`` found, and what it did."""
+
+    scope: str
+    """The deck key, or 'global' for the decks that use the collection's parameters."""
+    answers: int
+    """Review-kind answers in scope (cram and manual rows are not memory evidence)."""
+    items: int
+    """Training items: answers on a later review day than the card's answer before."""
+    current: tuple[float, ...]
+    fitted: tuple[float, ...] | None = None
+    before: Metrics | None = None
+    after: Metrics | None = None
+    fit_seconds: float = 0.0
+    saved: bool = False
+    dry_run: bool = False
+    cards_updated: int = 0
+    answers_updated: int = 0
+    backup: Path | None = None
+
+    @property
+    def needed(self) -> int:
+        """How many more training items a fit needs (0 when there are enough)."""
+        return max(0, MIN_TRAINING_ITEMS - self.items)
+
+    @property
+    def improved(self) -> bool:
+        """Whether the fitted parameters predict the same answers better (lower log loss, the
+        objective the fit minimises)."""
+        return (
+            self.before is not None
+            and self.after is not None
+            and self.after.log_loss < self.before.log_loss
+        )
+
+    def to_json(self) -> dict[str, object]:
+        def metrics(found: Metrics | None) -> dict[str, float | int] | None:
+            if found is None:
+                return None
+            return {
+                "log_loss": found.log_loss,
+                "rmse_bins": found.rmse_bins,
+                "reviews": found.reviews,
+            }
+
+        return {
+            "scope": self.scope,
+            "answers": self.answers,
+            "training_items": self.items,
+            "needed": self.needed,
+            "current_parameters": list(self.current),
+            "fitted_parameters": None if self.fitted is None else list(self.fitted),
+            "before": metrics(self.before),
+            "after": metrics(self.after),
+            "improved": self.improved,
+            "saved": self.saved,
+            "dry_run": self.dry_run,
+            "fit_seconds": self.fit_seconds,
+            "cards_updated": self.cards_updated,
+            "answers_updated": self.answers_updated,
+            "backup": None if self.backup is None else str(self.backup),
+        }
+
+
+# Training data
+# ---------------------------------------------------------------------------------------------
+
+
+def _is_review(row: LoggedRow) -> bool:
+    return row.kind == ReviewKind.Review
+
+
+def review_sequences(
+    histories: Iterable[Sequence[tuple[int, datetime]]], *, day_starts_at: int
+) -> list[list[Review]]:
+    """Each card's answers as ``(rating, delta_t)``: days since the answer before, counted in
+    review days (0 for the first answer and for answers on the same review day).
+
+    Args:
+        histories: per card, its ``(rating, at)`` answers, oldest first.
+        day_starts_at: the local hour a review day starts.
+    """
+    sequences: list[list[Review]] = []
+    for answers in histories:
+        sequence: list[Review] = []
+        last: int | None = None
+        for rating, at in answers:
+            day = review_day(at, day_starts_at)
+            sequence.append((rating, 0 if last is None else max(0, day - last)))
+            last = day
+        if sequence:
+            sequences.append(sequence)
+    return sequences
+
+
+def training_items(sequences: Iterable[Sequence[Review]]) -> list[list[Review]]:
+    """The FSRS training items: for every answer on a later review day than the card's answer
+    before, the card's answers up to and including it (what to predict, and from what)."""
+    return [
+        list(sequence[: index + 1])
+        for sequence in sequences
+        for index, (_rating, delta_t) in enumerate(sequence)
+        if index > 0 and delta_t > 0
+    ]
+
+
+def _tidy(raw: Sequence[float]) -> tuple[float, ...]:
+    # fsrs-rs computes in f32: keep the digits f32 holds (so the stored text is short and reads
+    # back exactly), within the bounds the fsrs Scheduler and `config set` accept.
+    from fsrs.scheduler import LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
+
+    bounds = zip(raw, LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS, strict=True)
+    return tuple(min(high, max(low, float(f"{value:.6g}"))) for value, low, high in bounds)
+
+
+def fit(sequences: Sequence[Sequence[Review]]) -> tuple[float, ...]:
+    """The FSRS-6 parameters fitted to ``sequences`` by fsrs-rs (deterministic: a fixed seed).
+
+    Args:
+        sequences: each card's ``(rating, delta_t)`` answers (see :func:`review_sequences`).
+    """
+    import fsrs_rs_python as engine
+
+    items = [
+        engine.FSRSItem([engine.FSRSReview(rating, delta_t) for rating, delta_t in item])
+        for item in training_items(sequences)
+    ]
+    return _tidy(engine.FSRS(engine.DEFAULT_PARAMETERS).compute_parameters(items))
+
+
+# Metrics
+# ---------------------------------------------------------------------------------------------
+
+
+def _bin(value: float, scale: float, base: float, digits: int) -> float:
+    return round(scale * base ** math.floor(math.log(value) / math.log(base)), digits)
+
+
+def evaluate(parameters: Sequence[float], sequences: Sequence[Sequence[Review]]) -> Metrics:
+    """Log loss and RMSE(bins) of ``parameters`` on ``sequences`` (srs-benchmark's definitions;
+    see the module docstring). NaN for both when no answer can be scored."""
+    import fsrs_rs_python as engine
+
+    model = engine.FSRS(list(parameters))
+    states = model.historical_memory_state_batch(
+        [
+            engine.FSRSItem([engine.FSRSReview(rating, delta_t) for rating, delta_t in sequence])
+            for sequence in sequences
+        ]
+    )
+    decay = -parameters[20]
+    factor = 0.9 ** (1 / decay) - 1
+    eps = sys.float_info.epsilon
+    loss = 0.0
+    count = 0
+    bins: dict[tuple[float, float, float], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for sequence, after in zip(sequences, states, strict=True):
+        long_term = 0
+        lapses = 0
+        for index, (rating, delta_t) in enumerate(sequence):
+            if index > 0 and delta_t > 0:
+                long_term += 1
+                stability = after[index - 1].stability
+                predicted = (1 + factor * delta_t / stability) ** decay
+                recalled = 1.0 if rating > 1 else 0.0
+                clipped = min(1 - eps, max(eps, predicted))
+                loss -= recalled * math.log(clipped) + (1 - recalled) * math.log(1 - clipped)
+                count += 1
+                key = (
+                    _bin(delta_t, 2.48, 3.62, 2),
+                    _bin(long_term + 1, 1.99, 1.89, 0),
+                    0.0 if lapses == 0 else _bin(lapses, 1.65, 1.73, 0),
+                )
+                cell = bins[key]
+                cell[0] += recalled
+                cell[1] += predicted
+                cell[2] += 1
+            if rating == 1 and delta_t > 0:
+                lapses += 1
+    if count == 0:
+        return Metrics(math.nan, math.nan, 0)
+    squared = sum(
+        n * (recalled / n - predicted / n) ** 2 for recalled, predicted, n in bins.values()
+    )
+    return Metrics(loss / count, math.sqrt(squared / count), count)
+
+
+# Replay
+# ---------------------------------------------------------------------------------------------
+
+_MEMORY_FIELDS = tuple(field.name for field in fields(MemoryState))
+
+
+def _by_hand(row: LoggedRow, current: MemoryState) -> MemoryState:
+    # A cram or manual row keeps what it changed itself (the fields that differ between the
+    # states it logged, such as a due date set by hand) on top of the replayed state.
+    edits = {
+        name: getattr(row.after, name)
+        for name in _MEMORY_FIELDS
+        if getattr(row.before, name) != getattr(row.after, name)
+    }
+    return replace(current, **edits)
+
+
+def replay_card(
+    card: CardHistory, *, scheduler: Scheduler, day_starts_at: int
+) -> tuple[MemoryState, list[tuple[int, MemoryState, MemoryState]]]:
+    """A card's memory state recomputed from its review log with ``scheduler``.
+
+    Review-kind answers are replayed with :func:`recall1924.history.replay` from the state the
+    card's first row found (a new card's; else ``MemoryState.new(card.created_at)``). Cram and
+    manual rows are not answers to FSRS: each passes the state on, with only its own hand edits.
+
+    Returns:
+        The card's final state, and ``(log id, before, after)`` for every row.
+    """
+    from recall1924.deck import PastAnswer
+    from recall1924.history import replay
+
+    first = card.rows[0].before
+    current = first if first.last_review is None else MemoryState.new(card.created_at)
+    rewritten: list[tuple[int, MemoryState, MemoryState]] = []
+    run: list[LoggedRow] = []
+
+    def flush() -> None:
+        nonlocal current
+        if not run:
+            return
+        pairs = replay(
+            [PastAnswer(row.at, row.rating) for row in run],
+            card_id=card.card_id,
+            scheduler=scheduler,
+            day_starts_at=day_starts_at,
+            start=current,
+        )
+        rewritten.extend(
+            (row.id, before, after) for row, (before, after) in zip(run, pairs, strict=True)
+        )
+        current = pairs[-1][1]
+        run.clear()
+
+    for row in card.rows:
+        if _is_review(row):
+            run.append(row)
+            continue
+        flush()
+        after = _by_hand(row, current)
+        rewritten.append((row.id, current, after))
+        current = after
+    flush()
+    return current, rewritten
+
+
+# The command
+# ---------------------------------------------------------------------------------------------
+
+
+def _decks_in_scope(store: Store, deck_key: str | None) -> list[str]:
+    if deck_key is not None:
+        store.scope(deck_key)  # names the decks there are when there is no such deck
+        return [deck_key]
+    # The collection's parameters are those of every deck without its own.
+    return [deck.key for deck in store.decks() if "parameters" not in store.settings(deck.key)]
+
+
+def optimize(
+    store: Store,
+    *,
+    deck_key: str | None,
+    global_settings: Settings,
+    settings_for: Callable[[str], Settings],
+    dry_run: bool = False,
+    backup: Callable[[], Path] | None = None,
+) -> OptimizeReport:
+    """Fit the FSRS parameters to a deck's answers (or to every deck using the collection's
+    parameters), and keep them if they predict those answers better.
+
+    Saving stores the parameters for the deck (or globally) and, in the same transaction,
+    every affected card's memory state and due date and every review log row's before and
+    after states, recomputed from the card's history with the deck's own scheduler.
+
+    Args:
+        store: the collection.
+        deck_key: the deck to fit; None for the collection's parameters.
+        global_settings: the collection's settings (its day start counts days).
+        settings_for: a deck's effective settings.
+        dry_run: report only; change nothing.
+        backup: called to copy the database before anything is written.
+
+    Raises:
+        NotFoundError: if there is no deck ``deck_key``.
+    """
+    decks = _decks_in_scope(store, deck_key)
+    settings = global_settings if deck_key is None else settings_for(deck_key)
+    day_starts_at = global_settings.day_starts_at
+    histories = store.card_histories(decks) if decks else []
+    sequences = review_sequences(
+        ([(row.rating, row.at) for row in card.rows if _is_review(row)] for card in histories),
+        day_starts_at=day_starts_at,
+    )
+    from fsrs.scheduler import DEFAULT_PARAMETERS
+
+    report = OptimizeReport(
+        scope=deck_key or "global",
+        answers=sum(len(sequence) for sequence in sequences),
+        items=len(training_items(sequences)),
+        current=tuple(settings.parameters or DEFAULT_PARAMETERS),
+        dry_run=dry_run,
+    )
+    if report.needed:
+        return report
+    started = time.perf_counter()
+    fitted = fit(sequences)
+    report = replace(
+        report,
+        fitted=fitted,
+        fit_seconds=time.perf_counter() - started,
+        before=evaluate(report.current, sequences),
+        after=evaluate(fitted, sequences),
+    )
+    if dry_run or not report.improved:
+        return report
+
+    schedulers = {
+        deck: build_scheduler(replace(settings_for(deck), parameters=fitted)) for deck in decks
+    }
+    cards: dict[int, MemoryState] = {}
+    logs: dict[int, tuple[MemoryState, MemoryState]] = {}
+    for card in histories:
+        if not any(_is_review(row) for row in card.rows):
+            continue
+        memory, rows = replay_card(
+            card, scheduler=schedulers[card.deck_key], day_starts_at=day_starts_at
+        )
+        cards[card.card_id] = memory
+        logs.update((log_id, (before, after)) for log_id, before, after in rows)
+    saved_at = backup() if backup is not None else None
+    text = DEFINITIONS["parameters"].format(fitted)
+    store.rewrite_memory(cards, logs, setting=(deck_key or "global", "parameters", text))
+    return replace(
+        report,
+        saved=True,
+        cards_updated=len(cards),
+        answers_updated=len(logs),
+        backup=saved_at,
+    )
+
+
+# Desired retention
+# ---------------------------------------------------------------------------------------------
+
+RETENTIONS = tuple(round(0.70 + 0.03 * step, 2) for step in range(10))
+"""The desired retentions the workload simulation compares: 0.70 to 0.97."""
+
+SIMULATED_DAYS = 365
+
+
+@dataclass(frozen=True)
+class RetentionRow:
+    """One desired retention in a year's simulated study of the deck."""
+
+    retention: float
+    reviews_per_day: float
+    minutes_per_day: float
+    remembered: float
+    """Cards expected to be remembered at the end (the sum of their retrievabilities)."""
+    introduced: int
+
+    @property
+    def minutes_per_card(self) -> float:
+        """The year's study time per card remembered at its end: what the suggestion
+        minimises."""
+        if self.remembered <= 0:
+            return math.inf
+        return self.minutes_per_day * SIMULATED_DAYS / self.remembered
+
+
+def suggest_retention(
+    settings: Settings, *, cards: int, seed: int = 1924
+) -> tuple[float, list[RetentionRow]]:
+    """Simulate a year of study of ``cards`` new cards at each of :data:`RETENTIONS`, with the
+    settings' parameters, daily limits, steps and longest interval.
+
+    Uses fsrs-rs's simulator (answer costs and rating odds are its defaults, from Anki users).
+    The suggestion is the retention with the least study time per remembered card, the
+    criterion of Anki's "minimum recommended retention".
+
+    Returns:
+        The suggested desired retention, and one row per retention simulated.
+    """
+    import fsrs_rs_python as engine
+    from fsrs.scheduler import DEFAULT_PARAMETERS
+
+    config = engine.default_simulator_config()
+    config.deck_size = max(1, cards)
+    config.learn_span = SIMULATED_DAYS
+    config.learn_limit = settings.new_per_day
+    config.review_limit = settings.reviews_per_day
+    config.max_ivl = float(settings.maximum_interval)
+    config.max_cost_perday = math.inf  # recall caps answers per day, not minutes
+    config.learning_step_count = len(settings.learning_steps)
+    config.relearning_step_count = len(settings.relearning_steps)
+    parameters = list(settings.parameters or DEFAULT_PARAMETERS)
+    rows = []
+    for retention in RETENTIONS:
+        result = engine.simulate(parameters, retention, config, seed)
+        rows.append(
+            RetentionRow(
+                retention=retention,
+                reviews_per_day=sum(result.review_cnt_per_day) / SIMULATED_DAYS,
+                minutes_per_day=sum(result.cost_per_day) / SIMULATED_DAYS / 60,
+                remembered=result.memorized_cnt_per_day[-1],
+                introduced=sum(result.introduced_cnt_per_day),
+            )
+        )
+    best = min(rows, key=lambda row: row.minutes_per_card)
+    return best.retention, rows

@@ -1,0 +1,284 @@
+"""The card browser on the terminal: the list of cards (``recall cards``) and one card in full
+(``recall card KEY``).
+
+The list is one line per card at any width from 60 columns: narrower terminals get fewer
+columns, and text that still does not fit is cut with "…", never wrapped. Every piece of deck
+text goes through :func:`~recall1924.ui.text.safe`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich import box
+from rich.cells import cell_len
+from rich.console import Console, JustifyMethod
+from rich.table import Table
+from rich.text import Text
+
+from recall1924.browse import CardReport, CardRow, HistoryRow, Listing, status_name
+from recall1924.models import ReviewKind
+from recall1924.settings import format_duration
+from recall1924.ui.review import RATING_STYLE
+from recall1924.ui.text import safe, visible
+
+NONE = "–"
+
+WIDE = 120
+"""From this width the list shows every column."""
+MEDIUM = 80
+"""From this width the list adds the section and the question."""
+
+
+def _one_line(text: str, limit: int) -> str:
+    # Whitespace runs (newlines included) become one space: a card is one line of the list.
+    return " ".join(text[: limit * 2].split())[:limit]
+
+
+def _local(moment: datetime | None) -> str:
+    return NONE if moment is None else moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _relative(moment: datetime, now: datetime) -> str:
+    if abs(moment - now).total_seconds() < 60:
+        return "now"
+    if moment > now:
+        return f"in {format_duration(moment - now)}"
+    return f"{format_duration(now - moment)} ago"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def _percent(value: float | None) -> str:
+    return NONE if value is None else f"{value:.0%}"
+
+
+def _days(value: float | None) -> str:
+    return NONE if value is None else f"{value:.1f}d"
+
+
+def _number(value: float | None) -> str:
+    return NONE if value is None else f"{value:.1f}"
+
+
+@dataclass(frozen=True)
+class _Column:
+    header: str
+    cell: Callable[[CardRow], str]
+    justify: JustifyMethod = "left"
+    weight: int = 0
+    """Deck text has a weight: it shares what width the other columns leave, in proportion,
+    and is cut with "…"."""
+
+
+def _state(row: CardRow, *, mark_suspended: bool) -> str:
+    name = status_name(row.status)
+    return f"{name}*" if mark_suspended and row.suspended else name
+
+
+def _columns(width: int, now: datetime) -> list[_Column]:
+    """The columns that fit ``width``, in the order shown."""
+    wide = width >= WIDE
+
+    def due(row: CardRow) -> str:
+        return NONE if row.last_review is None else _relative(row.due, now)
+
+    def reviewed(row: CardRow) -> str:
+        return NONE if row.last_review is None else _relative(row.last_review, now)
+
+    columns = [
+        _Column("Deck", lambda row: row.deck, weight=1),
+        _Column("Section", lambda row: row.section, weight=2),
+        _Column("Key", lambda row: row.key, weight=3),
+        _Column("Question", lambda row: row.question, weight=6),
+        _Column("State", lambda row: _state(row, mark_suspended=not wide)),
+        _Column("Susp", lambda row: "yes" if row.suspended else ""),
+        _Column("Stab.", lambda row: _days(row.stability), "right"),
+        _Column("Diff.", lambda row: _number(row.difficulty), "right"),
+        _Column("R", lambda row: _percent(row.retrievability), "right"),
+        _Column("Due", due, "right"),
+        _Column("Reviewed", reviewed, "right"),
+        _Column("Revs", lambda row: str(row.reviews), "right"),
+        _Column("Lapses", lambda row: str(row.lapses), "right"),
+    ]
+    if wide:
+        return columns
+    shown = {"Key", "State", "R", "Due"} | ({"Section", "Question"} if width >= MEDIUM else set())
+    return [column for column in columns if column.header in shown]
+
+
+def fit_widths(
+    natural: Sequence[int], weights: Sequence[int], floors: Sequence[int], available: int
+) -> list[int]:
+    """Share ``available`` cells among columns wanting ``natural`` widths.
+
+    Each column gets what it wants when all fit. Otherwise each first gets its floor (or its
+    natural width, if less), then the rest is shared in proportion to ``weights``, and what a
+    column needs less than its share of goes to the others.
+    """
+    if sum(natural) <= available:
+        return list(natural)
+    base = [min(want, floor) for want, floor in zip(natural, floors, strict=True)]
+    wants = [want - given for want, given in zip(natural, base, strict=True)]
+    extra = [0] * len(natural)
+    waiting = [index for index, want in enumerate(wants) if want > 0]
+    left = max(0, available - sum(base))
+    while waiting:
+        total = sum(weights[index] for index in waiting)
+        content = [index for index in waiting if wants[index] * total <= left * weights[index]]
+        if not content:
+            for index in waiting:
+                extra[index] = left * weights[index] // total
+            # the cells rounding left over, to the heaviest columns
+            spare = left - sum(extra[index] for index in waiting)
+            for index in sorted(waiting, key=lambda index: -weights[index])[:spare]:
+                extra[index] += 1
+            break
+        for index in content:
+            extra[index] = wants[index]
+            left -= wants[index]
+            waiting.remove(index)
+    return [max(1, given + more) for given, more in zip(base, extra, strict=True)]
+
+
+# A shared column is cut no narrower than this (or its header) while others have room.
+_FLOOR = 8
+# One space of padding and the box's blank rule between two columns.
+_SPACING = 2
+
+
+def cards_table(rows: Sequence[CardRow], *, width: int, now: datetime) -> Table:
+    """The list of cards as a table at most ``width`` cells wide, one line per card."""
+    columns = _columns(width, now)
+    # escaped before measuring: a control character shows as several cells (\x1b)
+    cells = [[visible(_one_line(column.cell(row), width)) for column in columns] for row in rows]
+    natural = [
+        max([cell_len(column.header), *(cell_len(line[index]) for line in cells)])
+        for index, column in enumerate(columns)
+    ]
+    shared = [index for index, column in enumerate(columns) if column.weight]
+    fixed = sum(natural[index] for index in range(len(columns)) if index not in shared)
+    widths = list(natural)
+    shares = fit_widths(
+        [natural[index] for index in shared],
+        [columns[index].weight for index in shared],
+        [max(_FLOOR, cell_len(columns[index].header)) for index in shared],
+        width - _SPACING * (len(columns) - 1) - fixed,
+    )
+    for index, share in zip(shared, shares, strict=True):
+        widths[index] = share
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))
+    for column, column_width in zip(columns, widths, strict=True):
+        table.add_column(
+            column.header,
+            justify=column.justify,
+            width=column_width,
+            no_wrap=True,
+            overflow="ellipsis",
+        )
+    for line in cells:
+        table.add_row(*(safe(cell) for cell in line))
+    return table
+
+
+def print_cards(console: Console, listing: Listing, *, now: datetime) -> None:
+    """The cards found, one per line, then how many more there are and how to see them."""
+    if not listing.matched:
+        console.print("No cards match.")
+        return
+    console.print(cards_table(listing.rows, width=console.width, now=now))
+    if console.width < WIDE and any(row.suspended for row in listing.rows):
+        console.print(Text("* suspended", style="dim"))
+    if listing.more:
+        console.print(
+            Text(
+                f"Showing {len(listing.rows)} of {listing.matched} cards (--limit 0 for all)",
+                style="dim",
+            )
+        )
+
+
+def _history_table(history: Sequence[HistoryRow], width: int) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    medium = width >= MEDIUM
+    table.add_column("When", no_wrap=True)
+    if medium:
+        table.add_column("Kind", no_wrap=True)
+        table.add_column("Before", no_wrap=True)
+    table.add_column("Rating", no_wrap=True)
+    table.add_column("Interval", justify="right", no_wrap=True)
+    table.add_column("Stab.", justify="right", no_wrap=True)
+    if width >= 100:
+        table.add_column("Diff.", justify="right", no_wrap=True)
+    if medium:
+        table.add_column("Time", justify="right", no_wrap=True)
+    for entry in history:
+        cells: list[str | Text] = [_local(entry.reviewed_at)]
+        if medium:
+            cells += [entry.kind.name.lower(), status_name(entry.status_before)]
+        style = RATING_STYLE[entry.rating] if entry.kind is ReviewKind.Review else "dim"
+        cells.append(Text(entry.rating.name, style=style))
+        cells += [format_duration(entry.due - entry.reviewed_at), _days(entry.stability)]
+        if width >= 100:
+            cells.append(_number(entry.difficulty))
+        if medium:
+            seconds = None if entry.duration_ms is None else entry.duration_ms / 1000
+            cells.append(NONE if seconds is None else f"{seconds:.1f}s")
+        table.add_row(*cells)
+    return table
+
+
+def print_card(console: Console, report: CardReport, *, now: datetime) -> None:
+    """One card: its text and place, its memory state now, then every answer given to it."""
+    card, memory = report.card, report.memory
+    console.print(Text.assemble(safe(card.deck_title, "bold"), " › ", safe(card.section_title)))
+    fields = Table.grid(padding=(0, 1))
+    fields.add_column(style="dim", no_wrap=True)
+    fields.add_column()
+    fields.add_row(
+        "Card",
+        Text.assemble(
+            safe(card.key, "bold"),
+            " in deck ",
+            safe(card.deck),
+            ", section ",
+            safe(card.section),
+        ),
+    )
+    fields.add_row("Question", safe(card.question))
+    fields.add_row("Answer", safe(card.answer))
+    if card.note:
+        fields.add_row("Note", safe(card.note))
+    if card.tags:
+        fields.add_row("Tags", safe(", ".join(card.tags)))
+    if card.source_id:
+        fields.add_row("Source", safe(card.source_id))
+    if card.suspended:
+        fields.add_row("Suspended", "yes: never due until unsuspended")
+    if card.buried_until is not None and card.buried_until > now:
+        fields.add_row("Buried", f"until {_local(card.buried_until)}")
+    state = status_name(report.status)
+    if memory.last_review is None:
+        fields.add_row("State", f"{state}: not answered yet")
+    else:
+        fields.add_row(
+            "State",
+            f"{state} · stability {_days(memory.stability)} · difficulty "
+            f"{_number(memory.difficulty)} · recall now {_percent(report.retrievability)}",
+        )
+        fields.add_row("Due", f"{_local(memory.due)} ({_relative(memory.due, now)})")
+        fields.add_row(
+            "Last review", f"{_local(memory.last_review)} ({_relative(memory.last_review, now)})"
+        )
+    fields.add_row(
+        "Answers", f"{_count(report.reviews, 'review')}, {_count(report.lapses, 'lapse')}"
+    )
+    console.print(fields)
+    if report.history:
+        console.print(_history_table(report.history, console.width))
+    else:
+        console.print(Text("No answers yet.", style="dim"))

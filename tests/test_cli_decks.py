@@ -1,0 +1,94 @@
+"""Decks as things a user manages: export, re-import, remove; suspend and cram from the CLI."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from recall1924.cli import app
+
+NOW = "2026-11-27T09:00:00+00:00"
+
+
+def recall(*args: str, db: Path | None = None, input: str | None = None) -> tuple[int, str, str]:
+    env = {"RECALL_NOW": NOW} | ({"RECALL_DB": str(db)} if db else {})
+    result = CliRunner().invoke(app, list(args), env=env, input=input, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_toml_export_round_trips_exactly(tmp_path: Path) -> None:
+    first, second = tmp_path / "first.toml", tmp_path / "second.toml"
+    assert recall("export", "--deck", "stalin-1924", "-o", str(first))[0] == 0
+    fresh = tmp_path / "fresh.db"
+    code, _out, err = recall("import", str(first), db=fresh)
+    assert code == 0, err
+    assert recall("export", "-o", str(second), db=fresh)[0] == 0
+    assert second.read_text(encoding="utf-8") == first.read_text(encoding="utf-8")
+
+
+def test_export_says_what_it_wrote_and_refuses_what_it_cannot(tmp_path: Path) -> None:
+    code, out, _ = recall("export", "-o", str(tmp_path / "deck.csv"))
+    assert out == f"Wrote 1 deck (111 cards) to {tmp_path / 'deck.csv'} as csv\n"
+    code, out, err = recall("export", "-o", str(tmp_path / "deck.txt"))
+    assert code == 2 and "name it .toml, .csv or .apkg" in err
+    assert not (tmp_path / "deck.txt").exists()
+
+
+def test_removing_a_deck_asks_backs_up_and_deletes(db_path: Path) -> None:
+    recall("decks")  # the first run brings the bundled deck
+    code, _out, err = recall("decks", "remove", "stalin-1924", input="n\n")
+    assert code == 1 and "Aborted" in err
+    code, out, _ = recall("decks", "remove", "stalin-1924", input="y\n")
+    assert code == 0 and "Deleted deck 'stalin-1924' and its 111 cards" in out
+    assert list(db_path.parent.glob("recall.db.*.bak"))
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM card").fetchone() == (0,)
+    code, _out, err = recall("decks", "remove", "nope", "--yes")
+    assert code == 2 and err.startswith("recall: no deck 'nope'")
+
+
+def test_suspend_and_unsuspend_by_key(db_path: Path) -> None:
+    code, out, _ = recall("suspend", "testament-what", "trotsky-assassin")
+    assert out == "Suspended 2 cards: testament-what, trotsky-assassin\n"
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT SUM(suspended) FROM card").fetchone() == (2,)
+    code, out, _ = recall("unsuspend", "testament-what")
+    assert out == "Unsuspended 1 card: testament-what\n"
+    code, _out, err = recall("suspend", "no-such-card")
+    assert code == 2 and err == "recall: no card 'no-such-card'\n"
+
+
+@pytest.mark.parametrize("command", ["cram", "suspend", "unsuspend", "export"])
+def test_new_commands_have_help(command: str) -> None:
+    code, out, _ = recall(command, "--help")
+    assert code == 0 and "--db" in out
+
+
+def test_cram_from_a_pipe_logs_cram_answers_and_changes_no_schedule(db_path: Path) -> None:
+    recall("decks")
+    with sqlite3.connect(db_path) as conn:
+        before = conn.execute("SELECT id, state, due, stability FROM card").fetchall()
+    code, out, _ = recall("cram", "--section", "trotsky", "--limit", "2", input=" 3 1 3 q")
+    assert code == 0 and "Cram practice: 3 answers on 2 cards" in out
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT id, state, due, stability FROM card").fetchall() == before
+        kinds = conn.execute("SELECT kind, rating FROM review_log").fetchall()
+    assert kinds == [(1, 3), (1, 1), (1, 3)]
+
+
+def test_decks_json_names_the_id_as_stats_does_and_keeps_the_old_name() -> None:
+    import json
+
+    code, out, _ = recall("decks", "--json")
+    (deck,) = json.loads(out)
+    assert deck["id"] == deck["key"] == "stalin-1924"
+    code, out, _ = recall("stats", "--json")
+    assert json.loads(out)["decks"][0]["id"] == deck["id"]
+
+
+@pytest.mark.parametrize("command", ["", "review", "import", "decks remove", "config set"])
+def test_dash_h_is_help(command: str) -> None:
+    assert recall(*command.split(), "-h") == recall(*command.split(), "--help")

@@ -1,0 +1,280 @@
+"""recall optimize: training items in review days, srs-benchmark metrics, a deterministic fit
+that beats the defaults on a real history, stored states equal to a replay afterwards, too
+little history refused, per-deck settings, and the CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import SHARED_TESTDATA, make_deck
+from recall1924.cli import app
+from recall1924.deck import PastAnswer
+from recall1924.history import replay
+from recall1924.importers import import_deck
+from recall1924.models import ReviewKind
+from recall1924.optimize import (
+    MIN_TRAINING_ITEMS,
+    evaluate,
+    fit,
+    optimize,
+    review_sequences,
+    suggest_retention,
+    training_items,
+)
+from recall1924.scheduling import MemoryState, Rating, answer, build_scheduler
+from recall1924.settings import Settings
+from recall1924.store import Store
+
+JOSH = SHARED_TESTDATA / "revlog" / "py-fsrs_review_logs_josh_1711744352250_to_1728234780857.csv"
+DEFAULT = Settings.from_stored({})
+START = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
+
+
+def at(day: int, clock: str = "10:00") -> datetime:
+    hour, minute = map(int, clock.split(":"))
+    return START + timedelta(days=day, hours=hour - 9, minutes=minute)
+
+
+# Training items and metrics
+# ---------------------------------------------------------------------------------------------
+
+
+def test_delta_t_counts_review_days_with_the_day_start() -> None:
+    # 22:00 then 08:00 the next morning: a day apart; 03:00 still belongs to the day before
+    answers = [(3, at(0, "22:00")), (3, at(1, "08:00")), (3, at(2, "03:00")), (3, at(2, "05:00"))]
+    assert review_sequences([answers], day_starts_at=4) == [[(3, 0), (3, 1), (3, 0), (3, 1)]]
+
+
+def test_training_items_end_at_each_answer_on_a_later_day() -> None:
+    sequence = [(3, 0), (1, 0), (3, 2), (3, 0), (4, 5)]
+    assert training_items([sequence]) == [sequence[:3], sequence]
+
+
+def test_metrics_follow_srs_benchmark_by_hand() -> None:
+    parameters = list(build_scheduler(DEFAULT).parameters)
+    # one card, Good then Again 3 days later: one scored answer, predicted R of S0(Good) at t=3
+    metrics = evaluate(parameters, [[(3, 0), (1, 3)]])
+    decay = -parameters[20]
+    factor = 0.9 ** (1 / decay) - 1
+    predicted = (1 + factor * 3 / parameters[2]) ** decay
+    assert metrics.reviews == 1
+    assert metrics.log_loss == pytest.approx(-math.log(1 - predicted), rel=1e-5)
+    # a single bin: |mean outcome - mean prediction|
+    assert metrics.rmse_bins == pytest.approx(predicted, rel=1e-5)
+
+
+def test_rmse_bins_weighs_bins_by_their_answers() -> None:
+    parameters = list(build_scheduler(DEFAULT).parameters)
+    # same first bin (t=1, i=2, no lapse) twice, recalled once: the bin's errors cancel
+    one = evaluate(parameters, [[(3, 0), (3, 1)], [(3, 0), (1, 1)]])
+    decay = -parameters[20]
+    predicted = (1 + (0.9 ** (1 / decay) - 1) / parameters[2]) ** decay
+    assert one.rmse_bins == pytest.approx(abs(0.5 - predicted), rel=1e-5)
+
+
+# Fitting
+# ---------------------------------------------------------------------------------------------
+
+
+def generated_history(cards: int, seed: int) -> list[list[tuple[int, datetime]]]:
+    """Answers simulated with the default FSRS model: each card reviewed when due."""
+    rng = random.Random(seed)
+    scheduler = build_scheduler(DEFAULT)
+    histories = []
+    for card in range(cards):
+        memory = MemoryState.new(START)
+        moment = START + timedelta(hours=rng.uniform(0, 48))
+        answers: list[tuple[int, datetime]] = []
+        for _ in range(rng.randint(3, 9)):
+            recalled = memory.stability is None or rng.random() < 0.85
+            rating = rng.choice((2, 3, 3, 3, 4)) if recalled else 1
+            answers.append((rating, moment))
+            memory = answer(
+                scheduler,
+                card_id=card + 1,
+                memory=memory,
+                rating=Rating(rating),
+                at=moment,
+                day_starts_at=4,
+            )
+            moment = memory.due + timedelta(hours=rng.uniform(0, 30))
+        histories.append(answers)
+    return histories
+
+
+def test_fit_is_deterministic_on_a_generated_history() -> None:
+    sequences = review_sequences(generated_history(300, seed=7), day_starts_at=4)
+    assert len(training_items(sequences)) >= 400
+    first = fit(sequences)
+    assert fit(sequences) == first
+    assert len(first) == 21
+    Settings.from_stored({"parameters": " ".join(map(repr, first))})  # within bounds
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not JOSH.exists(), reason="shared test data absent")
+def test_fitted_parameters_beat_the_defaults_on_a_real_history() -> None:
+    by_card: dict[str, list[tuple[int, datetime]]] = {}
+    with JOSH.open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            moment = datetime.fromisoformat(row["review_time"]).astimezone(UTC)
+            by_card.setdefault(row["card_id"], []).append((int(row["review_rating"]), moment))
+    histories = [sorted(answers, key=lambda pair: pair[1]) for answers in by_card.values()]
+    sequences = review_sequences(histories, day_starts_at=4)
+    fitted = fit(sequences)
+    before = evaluate(build_scheduler(DEFAULT).parameters, sequences)
+    after = evaluate(fitted, sequences)
+    assert after.reviews == before.reviews > MIN_TRAINING_ITEMS
+    assert after.log_loss < before.log_loss
+    assert after.rmse_bins < before.rmse_bins
+
+
+# The command's service, on a store
+# ---------------------------------------------------------------------------------------------
+
+
+def fill(store: Store, histories: list[list[tuple[int, datetime]]]) -> None:
+    """A deck whose cards have ``histories`` as their logged answers (default parameters)."""
+    keys = [f"c{index}" for index in range(len(histories))]
+    import_deck(store, make_deck("gen", {"all": keys}), now=START - timedelta(days=1))
+    scheduler = build_scheduler(DEFAULT)
+    ids = {card.key: card.id for card in (store.existing_cards("gen") or {}).values()}
+    for key, answers in zip(keys, histories, strict=True):
+        current = (store.existing_cards("gen") or {})[key].memory
+        pairs = replay(
+            [PastAnswer(moment, rating) for rating, moment in answers],
+            card_id=ids[key],
+            scheduler=scheduler,
+            day_starts_at=4,
+            start=current,
+        )
+        for (rating, moment), (before, after) in zip(answers, pairs, strict=True):
+            store.record_answer(
+                ids[key],
+                before=before,
+                after=after,
+                rating=Rating(rating),
+                at=moment,
+                duration_ms=None,
+            )
+
+
+@pytest.fixture
+def trained_store(store: Store) -> Store:
+    fill(store, generated_history(120, seed=3))
+    return store
+
+
+def test_optimize_saves_and_stored_states_equal_a_replay(trained_store: Store) -> None:
+    store = trained_store
+    report = optimize(
+        store,
+        deck_key="gen",
+        global_settings=DEFAULT,
+        settings_for=lambda _key: DEFAULT,
+    )
+    assert report.fitted is not None and report.improved and report.saved
+    assert store.settings("gen")["parameters"] == " ".join(map(repr, report.fitted))
+    assert "parameters" not in store.settings()
+    scheduler = build_scheduler(
+        Settings.from_stored({"parameters": store.settings("gen")["parameters"]})
+    )
+    for card in store.card_histories(["gen"]):
+        reviews = [row for row in card.rows if row.kind == ReviewKind.Review]
+        pairs = replay(
+            [PastAnswer(row.at, row.rating) for row in reviews],
+            card_id=card.card_id,
+            scheduler=scheduler,
+            day_starts_at=4,
+            start=MemoryState.new(card.created_at),
+        )
+        assert card.memory == pairs[-1][1]
+        assert [(row.before, row.after) for row in reviews][1:] == pairs[1:]
+        assert reviews[0].after == pairs[0][1]
+
+
+def test_dry_run_changes_nothing(trained_store: Store) -> None:
+    before = trained_store.card_histories(["gen"])
+    report = optimize(
+        trained_store,
+        deck_key="gen",
+        global_settings=DEFAULT,
+        settings_for=lambda _k: DEFAULT,
+        dry_run=True,
+    )
+    assert report.fitted is not None and not report.saved
+    assert trained_store.card_histories(["gen"]) == before
+    assert trained_store.settings("gen") == {}
+
+
+def test_too_little_history_says_how_much_more(store: Store) -> None:
+    fill(store, generated_history(10, seed=1))
+    report = optimize(
+        store, deck_key="gen", global_settings=DEFAULT, settings_for=lambda _k: DEFAULT
+    )
+    assert report.fitted is None and not report.saved
+    assert report.needed == MIN_TRAINING_ITEMS - report.items > 0
+
+
+def test_retention_simulation_is_quick_and_complete() -> None:
+    suggested, rows = suggest_retention(DEFAULT, cards=500)
+    assert [row.retention for row in rows][0] == 0.70 and rows[-1].retention == 0.97
+    assert suggested in {row.retention for row in rows}
+    assert rows[0].reviews_per_day < rows[-1].reviews_per_day
+
+
+# Per-deck settings and the CLI
+# ---------------------------------------------------------------------------------------------
+
+
+def invoke(*args: str) -> str:
+    result = CliRunner().invoke(app, list(args), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_deck_settings_override_the_global_ones(db_path: Path) -> None:
+    invoke("config", "set", "desired_retention", "0.85")
+    invoke("config", "set", "--deck", "stalin-1924", "new_per_day", "5")
+    shown = json.loads(invoke("config", "--deck", "stalin-1924", "--json"))
+    assert shown["settings"]["new_per_day"] == 5
+    assert shown["settings"]["desired_retention"] == 0.85
+    assert shown["own"] == ["new_per_day"]
+    assert json.loads(invoke("config", "--json"))["new_per_day"] == 20
+    assert "(deck stalin-1924 follows" in invoke(
+        "config", "reset", "--deck", "stalin-1924", "new_per_day"
+    )
+    assert json.loads(invoke("config", "--deck", "stalin-1924", "--json"))["own"] == []
+
+
+def test_day_start_is_for_the_whole_collection(db_path: Path) -> None:
+    result = CliRunner().invoke(app, ["config", "set", "--deck", "x", "day_starts_at", "3"])
+    assert result.exit_code == 2
+    assert "applies to every deck" in result.output
+
+
+def test_optimize_command_reports_too_little_history(db_path: Path) -> None:
+    invoke("import", "--bundled")
+    out = invoke("optimize", "--json")
+    assert json.loads(out)["needed"] == MIN_TRAINING_ITEMS
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not SHARED_TESTDATA.exists(), reason="shared test data absent")
+def test_optimize_command_on_the_spanish_package(db_path: Path) -> None:
+    package = SHARED_TESTDATA / "apkg" / "pedscoffee_SpanishAnkiExportReal.apkg"
+    invoke("import", str(package))
+    report = json.loads(invoke("optimize", "--json"))
+    assert report["training_items"] > 20000
+    assert report["after"]["log_loss"] < report["before"]["log_loss"]
+    assert report["saved"]
+    again = json.loads(invoke("optimize", "--dry-run", "--json"))
+    assert again["before"]["log_loss"] == pytest.approx(report["after"]["log_loss"])
