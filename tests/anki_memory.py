@@ -12,7 +12,7 @@ The backend reads the local time zone from ``TZ`` like recall does (the conftest
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -108,6 +108,8 @@ class PackageStates:
 
     states: dict[int, Memory | None]
     cramming: frozenset[tuple[int, int]]
+    notes: dict[int, tuple[str, int]] = field(default_factory=dict)
+    """Each card's note GUID and template ordinal, by card id."""
 
 
 def package_memory_states(path: Path, *, folder: Path, rollover: int = 4) -> PackageStates:
@@ -127,9 +129,13 @@ def package_memory_states(path: Path, *, folder: Path, rollover: int = 4) -> Pac
         cramming = _db(collection).all(
             "SELECT cid, id FROM revlog WHERE type = ? AND factor = 0", FILTERED
         )
+        notes = _db(collection).all(
+            "SELECT cards.id, notes.guid, cards.ord FROM cards JOIN notes ON notes.id = cards.nid"
+        )
         return PackageStates(
             states={card_id: _memory(collection, card_id) for card_id in card_ids},
             cramming=frozenset((card_id, moment) for card_id, moment in cramming),
+            notes={card_id: (guid, ordinal) for card_id, guid, ordinal in notes},
         )
     finally:
         collection.close()

@@ -98,3 +98,32 @@ def test_importing_the_same_history_twice_adds_nothing(db_path: Path) -> None:
     assert "answers added 0 0 0" in out and "cards unchanged 4 2576 307" in out
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("SELECT COUNT(*) FROM review_log").fetchone() == (31361,)
+
+
+def test_imported_cards_show_ankis_stability_and_difficulty(db_path: Path, tmp_path: Path) -> None:
+    # Someone moving from Anki expects the same memory state: what `recall cards --json` shows
+    # for every reviewed card is within 1% of what the official backend computes from the same
+    # package (FSRS on, default parameters, the same 4 am day start; TZ is UTC in the tests).
+    pytest.importorskip("anki")
+    import json
+
+    from anki_memory import package_memory_states
+    from recall1924.importers.identity import anki_card_key
+
+    spanish = APKG / "pedscoffee_SpanishAnkiExportReal.apkg"
+    anki = package_memory_states(spanish, folder=tmp_path / "anki", rollover=4)
+    expected = {
+        anki_card_key(*anki.notes[card_id]): state
+        for card_id, state in anki.states.items()
+        if state is not None
+    }
+    recall("import", str(spanish))
+    shown = {row["key"]: row for row in json.loads(recall("cards", "--json"))}
+    assert len(expected) == 2878
+    wrong = [
+        (key, (shown[key]["stability"], shown[key]["difficulty"]), state)
+        for key, state in expected.items()
+        if shown[key]["stability"] != pytest.approx(state[0], rel=0.01)
+        or shown[key]["difficulty"] != pytest.approx(state[1], rel=0.01)
+    ]
+    assert wrong == []

@@ -21,6 +21,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from recall1924.words import plural
+
 if TYPE_CHECKING:
     from recall1924.deck import DeckSpec
     from recall1924.importers import ImportPlan
@@ -74,7 +76,7 @@ class BundledUpdate:
     def notice(self) -> str:
         """One line saying what changed."""
         parts = [
-            _count(len(self.plan.updated), "card") + " updated",
+            plural(len(self.plan.updated), "card") + " updated",
             f"{len(self.plan.added)} added",
             f"{len(self.retired)} retired (suspended, history kept)",
         ]
@@ -84,10 +86,6 @@ class BundledUpdate:
             parts.append(f"{len(self.restored)} back from retirement")
         done = "Would update" if self.dry_run else "Updated"
         return f"{done} the bundled deck to version {self.version}: {', '.join(parts)}"
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def check_bundled(

@@ -18,6 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from recall1924 import __version__
+from recall1924.words import plural
 
 if TYPE_CHECKING:
     from recall1924.context import App
@@ -203,9 +204,17 @@ def _run_session(app_obj: App, session: ReviewSession, scope: Scope, *, typing: 
         summary = run(session, TerminalReviewUI(app_obj.console, keys))
     now = app_obj.clock.now()
     _start, end = app_obj.day()
-    tomorrow = app_obj.store.queue_counts(scope, day_end=end + timedelta(days=1))
+    # Cards that come due during tomorrow's review day (not today's leftovers).
+    by_today, by_tomorrow = (
+        app_obj.store.queue_counts(scope, day_end=day_end)
+        for day_end in (end, end + timedelta(days=1))
+    )
     print_summary(
-        app_obj.console, summary, app_obj.store.next_due(scope), now, tomorrow=tomorrow.due
+        app_obj.console,
+        summary,
+        app_obj.store.next_due(scope),
+        now,
+        tomorrow=by_tomorrow.learning + by_tomorrow.review - by_today.learning - by_today.review,
     )
 
 
@@ -284,7 +293,7 @@ def _suspend(
     app_obj.store.set_suspended(ids.values(), on)
     _notices(app_obj)
     verb = "Suspended" if on else "Unsuspended"
-    typer.echo(f"{verb} {len(ids)} card{'s' if len(ids) != 1 else ''}: {', '.join(ids)}")
+    typer.echo(f"{verb} {plural(len(ids), 'card')}: {', '.join(ids)}")
 
 
 CardKeys = Annotated[list[str], typer.Argument(help="Card ids (see recall cards).")]
@@ -649,8 +658,9 @@ def export(
     written = export_decks(specs, output, fmt=fmt, now=app_obj.clock.now())
     _notices(app_obj)
     cards = sum(len(spec.cards) for spec in specs)
-    decks = f"{len(specs)} deck" + ("s" if len(specs) != 1 else "")
-    typer.echo(f"Wrote {decks} ({cards} card{'s' if cards != 1 else ''}) to {output} as {written}")
+    typer.echo(
+        f"Wrote {plural(len(specs), 'deck')} ({plural(cards, 'card')}) to {output} as {written}"
+    )
 
 
 @app.command()

@@ -23,6 +23,7 @@ from recall1924.models import ReviewKind
 from recall1924.settings import format_duration
 from recall1924.ui.review import RATING_STYLE
 from recall1924.ui.text import safe, visible
+from recall1924.words import plural
 
 NONE = "–"
 
@@ -47,10 +48,6 @@ def _relative(moment: datetime, now: datetime) -> str:
     if moment > now:
         return f"in {format_duration(moment - now)}"
     return f"{format_duration(now - moment)} ago"
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _percent(value: float | None) -> str:
@@ -275,7 +272,7 @@ def print_card(console: Console, report: CardReport, *, now: datetime) -> None:
             "Last review", f"{_local(memory.last_review)} ({_relative(memory.last_review, now)})"
         )
     fields.add_row(
-        "Answers", f"{_count(report.reviews, 'review')}, {_count(report.lapses, 'lapse')}"
+        "Answers", f"{plural(report.reviews, 'review')}, {plural(report.lapses, 'lapse')}"
     )
     console.print(fields)
     if report.history:

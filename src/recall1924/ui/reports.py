@@ -18,10 +18,7 @@ from recall1924.stats import StatsReport
 from recall1924.store import DeckSummary, QueueCounts
 from recall1924.ui.review import RATING_STYLE
 from recall1924.ui.text import safe
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+from recall1924.words import plural
 
 
 def _mastery_bar(value: float, width: int = 5) -> Text:
@@ -146,11 +143,11 @@ def print_import(console: Console, report: ImportReport, *, dry_run: bool) -> No
             console.print(safe(f"{plan.deck_key}: no longer in file, {fate}: {shown}{more}"))
         if plan.answers_known:
             console.print(
-                f"{plan.deck_key}: {_count(plan.answers_known, 'answer')} already in the "
+                f"{plan.deck_key}: {plural(plan.answers_known, 'answer')} already in the "
                 "collection, not added again"
             )
     if report.skipped:
-        console.print(f"Skipped {_count(len(report.skipped), 'row')}:")
+        console.print(f"Skipped {plural(len(report.skipped), 'row')}:")
         for line in report.skipped[:SKIPPED_SHOWN]:
             console.print(safe(f"  {line}"))
         if len(report.skipped) > SKIPPED_SHOWN:
@@ -193,7 +190,7 @@ def print_summary(
             ratings.append("  ")
         what = "Cram practice" if cram else "Session"
         console.print(
-            f"{what}: {_count(summary.answers, 'answer')} on {_count(summary.cards, 'card')} "
+            f"{what}: {plural(summary.answers, 'answer')} on {plural(summary.cards, 'card')} "
             f"in {format_duration(summary.elapsed)}."
         )
         console.print(ratings)
@@ -214,4 +211,4 @@ def print_summary(
     else:
         console.print(f"All done for today. Every answer is saved. {_nothing_now(next_due, now)}")
     if tomorrow is not None and not cram:
-        console.print(f"Due tomorrow: {_count(tomorrow, 'card')}.")
+        console.print(f"Coming due tomorrow: {plural(tomorrow, 'card')}.")

@@ -38,6 +38,7 @@ from recall1924.settings import format_duration
 from recall1924.typed import MAX_TYPED, Found
 from recall1924.ui.keys import KeySource, Paste, StreamKeys, TerminalKeys
 from recall1924.ui.text import safe
+from recall1924.words import plural
 
 __all__ = [
     "KEYS",
@@ -334,7 +335,7 @@ def _comparison(session: ReviewSession, limit: int) -> tuple[RenderableType, boo
         points.add_row(Text(mark, style=f"bold {style}"), safe(point.point, limit=max(0, left)))
         left -= len(point.point)
     count = len(comparison.points)
-    title = f"Answer · {comparison.matched} of {count} key point{'s' if count != 1 else ''}"
+    title = f"Answer · {comparison.matched} of {plural(count, 'key point')}"
     yours = Panel(mine, title="Your answer", title_align="left", padding=(0, 1))
     theirs = Panel(points, title=title, title_align="left", padding=(0, 1))
     cut = len(typed) > limit or left < 0

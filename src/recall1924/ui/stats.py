@@ -30,6 +30,7 @@ from recall1924.stats import (
     StatsReport,
 )
 from recall1924.ui.text import safe
+from recall1924.words import plural
 
 ASCII_SIMPLE_HEAD = box.Box(
     "    \n    \n -- \n    \n    \n    \n    \n    \n",
@@ -188,7 +189,7 @@ def _totals(report: StatsReport, glyphs: Glyphs) -> Columns:
         _item("review", str(totals.review)),
         _item("suspended", str(totals.suspended)),
         _item("due now", str(totals.due_now)),
-        _item("today", f"{totals.reviews_today} answers"),
+        _item("today", plural(totals.reviews_today, "answer")),
         _item("mastery", _percent(totals.mastery, glyphs)),
         _item("retention", _percent(totals.retention, glyphs)),
         _item("young", _percent(totals.retention_young, glyphs)),
@@ -256,10 +257,10 @@ def _heatmap(history: History, glyphs: Glyphs) -> RenderableType:
     active = len(answered) or 1
     title = Text("Last 12 weeks", style="bold")
     facts = [
-        Text.assemble(("streak ", "dim"), (f"{history.streak} days", "bold")),
+        Text.assemble(("streak ", "dim"), (plural(history.streak, "day"), "bold")),
         Text.assemble(
             ("today ", "dim"),
-            (f"{history.today.count} answers, {history.today.minutes:.0f} min", "bold"),
+            (f"{plural(history.today.count, 'answer')}, {history.today.minutes:.0f} min", "bold"),
         ),
         Text.assemble(
             ("per day ", "dim"),
@@ -301,7 +302,7 @@ def _exam(
         Text.assemble(
             ("Exam ", "bold"),
             (exam.day.isoformat(), "bold"),
-            f", in {exam.days_left} days {glyphs.dot} target {exam.target:.0%}",
+            f", in {plural(exam.days_left, 'day')} {glyphs.dot} target {exam.target:.0%}",
         )
     ]
     columns = [
