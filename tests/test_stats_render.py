@@ -83,7 +83,7 @@ def test_a_year_of_history_fits_every_width(year: Path, tmp_path: Path, width: i
     # Every section is one line: its (maybe shortened) title, then its figures, whole.
     for deck in report.decks:
         for section in deck.sections:
-            start = section.title[:15]
+            start = section.title[:12]
             rows = [line for line in shown if line.startswith(start)]
             assert rows, section.title
             mastery = f"{section.mastery:.0%}"
@@ -145,3 +145,11 @@ def test_recall_stats_on_an_ascii_only_output(tmp_path: Path) -> None:
     assert b"Traceback" not in result.stderr
     result.stdout.decode("ascii")  # nothing but ASCII
     assert b"Mastery" in result.stdout
+
+
+def test_titles_that_differ_at_the_end_still_read_apart_when_cut() -> None:
+    from recall1924.ui.stats import _squeeze
+
+    left, right = (_squeeze(f"Stalin's defeat of the {side}", 23) for side in ("Left", "Right"))
+    assert (left, right) == ("Stalin's defea…the Left", "Stalin's defe…the Right")
+    assert _squeeze("Lenin's legacy", 23) == "Lenin's legacy"

@@ -263,7 +263,7 @@ def _header(session: ReviewSession, width: int) -> Text:
     later = f", {remaining.learning_later} later" if remaining.learning_later else ""
     progress = f"done {done} · left {left} ({remaining.new} new, {remaining.due} due{later})"
     if session.policy.kind is ReviewKind.Cram:
-        progress = f"cram, schedule unchanged · done {done} · left {left}"
+        progress = f"cram · done {done} · left {left}"
     if len(progress) > width // 2:
         progress = f"done {done} · left {left}"
     title = safe(session.card.deck_title, "bold") if session.card else Text()

@@ -165,10 +165,25 @@ def _sections_table(
             no_wrap=True,
         )
     for section in sections:
-        row: list[Text | str] = [safe(text(section.title))]
+        row: list[Text | str] = [safe(_squeeze(text(section.title), first_width))]
         row += [columns[index].cell(section) for index in kept]
         table.add_row(*row)
     return table
+
+
+def _squeeze(title: str, width: int) -> str:
+    """``title`` in ``width`` cells, cut in the middle so that titles that differ only at the
+    end ("... of the Left", "... of the Right") still read apart."""
+    if len(title) <= width or width < 8:
+        return title
+    room = (width - 1) // 3 + 2
+    words = title.split(" ")
+    tail = words[-1][-room:]
+    for word in reversed(words[:-1]):  # whole words from the end, as many as fit
+        if len(word) + 1 + len(tail) > room:
+            break
+        tail = f"{word} {tail}"
+    return f"{title[: width - 1 - len(tail)]}…{tail}"
 
 
 def _plain(cell: Text | str) -> str:
@@ -325,12 +340,16 @@ def _exam(
         table.add_column(columns[index].header, justify="right", no_wrap=True)
     for section, row in zip(exam.sections, values, strict=True):
         style = "red" if section.recall_on_schedule < exam.target else ""
-        table.add_row(safe(text(section.title)), *(Text(row[index], style=style) for index in kept))
+        table.add_row(
+            safe(_squeeze(text(section.title), first_width)),
+            *(Text(row[index], style=style) for index in kept),
+        )
     shown.append(table)
     shown.append(
         Text(
             f"To keep every card {glyphs.at_least} {exam.target:.0%} on exam day: about "
-            f"{exam.reviews_per_day_needed:.0f} reviews a day (busiest day {exam.busiest_day})."
+            f"{plural(round(exam.reviews_per_day_needed), 'review')} a day "
+            f"(busiest day {exam.busiest_day})."
         )
     )
     if exam.too_many_new:
