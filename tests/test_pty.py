@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -66,7 +67,9 @@ class Screen:
         return [row.rstrip() for row in plain[start : found + len(text)].split("\r\n")]
 
 
-def spawn(db_path: Path, *args: str, dimensions: tuple[int, int] = (40, 110)) -> pexpect.spawn:
+def spawn(
+    db_path: Path, *args: str, dimensions: tuple[int, int] = (40, 110), command: str = "review"
+) -> pexpect.spawn:
     env = {
         **os.environ,
         "RECALL_DB": str(db_path),
@@ -76,7 +79,7 @@ def spawn(db_path: Path, *args: str, dimensions: tuple[int, int] = (40, 110)) ->
     env.pop("COLUMNS", None)
     return pexpect.spawn(
         sys.executable,
-        ["-m", "recall1924", "review", *args],
+        ["-m", "recall1924", command, *args],
         env=env,
         encoding="utf-8",
         dimensions=dimensions,
@@ -287,3 +290,106 @@ def test_a_typed_answer_is_checked_and_its_suggestion_confirmed(db_path: Path) -
     assert child.exitstatus == 0
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("SELECT rating FROM review_log").fetchall() == [(3,)]
+
+
+def rows(db_path: Path, sql: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_every_rating_two_undos_suspend_and_bury(db_path: Path) -> None:
+    cards = [card.key for card in read_deck_file(bundled_deck_path()).sections[0].cards]
+    child = spawn(db_path, "--section", "lenins-legacy")
+    screen = Screen(child)
+    screen.expect("Space show answer")
+    for done, rating in enumerate("1234", start=1):
+        child.send(" ")
+        screen.expect("Easy")
+        child.send(rating)
+        screen.expect(f"done {done}")
+    child.send("u")
+    screen.expect("Undid Easy")
+    child.send("u")
+    screen.expect("Undid Good")
+    child.send("s")  # the third card, back on screen after the undo
+    screen.expect("Suspended; u brings it back")
+    child.send(" ")
+    screen.expect("Easy")
+    child.send("b")  # the fourth, from its answer screen
+    screen.expect("Buried until tomorrow")
+    child.send("q")
+    screen.expect("Session: 2 answers on 2 cards")
+    child.expect(pexpect.EOF)
+    assert rows(
+        db_path, "SELECT card.key, rating FROM review_log JOIN card ON card.id = card_id"
+    ) == [(cards[0], 1), (cards[1], 2)]
+    assert rows(db_path, "SELECT key FROM card WHERE suspended") == [(cards[2],)]
+    assert rows(db_path, "SELECT key FROM card WHERE buried_until IS NOT NULL") == [(cards[3],)]
+
+
+def test_cram_practises_and_changes_no_card(db_path: Path) -> None:
+    child = spawn(db_path, "--section", "trotsky", "--limit", "2")
+    Screen(child).expect("Space show answer")
+    child.send("q")
+    child.expect(pexpect.EOF)  # the collection exists, untouched
+    before = rows(db_path, "SELECT id, state, step, stability, difficulty, due FROM card")
+    child = spawn(db_path, "--section", "trotsky", "--limit", "2", command="cram")
+    screen = Screen(child)
+    screen.expect("cram · done 0 · left 2")
+    for key in (" ", "1", " ", "3", " ", "3"):  # Again brings the first back at the end
+        child.send(key)
+        screen.expect("Easy" if key == " " else "done")
+    screen.expect("Nothing more to review now")
+    child.send("q")
+    screen.expect("Cram practice: 3 answers on 2 cards")
+    child.expect(pexpect.EOF)
+    assert rows(db_path, "SELECT id, state, step, stability, difficulty, due FROM card") == before
+    assert rows(db_path, "SELECT kind, rating FROM review_log") == [(1, 1), (1, 3), (1, 3)]
+
+
+def test_a_card_deleted_by_another_window_is_a_notice(db_path: Path, tmp_path: Path) -> None:
+    child = spawn(db_path, "--section", "trotsky")
+    screen = Screen(child)
+    screen.expect("Space show answer")
+    child.send(" ")
+    screen.expect("Easy")
+    # Meanwhile, another window imports a copy of the deck without that card, with --prune.
+    deck = tmp_path / "deck.toml"
+    deck.write_text(
+        '[deck]\nid = "stalin-1924"\ntitle = "T"\n[[sections]]\nid = "trotsky"\n'
+        'title = "Leon Trotsky"\n[[sections.cards]]\nid = "other"\nquestion = "Q?"\n'
+        'answer = "A"\n'
+    )
+    env = {**os.environ, "RECALL_DB": str(db_path), "RECALL_NOW": "2026-11-27T09:00:00+00:00"}
+    subprocess.run(
+        [sys.executable, "-m", "recall1924", "import", str(deck), "--prune"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    child.send("3")
+    shown = screen.expect("That card was deleted in another window meanwhile; moved on")
+    assert "Q?" in shown  # the session goes on with what is there now
+    child.send("q")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert rows(db_path, "SELECT COUNT(*) FROM review_log") == [(0,)]
+
+
+def test_an_answer_waits_for_a_locked_database_and_is_kept(db_path: Path) -> None:
+    child = spawn(db_path, "--section", "trotsky")
+    screen = Screen(child)
+    screen.expect("Space show answer")
+    child.send(" ")
+    screen.expect("Easy")
+    other = sqlite3.connect(db_path, timeout=0, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")  # another recall writing for longer than the 5 s timeout
+    child.send("3")
+    screen.expect("waiting for the database")
+    other.execute("ROLLBACK")
+    other.close()
+    screen.expect("done 1")
+    child.send("q")
+    child.expect(pexpect.EOF)
+    assert rows(db_path, "SELECT rating FROM review_log") == [(3,)]
