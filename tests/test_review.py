@@ -437,3 +437,21 @@ def test_answer_time_is_capped_and_minutes_end_the_session(
     seconds[0] = 700.0
     review.apply(G)  # 700 s into a 10-minute session: over
     assert review.phase is Phase.DONE and review.message == "10 minutes are up"
+
+
+def test_the_summary_says_how_each_sections_mastery_moved(
+    demo_store: Store, settings: Settings, clock: FixedClock
+) -> None:
+    from fsrs.scheduler import DEFAULT_PARAMETERS
+
+    summary = run(session(demo_store, settings, clock), ScriptedUI([R, Action.EASY, R, G]))
+    # a (Easy) and b (Good, still learning) in section one, which holds three cards. Expected
+    # from the FSRS-6 forgetting curve at the start of the next review day, one day after
+    # today's answers: R = (1 + factor * t / S) ** -w20, factor = 0.9 ** (-1 / w20) - 1.
+    w20 = DEFAULT_PARAMETERS[20]
+    factor = 0.9 ** (-1 / w20) - 1
+    stabilities = [
+        demo_store.card(demo_store.card_ids([key])[key]).memory.stability for key in ("a", "b")
+    ]
+    gained = sum((1 + factor * 1 / s) ** -w20 for s in stabilities if s is not None)
+    assert summary.mastery_moved == {"Section one": pytest.approx(gained / 3)}

@@ -18,16 +18,25 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from fsrs import Scheduler
 
+from recall1924 import exam
 from recall1924.clock import Clock, day_bounds
 from recall1924.errors import CardGoneError, DatabaseBusyError, StaleCardError
 from recall1924.models import ReviewKind
-from recall1924.scheduling import MemoryState, Rating, State, answer, preview
+from recall1924.scheduling import (
+    MemoryState,
+    Rating,
+    State,
+    answer,
+    decay_of,
+    preview,
+    review_day,
+)
 from recall1924.settings import Settings
 from recall1924.store import CardView, QueueCounts, Scope, Store
 
@@ -84,6 +93,10 @@ class Answered:
     card_id: int
     rating: Rating
     section: str
+    section_id: int = 0
+    deck_key: str = ""
+    before: MemoryState | None = None
+    after: MemoryState | None = None
 
 
 @dataclass(frozen=True)
@@ -221,6 +234,11 @@ class AnswerPolicy(Protocol):
         """The card's memory state after ``rating`` at ``at``."""
         ...
 
+    def recall_on(self, deck_key: str, memory: MemoryState, day: date) -> float | None:
+        """The chance of recalling a card of ``deck_key`` in ``memory`` at the start of review
+        day ``day`` (None: answers here do not move it)."""
+        ...
+
 
 @dataclass
 class Schedule:
@@ -250,6 +268,10 @@ class Schedule:
             day_starts_at=self.day_starts_at,
         )
 
+    def recall_on(self, deck_key: str, memory: MemoryState, day: date) -> float | None:
+        decay = decay_of(self.scheduler_for(deck_key))
+        return exam.recall_on(memory, day, decay, self.day_starts_at)
+
 
 @dataclass
 class PracticeOnly:
@@ -263,6 +285,9 @@ class PracticeOnly:
 
     def after(self, card: CardView, rating: Rating, at: datetime) -> MemoryState:
         return card.memory
+
+    def recall_on(self, deck_key: str, memory: MemoryState, day: date) -> float | None:
+        return None
 
 
 # -- the session -------------------------------------------------------------------------
@@ -279,6 +304,9 @@ class Summary:
     remaining: QueueCounts
     sections: dict[str, tuple[int, int]] = field(default_factory=dict)
     """Per section title: answers not Again, and all answers."""
+    mastery_moved: dict[str, float] = field(default_factory=dict)
+    """Per section title: how much its mastery (the mean chance of recall at the start of the
+    next review day, new cards counting 0) moved with this session's answers."""
     kind: ReviewKind = ReviewKind.Review
 
 
@@ -429,7 +457,18 @@ class ReviewSession:
             self._advance()
             self.message = _moved_on(exc)
             return
-        self.history.append(Answered(log_id, card.id, rating, card.section_title))
+        self.history.append(
+            Answered(
+                log_id,
+                card.id,
+                rating,
+                card.section_title,
+                card.section_id,
+                card.deck_key,
+                card.memory,
+                after,
+            )
+        )
         if self.typed_text is not None:
             self._typed_answers[log_id] = self.typed_text
         self._started.add(card.id)
@@ -549,8 +588,38 @@ class ReviewSession:
             elapsed=timedelta(seconds=max(0.0, self.timer() - self._began_at)),
             remaining=self.remaining(),
             sections=sections,
+            mastery_moved=self._mastery_moved(answers),
             kind=self.policy.kind,
         )
+
+    def _mastery_moved(self, answers: list[Answered]) -> dict[str, float]:
+        """Each section's change in mastery: per card answered, its chance of recall at the
+        next review day's start after its last answer here less before its first, summed
+        over the section's cards and divided by how many cards the section holds."""
+        _start, end = day_bounds(self._now(), self.settings.day_starts_at)
+        day = date.fromordinal(review_day(end, self.settings.day_starts_at))
+        first: dict[int, Answered] = {}
+        last: dict[int, Answered] = {}
+        for answered in answers:
+            first.setdefault(answered.card_id, answered)
+            last[answered.card_id] = answered
+        moved: dict[int, float] = {}
+        titles: dict[int, str] = {}
+        for card_id, opening in first.items():
+            closing = last[card_id]
+            assert opening.before is not None and closing.after is not None
+            before = self.policy.recall_on(opening.deck_key, opening.before, day)
+            after = self.policy.recall_on(closing.deck_key, closing.after, day)
+            if before is None or after is None:
+                continue
+            moved[opening.section_id] = moved.get(opening.section_id, 0.0) + after - before
+            titles[opening.section_id] = opening.section
+        sizes = self.store.section_sizes(moved) if moved else {}
+        return {
+            titles[section]: change / sizes[section]
+            for section, change in moved.items()
+            if sizes.get(section)
+        }
 
 
 def _moved_on(exc: Exception) -> str:

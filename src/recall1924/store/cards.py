@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import col, select
 
 from recall1924.errors import NotFoundError
@@ -256,3 +256,13 @@ class CardStore(StoreBase):
             )
             for log in logs
         ]
+
+    def section_sizes(self, section_ids: Iterable[int]) -> dict[int, int]:
+        """How many cards each of these sections holds."""
+        query = (
+            select(Card.section_id, func.count())
+            .where(col(Card.section_id).in_(list(section_ids)))
+            .group_by(col(Card.section_id))
+        )
+        with self._session() as session:
+            return dict(session.exec(query).all())

@@ -24,6 +24,7 @@ class CardView:
     key: str
     deck_key: str
     deck_title: str
+    section_id: int
     section_title: str
     question: str
     answer: str
@@ -78,6 +79,7 @@ class QueueStore(StoreBase):
             key=card.key,
             deck_key=deck_key,
             deck_title=deck_title,
+            section_id=card.section_id,
             section_title=section_title,
             question=card.question,
             answer=card.answer,

@@ -198,8 +198,14 @@ def print_summary(
         table.add_column("Section")
         table.add_column("Answers", justify="right")
         table.add_column("Recalled", justify="right")
+        if summary.mastery_moved:
+            table.add_column("Mastery", justify="right")
         for section, (right, answers) in summary.sections.items():
-            table.add_row(safe(section), str(answers), f"{right / answers:.0%}")
+            row: list[Text | str] = [safe(section), str(answers), f"{right / answers:.0%}"]
+            if summary.mastery_moved:
+                moved = summary.mastery_moved.get(section)
+                row.append("" if moved is None else f"{moved * 100:+.0f} pts")
+            table.add_row(*row)
         console.print(table)
     if cram:
         console.print("Cram answers leave every card's schedule as it was.")
