@@ -217,3 +217,34 @@ def test_exam_for_one_deck_and_bad_input() -> None:
     assert code != 0 and "YYYY-MM-DD" in err
     code, _, err = recall("exam", "2027-01-01", "--deck", "nope")
     assert code != 0 and "no deck 'nope'" in err
+
+
+def test_deadline_aware_intervals_stop_before_an_exam_they_would_fail() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from fsrs.scheduler import DEFAULT_PARAMETERS
+
+    from recall1924.exam import Exam, exam_start
+    from recall1924.review import before_exam
+    from recall1924.scheduling import MemoryState, State
+
+    w20 = DEFAULT_PARAMETERS[20]
+    factor = 0.9 ** (-1 / w20) - 1
+    at = datetime(2026, 11, 27, 9, tzinfo=UTC)
+    exam_day = (at + timedelta(days=20)).date()
+    learnt = MemoryState(State.Review, None, 30.0, 5.0, at + timedelta(days=30), at)
+    # R on exam day (20 review days on): (1 + factor * 20 / 30) ** -w20, about 0.93.
+    on_the_day = (1 + factor * 20 / 30) ** -w20
+    assert 0.92 < on_the_day < 0.94
+    strict = before_exam(learnt, Exam(exam_day, 0.95), -w20, 4, at)
+    # Due again when R falls to 0.95: t = S * (0.95 ** (-1 / w20) - 1) / factor days on.
+    days = 30 * (0.95 ** (-1 / w20) - 1) / factor
+    assert strict.due == at + timedelta(days=days)
+    assert strict.stability == learnt.stability and strict.last_review == at
+    # A target it meets, or a due date before the exam, leaves it alone.
+    assert before_exam(learnt, Exam(exam_day, 0.9), -w20, 4, at) == learnt
+    soon = MemoryState(State.Review, None, 30.0, 5.0, at + timedelta(days=5), at)
+    assert before_exam(soon, Exam(exam_day, 0.95), -w20, 4, at) == soon
+    # Never past the eve of the exam, however the curve runs.
+    weak_target = before_exam(learnt, Exam(exam_day, 0.99), -w20, 4, at)
+    assert weak_target.due <= exam_start(exam_day, 4) - timedelta(days=1)

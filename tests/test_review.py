@@ -455,3 +455,25 @@ def test_the_summary_says_how_each_sections_mastery_moved(
     ]
     gained = sum((1 + factor * 1 / s) ** -w20 for s in stabilities if s is not None)
     assert summary.mastery_moved == {"Section one": pytest.approx(gained / 3)}
+
+
+def test_with_an_exam_no_interval_passes_it_when_the_card_would_fail(
+    demo_store: Store, settings: Settings, clock: FixedClock
+) -> None:
+    from recall1924.exam import Exam, exam_start
+
+    exam_day = (NOW + timedelta(days=3)).date()
+    scheduler = build_scheduler(settings)
+    review = scheduled_session(
+        demo_store,
+        lambda _deck: scheduler,
+        settings,
+        clock,
+        exam_for=lambda _deck: Exam(exam_day, 0.98),  # Easy (S 8 days) leaves it at 0.96
+    )
+    review.start()
+    review.apply(R)
+    eve = exam_start(exam_day, 4) - timedelta(days=1)
+    assert NOW + review.intervals[Rating.Easy] <= eve  # 8 days without the exam
+    review.apply(Action.EASY)
+    assert demo_store.card(demo_store.card_ids(["a"])["a"]).memory.due <= eve

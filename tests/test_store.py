@@ -179,3 +179,43 @@ def test_suspended_and_buried_cards_are_neither_shown_nor_counted(demo_store: St
 def test_card_ids_name_what_is_missing(demo_store: Store) -> None:
     with pytest.raises(NotFoundError, match="no card 'zz'"):
         demo_store.card_ids(["a", "zz"])
+
+
+def test_with_an_exam_the_weakest_review_on_exam_day_comes_first(demo_store: Store) -> None:
+    from recall1924.scheduling import decay_of
+
+    ids = demo_store.card_ids(["a", "b"])
+    last = NOW - timedelta(days=10)
+    for key, stability in (("a", 5.0), ("b", 50.0)):
+        before = demo_store.card(ids[key]).memory
+        after = MemoryState(State.Review, None, stability, 5.0, NOW, last)
+        demo_store.record_answer(
+            ids[key], before=before, after=after, rating=Rating.Good, at=last, duration_ms=None
+        )
+
+    def first(weakest_at: tuple | None) -> str:  # type: ignore[type-arg]
+        card = demo_store.next_card(
+            Scope(),
+            now=NOW,
+            day_end=NOW + timedelta(hours=1),
+            learn_ahead_until=NOW,
+            allow_new=False,
+            allow_reviews=True,
+            weakest_at=weakest_at,
+        )
+        assert card is not None
+        return card.key
+
+    exam = (NOW + timedelta(days=30), decay_of(Scheduler()))
+    assert first(None) == "a"  # both due now: by id
+    assert first(exam) == "a"  # a (S 5) would be recalled worse than b (S 50) on exam day
+    before = demo_store.card(ids["a"]).memory
+    demo_store.record_answer(
+        ids["a"],
+        before=before,
+        after=replace(before, stability=500.0),
+        rating=Rating.Good,
+        at=last,
+        duration_ms=None,
+    )
+    assert first(None) == "a" and first(exam) == "b"  # now b is the weaker one

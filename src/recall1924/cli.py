@@ -236,10 +236,23 @@ def review(
     saved the moment it is given. With --type, type the answer (Enter checks it, Alt-Enter
     starts a new line), then Enter takes the suggested rating or 1-4 change it.
     """
+    from functools import cache
+
+    from recall1924.exam import exam_start
     from recall1924.review import scheduled_session
+    from recall1924.scheduling import decay_of
+    from recall1924.stats import find_exam
 
     app_obj = _app(ctx, db)
     scope = app_obj.store.scope(deck, section)
+    exam_for = cache(lambda deck_key: find_exam(app_obj.store, deck_key))
+    # With an exam set, reviews come weakest-on-exam-day first.
+    first = exam_for(deck) if deck else find_exam(app_obj.store)
+    exam_order = (
+        None
+        if first is None
+        else (exam_start(first.day, app_obj.settings.day_starts_at), decay_of(app_obj.scheduler))
+    )
     session = scheduled_session(
         app_obj.store,
         app_obj.scheduler_for,
@@ -249,6 +262,8 @@ def review(
         limit=limit,
         minutes=minutes,
         typed=type_answers or (lambda deck_key: app_obj.settings_for(deck_key).type_answers),
+        exam_for=exam_for,
+        exam_order=exam_order,
     )
     _run_session(app_obj, session, scope, typing=type_answers or app_obj.settings.type_answers)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol, TypeVar
@@ -143,6 +143,9 @@ class ScheduledQueue:
     settings: Settings
     scope: Scope = field(default_factory=Scope)
     limit: int | None = None
+    exam_order: tuple[datetime, float] | None = None
+    """With an exam: its start and the decay, to show the reviews that would be recalled
+    least on exam day first (else the longest overdue first)."""
 
     def next_card(self, now: datetime, started: set[int]) -> CardView | None:
         start, end = day_bounds(now, self.settings.day_starts_at)
@@ -156,6 +159,7 @@ class ScheduledQueue:
             allow_new=new_left > 0,
             allow_reviews=reviews_left > 0,
             only=started if full else None,
+            weakest_at=self.exam_order,
         )
 
     def remaining(self, now: datetime, started: set[int]) -> QueueCounts:
@@ -243,34 +247,66 @@ class AnswerPolicy(Protocol):
 @dataclass
 class Schedule:
     """Answers schedule the card with FSRS (the scheduler of the card's deck), counting
-    elapsed time in review days that start at ``day_starts_at``."""
+    elapsed time in review days that start at ``day_starts_at``.
+
+    With an exam set for the card's deck (``exam_for``), scheduling is deadline-aware: an
+    interval never reaches past the exam day when that would leave the card's chance of recall
+    on the day below the exam's target. The card comes back when its chance of recall falls
+    to the target instead, and at the latest on the review day before the exam.
+    """
 
     scheduler_for: Callable[[str], Scheduler]
     day_starts_at: int
+    exam_for: Callable[[str], exam.Exam | None] = field(default=lambda _deck: None)
     kind: ReviewKind = ReviewKind.Review
 
     def preview(self, card: CardView, at: datetime) -> dict[Rating, timedelta]:
-        return preview(
-            self.scheduler_for(card.deck_key),
-            card_id=card.id,
-            memory=card.memory,
-            at=at,
-            day_starts_at=self.day_starts_at,
-        )
+        if self.exam_for(card.deck_key) is None:
+            return preview(
+                self.scheduler_for(card.deck_key),
+                card_id=card.id,
+                memory=card.memory,
+                at=at,
+                day_starts_at=self.day_starts_at,
+            )
+        return {rating: self.after(card, rating, at).due - at for rating in Rating}
 
     def after(self, card: CardView, rating: Rating, at: datetime) -> MemoryState:
-        return answer(
-            self.scheduler_for(card.deck_key),
+        scheduler = self.scheduler_for(card.deck_key)
+        memory = answer(
+            scheduler,
             card_id=card.id,
             memory=card.memory,
             rating=rating,
             at=at,
             day_starts_at=self.day_starts_at,
         )
+        deadline = self.exam_for(card.deck_key)
+        if deadline is None:
+            return memory
+        return before_exam(memory, deadline, decay_of(scheduler), self.day_starts_at, at)
 
     def recall_on(self, deck_key: str, memory: MemoryState, day: date) -> float | None:
         decay = decay_of(self.scheduler_for(deck_key))
         return exam.recall_on(memory, day, decay, self.day_starts_at)
+
+
+def before_exam(
+    memory: MemoryState, deadline: exam.Exam, decay: float, day_starts_at: int, at: datetime
+) -> MemoryState:
+    """``memory`` with its due date brought forward if, left as it is, the card would be
+    recalled on exam day with less than the target chance (see :class:`Schedule`)."""
+    start = exam.exam_start(deadline.day, day_starts_at)
+    if memory.due <= start or at >= start or memory.stability is None:
+        return memory
+    if exam.recall_on(memory, deadline.day, decay, day_starts_at) >= deadline.target:
+        return memory
+    # R(t) = (1 + factor * t / S) ** decay falls to the target after t days:
+    factor = 0.9 ** (1 / decay) - 1
+    days = memory.stability * (deadline.target ** (1 / decay) - 1) / factor
+    eve = start - timedelta(days=1)
+    due = min(memory.due, max(at + timedelta(days=days), at), max(eve, at))
+    return replace(memory, due=due)
 
 
 @dataclass
@@ -685,13 +721,17 @@ def scheduled_session(
     minutes: float | None = None,
     timer: Callable[[], float] = time.monotonic,
     typed: bool | Callable[[str], bool] = False,
+    exam_for: Callable[[str], exam.Exam | None] = lambda _deck: None,
+    exam_order: tuple[datetime, float] | None = None,
 ) -> ReviewSession:
     """A review of today's schedule (with typed answers if ``typed``, or for the decks it
-    says)."""
+    says). ``exam_for`` gives each deck's exam, for deadline-aware intervals; ``exam_order``
+    (the exam's start and the forgetting curve's decay) shows the reviews that would be
+    recalled least on exam day first."""
     return ReviewSession(
         store,
-        ScheduledQueue(store, settings, scope or Scope(), limit),
-        Schedule(scheduler_for, settings.day_starts_at),
+        ScheduledQueue(store, settings, scope or Scope(), limit, exam_order),
+        Schedule(scheduler_for, settings.day_starts_at, exam_for),
         settings,
         clock,
         minutes=minutes,

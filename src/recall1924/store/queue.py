@@ -13,7 +13,14 @@ from sqlmodel import col, select
 from recall1924.errors import CardGoneError
 from recall1924.models import Card, Deck, ReviewKind, ReviewLog, Section
 from recall1924.scheduling import MemoryState, State
-from recall1924.store.base import LEARNING_STATES, Scope, StoreBase, available, memory_of
+from recall1924.store.base import (
+    LEARNING_STATES,
+    Scope,
+    StoreBase,
+    available,
+    memory_of,
+    sql_time,
+)
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,7 @@ class QueueStore(StoreBase):
         allow_new: bool,
         allow_reviews: bool,
         only: set[int] | None = None,
+        weakest_at: tuple[datetime, float] | None = None,
     ) -> CardView | None:
         """The card to show next, or None when nothing is left for now.
 
@@ -115,6 +123,8 @@ class QueueStore(StoreBase):
 
         Args:
             only: when given, only these card ids (a session that reached its --limit).
+            weakest_at: a moment and the forgetting curve's decay: reviews due today come
+                in order of their chance of recall then, lowest first (an exam's start).
         """
         seen = col(Card.last_review).is_not(None)
         learning = and_(seen, col(Card.state).in_(LEARNING_STATES))
@@ -123,7 +133,13 @@ class QueueStore(StoreBase):
         ]
         if allow_reviews:
             review = and_(seen, col(Card.state) == int(State.Review), col(Card.due) < day_end)
-            candidates.append((review, [col(Card.due)]))
+            review_order: list[Any] = [col(Card.due)]
+            if weakest_at is not None:
+                moment, decay = weakest_at
+                elapsed = func.julianday(sql_time(moment)) - func.julianday(col(Card.last_review))
+                recall = func.fsrs_retrievability(elapsed, col(Card.stability), decay)
+                review_order = [recall, col(Card.due)]
+            candidates.append((review, review_order))
         if allow_new:
             candidates.append(
                 (
