@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from recall1924.deckfile import CardSpec, DeckSpec, SectionSpec, parse_deck, read_deck_file
+import strategies
+from recall1924.deckfile import CardSpec, DeckSpec, parse_deck, read_deck_file
 from recall1924.errors import DeckFileError
 from recall1924.exporters.toml import write_toml
 
@@ -175,36 +176,8 @@ ids = st.from_regex(r"[a-z0-9][a-z0-9-]{0,20}", fullmatch=True)
 texts = st.text(min_size=1).map(str.strip).filter(bool)
 
 
-@st.composite
-def decks(draw: st.DrawFn) -> DeckSpec:
-    card_keys = draw(st.lists(ids, unique=True, max_size=12))
-    section_keys = draw(st.lists(ids, unique=True, min_size=1, max_size=4))
-    cards = [
-        CardSpec(
-            key,
-            draw(texts),
-            draw(texts),
-            draw(st.none() | texts),
-            tuple(draw(st.lists(texts, max_size=3))),
-        )
-        for key in card_keys
-    ]
-    cuts = sorted(
-        draw(
-            st.lists(
-                st.integers(0, len(cards)),
-                min_size=len(section_keys) - 1,
-                max_size=len(section_keys) - 1,
-            )
-        )
-    )
-    bounds = [0, *cuts, len(cards)]
-    sections = tuple(
-        SectionSpec(key, draw(texts), tuple(cards[bounds[i] : bounds[i + 1]]))
-        for i, key in enumerate(section_keys)
-    )
-    version = draw(st.none() | st.integers(1, 2**63 - 1))
-    return DeckSpec(draw(ids), draw(texts), sections, version=version)
+def decks() -> st.SearchStrategy[DeckSpec]:
+    return strategies.decks(ids, texts, max_cards=12, descriptions=False)
 
 
 @settings(max_examples=60, deadline=None)

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import strategies
 from recall1924.deck import CardSpec, DeckSpec, PastAnswer, SectionSpec
 from recall1924.deckfile import parse_deck, read_deck_file
 from recall1924.exporters import write_apkg, write_csv, write_toml
@@ -127,35 +128,8 @@ ids = st.from_regex(r"[a-z0-9][a-z0-9-]{0,63}", fullmatch=True)
 texts = st.text(_ALPHABET, min_size=1, max_size=40).map(str.strip).filter(bool)
 
 
-@st.composite
-def decks(draw: st.DrawFn) -> DeckSpec:
-    card_keys = draw(st.lists(ids, unique=True, max_size=10))
-    section_keys = draw(st.lists(ids, unique=True, min_size=1, max_size=4))
-    cards = [
-        CardSpec(
-            key,
-            draw(texts),
-            draw(texts),
-            draw(st.none() | texts),
-            tuple(draw(st.lists(texts, max_size=3))),
-        )
-        for key in card_keys
-    ]
-    cuts = sorted(
-        draw(
-            st.lists(
-                st.integers(0, len(cards)),
-                min_size=len(section_keys) - 1,
-                max_size=len(section_keys) - 1,
-            )
-        )
-    )
-    bounds = [0, *cuts, len(cards)]
-    sections = tuple(
-        SectionSpec(key, draw(texts), tuple(cards[bounds[i] : bounds[i + 1]]))
-        for i, key in enumerate(section_keys)
-    )
-    return DeckSpec(draw(ids), draw(texts), sections, description=draw(st.none() | texts))
+def decks() -> st.SearchStrategy[DeckSpec]:
+    return strategies.decks(ids, texts, max_cards=10)
 
 
 @settings(max_examples=150, deadline=None)

@@ -847,8 +847,6 @@ def config(
 
     app_obj = _app(ctx, db)
     if deck is not None:
-        from recall1924.ui.optimize import print_deck_settings
-
         app_obj.store.scope(deck)  # names the decks there are when there is no such deck
         deck_settings = app_obj.settings_for(deck)
         own = set(app_obj.store.settings(deck))
@@ -857,7 +855,7 @@ def config(
             _print_json({"deck": deck, "settings": deck_settings.as_json(), "own": sorted(own)})
         else:
             changed = set(app_obj.store.settings())
-            print_deck_settings(app_obj.console, deck, deck_settings.as_display(), own, changed)
+            print_settings(app_obj.console, deck_settings.as_display(), changed, deck=deck, own=own)
         return
     settings = app_obj.settings  # a stored value it cannot read is a notice, not an error
     changed = set(app_obj.store.settings())

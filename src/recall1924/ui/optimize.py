@@ -1,27 +1,16 @@
-"""What ``recall optimize`` and ``recall config --deck`` print: fit metrics before and after,
-the retention simulation, and a deck's effective settings."""
+"""What ``recall optimize`` prints: fit metrics before and after, and the retention
+simulation."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
-from rich import box
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from recall1924.optimize import OptimizeReport, RetentionRow
-from recall1924.settings import DEFINITIONS
+from recall1924.ui.reports import plain_table
 from recall1924.ui.text import safe
-
-
-def _table(title: str | None = None) -> Table:
-    return Table(
-        title=None if title is None else safe(title, "bold"),
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-    )
 
 
 def _scope(report: OptimizeReport) -> Text:
@@ -52,7 +41,7 @@ def print_optimize(console: Console, report: OptimizeReport) -> None:
             f" to {report.items} answers ({report.answers} in all) in {report.fit_seconds:.2f} s.",
         )
     )
-    table = _table()
+    table = plain_table()
     table.add_column("")
     table.add_column("Log loss", justify="right")
     table.add_column("RMSE (bins)", justify="right")
@@ -76,7 +65,7 @@ def print_retention(
     console: Console, suggested: float, rows: Sequence[RetentionRow], current: float
 ) -> None:
     """The workload simulation, one row per desired retention, and the suggestion."""
-    table = _table("A year's study of this deck, simulated")
+    table = plain_table("A year's study of this deck, simulated")
     table.add_column("Retention", justify="right")
     table.add_column("Reviews/day", justify="right")
     table.add_column("Minutes/day", justify="right")
@@ -96,29 +85,4 @@ def print_retention(
     console.print(
         f"Suggested desired retention: {suggested:.2f} (least study time per remembered card; "
         f"now {current:.2f}). Set it with: recall config set desired_retention {suggested:.2f}"
-    )
-
-
-def print_deck_settings(
-    console: Console, deck_key: str, values: Mapping[str, str], own: set[str], changed: set[str]
-) -> None:
-    """A deck's effective settings; where each comes from: the deck, the collection, a default."""
-    table = _table()
-    table.add_column("Setting")
-    table.add_column("Value")
-    table.add_column("From")
-    table.add_column("Meaning", style="dim")
-    for key, value in values.items():
-        source = "deck" if key in own else "global" if key in changed else "default"
-        table.add_row(
-            key, Text(value, style="bold" if key in own else ""), source, DEFINITIONS[key].help
-        )
-    console.print(table)
-    console.print(
-        Text.assemble(
-            "Change one for this deck with: recall config set --deck ",
-            safe(deck_key),
-            " KEY VALUE",
-            style="dim",
-        )
     )

@@ -26,7 +26,8 @@ def _mastery_bar(value: float, width: int = 5) -> Text:
     return Text.assemble(("█" * filled, "green"), ("░" * (width - filled), "dim"), f"{value:5.0%}")
 
 
-def _table(title: str | None = None) -> Table:
+def plain_table(title: str | None = None) -> Table:
+    """recall's plain table: a rule under the header, no frame; deck text in titles escaped."""
     return Table(
         title=None if title is None else safe(title, "bold"),
         title_justify="left",
@@ -55,7 +56,7 @@ def print_overview(
 ) -> None:
     """Today at a glance: what is waiting per section, and what to do next."""
     for deck in report.decks:
-        table = _table(deck.title)
+        table = plain_table(deck.title)
         table.add_column("Section")
         table.add_column("Due now", justify="right")
         table.add_column("New", justify="right")
@@ -79,7 +80,7 @@ def print_overview(
 
 
 def print_decks(console: Console, decks: list[DeckSummary]) -> None:
-    table = _table()
+    table = plain_table()
     for name in ("Deck", "Title", "Sections", "Cards", "Source"):
         table.add_column(name, justify="right" if name in ("Sections", "Cards") else "left")
     for deck in decks:
@@ -93,16 +94,44 @@ def print_decks(console: Console, decks: list[DeckSummary]) -> None:
     console.print(table)
 
 
-def print_settings(console: Console, values: Mapping[str, str], changed: set[str]) -> None:
-    table = _table()
+def print_settings(
+    console: Console,
+    values: Mapping[str, str],
+    changed: set[str],
+    *,
+    deck: str | None = None,
+    own: set[str] | None = None,
+) -> None:
+    """Every setting and its value; bold where it differs from the default. For one deck
+    (``deck``), also where each value comes from: the deck's own (``own``), the collection's,
+    or the default."""
+    table = plain_table()
     table.add_column("Setting")
     table.add_column("Value")
+    if deck is not None:
+        table.add_column("From")
     table.add_column("Meaning", style="dim")
+    own = own or set()
     for key, value in values.items():
-        shown = Text(value, style="bold" if key in changed else "")
-        table.add_row(key, shown, DEFINITIONS[key].help)
+        bold = key in own if deck is not None else key in changed
+        row: list[Text | str] = [key, Text(value, style="bold" if bold else "")]
+        if deck is not None:
+            row.append("deck" if key in own else "global" if key in changed else "default")
+        table.add_row(*row, DEFINITIONS[key].help)
     console.print(table)
-    console.print(Text("Change one with: recall config set KEY VALUE (bold: changed)", style="dim"))
+    if deck is None:
+        console.print(
+            Text("Change one with: recall config set KEY VALUE (bold: changed)", style="dim")
+        )
+    else:
+        console.print(
+            Text.assemble(
+                "Change one for this deck with: recall config set --deck ",
+                safe(deck),
+                " KEY VALUE",
+                style="dim",
+            )
+        )
 
 
 SKIPPED_SHOWN = 10
@@ -111,7 +140,7 @@ SKIPPED_SHOWN = 10
 def print_import(console: Console, report: ImportReport, *, dry_run: bool) -> None:
     """What an import did (or would do) to each deck: a table, then what was skipped."""
     # One column per deck, one row per kind of change: narrow enough for 60 columns.
-    table = _table("Would import" if dry_run else "Imported")
+    table = plain_table("Would import" if dry_run else "Imported")
     table.add_column("")
     for plan in report.decks:
         label = safe(plan.deck_key, "bold")
@@ -194,7 +223,7 @@ def print_summary(
             f"in {format_duration(summary.elapsed)}."
         )
         console.print(ratings)
-        table = _table()
+        table = plain_table()
         table.add_column("Section")
         table.add_column("Answers", justify="right")
         table.add_column("Recalled", justify="right")
