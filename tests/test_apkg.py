@@ -19,7 +19,8 @@ from anki_fixtures import BASIC, CLOZE, REVERSED, TYPE_IN, AnkiBuilder, anki_col
 from conftest import SHARED_TESTDATA
 from recall1924.deck import CardSpec, DeckSpec
 from recall1924.errors import DeckFileError
-from recall1924.importers.apkg import _answers, _Context, _parse, _render, read_apkg
+from recall1924.importers.anki_templates import Context, parse, render
+from recall1924.importers.apkg import _answers, read_apkg
 
 
 @pytest.fixture
@@ -529,12 +530,12 @@ def test_template_language_on_the_question_side(template: str, expected: str) ->
         "Ruby": "日本[にほん]",
     }
     nonempty = {"Front", "Styled", "Ruby"}
-    assert _render(_parse(template), _Context(fields, nonempty, 1, None)) == expected
+    assert render(parse(template), Context(fields, nonempty, 1, None)) == expected
 
 
 def test_frontside_and_type_on_the_answer_side() -> None:
-    context = _Context({"Front": "F", "Back": "B"}, {"Front", "Back"}, 1, "Q")
-    assert _render(_parse("{{FrontSide}}|{{type:Back}}"), context) == "Q|B"
+    context = Context({"Front": "F", "Back": "B"}, {"Front", "Back"}, 1, "Q")
+    assert render(parse("{{FrontSide}}|{{type:Back}}"), context) == "Q|B"
 
 
 # Real packages (../shared/testdata/apkg, see its README)

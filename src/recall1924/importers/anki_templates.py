@@ -1,0 +1,239 @@
+"""Anki's card templates, rendered: the subset of Anki's template language recall needs.
+
+Holds :func:`parse` and :func:`render` for ``{{Field}}``, ``{{FrontSide}}``,
+``{{#Field}}``/``{{^Field}}``...``{{/Field}}`` sections and filters applied right to left
+(``{{text:cloze:Text}}`` applies cloze, then text), and cloze deletions ``{{c1::text::hint}}``
+(:func:`cloze_numbers`). The facts come from Anki's rslib (``template.rs``,
+``template_filters.rs``, ``cloze.rs``); pure text in, text out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+@dataclass(frozen=True)
+class _Replace:
+    key: str
+    filters: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Section:
+    key: str
+    negated: bool
+    children: tuple[Node, ...]
+
+
+Node = str | _Replace | _Section
+_TOKEN = re.compile(r"<!--.*?-->|\{\{(.*?)\}\}", re.DOTALL)
+EMPTY_FIELD = re.compile(r"^(?:\s|</?(?:br|div) ?/?>)*$", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
+_FURIGANA = re.compile(r" ?([^ >]+?)\[(.+?)\]")
+ANSWER_RULE = re.compile(r"^.*<hr id=[\"']?answer[\"']?\s*/?>", re.IGNORECASE | re.DOTALL)
+_CLOZE_MARK = re.compile(r"\{\{c([\d,]+)::|\}\}")
+
+
+def parse(template: str) -> tuple[Node, ...]:
+    """Parse a template leniently: an unmatched close is ignored, an unclosed section ends
+    with the template (Anki shows an error card instead; recall keeps what it can)."""
+    stack: list[tuple[str, bool, list[Node]]] = [("", False, [])]
+    pos = 0
+    for match in _TOKEN.finditer(template):
+        if match.start() > pos:
+            stack[-1][2].append(template[pos : match.start()])
+        pos = match.end()
+        handle = match.group(1)
+        if handle is None:  # a comment: Anki keeps it, html_to_text drops it
+            stack[-1][2].append(match.group(0))
+            continue
+        handle = handle.lstrip("{").strip()
+        if len(handle) >= 2 and handle[0] in "#^":
+            stack.append((handle[1:].strip(), handle[0] == "^", []))
+        elif len(handle) >= 2 and handle[0] == "/":
+            if len(stack) > 1 and stack[-1][0] == handle[1:].strip():
+                key, negated, children = stack.pop()
+                stack[-1][2].append(_Section(key, negated, tuple(children)))
+        else:
+            *filters, key = handle.split(":")
+            stack[-1][2].append(_Replace(key, tuple(reversed(filters))))
+    stack[-1][2].append(template[pos:])
+    while len(stack) > 1:
+        key, negated, children = stack.pop()
+        stack[-1][2].append(_Section(key, negated, tuple(children)))
+    return tuple(stack[0][2])
+
+
+@dataclass
+class Context:
+    fields: dict[str, str]
+    nonempty: set[str]
+    cloze_ord: int  # card ord + 1
+    front: str | None  # the rendered question, on the answer side
+
+
+def render(nodes: Sequence[Node], context: Context) -> str:
+    out: list[str] = []
+    for node in nodes:
+        if isinstance(node, str):
+            out.append(node)
+        elif isinstance(node, _Section):
+            if (node.key in context.nonempty) != node.negated:
+                out.append(render(node.children, context))
+        elif node.key == "FrontSide":
+            out.append(context.front or "")
+        elif node.key in context.fields or not node.key:
+            out.append(_filter(context.fields.get(node.key, ""), node, context))
+    return "".join(out)
+
+
+def _filter(text: str, node: _Replace, context: Context) -> str:
+    filters = node.filters
+    question = context.front is None
+    if filters and filters[-1] == "type":  # a type-in box: recall shows the expected answer
+        if question or filters[:1] == ("cloze",):
+            return ""
+        filters = ()
+    for name in filters:
+        if name == "text":
+            text = _TAG.sub("", text)
+        elif name in ("furigana", "kanji", "kana"):
+            text = _ruby(text, name)
+        elif name == "hint":
+            text = f"<div>(hint: {text})</div>" if text.strip() else text
+        elif name == "cloze":
+            text = _reveal_clozes(text, context.cloze_ord, question=question)
+        elif name == "cloze-only":
+            text = ", ".join(_active_cloze_texts(text, context.cloze_ord))
+        # other filters (tts, add-ons' own) keep the text, as Anki does for unknown ones
+    return text
+
+
+def _ruby(text: str, name: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        base, reading = match.group(1), match.group(2)
+        if reading.startswith("sound:"):
+            return match.group(0)
+        return {"kanji": base, "kana": reading}.get(name, f"{base}({reading})")
+
+    return _FURIGANA.sub(replace, text.replace("&nbsp;", " "))
+
+
+def is_empty(nodes: Sequence[Node], nonempty: set[str]) -> bool:
+    """Anki's ``template_is_empty``: no non-empty field is reached (a front like that is an
+    "empty card" Anki would not generate)."""
+    for node in nodes:
+        if isinstance(node, _Replace):
+            if node.key in nonempty:
+                return False
+        elif isinstance(node, _Section):
+            if node.negated == (node.key in nonempty):
+                continue
+            if not is_empty(node.children, nonempty):
+                return False
+    return True
+
+
+# Cloze deletions: a tree of text and clozes, each cloze with its numbers and hint.
+
+
+@dataclass
+class _Cloze:
+    ordinals: frozenset[int]
+    nodes: list[str | _Cloze]
+    hint: str | None = None
+
+    def text(self) -> str:
+        return "".join(node if isinstance(node, str) else node.text() for node in self.nodes)
+
+
+def _parse_clozes(text: str) -> list[str | _Cloze]:
+    output: list[str | _Cloze] = []
+    open_clozes: list[_Cloze] = []
+
+    def add_text(piece: str) -> None:
+        if not piece:
+            return
+        if open_clozes:
+            cloze = open_clozes[-1]
+            if "::" in piece and not piece.startswith("image-occlusion:"):
+                piece, cloze.hint = piece.split("::", 1)
+            cloze.nodes.append(piece)
+        else:
+            output.append(piece)
+
+    pos = 0
+    for match in _CLOZE_MARK.finditer(text):
+        add_text(text[pos : match.start()])
+        pos = match.end()
+        if match.group(1) is not None:
+            ordinals = frozenset(int(n) for n in match.group(1).split(",") if n)
+            if not ordinals:
+                add_text(match.group(0))
+            elif len(open_clozes) < 10:
+                open_clozes.append(_Cloze(ordinals, []))
+        elif open_clozes:
+            cloze = open_clozes.pop()
+            (open_clozes[-1].nodes if open_clozes else output).append(cloze)
+        else:
+            add_text("}}")
+    add_text(text[pos:])
+    while open_clozes:  # unclosed: Anki drops them; keep their text rather than lose it
+        cloze = open_clozes.pop()
+        (open_clozes[-1].nodes if open_clozes else output).append(cloze.text())
+    return output
+
+
+def cloze_numbers(text: str) -> set[int]:
+    found: set[int] = set()
+
+    def walk(nodes: Sequence[str | _Cloze]) -> None:
+        for node in nodes:
+            if isinstance(node, _Cloze):
+                found.update(n for n in node.ordinals if n)
+                walk(node.nodes)
+
+    if "{{c" in text:
+        walk(_parse_clozes(text))
+    return found
+
+
+def _reveal_clozes(text: str, ordinal: int, *, question: bool) -> str:
+    """The field with cloze ``ordinal`` hidden (question: ``[...]`` or ``[hint]``) or shown
+    in brackets (answer); other clozes are plain text. Empty if the cloze is not there."""
+    found = False
+
+    def reveal(nodes: Sequence[str | _Cloze]) -> str:
+        nonlocal found
+        out: list[str] = []
+        for node in nodes:
+            if isinstance(node, str):
+                out.append(node)
+            elif ordinal in node.ordinals:
+                found = True
+                inner = reveal(node.nodes)
+                out.append(f"[{node.hint or '...'}]" if question else f"[{inner}]")
+            else:
+                out.append(reveal(node.nodes))
+        return "".join(out)
+
+    rendered = reveal(_parse_clozes(text))
+    return rendered if found else ""
+
+
+def _active_cloze_texts(text: str, ordinal: int) -> list[str]:
+    texts: list[str] = []
+
+    def walk(nodes: Sequence[str | _Cloze]) -> None:
+        for node in nodes:
+            if isinstance(node, _Cloze):
+                if ordinal in node.ordinals:
+                    texts.append(node.text())
+                walk(node.nodes)
+
+    walk(_parse_clozes(text))
+    return texts
+
+
+# Cards and decks
