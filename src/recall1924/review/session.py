@@ -1,23 +1,11 @@
-"""A review session as a state machine, driven through a :class:`ReviewUI`.
-
-Holds :class:`Action` (what the user can ask for), :class:`Phase`, :class:`ReviewSession`, its
-two seams and :func:`run`. The session knows nothing of keys or screens: a terminal UI, a test's
-scripted UI or a future front end all drive it the same way. What comes next is its
-:class:`Queue` (today's schedule, or cram practice); what an answer does is its
-:class:`AnswerPolicy` (schedule the card, or only log the practice). Every answer is committed
-by the store before the next card is chosen.
-
-A session may be *typed*: each card then starts in :attr:`Phase.TYPING`, the student's answer
-comes in as :class:`Submit` (text), and the answer is shown with a :class:`~recall1924.typed.
-Comparison` and a suggested rating that :attr:`Action.CONFIRM` accepts.
-"""
+"""The session state machine: actions, phases, the session itself and how it is run."""
 
 from __future__ import annotations
 
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol, TypeVar
@@ -32,9 +20,6 @@ from recall1924.scheduling import (
     MemoryState,
     Rating,
     State,
-    answer,
-    decay_of,
-    preview,
     review_day,
 )
 from recall1924.settings import Settings
@@ -43,8 +28,8 @@ from recall1924.store import CardView, QueueCounts, Scope, Store
 if TYPE_CHECKING:
     from recall1924.typed import Comparison
 
-LEARN_AHEAD = timedelta(minutes=20)
-"""Learning cards due within this are shown early instead of ending the session."""
+from recall1924.review.policies import AnswerPolicy, PracticeOnly, Schedule
+from recall1924.review.queues import CramQueue, Queue, ScheduledQueue
 
 _T = TypeVar("_T")
 
@@ -105,228 +90,6 @@ class SetAside:
 
     card_id: int
     action: Action
-
-
-# -- the queue seam ----------------------------------------------------------------------
-
-
-class Queue(Protocol):
-    """Which card comes next, and how many are left."""
-
-    def next_card(self, now: datetime, started: set[int]) -> CardView | None:
-        """The card to show next (None: nothing left for now).
-
-        Args:
-            started: cards answered in this session so far.
-        """
-        ...
-
-    def remaining(self, now: datetime, started: set[int]) -> QueueCounts:
-        """Cards still to come in this session."""
-        ...
-
-    def answered(self, card_id: int, rating: Rating | None) -> None:
-        """``card_id`` was answered (or set aside, with no rating): what comes next moves on."""
-        ...
-
-    def put_back(self, card_id: int) -> None:
-        """An answer to ``card_id`` was undone: it may come again."""
-        ...
-
-
-@dataclass
-class ScheduledQueue:
-    """Today's schedule in a scope: learning cards due, reviews due today, new cards, within
-    the daily limits and the session's ``limit`` of different cards."""
-
-    store: Store
-    settings: Settings
-    scope: Scope = field(default_factory=Scope)
-    limit: int | None = None
-    exam_order: tuple[datetime, float] | None = None
-    """With an exam: its start and the decay, to show the reviews that would be recalled
-    least on exam day first (else the longest overdue first)."""
-
-    def next_card(self, now: datetime, started: set[int]) -> CardView | None:
-        start, end = day_bounds(now, self.settings.day_starts_at)
-        new_left, reviews_left = allowances(self.store, self.settings, start)
-        full = self.limit is not None and len(started) >= self.limit
-        return self.store.next_card(
-            self.scope,
-            now=now,
-            day_end=end,
-            learn_ahead_until=now + LEARN_AHEAD,
-            allow_new=new_left > 0,
-            allow_reviews=reviews_left > 0,
-            only=started if full else None,
-            weakest_at=self.exam_order,
-        )
-
-    def remaining(self, now: datetime, started: set[int]) -> QueueCounts:
-        counts = todays_queue(self.store, self.settings, self.scope, now)
-        if self.limit is None:
-            return counts
-        # Past the limit only the session's own learning cards come back; before it, at most
-        # the cards the limit still allows, reviews before new ones as they are shown.
-        room = max(0, self.limit - len(started))
-        review = min(counts.review, room)
-        new = min(counts.new, room - review)
-        return QueueCounts(counts.learning, review, new, counts.learning_later)
-
-    def answered(self, card_id: int, rating: Rating | None) -> None:
-        """The store's schedule already has the card's new due date."""
-
-    def put_back(self, card_id: int) -> None:
-        """The store's schedule already has it back."""
-
-
-@dataclass
-class CramQueue:
-    """Practice outside the schedule: every card in the scope once, weakest first; a card
-    answered Again comes back at the end."""
-
-    store: Store
-    scope: Scope = field(default_factory=Scope)
-    limit: int | None = None
-    _order: list[int] = field(default_factory=list, init=False)
-    _loaded: bool = field(default=False, init=False)
-
-    def _cards(self, now: datetime) -> list[int]:
-        if not self._loaded:
-            self._order = self.store.cram_cards(self.scope, now=now, limit=self.limit)
-            self._loaded = True
-        return self._order
-
-    def next_card(self, now: datetime, started: set[int]) -> CardView | None:
-        order = self._cards(now)
-        while order:
-            try:
-                return self.store.card(order[0])
-            except CardGoneError:
-                order.pop(0)
-        return None
-
-    def remaining(self, now: datetime, started: set[int]) -> QueueCounts:
-        left = len(self._cards(now))
-        return QueueCounts(0, left, 0)
-
-    def answered(self, card_id: int, rating: Rating | None) -> None:
-        if card_id in self._order:
-            self._order.remove(card_id)
-        if rating is Rating.Again:
-            self._order.append(card_id)
-
-    def put_back(self, card_id: int) -> None:
-        if card_id in self._order:
-            self._order.remove(card_id)
-        self._order.insert(0, card_id)
-
-
-# -- the answer seam ---------------------------------------------------------------------
-
-
-class AnswerPolicy(Protocol):
-    """What an answer does to a card."""
-
-    kind: ReviewKind
-
-    def preview(self, card: CardView, at: datetime) -> dict[Rating, timedelta]:
-        """How long until the card comes back for each rating (empty: not scheduled)."""
-        ...
-
-    def after(self, card: CardView, rating: Rating, at: datetime) -> MemoryState:
-        """The card's memory state after ``rating`` at ``at``."""
-        ...
-
-    def recall_on(self, deck_key: str, memory: MemoryState, day: date) -> float | None:
-        """The chance of recalling a card of ``deck_key`` in ``memory`` at the start of review
-        day ``day`` (None: answers here do not move it)."""
-        ...
-
-
-@dataclass
-class Schedule:
-    """Answers schedule the card with FSRS (the scheduler of the card's deck), counting
-    elapsed time in review days that start at ``day_starts_at``.
-
-    With an exam set for the card's deck (``exam_for``), scheduling is deadline-aware: an
-    interval never reaches past the exam day when that would leave the card's chance of recall
-    on the day below the exam's target. The card comes back when its chance of recall falls
-    to the target instead, and at the latest on the review day before the exam.
-    """
-
-    scheduler_for: Callable[[str], Scheduler]
-    day_starts_at: int
-    exam_for: Callable[[str], exam.Exam | None] = field(default=lambda _deck: None)
-    kind: ReviewKind = ReviewKind.Review
-
-    def preview(self, card: CardView, at: datetime) -> dict[Rating, timedelta]:
-        if self.exam_for(card.deck_key) is None:
-            return preview(
-                self.scheduler_for(card.deck_key),
-                card_id=card.id,
-                memory=card.memory,
-                at=at,
-                day_starts_at=self.day_starts_at,
-            )
-        return {rating: self.after(card, rating, at).due - at for rating in Rating}
-
-    def after(self, card: CardView, rating: Rating, at: datetime) -> MemoryState:
-        scheduler = self.scheduler_for(card.deck_key)
-        memory = answer(
-            scheduler,
-            card_id=card.id,
-            memory=card.memory,
-            rating=rating,
-            at=at,
-            day_starts_at=self.day_starts_at,
-        )
-        deadline = self.exam_for(card.deck_key)
-        if deadline is None:
-            return memory
-        return before_exam(memory, deadline, decay_of(scheduler), self.day_starts_at, at)
-
-    def recall_on(self, deck_key: str, memory: MemoryState, day: date) -> float | None:
-        decay = decay_of(self.scheduler_for(deck_key))
-        return exam.recall_on(memory, day, decay, self.day_starts_at)
-
-
-def before_exam(
-    memory: MemoryState, deadline: exam.Exam, decay: float, day_starts_at: int, at: datetime
-) -> MemoryState:
-    """``memory`` with its due date brought forward if, left as it is, the card would be
-    recalled on exam day with less than the target chance (see :class:`Schedule`)."""
-    start = exam.exam_start(deadline.day, day_starts_at)
-    if memory.due <= start or at >= start or memory.stability is None:
-        return memory
-    if exam.recall_on(memory, deadline.day, decay, day_starts_at) >= deadline.target:
-        return memory
-    # R(t) = (1 + factor * t / S) ** decay falls to the target after t days:
-    factor = 0.9 ** (1 / decay) - 1
-    days = memory.stability * (deadline.target ** (1 / decay) - 1) / factor
-    eve = start - timedelta(days=1)
-    due = min(memory.due, max(at + timedelta(days=days), at), max(eve, at))
-    return replace(memory, due=due)
-
-
-@dataclass
-class PracticeOnly:
-    """Answers are logged as cram and change nothing: the card's memory state and due date
-    stay as the schedule left them, and stats and the optimizer leave cram out."""
-
-    kind: ReviewKind = ReviewKind.Cram
-
-    def preview(self, card: CardView, at: datetime) -> dict[Rating, timedelta]:
-        return {}
-
-    def after(self, card: CardView, rating: Rating, at: datetime) -> MemoryState:
-        return card.memory
-
-    def recall_on(self, deck_key: str, memory: MemoryState, day: date) -> float | None:
-        return None
-
-
-# -- the session -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -662,30 +425,6 @@ def _moved_on(exc: Exception) -> str:
     if isinstance(exc, CardGoneError):
         return "That card was deleted in another window meanwhile; moved on"
     return "That card was answered in another session meanwhile; moved on"
-
-
-def allowances(store: Store, settings: Settings, day_start: datetime) -> tuple[int, int]:
-    """How many new cards, and answers to review cards, today's limits still allow (the limits
-    are for the whole collection, whatever a session's scope)."""
-    done = store.day_counts(day_start)
-    return (
-        max(0, settings.new_per_day - done.new_introduced),
-        max(0, settings.reviews_per_day - done.reviews),
-    )
-
-
-def todays_queue(store: Store, settings: Settings, scope: Scope, now: datetime) -> QueueCounts:
-    """Cards in ``scope`` still to answer today: learning (and of those, the ones not due
-    within the learn-ahead time), review and new, within the limits."""
-    start, end = day_bounds(now, settings.day_starts_at)
-    counts = store.queue_counts(scope, day_end=end, due_by=now + LEARN_AHEAD)
-    new_left, reviews_left = allowances(store, settings, start)
-    return QueueCounts(
-        counts.learning,
-        min(counts.review, reviews_left),
-        min(counts.new, new_left),
-        counts.learning_later,
-    )
 
 
 class ReviewUI(Protocol):

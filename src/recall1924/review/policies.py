@@ -1,0 +1,126 @@
+"""What an answer does: schedule the card, deadline-aware before an exam, or only log the
+practice (the answer-policy seam)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
+
+from fsrs import Scheduler
+
+from recall1924 import exam
+from recall1924.models import ReviewKind
+from recall1924.scheduling import (
+    MemoryState,
+    Rating,
+    answer,
+    decay_of,
+    preview,
+)
+from recall1924.store import CardView
+
+if TYPE_CHECKING:
+    pass
+
+
+class AnswerPolicy(Protocol):
+    """What an answer does to a card."""
+
+    kind: ReviewKind
+
+    def preview(self, card: CardView, at: datetime) -> dict[Rating, timedelta]:
+        """How long until the card comes back for each rating (empty: not scheduled)."""
+        ...
+
+    def after(self, card: CardView, rating: Rating, at: datetime) -> MemoryState:
+        """The card's memory state after ``rating`` at ``at``."""
+        ...
+
+    def recall_on(self, deck_key: str, memory: MemoryState, day: date) -> float | None:
+        """The chance of recalling a card of ``deck_key`` in ``memory`` at the start of review
+        day ``day`` (None: answers here do not move it)."""
+        ...
+
+
+@dataclass
+class Schedule:
+    """Answers schedule the card with FSRS (the scheduler of the card's deck), counting
+    elapsed time in review days that start at ``day_starts_at``.
+
+    With an exam set for the card's deck (``exam_for``), scheduling is deadline-aware: an
+    interval never reaches past the exam day when that would leave the card's chance of recall
+    on the day below the exam's target. The card comes back when its chance of recall falls
+    to the target instead, and at the latest on the review day before the exam.
+    """
+
+    scheduler_for: Callable[[str], Scheduler]
+    day_starts_at: int
+    exam_for: Callable[[str], exam.Exam | None] = field(default=lambda _deck: None)
+    kind: ReviewKind = ReviewKind.Review
+
+    def preview(self, card: CardView, at: datetime) -> dict[Rating, timedelta]:
+        if self.exam_for(card.deck_key) is None:
+            return preview(
+                self.scheduler_for(card.deck_key),
+                card_id=card.id,
+                memory=card.memory,
+                at=at,
+                day_starts_at=self.day_starts_at,
+            )
+        return {rating: self.after(card, rating, at).due - at for rating in Rating}
+
+    def after(self, card: CardView, rating: Rating, at: datetime) -> MemoryState:
+        scheduler = self.scheduler_for(card.deck_key)
+        memory = answer(
+            scheduler,
+            card_id=card.id,
+            memory=card.memory,
+            rating=rating,
+            at=at,
+            day_starts_at=self.day_starts_at,
+        )
+        deadline = self.exam_for(card.deck_key)
+        if deadline is None:
+            return memory
+        return before_exam(memory, deadline, decay_of(scheduler), self.day_starts_at, at)
+
+    def recall_on(self, deck_key: str, memory: MemoryState, day: date) -> float | None:
+        decay = decay_of(self.scheduler_for(deck_key))
+        return exam.recall_on(memory, day, decay, self.day_starts_at)
+
+
+def before_exam(
+    memory: MemoryState, deadline: exam.Exam, decay: float, day_starts_at: int, at: datetime
+) -> MemoryState:
+    """``memory`` with its due date brought forward if, left as it is, the card would be
+    recalled on exam day with less than the target chance (see :class:`Schedule`)."""
+    start = exam.exam_start(deadline.day, day_starts_at)
+    if memory.due <= start or at >= start or memory.stability is None:
+        return memory
+    if exam.recall_on(memory, deadline.day, decay, day_starts_at) >= deadline.target:
+        return memory
+    # R(t) = (1 + factor * t / S) ** decay falls to the target after t days:
+    factor = 0.9 ** (1 / decay) - 1
+    days = memory.stability * (deadline.target ** (1 / decay) - 1) / factor
+    eve = start - timedelta(days=1)
+    due = min(memory.due, max(at + timedelta(days=days), at), max(eve, at))
+    return replace(memory, due=due)
+
+
+@dataclass
+class PracticeOnly:
+    """Answers are logged as cram and change nothing: the card's memory state and due date
+    stay as the schedule left them, and stats and the optimizer leave cram out."""
+
+    kind: ReviewKind = ReviewKind.Cram
+
+    def preview(self, card: CardView, at: datetime) -> dict[Rating, timedelta]:
+        return {}
+
+    def after(self, card: CardView, rating: Rating, at: datetime) -> MemoryState:
+        return card.memory
+
+    def recall_on(self, deck_key: str, memory: MemoryState, day: date) -> float | None:
+        return None
