@@ -278,3 +278,27 @@ def test_optimize_command_on_the_spanish_package(db_path: Path) -> None:
     assert report["saved"]
     again = json.loads(invoke("optimize", "--dry-run", "--json"))
     assert again["before"]["log_loss"] == pytest.approx(report["after"]["log_loss"])
+
+
+def test_a_decks_own_daily_limit_reaches_the_review(db_path: Path) -> None:
+    invoke("config", "set", "--deck", "stalin-1924", "new_per_day", "2")
+    result = CliRunner().invoke(app, ["review"], input=" 4 4 4 4 q", catch_exceptions=False)
+    assert "Session: 2 answers on 2 cards" in result.output
+
+
+def test_a_decks_own_parameters_count_in_its_stats(db_path: Path) -> None:
+    from fsrs.scheduler import DEFAULT_PARAMETERS
+
+    env = {"RECALL_NOW": "2026-11-27T09:00:00+00:00"}
+    CliRunner().invoke(app, ["review"], input=" 4q", env=env, catch_exceptions=False)
+
+    def mastery(*deck: str) -> float:
+        later = {"RECALL_NOW": "2026-12-20T09:00:00+00:00"}
+        result = CliRunner().invoke(app, ["stats", "--json", *deck], env=later)
+        return float(json.loads(result.stdout)["totals"]["mastery"])
+
+    before = mastery("--deck", "stalin-1924")
+    steeper = (*DEFAULT_PARAMETERS[:20], 0.8)  # a faster-falling forgetting curve
+    invoke("config", "set", "--deck", "stalin-1924", "parameters", " ".join(map(str, steeper)))
+    assert mastery("--deck", "stalin-1924") < before
+    assert mastery() == pytest.approx(before)  # the collection's own parameters are unchanged

@@ -477,3 +477,19 @@ def test_with_an_exam_no_interval_passes_it_when_the_card_would_fail(
     assert NOW + review.intervals[Rating.Easy] <= eve  # 8 days without the exam
     review.apply(Action.EASY)
     assert demo_store.card(demo_store.card_ids(["a"])["a"]).memory.due <= eve
+
+
+def test_a_deck_with_its_own_new_card_limit_keeps_to_it(
+    demo_store: Store, settings: Settings, clock: FixedClock
+) -> None:
+    import_deck(demo_store, make_deck("other", {"x": ["p", "q"]}), now=NOW)
+    demo = demo_store.scope("demo").deck_id
+    assert demo is not None
+    scheduler = build_scheduler(settings)
+    review = scheduled_session(
+        demo_store, lambda _deck: scheduler, settings, clock, deck_limits={demo: (1, 200)}
+    )
+    ui = ScriptedUI([R, Action.EASY] * 6)
+    run(review, ui)
+    shown = [key for key, phase in ui.seen if phase is Phase.QUESTION]
+    assert shown == ["a", "p", "q"]  # one new card of demo's, then the other deck's

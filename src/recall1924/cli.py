@@ -116,12 +116,14 @@ def _report(
     from recall1924.stats import build_report, find_exam
 
     start, _end = app_obj.day()
-    settings = app_obj.settings
+    # One deck's stats use its own parameters and settings (recall config set --deck).
+    settings = app_obj.settings if deck is None else app_obj.settings_for(deck)
+    scheduler = app_obj.scheduler if deck is None else app_obj.scheduler_for(deck)
     return build_report(
         app_obj.store,
         now=app_obj.clock.now(),
         day_start=start,
-        decay=decay_of(app_obj.scheduler),
+        decay=decay_of(scheduler),
         scope=app_obj.store.scope(deck),
         settings=settings,
         exam=find_exam(app_obj.store, deck),
@@ -264,6 +266,7 @@ def review(
         typed=type_answers or (lambda deck_key: app_obj.settings_for(deck_key).type_answers),
         exam_for=exam_for,
         exam_order=exam_order,
+        deck_limits=app_obj.deck_limits(),
     )
     _run_session(app_obj, session, scope, typing=type_answers or app_obj.settings.type_answers)
 

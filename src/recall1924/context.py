@@ -141,6 +141,18 @@ class App:
             self._deck_schedulers[deck_key] = scheduler
         return scheduler
 
+    def deck_limits(self) -> dict[int, tuple[int, int]]:
+        """The decks with daily limits of their own (``recall config set --deck``), by deck
+        id: their new cards and reviews per day."""
+        limits = {}
+        for deck in self.store.decks():
+            if {"new_per_day", "reviews_per_day"} & set(self.store.settings(deck.key)):
+                own = self.settings_for(deck.key)
+                deck_id = self.store.scope(deck.key).deck_id
+                assert deck_id is not None
+                limits[deck_id] = (own.new_per_day, own.reviews_per_day)
+        return limits
+
     def day(self) -> tuple[datetime, datetime]:
         """Start and end (UTC) of the review day now."""
         return day_bounds(self.clock.now(), self.settings.day_starts_at)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
@@ -58,11 +59,14 @@ class ScheduledQueue:
     exam_order: tuple[datetime, float] | None = None
     """With an exam: its start and the decay, to show the reviews that would be recalled
     least on exam day first (else the longest overdue first)."""
+    deck_limits: Mapping[int, tuple[int, int]] = field(default_factory=dict)
+    """Decks with daily limits of their own, by deck id: (new per day, reviews per day)."""
 
     def next_card(self, now: datetime, started: set[int]) -> CardView | None:
         start, end = day_bounds(now, self.settings.day_starts_at)
         new_left, reviews_left = allowances(self.store, self.settings, start)
         full = self.limit is not None and len(started) >= self.limit
+        no_new, no_reviews = self._decks_at_their_limits(start)
         return self.store.next_card(
             self.scope,
             now=now,
@@ -72,7 +76,21 @@ class ScheduledQueue:
             allow_reviews=reviews_left > 0,
             only=started if full else None,
             weakest_at=self.exam_order,
+            no_new_from=no_new,
+            no_reviews_from=no_reviews,
         )
+
+    def _decks_at_their_limits(self, day_start: datetime) -> tuple[set[int], set[int]]:
+        """The decks whose own daily limits are used up today: no more new cards, no more
+        reviews (within the collection's limits, which count for every deck together)."""
+        no_new, no_reviews = set(), set()
+        for deck_id, (new_per_day, reviews_per_day) in self.deck_limits.items():
+            done = self.store.day_counts(day_start, Scope(deck_id=deck_id))
+            if done.new_introduced >= new_per_day:
+                no_new.add(deck_id)
+            if done.reviews >= reviews_per_day:
+                no_reviews.add(deck_id)
+        return no_new, no_reviews
 
     def remaining(self, now: datetime, started: set[int]) -> QueueCounts:
         counts = todays_queue(self.store, self.settings, self.scope, now)

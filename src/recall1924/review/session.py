@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import Enum
@@ -462,14 +462,16 @@ def scheduled_session(
     typed: bool | Callable[[str], bool] = False,
     exam_for: Callable[[str], exam.Exam | None] = lambda _deck: None,
     exam_order: tuple[datetime, float] | None = None,
+    deck_limits: Mapping[int, tuple[int, int]] | None = None,
 ) -> ReviewSession:
     """A review of today's schedule (with typed answers if ``typed``, or for the decks it
     says). ``exam_for`` gives each deck's exam, for deadline-aware intervals; ``exam_order``
     (the exam's start and the forgetting curve's decay) shows the reviews that would be
-    recalled least on exam day first."""
+    recalled least on exam day first. ``deck_limits``: decks with daily limits of their own,
+    by id: (new per day, reviews per day)."""
     return ReviewSession(
         store,
-        ScheduledQueue(store, settings, scope or Scope(), limit, exam_order),
+        ScheduledQueue(store, settings, scope or Scope(), limit, exam_order, deck_limits or {}),
         Schedule(scheduler_for, settings.day_starts_at, exam_for),
         settings,
         clock,

@@ -114,6 +114,8 @@ class QueueStore(StoreBase):
         allow_reviews: bool,
         only: set[int] | None = None,
         weakest_at: tuple[datetime, float] | None = None,
+        no_new_from: set[int] | None = None,
+        no_reviews_from: set[int] | None = None,
     ) -> CardView | None:
         """The card to show next, or None when nothing is left for now.
 
@@ -125,6 +127,8 @@ class QueueStore(StoreBase):
             only: when given, only these card ids (a session that reached its --limit).
             weakest_at: a moment and the forgetting curve's decay: reviews due today come
                 in order of their chance of recall then, lowest first (an exam's start).
+            no_new_from, no_reviews_from: deck ids whose own daily limit of new cards, or of
+                reviews, is used up.
         """
         seen = col(Card.last_review).is_not(None)
         learning = and_(seen, col(Card.state).in_(LEARNING_STATES))
@@ -133,6 +137,8 @@ class QueueStore(StoreBase):
         ]
         if allow_reviews:
             review = and_(seen, col(Card.state) == int(State.Review), col(Card.due) < day_end)
+            if no_reviews_from:
+                review = and_(review, col(Card.deck_id).not_in(no_reviews_from))
             review_order: list[Any] = [col(Card.due)]
             if weakest_at is not None:
                 moment, decay = weakest_at
@@ -141,9 +147,12 @@ class QueueStore(StoreBase):
                 review_order = [recall, col(Card.due)]
             candidates.append((review, review_order))
         if allow_new:
+            new: ColumnElement[bool] = col(Card.last_review).is_(None)
+            if no_new_from:
+                new = and_(new, col(Card.deck_id).not_in(no_new_from))
             candidates.append(
                 (
-                    col(Card.last_review).is_(None),
+                    new,
                     [col(Card.deck_id), col(Section.position), col(Card.position)],
                 )
             )
