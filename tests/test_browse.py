@@ -24,7 +24,8 @@ from recall1924.browse import (
     iso,
     list_cards,
 )
-from recall1924.cli import CARD_SORTS, CARD_STATES, app
+from recall1924.cli import app
+from recall1924.cli.collection import CARD_SORTS, CARD_STATES
 from recall1924.deck import CardSpec, DeckSpec, SectionSpec
 from recall1924.importers import import_deck
 from recall1924.models import ReviewKind

@@ -1,0 +1,345 @@
+"""The collection: importing, exporting, listing and removing decks, browsing cards."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from recall1924.words import plural
+
+if TYPE_CHECKING:
+    pass
+
+from recall1924.cli.base import (
+    DbOption,
+    DeckOption,
+    JsonOption,
+    app,
+    app_for,
+    decks_app,
+    print_json,
+    show_notices,
+)
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    path: Annotated[
+        Path | None,
+        typer.Argument(
+            help="The deck file: recall TOML, CSV/TSV (Anki text exports too), or an Anki "
+            "package (.apkg, .colpkg, .anki2).",
+            show_default=False,
+        ),
+    ] = None,
+    deck: Annotated[
+        str | None, typer.Option("--deck", help="Put every card into the deck with this id.")
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="toml, csv or apkg [default: told from the file's content]."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what would change; write nothing.")
+    ] = False,
+    prune: Annotated[
+        bool,
+        typer.Option("--prune", help="Delete cards no longer in the file, with their history."),
+    ] = False,
+    bundled: Annotated[
+        bool,
+        typer.Option(
+            "--bundled",
+            help="Import the deck that ships with recall (cards it no longer has are "
+            "suspended, history kept).",
+        ),
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Import decks from a file, or update them from a newer or edited copy.
+
+    Cards are matched by id (Anki notes by their GUID), so reworded cards keep their review
+    history, and an Anki package's review history comes along. All or nothing: a file with any
+    error changes nothing, and the database is backed up before anything is written.
+    """
+    from recall1924.importers import (
+        FORMATS,
+        ImportReport,
+        ReadResult,
+        import_decks,
+        plan_import,
+        read_bundled,
+        read_decks,
+    )
+    from recall1924.ui.reports import print_import
+
+    if fmt is not None and fmt not in FORMATS:
+        raise typer.BadParameter(f"expected one of {', '.join(FORMATS)}", param_hint="--format")
+    if (path is None) == (not bundled):
+        raise typer.BadParameter("give a deck file, or --bundled (not both)", param_hint="PATH")
+    # Read before opening the database: a bad file changes nothing, not even a new collection.
+    read = (
+        ReadResult((read_bundled(),)) if path is None else read_decks(path, fmt=fmt, deck_key=deck)
+    )
+    app_obj = app_for(ctx, db, bundled=False)
+    if dry_run and not app_obj.db_path.exists():
+        # Opening would create the collection: a dry run must not.
+        plans = tuple(plan_import(spec, None, prune=prune) for spec in read.decks)
+        report = ImportReport(plans, read.skipped)
+    else:
+        from recall1924.ui.progress import delayed_progress
+
+        store = app_obj.store
+        first = store.deck_count() == 0
+        if bundled:
+            from recall1924.bundled import import_bundled
+
+            # As the automatic update does: cards gone from the shipped deck are retired
+            # (suspended, history kept) unless --prune deletes them.
+            update = import_bundled(
+                store,
+                read.decks[0],
+                now=app_obj.clock.now(),
+                prune=prune,
+                dry_run=dry_run,
+                backup=None if first else app_obj.backup,
+            )
+            report = ImportReport((update.plan,), backup=update.backup)
+            if update.retired or update.restored:
+                app_obj.notices.append(update.notice())
+        else:
+            with delayed_progress(app_obj.err_console, "Importing") as progress:
+                report = import_decks(
+                    store,
+                    read.decks,
+                    now=app_obj.clock.now(),
+                    replay=app_obj.replay,
+                    prune=prune,
+                    dry_run=dry_run,
+                    skipped=read.skipped,
+                    backup=None if first else app_obj.backup,
+                    progress=progress,
+                )
+        if first and not bundled and not dry_run:
+            app_obj.notices.append(
+                "This new collection holds only what you imported; "
+                "add the bundled deck with: recall import --bundled"
+            )
+    show_notices(app_obj)
+    print_import(app_obj.console, report, dry_run=dry_run)
+
+
+@decks_app.callback()
+def decks(ctx: typer.Context, as_json: JsonOption = False, db: DbOption = None) -> None:
+    """List the decks in the collection."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from dataclasses import asdict
+
+    from recall1924.ui.reports import print_decks
+
+    app_obj = app_for(ctx, db)
+    found = app_obj.store.decks()
+    show_notices(app_obj)
+    if as_json:
+        # "key" was this list's name for the deck's id; it stays, as an alias, for one release.
+        print_json([{"id": deck.key} | asdict(deck) for deck in found])
+    else:
+        print_decks(app_obj.console, found)
+
+
+@decks_app.command("remove")
+def decks_remove(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="The deck's id (see recall decks).")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Delete a deck with its cards and their review history (backed up first)."""
+    app_obj = app_for(ctx, db, bundled=False)
+    deck = next((found for found in app_obj.store.decks() if found.key == key), None)
+    if deck is None:
+        app_obj.store.scope(key)  # raises, naming the decks there are
+        return
+    if not yes:
+        typer.confirm(
+            f"Delete deck {deck.key!r} ({deck.title}) with its {deck.cards} cards and their "
+            "history?",
+            abort=True,
+        )
+    saved = app_obj.backup()
+    cards = app_obj.store.remove_deck(key)
+    show_notices(app_obj)
+    typer.echo(
+        f"Deleted deck {key!r} and its {cards} cards; the collection before is kept at {saved}"
+    )
+
+
+# The browser's choices, spelled here so that --help and a bad value are caught before the
+# database stack loads; tests/test_browse.py checks they match browse.StateFilter and SortKey.
+CARD_STATES = ("new", "learning", "relearning", "review", "suspended", "leech")
+CARD_SORTS = ("due", "retrievability", "lapses")
+
+
+def _one_of(choices: tuple[str, ...]) -> Any:
+    def check(value: str | None) -> str | None:
+        if value is not None and value not in choices:
+            raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}")
+        return value
+
+    return check
+
+
+@app.command()
+def cards(
+    ctx: typer.Context,
+    deck: DeckOption = None,
+    section: Annotated[
+        str | None, typer.Option("--section", help="Only this section (its id).")
+    ] = None,
+    search: Annotated[
+        str | None,
+        typer.Option(
+            "--search",
+            metavar="TEXT",
+            help="Only cards whose question or answer holds TEXT (any case).",
+        ),
+    ] = None,
+    state: Annotated[
+        str | None,
+        typer.Option(
+            "--state",
+            metavar="STATE",
+            callback=_one_of(CARD_STATES),
+            help="Only new, learning (with relearning), relearning, review, suspended or leech "
+            "(forgotten leech_threshold times or more) cards.",
+        ),
+    ] = None,
+    sort: Annotated[
+        str | None,
+        typer.Option(
+            "--sort",
+            metavar="ORDER",
+            callback=_one_of(CARD_SORTS),
+            help="due (soonest first), retrievability (weakest first) or lapses (most first) "
+            "[default: deck order].",
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            min=0,
+            metavar="N",
+            help="At most N cards, 0 for all [default: 200 in the table, all with --json].",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """List cards with their memory state, one per line: filter, search and sort them."""
+    from recall1924.browse import TABLE_ROWS, SortKey, StateFilter, list_cards
+    from recall1924.scheduling import decay_of
+    from recall1924.ui.browser import print_cards
+
+    app_obj = app_for(ctx, db)
+    scope = app_obj.store.scope(deck, section)
+    now = app_obj.clock.now()
+    listing = list_cards(
+        app_obj.store.card_records(scope),
+        now=now,
+        day_starts_at=app_obj.settings.day_starts_at,
+        decay=decay_of(app_obj.scheduler),
+        search=search,
+        state=None if state is None else StateFilter(state),
+        sort=None if sort is None else SortKey(sort),
+        limit=(None if as_json else TABLE_ROWS) if limit is None else (limit or None),
+        leech_threshold=app_obj.settings.leech_threshold,
+    )
+    show_notices(app_obj)
+    if as_json:
+        # One card per line: the indented form takes seconds to print for a large collection.
+        encode = json.JSONEncoder(ensure_ascii=False).encode
+        rows = [encode(row.to_json()) for row in listing.rows]
+        typer.echo("[\n" + ",\n".join(rows) + "\n]" if rows else "[]")
+    else:
+        print_cards(app_obj.console, listing, now=now)
+
+
+@app.command()
+def leeches(
+    ctx: typer.Context, deck: DeckOption = None, as_json: JsonOption = False, db: DbOption = None
+) -> None:
+    """List the leeches: cards forgotten leech_threshold times or more, to rewrite or split.
+
+    The same as recall cards --state leech --sort lapses.
+    """
+    cards(ctx, deck=deck, state="leech", sort="lapses", as_json=as_json, db=db)
+
+
+@app.command()
+def card(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="The card's id in its deck (see recall cards).")],
+    deck: Annotated[
+        str | None,
+        typer.Option("--deck", help="The card's deck (its id), when several decks have KEY."),
+    ] = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """One card in full: its text, its memory state now and every answer given to it."""
+    from recall1924.browse import card_report
+    from recall1924.scheduling import decay_of
+    from recall1924.ui.browser import print_card
+
+    app_obj = app_for(ctx, db)
+    store = app_obj.store
+    if deck is not None:
+        store.scope(deck)  # raises, naming the decks there are
+    card_id = store.card_ids([key], deck)[key]
+    now = app_obj.clock.now()
+    report = card_report(
+        store.card_detail(card_id),
+        store.card_history(card_id),
+        now=now,
+        day_starts_at=app_obj.settings.day_starts_at,
+        decay=decay_of(app_obj.scheduler),
+    )
+    show_notices(app_obj)
+    if as_json:
+        print_json(report.to_json())
+    else:
+        print_card(app_obj.console, report, now=now)
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="The file to write.", dir_okay=False),
+    ],
+    deck: DeckOption = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="toml, csv or apkg [default: from the file's suffix]."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Write decks to a file: recall TOML, CSV for a spreadsheet, or an Anki package with the
+    review history."""
+    from recall1924.exporters import export_decks
+
+    app_obj = app_for(ctx, db)
+    specs = app_obj.store.deck_specs(deck)
+    written = export_decks(specs, output, fmt=fmt, now=app_obj.clock.now())
+    show_notices(app_obj)
+    cards = sum(len(spec.cards) for spec in specs)
+    typer.echo(
+        f"Wrote {plural(len(specs), 'deck')} ({plural(cards, 'card')}) to {output} as {written}"
+    )
