@@ -390,6 +390,7 @@ def test_cram_practises_without_changing_the_schedule(
 def test_a_leech_is_reported_and_optionally_suspended(
     demo_store: Store, settings: Settings, clock: FixedClock
 ) -> None:
+    import_deck(demo_store, replace(make_deck(), source="/home/s/demo.toml"), now=NOW)
     strict = replace(settings, leech_threshold=2, leech_suspend=True, new_per_day=1)
     review = session(demo_store, strict, clock)
     review.start()
@@ -409,7 +410,7 @@ def test_a_leech_is_reported_and_optionally_suspended(
             review.apply(R)
             review.apply(Action.EASY)  # learnt again
     assert review.message == (
-        "Leech: 'a' (demo) was forgotten 2 times; rewrite it in the deck's file. It is suspended."
+        "Leech: 'a' (demo) was forgotten 2 times; rewrite it in /home/s/demo.toml. It is suspended."
     )
     assert demo_store.lapses(demo_store.card_ids(["a"])["a"]) == 2
     assert review.card is None  # suspended: not shown again

@@ -290,9 +290,13 @@ class ReviewSession:
         if self.settings.leech_suspend:
             self._saving(lambda: self.store.set_suspended([card.id], True))
             suspended = " It is suspended."
+        source = next(
+            (deck.source for deck in self.store.decks() if deck.key == card.deck_key), None
+        )
+        where = f"in {source}" if source and source.startswith("/") else "in its deck's file"
         return (
             f"Leech: '{card.key}' ({card.deck_key}) was forgotten {lapses} times; rewrite it "
-            f"in the deck's file.{suspended}"
+            f"{where}.{suspended}"
         )
 
     def _set_aside(self, action: Action) -> None:
