@@ -141,6 +141,18 @@ class App:
             self._deck_schedulers[deck_key] = scheduler
         return scheduler
 
+    def deck_decays(self) -> dict[int, float]:
+        """The forgetting curve's decay of each deck (by id) with FSRS parameters of its own."""
+        from recall1924.scheduling import decay_of
+
+        decays = {}
+        for deck in self.store.decks():
+            if "parameters" in self.store.settings(deck.key):
+                deck_id = self.store.scope(deck.key).deck_id
+                assert deck_id is not None
+                decays[deck_id] = decay_of(self.scheduler_for(deck.key))
+        return decays
+
     def deck_limits(self) -> dict[int, tuple[int, int]]:
         """The decks with daily limits of their own (``recall config set --deck``), by deck
         id: their new cards and reviews per day."""

@@ -18,6 +18,7 @@ None until there are such answers.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
@@ -409,6 +410,7 @@ def build_report(
     exam: Exam | None = None,
     sort: SortOrder = "deck",
     full: bool = False,
+    deck_decays: Mapping[int, float] | None = None,
 ) -> StatsReport:
     """Compute the stats of every deck (or of the scope's deck) at ``now``.
 
@@ -426,6 +428,8 @@ def build_report(
         sort: ``"mastery"`` puts each deck's weakest sections first.
         full: also the forecast, the history and the distributions (``recall stats``), not
             only the per-section table (the overview).
+        deck_decays: the decay of each deck (by id) whose parameters are its own, for its
+            sections' mastery when stats cover every deck.
     """
     scope = scope or Scope()
     settings = settings or Settings.from_stored({})
@@ -445,6 +449,18 @@ def build_report(
     rows = store.section_rows(
         now=now, decay=decay, deck_id=deck_id, horizon_day=horizon.day, day_starts_at=starts
     )
+    for own_deck, own_decay in (deck_decays or {}).items():
+        # A deck with parameters of its own: its sections' mastery on its own forgetting curve.
+        if deck_id is None and own_decay != decay:
+            own = store.section_rows(
+                now=now,
+                decay=own_decay,
+                deck_id=own_deck,
+                horizon_day=horizon.day,
+                day_starts_at=starts,
+            )
+            keys = {row.deck_key for row in own}
+            rows = [own.pop(0) if row.deck_key in keys else row for row in rows]
     decks: dict[str, DeckStats] = {}
     titles: dict[tuple[str, str], str] = {}
     for row in rows:

@@ -123,6 +123,7 @@ def report_for(
         exam=find_exam(app_obj.store, deck),
         sort="mastery" if sort == "mastery" else "deck",
         full=full,
+        deck_decays=app_obj.deck_decays() if deck is None else None,
     )
 
 
