@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
-
-from recall1924.words import plural
-
-if TYPE_CHECKING:
-    pass
 
 from recall1924.cli.base import (
     DbOption,
@@ -23,6 +18,7 @@ from recall1924.cli.base import (
     print_json,
     show_notices,
 )
+from recall1924.words import plural
 
 
 @app.command("import")

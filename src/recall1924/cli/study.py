@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -68,6 +69,11 @@ def _run_session(app_obj: App, session: ReviewSession, scope: Scope, *, typing: 
     )
 
 
+def _typed(app_obj: App, forced: bool) -> bool | Callable[[str], bool]:
+    """Whether answers are typed: always with --type, else as each deck's setting says."""
+    return forced or (lambda deck_key: app_obj.settings_for(deck_key).type_answers)
+
+
 @app.command()
 def review(
     ctx: typer.Context,
@@ -111,7 +117,7 @@ def review(
         scope=scope,
         limit=limit,
         minutes=minutes,
-        typed=type_answers or (lambda deck_key: app_obj.settings_for(deck_key).type_answers),
+        typed=_typed(app_obj, type_answers),
         exam_for=exam_for,
         exam_order=exam_order,
         deck_limits=app_obj.deck_limits(),
@@ -146,7 +152,7 @@ def cram(
         scope=scope,
         limit=limit,
         minutes=minutes,
-        typed=type_answers or (lambda deck_key: app_obj.settings_for(deck_key).type_answers),
+        typed=_typed(app_obj, type_answers),
     )
     _run_session(app_obj, session, scope, typing=type_answers or app_obj.settings.type_answers)
 
