@@ -68,12 +68,16 @@ class Screen:
 
 
 def spawn(
-    db_path: Path, *args: str, dimensions: tuple[int, int] = (40, 110), command: str = "review"
+    db_path: Path,
+    *args: str,
+    dimensions: tuple[int, int] = (40, 110),
+    command: str = "review",
+    now: str = "2026-11-27T09:00:00+00:00",
 ) -> pexpect.spawn:
     env = {
         **os.environ,
         "RECALL_DB": str(db_path),
-        "RECALL_NOW": "2026-11-27T09:00:00+00:00",
+        "RECALL_NOW": now,
         "TERM": "xterm-256color",
     }
     env.pop("COLUMNS", None)
@@ -393,3 +397,32 @@ def test_an_answer_waits_for_a_locked_database_and_is_kept(db_path: Path) -> Non
     child.send("q")
     child.expect(pexpect.EOF)
     assert rows(db_path, "SELECT rating FROM review_log") == [(3,)]
+
+
+def test_undo_after_another_session_answered_the_card_is_a_notice(db_path: Path) -> None:
+    first = spawn(db_path, "--section", "trotsky")
+    mine = Screen(first)
+    mine.expect("Space show answer")
+    first.send(" ")
+    mine.expect("Easy")
+    first.send("3")  # Good: the card comes back in 10 minutes
+    mine.expect("done 1")
+    # Eleven minutes later another window answers that card again.
+    second = spawn(db_path, "--section", "trotsky", now="2026-11-27T09:11:00+00:00")
+    theirs = Screen(second)
+    theirs.expect("Space show answer")
+    second.send(" ")
+    theirs.expect("Easy")
+    second.send("3")
+    theirs.expect("done 1")
+    second.send("q")
+    second.expect(pexpect.EOF)
+    first.send("u")
+    mine.expect("Cannot undo: that card was answered again in another session since")
+    first.send(" ")  # the session goes on
+    mine.expect("Easy")
+    first.send("q")
+    first.expect(pexpect.EOF)
+    first.close()
+    assert first.exitstatus == 0
+    assert rows(db_path, "SELECT rating FROM review_log") == [(3,), (3,)]
