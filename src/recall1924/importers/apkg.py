@@ -4,10 +4,11 @@ Holds :func:`read_apkg`, which turns one Anki file into :class:`~recall1924.deck
 one recall card per Anki card, its text rendered from the note type's templates, its review
 history and whether it is suspended. Inside, in the order the data flows:
 
-- opening: the package is a zip archive holding an SQLite collection, plain (``collection.anki2``
-  and ``.anki21``, schema 11) or zstd-compressed (``collection.anki21b``, schema 18). Sizes and
-  ratios are checked before anything is inflated, media names are checked, and the collection
-  (a package's, or a bare one) is copied into a temporary folder and opened read-only;
+- opening (:mod:`.anki_package`): the package is a zip archive holding an SQLite collection,
+  plain (``collection.anki2`` and ``.anki21``, schema 11) or zstd-compressed
+  (``collection.anki21b``, schema 18). Sizes and ratios are checked before anything is
+  inflated, media names are checked, and the collection (a package's, or a bare one) is copied
+  into a temporary folder and opened read-only;
 - the collection: note types, decks, notes, cards and revlog, read from schema 11's JSON or
   schema 18's tables (whose config columns are protobuf, read by a small decoder);
 - rendering: Anki's templates and cloze deletions (:mod:`.anki_templates`), then
@@ -19,23 +20,19 @@ The names inside follow Anki's (``nid``, ``did``, ``ord``, ``revlog``): they are
 
 from __future__ import annotations
 
-import io
 import json
-import shutil
 import sqlite3
 import tempfile
-import zipfile
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import groupby
 from operator import itemgetter
-from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import IO, NoReturn
+from pathlib import Path
 
 from recall1924.deck import CardSpec, DeckSpec, PastAnswer, SectionSpec, make_key
-from recall1924.errors import DeckFileError
+from recall1924.importers.anki_package import collection_file, fail, proto, proto_text
 from recall1924.importers.anki_templates import (
     ANSWER_RULE,
     EMPTY_FIELD,
@@ -50,18 +47,6 @@ from recall1924.importers.html import html_to_text
 from recall1924.importers.identity import anki_card_key
 
 __all__ = ["read_apkg"]
-
-# Newest first: packages written by Anki 2.1.50+ also hold a dummy collection.anki2 ("please
-# update Anki") for old clients, which must never be read when a newer collection is there.
-COLLECTION_MEMBERS = ("collection.anki21b", "collection.anki21", "collection.anki2")
-MAX_UNPACKED = 2 * 1024**3
-# Deflate cannot do better than about 1032:1, and real collections stay far below 100:1
-# (the test files: 1:1 to 30:1); a directory that claims more describes a bomb, not a deck.
-MAX_RATIO = 1000
-RATIO_CHECK_FROM = 16 * 1024**2  # small members may compress very well harmlessly
-_CHUNK = 1024**2
-_MEDIA_LIMIT = 64 * 1024**2  # a list of a million files' names, with room to spare
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 LEARNING, REVIEW, RELEARNING, FILTERED, MANUAL, RESCHEDULED = range(6)
 SUSPENDED_QUEUE = -1
@@ -87,187 +72,9 @@ def read_apkg(path: Path, *, deck_key: str | None = None) -> list[DeckSpec]:
             their folder).
     """
     with tempfile.TemporaryDirectory(prefix="recall-apkg-") as scratch:
-        database = _collection_file(path, Path(scratch))
+        database = collection_file(path, Path(scratch))
         collection = _read_collection(path, database)
     return _decks(path, collection, deck_key)
-
-
-def _fail(path: Path, message: str) -> NoReturn:
-    raise DeckFileError(str(path), [f"{path}: {message}"])
-
-
-# Opening
-# ---------------------------------------------------------------------------------------------
-
-
-def _collection_file(path: Path, scratch: Path) -> Path:
-    """A copy of the SQLite collection in ``scratch``: ``path`` itself, or unpacked from it."""
-    try:
-        with path.open("rb") as file:
-            head = file.read(len(_SQLITE_MAGIC))
-    except OSError as exc:
-        _fail(path, f"cannot read: {exc.strerror}")
-    if head == _SQLITE_MAGIC:
-        # a copy, with its write-ahead log if Anki left one: the user's file stays untouched
-        # (SQLite writes beside a database it opens, even read-only, when it is in WAL mode)
-        target = scratch / "collection.sqlite"
-        try:
-            shutil.copyfile(path, target)
-            wal = path.with_name(path.name + "-wal")
-            if wal.is_file():
-                shutil.copyfile(wal, scratch / "collection.sqlite-wal")
-        except OSError as exc:
-            _fail(path, f"cannot read: {exc.strerror}")
-        return target
-    if not head.startswith(b"PK"):
-        _fail(path, "not an Anki package or collection (neither a zip archive nor SQLite)")
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return _unpack_collection(path, archive, scratch)
-    except (zipfile.BadZipFile, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
-        _fail(path, f"damaged or truncated zip archive ({exc})")
-    except OSError as exc:
-        _fail(path, f"cannot read the zip archive ({exc.strerror or exc})")
-
-
-def _unpack_collection(path: Path, archive: zipfile.ZipFile, scratch: Path) -> Path:
-    members = {info.filename: info for info in archive.infolist()}
-    total = 0
-    for info in members.values():
-        if not _safe_name(info.filename):
-            _fail(path, f"refused: the archive holds {info.filename!r}, outside its folder")
-        total += info.file_size
-        if total > MAX_UNPACKED:
-            _fail(path, f"refused: the archive would unpack to {total:,} bytes or more, over 2 GB")
-        ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > RATIO_CHECK_FROM and ratio > MAX_RATIO:
-            _fail(path, f"refused: {info.filename} claims a {ratio:.0f}:1 compression (a bomb?)")
-    name = next((name for name in COLLECTION_MEMBERS if name in members), None)
-    if name is None:
-        _fail(path, "not an Anki package: no collection.anki21b/anki21/anki2 inside")
-    zstd = name.endswith("b")
-    if "media" in members:
-        _check_media_names(path, _read_small(path, archive, members["media"]), zstd=zstd)
-    target = scratch / "collection.sqlite"
-    with archive.open(members[name]) as source, target.open("wb") as sink:
-        if zstd:
-            _unzstd(path, source, sink, packed=members[name].file_size)
-        else:
-            for chunk in iter(lambda: source.read(_CHUNK), b""):
-                sink.write(chunk)
-    return target
-
-
-def _safe_name(name: str) -> bool:
-    """True for a plain file name that stays in its folder (no parent, root or drive)."""
-    if not name or "\x00" in name:
-        return False
-    for flavour in (PurePosixPath(name), PureWindowsPath(name)):
-        if flavour.is_absolute() or flavour.drive or flavour.root or ".." in flavour.parts:
-            return False
-    return True
-
-
-def _read_small(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    if info.file_size > _MEDIA_LIMIT:
-        _fail(path, f"refused: its {info.filename} member is {info.file_size:,} bytes")
-    with archive.open(info) as member:
-        return member.read(info.file_size + 1)
-
-
-def _unzstd(
-    path: Path, source: IO[bytes], sink: IO[bytes], *, packed: int, limit: int = MAX_UNPACKED
-) -> None:
-    """Inflate a zstd stream, stopping before it passes ``limit`` bytes or an absurd ratio
-    (frames need not declare their size: Anki's do not)."""
-    import zstandard
-
-    written = 0
-    try:
-        reader = zstandard.ZstdDecompressor().stream_reader(source, read_across_frames=True)
-        for chunk in iter(lambda: reader.read(_CHUNK), b""):
-            written += len(chunk)
-            if written > limit:
-                _fail(path, f"refused: a zstd member inflates to more than {limit:,} bytes")
-            if written > RATIO_CHECK_FROM and written > MAX_RATIO * max(packed, 1):
-                _fail(path, f"refused: a zstd member inflates over {MAX_RATIO}:1 (a bomb?)")
-            sink.write(chunk)
-    except zstandard.ZstdError as exc:
-        _fail(path, f"damaged zstd data ({exc})")
-
-
-def _check_media_names(path: Path, raw: bytes, *, zstd: bool) -> None:
-    """Refuse a media map naming a file outside the media folder (recall extracts no media,
-    but a package that tries this is hostile, and whatever reads it next must not trust it)."""
-    import zstandard
-
-    try:
-        if zstd:
-            data = io.BytesIO()
-            _unzstd(path, io.BytesIO(raw), data, packed=len(raw), limit=_MEDIA_LIMIT)
-            entries = _proto(data.getvalue()).get(1, [])
-            names = [_text(_proto(entry), 1) for entry in entries if isinstance(entry, bytes)]
-        else:
-            mapping = json.loads(raw.decode("utf-8")) if raw.strip() else {}
-            if not isinstance(mapping, dict):
-                raise ValueError("not a JSON object")
-            names = [str(name) for name in mapping.values()]
-    except (ValueError, UnicodeDecodeError, zstandard.ZstdError) as exc:
-        _fail(path, f"damaged media list ({exc})")
-    for name in names:
-        if not _safe_name(name) or "/" in name or "\\" in name:
-            _fail(path, f"refused: media name {name!r} leaves the media folder")
-
-
-# Protobuf, the read-only subset Anki's schema 18 config columns need
-# ---------------------------------------------------------------------------------------------
-
-
-def _varint(data: bytes, pos: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        if pos >= len(data) or shift > 63:
-            raise ValueError("truncated protobuf varint")
-        byte = data[pos]
-        pos += 1
-        result |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return result, pos
-        shift += 7
-
-
-def _proto(data: bytes) -> dict[int, list[int | bytes]]:
-    """Fields of one protobuf message by number: varints as ints, length-delimited as bytes.
-
-    Fixed-width fields are skipped: nothing read here uses them.
-    """
-    fields: dict[int, list[int | bytes]] = {}
-    pos, end = 0, len(data)
-    while pos < end:
-        key, pos = _varint(data, pos)
-        number, wire = key >> 3, key & 7
-        value: int | bytes
-        if wire == 0:
-            value, pos = _varint(data, pos)
-        elif wire == 2:
-            length, pos = _varint(data, pos)
-            if pos + length > end:
-                raise ValueError("truncated protobuf field")
-            value, pos = data[pos : pos + length], pos + length
-        elif wire in (1, 5):
-            pos += 8 if wire == 1 else 4
-            continue
-        else:
-            raise ValueError(f"unsupported protobuf wire type {wire}")
-        fields.setdefault(number, []).append(value)
-    return fields
-
-
-def _text(message: dict[int, list[int | bytes]], number: int) -> str:
-    """A string field (the last one wins, as in protobuf), empty when absent."""
-    values = message.get(number, [])
-    last = values[-1] if values else b""
-    return last.decode("utf-8") if isinstance(last, bytes) else ""
 
 
 # The collection
@@ -331,13 +138,13 @@ def _read_collection(path: Path, database: Path) -> _Collection:
     try:
         connection = sqlite3.connect(uri, uri=True)
     except sqlite3.Error as exc:
-        _fail(path, f"cannot open the collection ({exc})")
+        fail(path, f"cannot open the collection ({exc})")
     try:
         # schema 18 declares its name columns with Anki's own collation
         connection.create_collation("unicase", _unicase)
         tables = {row[0] for row in connection.execute("select name from sqlite_master")}
         if not {"col", "notes", "cards", "revlog"} <= tables:
-            _fail(path, "not an Anki collection (no notes, cards and revlog tables)")
+            fail(path, "not an Anki collection (no notes, cards and revlog tables)")
         if "notetypes" in tables:
             note_types, decks = _schema18(connection)
         else:
@@ -359,9 +166,9 @@ def _read_collection(path: Path, database: Path) -> _Collection:
         ).fetchall()
         revlog = {cid: list(group) for cid, group in groupby(rows, key=itemgetter(0))}
     except sqlite3.Error as exc:
-        _fail(path, f"damaged collection ({exc})")
+        fail(path, f"damaged collection ({exc})")
     except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
-        _fail(path, f"damaged collection ({type(exc).__name__}: {exc})")
+        fail(path, f"damaged collection ({type(exc).__name__}: {exc})")
     finally:
         connection.close()
     return _Collection(note_types, decks, notes, cards, revlog)
@@ -405,12 +212,12 @@ def _schema18(connection: sqlite3.Connection) -> tuple[dict[int, _NoteType], dic
     for ntid, ord_, name, config in connection.execute(
         "select ntid, ord, name, config from templates"
     ):
-        message = _proto(config)
-        question, answer = (_text(message, number) for number in (1, 2))
+        message = proto(config)
+        question, answer = (proto_text(message, number) for number in (1, 2))
         templates[ntid][ord_] = _Template(ord_, name, question, answer)
     note_types = {}
     for ntid, name, config in connection.execute("select id, name, config from notetypes"):
-        kind = _proto(config).get(1, [0])[-1]
+        kind = proto(config).get(1, [0])[-1]
         note_types[ntid] = _NoteType(
             name, kind == 1, tuple(name for _, name in sorted(fields[ntid])), templates[ntid]
         )
