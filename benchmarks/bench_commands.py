@@ -26,6 +26,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from recall1924.store.base import sql_time  # the text form recall stores times in
+
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 
 
@@ -41,10 +43,6 @@ def write_deck(path: Path, cards: int, sections: int) -> None:
                     f'\n[[sections.cards]]\nid = "c{n}"\nquestion = "Question number {n}?"\n'
                     f'answer = "Answer {n}"\n'
                 )
-
-
-def sql_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
 
 
 def add_history(db: Path, reviews: int, seed: int = 1) -> None:

@@ -219,3 +219,17 @@ def test_with_an_exam_the_weakest_review_on_exam_day_comes_first(demo_store: Sto
         duration_ms=None,
     )
     assert first(None) == "a" and first(exam) == "b"  # now b is the weaker one
+
+
+def test_a_card_due_at_this_very_second_counts_as_due_now(demo_store: Store) -> None:
+    from recall1924.scheduling import decay_of
+
+    card_id = demo_store.card_ids(["a"])["a"]
+    before = demo_store.card(card_id).memory
+    due = NOW + timedelta(days=3)  # a whole second: stored as '... 09:00:00.000000'
+    after = MemoryState(State.Review, None, 3.0, 5.0, due, NOW)
+    demo_store.record_answer(
+        card_id, before=before, after=after, rating=Rating.Good, at=NOW, duration_ms=None
+    )
+    rows = demo_store.section_rows(now=due, decay=decay_of(Scheduler()))
+    assert sum(row.due_now for row in rows) == 1

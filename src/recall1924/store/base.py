@@ -135,8 +135,9 @@ class StoreBase:
 
 
 def sql_time(moment: datetime) -> str:
-    # The text form UTCDateTime stores, for raw SQL comparisons and julianday().
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    """``moment`` in the text form UTCDateTime stores, for raw SQL comparisons and julianday():
+    the very same text, so that equal times compare equal."""
+    return _stored_time(moment)
 
 
 CONTENT_COLUMNS = (
