@@ -14,11 +14,11 @@ from typer.testing import CliRunner
 
 from conftest import NOW
 from recall1924.cli import app
+from recall1924.clock import day_start
 from recall1924.errors import SettingError
 from recall1924.exam import (
     Exam,
     PlanInput,
-    exam_start,
     parse_target,
     plan,
     read_exam,
@@ -81,7 +81,7 @@ def test_recall_on_counts_review_days_to_the_start_of_the_day() -> None:
     late = replace(memory, last_review=datetime(2026, 11, 24, 2, tzinfo=UTC))
     assert recall_on(late, date(2026, 12, 20), decay, STARTS) == pytest.approx(r(27, 12.0))
     assert recall_on(MemoryState.new(NOW), date(2026, 12, 20), decay, STARTS) == 0.0
-    assert exam_start(date(2026, 12, 20), STARTS) == datetime(2026, 12, 20, 4, tzinfo=UTC)
+    assert day_start(date(2026, 12, 20), STARTS) == datetime(2026, 12, 20, 4, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("target", [0.9, 0.95])
@@ -224,7 +224,7 @@ def test_deadline_aware_intervals_stop_before_an_exam_they_would_fail() -> None:
 
     from fsrs.scheduler import DEFAULT_PARAMETERS
 
-    from recall1924.exam import Exam, exam_start
+    from recall1924.exam import Exam
     from recall1924.review import before_exam
     from recall1924.scheduling import MemoryState, State
 
@@ -247,4 +247,4 @@ def test_deadline_aware_intervals_stop_before_an_exam_they_would_fail() -> None:
     assert before_exam(soon, Exam(exam_day, 0.95), -w20, 4, at) == soon
     # Never past the eve of the exam, however the curve runs.
     weak_target = before_exam(learnt, Exam(exam_day, 0.99), -w20, 4, at)
-    assert weak_target.due <= exam_start(exam_day, 4) - timedelta(days=1)
+    assert weak_target.due <= day_start(exam_day, 4) - timedelta(days=1)

@@ -16,7 +16,7 @@ from sqlalchemy import create_engine
 
 from conftest import NOW, make_deck
 from recall1924 import db
-from recall1924.clock import FixedClock
+from recall1924.clock import FixedClock, day_start
 from recall1924.errors import DatabaseError
 from recall1924.importers import import_deck
 from recall1924.models import ReviewKind
@@ -461,7 +461,7 @@ def test_the_summary_says_how_each_sections_mastery_moved(
 def test_with_an_exam_no_interval_passes_it_when_the_card_would_fail(
     demo_store: Store, settings: Settings, clock: FixedClock
 ) -> None:
-    from recall1924.exam import Exam, exam_start
+    from recall1924.exam import Exam
 
     exam_day = (NOW + timedelta(days=3)).date()
     scheduler = build_scheduler(settings)
@@ -474,7 +474,7 @@ def test_with_an_exam_no_interval_passes_it_when_the_card_would_fail(
     )
     review.start()
     review.apply(R)
-    eve = exam_start(exam_day, 4) - timedelta(days=1)
+    eve = day_start(exam_day, 4) - timedelta(days=1)
     assert NOW + review.intervals[Rating.Easy] <= eve  # 8 days without the exam
     review.apply(Action.EASY)
     assert demo_store.card(demo_store.card_ids(["a"])["a"]).memory.due <= eve

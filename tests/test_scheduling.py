@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fsrs import Card as FsrsCard
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from recall1924.clock import day_bounds
@@ -178,6 +178,9 @@ def test_review_days_follow_daylight_saving() -> None:
 
 @pytest.mark.usefixtures("london")
 @settings(max_examples=200, deadline=None)
+# The day before the spring change, with days starting at 1 am: 1 am on the day of the change
+# does not exist in London (GMT 1:00 is BST 2:00), so the next day starts at 1:00 UTC.
+@example(moment=datetime(2024, 3, 30, 1, 0, tzinfo=UTC), starts_at=1)
 @given(
     moment=st.datetimes(
         min_value=datetime(2020, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(UTC)

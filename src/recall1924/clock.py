@@ -7,7 +7,7 @@ Every datetime handed out is timezone-aware UTC.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 
 from recall1924.errors import ClockError
@@ -90,17 +90,30 @@ def iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat(timespec="seconds").removesuffix("+00:00") + "Z"
 
 
-def day_bounds(now: datetime, starts_at: int) -> tuple[datetime, datetime]:
-    """The review day containing ``now``: its start and end in UTC.
-
-    A review day runs from ``starts_at`` o'clock local time to the same hour the next day, so a
-    late-night session still counts for the day before. Local time is the machine's (``TZ``);
-    across a daylight-saving change the day is 23 or 25 hours long.
-    """
-    local = now.astimezone()
+def review_date(at: datetime, starts_at: int) -> date:
+    """The review day holding ``at``: its local date, the day before until ``starts_at`` o'clock,
+    so a late-night session still counts for the day before. Local time is the machine's
+    (``TZ``)."""
+    local = at.astimezone()
     day = local.date()
-    if local.hour < starts_at:
-        day -= timedelta(days=1)
-    start = datetime.combine(day, time(starts_at)).astimezone(UTC)
-    end = datetime.combine(day + timedelta(days=1), time(starts_at)).astimezone(UTC)
-    return start, end
+    return day - timedelta(days=1) if local.hour < starts_at else day
+
+
+def day_start(day: date, starts_at: int) -> datetime:
+    """When review day ``day`` begins (local ``starts_at`` o'clock), in UTC.
+
+    If the clocks skip that hour that day (a spring daylight-saving change), the day begins
+    when they land, at the first moment after the gap; if they repeat it, at its first pass.
+    """
+    wall = datetime.combine(day, time(starts_at))
+    start = wall.astimezone(UTC)
+    if start.astimezone().replace(tzinfo=None) != wall:  # skipped: the gap's far side
+        start = wall.replace(fold=1).astimezone(UTC)
+    return start
+
+
+def day_bounds(now: datetime, starts_at: int) -> tuple[datetime, datetime]:
+    """The review day containing ``now``: its start and end in UTC (across a daylight-saving
+    change the day is 23 or 25 hours long)."""
+    day = review_date(now, starts_at)
+    return day_start(day, starts_at), day_start(day + timedelta(days=1), starts_at)

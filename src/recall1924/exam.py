@@ -1,7 +1,7 @@
 """Exam day: when it is, how much will be remembered then, and the work it takes. Pure.
 
 Holds :class:`Exam` (a date and a target chance of recall), :func:`read_exam` (from stored
-settings), :func:`exam_start`, :func:`recall_on` (a card's chance of recall at the start of a
+settings), :func:`recall_on` (a card's chance of recall at the start of a
 review day), :func:`simulate` (one card's reviews on schedule) and :func:`plan` (per section:
 recall on exam day with no more reviews, recall if the schedule is kept, and the reviews per day
 it takes to stay above the target).
@@ -23,10 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from fsrs import Scheduler
 
+from recall1924.clock import day_start, review_date
 from recall1924.errors import SettingError
 from recall1924.scheduling import (
     MemoryState,
@@ -95,16 +96,6 @@ def read_exam(stored: Mapping[str, str]) -> Exam | None:
     return Exam(day, target)
 
 
-def exam_start(day: date, day_starts_at: int) -> datetime:
-    """The start of review day ``day`` (local ``day_starts_at`` o'clock), in UTC."""
-    return datetime.combine(day, time(day_starts_at)).astimezone(UTC)
-
-
-def day_of(at: datetime, day_starts_at: int) -> date:
-    """The review day holding ``at``, as a date."""
-    return date.fromordinal(review_day(at, day_starts_at))
-
-
 def recall_on(memory: MemoryState, day: date, decay: float, day_starts_at: int) -> float:
     """The chance of recalling a card at the start of review day ``day`` with no review
     before then: 0 for a card never answered.
@@ -152,7 +143,7 @@ def simulate(
             at=at,
             day_starts_at=day_starts_at,
         )
-        days.append(day_of(at, day_starts_at))
+        days.append(review_date(at, day_starts_at))
     return Simulated(days, memory)
 
 
@@ -200,7 +191,7 @@ def _introduction(start: datetime, day_index: int, day_starts_at: int) -> dateti
     # New cards of later days come in at the start of their review day.
     if day_index == 0:
         return start
-    return exam_start(day_of(start, day_starts_at) + timedelta(days=day_index), day_starts_at)
+    return day_start(review_date(start, day_starts_at) + timedelta(days=day_index), day_starts_at)
 
 
 def plan(
@@ -225,8 +216,8 @@ def plan(
         new_today: new cards already introduced today.
     """
     starts = settings.day_starts_at
-    until = exam_start(exam.day, starts)
-    today = day_of(now, starts)
+    until = day_start(exam.day, starts)
+    today = review_date(now, starts)
     days_left = max(0, (exam.day - today).days)
     kept = build_scheduler(replace(settings, enable_fuzzing=False))
     needed = build_scheduler(replace(settings, enable_fuzzing=False, desired_retention=exam.target))

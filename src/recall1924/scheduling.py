@@ -27,6 +27,7 @@ from enum import IntEnum
 from fsrs import Card, Rating, Scheduler, State
 from fsrs.scheduler import DEFAULT_PARAMETERS
 
+from recall1924.clock import review_date
 from recall1924.settings import Settings
 
 __all__ = [
@@ -135,9 +136,7 @@ def review_day(at: datetime, day_starts_at: int) -> int:
     A review day runs from ``day_starts_at`` o'clock local time (``TZ``) to the same hour the
     next day, as in ``clock.day_bounds``; the number is the ordinal of its local date.
     """
-    local = at.astimezone()
-    day = local.toordinal()
-    return day - 1 if local.hour < day_starts_at else day
+    return review_date(at, day_starts_at).toordinal()
 
 
 def elapsed_days(last_review: datetime, at: datetime, *, day_starts_at: int | None = None) -> int:

@@ -23,12 +23,11 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from recall1924.clock import day_bounds, iso
+from recall1924 import clock
+from recall1924.clock import day_bounds, day_start, iso, review_date
 from recall1924.exam import (
     Exam,
     PlanInput,
-    day_of,
-    exam_start,
     plan,
     read_exam,
 )
@@ -276,7 +275,7 @@ def find_exam(store: Store, deck_key: str | None = None) -> Exam | None:
 def _forecast(
     store: Store, *, today: date, day_starts_at: int, deck_id: int | None
 ) -> list[DayCount]:
-    until = exam_start(today + timedelta(days=FORECAST_DAYS), day_starts_at)
+    until = day_start(today + timedelta(days=FORECAST_DAYS), day_starts_at)
     due = store.due_by_day(until=until, day_starts_at=day_starts_at, deck_id=deck_id)
     overdue = sum(count for day, count in due.items() if day < today)
     return [
@@ -303,8 +302,8 @@ def _history(
         # As long as the heatmap: go on back, one indexed look a day.
         day = first - timedelta(days=1)
         while streak < MAX_STREAK and store.answered_between(
-            exam_start(day, day_starts_at),
-            exam_start(day + timedelta(days=1), day_starts_at),
+            day_start(day, day_starts_at),
+            day_start(day + timedelta(days=1), day_starts_at),
             deck_id=deck_id,
         ):
             streak += 1
@@ -318,7 +317,7 @@ MAX_STREAK = 36500
 def _activity(
     store: Store, first: date, now: datetime, day_starts_at: int, deck_id: int | None
 ) -> dict[date, DayActivity]:
-    since = exam_start(first, day_starts_at)
+    since = day_start(first, day_starts_at)
     found = store.activity(since=since, until=now, day_starts_at=day_starts_at, deck_id=deck_id)
     return {act.day: act for act in found}
 
@@ -437,13 +436,13 @@ def build_report(
     if starts != settings.day_starts_at:
         settings = replace(settings, day_starts_at=starts)
     today_start, tomorrow_start = day_bounds(now, starts)
-    today = day_of(now, starts)
+    today = review_date(now, starts)
     if exam is not None and exam.day <= today:
         exam = None  # past: nothing left to predict
     horizon = (
-        Horizon(exam_start(exam.day, starts), exam.day, "exam")
+        Horizon(clock.day_start(exam.day, starts), exam.day, "exam")
         if exam is not None
-        else Horizon(tomorrow_start, day_of(tomorrow_start, starts), "next_day")
+        else Horizon(tomorrow_start, review_date(tomorrow_start, starts), "next_day")
     )
     deck_id = scope.deck_id
     rows = store.section_rows(

@@ -16,6 +16,7 @@ from recall1924.cli.base import (
     report_for,
     show_notices,
 )
+from recall1924.clock import review_date
 
 
 @app.command()
@@ -71,7 +72,6 @@ def exam(
         DEFAULT_TARGET,
         EXAM_DATE_KEY,
         EXAM_TARGET_KEY,
-        day_of,
         parse_day,
         parse_target,
     )
@@ -105,7 +105,7 @@ def exam(
         else:
             typer.echo(f"Exam for {label}: {found.day.isoformat()}, target {found.target:.0%}")
         return
-    today = day_of(app_obj.clock.now(), app_obj.settings.day_starts_at)
+    today = review_date(app_obj.clock.now(), app_obj.settings.day_starts_at)
     if chosen <= today:
         raise typer.BadParameter(
             f"{chosen.isoformat()} is not after today ({today.isoformat()})", param_hint="DAY"

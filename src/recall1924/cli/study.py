@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from recall1924.clock import day_start
 from recall1924.words import plural
 
 if TYPE_CHECKING:
@@ -94,7 +95,6 @@ def review(
     """
     from functools import cache
 
-    from recall1924.exam import exam_start
     from recall1924.review import scheduled_session
     from recall1924.scheduling import decay_of
     from recall1924.stats import find_exam
@@ -107,7 +107,7 @@ def review(
     exam_order = (
         None
         if first is None
-        else (exam_start(first.day, app_obj.settings.day_starts_at), decay_of(app_obj.scheduler))
+        else (day_start(first.day, app_obj.settings.day_starts_at), decay_of(app_obj.scheduler))
     )
     session = scheduled_session(
         app_obj.store,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 from fsrs import Scheduler
 
 from recall1924 import exam
+from recall1924.clock import day_start
 from recall1924.models import ReviewKind
 from recall1924.scheduling import (
     MemoryState,
@@ -96,7 +97,7 @@ def before_exam(
 ) -> MemoryState:
     """``memory`` with its due date brought forward if, left as it is, the card would be
     recalled on exam day with less than the target chance (see :class:`Schedule`)."""
-    start = exam.exam_start(deadline.day, day_starts_at)
+    start = day_start(deadline.day, day_starts_at)
     if memory.due <= start or at >= start or memory.stability is None:
         return memory
     if exam.recall_on(memory, deadline.day, decay, day_starts_at) >= deadline.target:

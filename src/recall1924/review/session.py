@@ -6,21 +6,20 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from fsrs import Scheduler
 
 from recall1924 import exam
-from recall1924.clock import Clock, day_bounds
+from recall1924.clock import Clock, day_bounds, review_date
 from recall1924.errors import CardGoneError, DatabaseBusyError, StaleCardError
 from recall1924.models import ReviewKind
 from recall1924.scheduling import (
     MemoryState,
     Rating,
     State,
-    review_day,
 )
 from recall1924.settings import Settings
 from recall1924.store import CardView, QueueCounts, Scope, Store
@@ -400,7 +399,7 @@ class ReviewSession:
         next review day's start after its last answer here less before its first, summed
         over the section's cards and divided by how many cards the section holds."""
         _start, end = day_bounds(self._now(), self.settings.day_starts_at)
-        day = date.fromordinal(review_day(end, self.settings.day_starts_at))
+        day = review_date(end, self.settings.day_starts_at)
         first: dict[int, Answered] = {}
         last: dict[int, Answered] = {}
         for answered in answers:
