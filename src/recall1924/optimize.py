@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from recall1924.models import ReviewKind
-from recall1924.scheduling import MemoryState, build_scheduler, review_day
+from recall1924.scheduling import MemoryState, build_scheduler, retrievability, review_day
 from recall1924.settings import DEFINITIONS, Settings
 
 if TYPE_CHECKING:
@@ -240,7 +240,6 @@ def evaluate(parameters: Sequence[float], sequences: Sequence[Sequence[Review]])
         ]
     )
     decay = -parameters[20]
-    factor = 0.9 ** (1 / decay) - 1
     eps = sys.float_info.epsilon
     loss = 0.0
     count = 0
@@ -252,7 +251,7 @@ def evaluate(parameters: Sequence[float], sequences: Sequence[Sequence[Review]])
             if index > 0 and delta_t > 0:
                 long_term += 1
                 stability = after[index - 1].stability
-                predicted = (1 + factor * delta_t / stability) ** decay
+                predicted = retrievability(delta_t, stability, decay)
                 recalled = 1.0 if rating > 1 else 0.0
                 clipped = min(1 - eps, max(eps, predicted))
                 loss -= recalled * math.log(clipped) + (1 - recalled) * math.log(1 - clipped)

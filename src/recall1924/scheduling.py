@@ -38,6 +38,7 @@ __all__ = [
     "answer",
     "answer_in_turn",
     "build_scheduler",
+    "days_until",
     "decay_of",
     "elapsed_days",
     "preview",
@@ -282,6 +283,11 @@ def decay_of(scheduler: Scheduler) -> float:
     return -scheduler.parameters[20]
 
 
+def _factor(decay: float) -> float:
+    # Chosen so that R is 0.9 when the elapsed time equals the stability.
+    return float(0.9 ** (1 / decay) - 1)
+
+
 def retrievability(elapsed_days: float, stability: float | None, decay: float) -> float:
     """Chance of recall ``elapsed_days`` whole days after the last review (0 for a new card).
 
@@ -293,5 +299,9 @@ def retrievability(elapsed_days: float, stability: float | None, decay: float) -
     """
     if stability is None or stability <= 0:
         return 0.0
-    factor = 0.9 ** (1 / decay) - 1
-    return float((1 + factor * max(0, int(elapsed_days)) / stability) ** decay)
+    return float((1 + _factor(decay) * max(0, int(elapsed_days)) / stability) ** decay)
+
+
+def days_until(recall: float, stability: float, decay: float) -> float:
+    """How many days after a review the same curve falls to the chance ``recall``."""
+    return float(stability * (recall ** (1 / decay) - 1) / _factor(decay))

@@ -17,6 +17,7 @@ from recall1924.scheduling import (
     MemoryState,
     Rating,
     answer,
+    days_until,
     decay_of,
     preview,
 )
@@ -102,9 +103,7 @@ def before_exam(
         return memory
     if exam.recall_on(memory, deadline.day, decay, day_starts_at) >= deadline.target:
         return memory
-    # R(t) = (1 + factor * t / S) ** decay falls to the target after t days:
-    factor = 0.9 ** (1 / decay) - 1
-    days = memory.stability * (deadline.target ** (1 / decay) - 1) / factor
+    days = days_until(deadline.target, memory.stability, decay)
     eve = start - timedelta(days=1)
     due = min(memory.due, max(at + timedelta(days=days), at), max(eve, at))
     return replace(memory, due=due)
