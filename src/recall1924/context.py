@@ -145,25 +145,17 @@ class App:
         """The forgetting curve's decay of each deck (by id) with FSRS parameters of its own."""
         from recall1924.scheduling import decay_of
 
-        decays = {}
-        for deck in self.store.decks():
-            if "parameters" in self.store.settings(deck.key):
-                deck_id = self.store.scope(deck.key).deck_id
-                assert deck_id is not None
-                decays[deck_id] = decay_of(self.scheduler_for(deck.key))
-        return decays
+        own = self.store.decks_setting(["parameters"])
+        return {deck_id: decay_of(self.scheduler_for(key)) for key, deck_id in own.items()}
 
     def deck_limits(self) -> dict[int, tuple[int, int]]:
         """The decks with daily limits of their own (``recall config set --deck``), by deck
         id: their new cards and reviews per day."""
-        limits = {}
-        for deck in self.store.decks():
-            if {"new_per_day", "reviews_per_day"} & set(self.store.settings(deck.key)):
-                own = self.settings_for(deck.key)
-                deck_id = self.store.scope(deck.key).deck_id
-                assert deck_id is not None
-                limits[deck_id] = (own.new_per_day, own.reviews_per_day)
-        return limits
+        own = self.store.decks_setting(["new_per_day", "reviews_per_day"])
+        return {
+            deck_id: (self.settings_for(key).new_per_day, self.settings_for(key).reviews_per_day)
+            for key, deck_id in own.items()
+        }
 
     def day(self) -> tuple[datetime, datetime]:
         """Start and end (UTC) of the review day now."""
