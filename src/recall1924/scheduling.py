@@ -202,15 +202,14 @@ def answer(
     Returns:
         The state after the answer; its ``last_review`` is ``at``.
     """
-    with _random_state_kept(scheduler):
-        return _review(
-            scheduler,
-            card_id=card_id,
-            memory=memory,
-            rating=rating,
-            at=at,
-            day_starts_at=day_starts_at,
-        )
+    (after,) = answer_in_turn(
+        scheduler,
+        card_id=card_id,
+        memory=memory,
+        answers=[(rating, at)],
+        day_starts_at=day_starts_at,
+    )
+    return after
 
 
 def answer_in_turn(
