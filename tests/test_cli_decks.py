@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from recall1924.backups import list_backups
 from recall1924.cli import app
 
 NOW = "2026-11-27T09:00:00+00:00"
@@ -43,7 +44,7 @@ def test_removing_a_deck_asks_backs_up_and_deletes(db_path: Path) -> None:
     assert code == 1 and "Aborted" in err
     code, out, _ = recall("decks", "remove", "stalin-1924", input="y\n")
     assert code == 0 and "Deleted deck 'stalin-1924' and its 111 cards" in out
-    assert list(db_path.parent.glob("recall.db.*.bak"))
+    assert list_backups(db_path)
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("SELECT COUNT(*) FROM card").fetchone() == (0,)
     code, _out, err = recall("decks", "remove", "nope", "--yes")

@@ -18,6 +18,7 @@ from sqlmodel import SQLModel
 import recall1924.models  # noqa: F401 - registers the tables
 from conftest import NOW
 from recall1924 import db
+from recall1924.backups import list_backups
 from recall1924.db import HEAD_REVISION, _alembic_config, open_database
 from recall1924.errors import DatabaseError, NewerDatabaseError
 from recall1924.paths import migrations_path
@@ -29,7 +30,8 @@ def test_head_revision_constant_matches_the_migrations() -> None:
 
 
 def test_empty_database_upgraded_to_head_matches_the_models(db_path: Path) -> None:
-    engine, saved = open_database(db_path, NOW)
+    opened = open_database(db_path, NOW)
+    engine, saved = opened.engine, opened.backup
     assert saved is None
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
@@ -39,19 +41,18 @@ def test_empty_database_upgraded_to_head_matches_the_models(db_path: Path) -> No
             for name in ("journal_mode", "foreign_keys", "busy_timeout")
         ]
     assert pragmas == ["wal", 1, 5000]
-    engine.dispose()
+    opened.close()
 
 
 def test_newer_database_is_refused_and_untouched(db_path: Path) -> None:
-    engine, _ = open_database(db_path, NOW)
-    engine.dispose()
+    open_database(db_path, NOW).close()
     with sqlite3.connect(db_path) as conn:
         conn.execute("UPDATE alembic_version SET version_num = '9999'")
     before = db_path.read_bytes()
     with pytest.raises(NewerDatabaseError, match=r"newer recall \(schema 9999\)"):
         open_database(db_path, NOW)
     assert db_path.read_bytes() == before
-    assert list(db_path.parent.glob("*.bak")) == []
+    assert list_backups(db_path) == []
 
 
 def test_foreign_database_is_refused(db_path: Path) -> None:
@@ -85,8 +86,7 @@ def upgrade():
 def test_older_database_is_backed_up_then_upgraded_keeping_rows(
     db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    engine, _ = open_database(db_path, NOW)
-    engine.dispose()
+    open_database(db_path, NOW).close()
     with sqlite3.connect(db_path) as conn:
         conn.execute("INSERT INTO setting VALUES ('global', 'new_per_day', '7')")
 
@@ -99,9 +99,11 @@ def test_older_database_is_backed_up_then_upgraded_keeping_rows(
     monkeypatch.setattr(db, "migrations_path", lambda: newer)
     monkeypatch.setattr(db, "HEAD_REVISION", "9999")
 
-    engine, saved = open_database(db_path, NOW)
-    engine.dispose()
-    assert saved is not None and saved.name == "recall.db.20261127T090000Z.bak"
+    opened = open_database(db_path, NOW)
+    saved = opened.backup
+    opened.close()
+    assert saved is not None and saved.name == "recall.db.20261127T090000.000000Z.bak"
+    assert saved.parent == db_path.parent / "backups"
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("9999",)]
         assert conn.execute("SELECT value FROM setting").fetchall() == [("7",)]
@@ -112,8 +114,7 @@ def test_older_database_is_backed_up_then_upgraded_keeping_rows(
 
 
 def test_an_up_to_date_database_opens_without_alembic(db_path: Path) -> None:
-    engine, _ = open_database(db_path, NOW)
-    engine.dispose()
+    open_database(db_path, NOW).close()
     code = (
         "import sys; from pathlib import Path; from datetime import datetime, UTC;"
         "from recall1924.db import open_database;"
@@ -145,8 +146,9 @@ def test_a_first_release_database_upgrades_to_head_keeping_cards_and_answers(
         )
     engine.dispose()
 
-    engine, saved = open_database(db_path, NOW)
-    engine.dispose()
+    opened = open_database(db_path, NOW)
+    engine, saved = opened.engine, opened.backup
+    opened.close()
     assert saved is not None
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (

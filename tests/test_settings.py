@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fsrs.scheduler import DEFAULT_PARAMETERS, LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
 from hypothesis import given
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from recall1924.cli import app
 from recall1924.errors import SettingError
 from recall1924.settings import DEFINITIONS, Settings, canonical_text, format_duration, parse_value
 
@@ -246,3 +251,26 @@ def test_from_stored_refuses_an_unreadable_value_in_one_line() -> None:
 )
 def test_format_duration(delta: timedelta, text: str) -> None:
     assert format_duration(delta) == text
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _readme_row(key: str) -> str:
+    (row,) = [line for line in README.read_text().splitlines() if line.startswith(f"| `{key}` |")]
+    return row
+
+
+def test_the_readme_says_how_steps_read_back() -> None:
+    """The README's Settings table shows what a step typed one way reads back as, and
+    ``recall config set`` agrees: steps are kept in one canonical form, not as typed."""
+    row = _readme_row("learning_steps")
+    assert "exactly as given" not in row
+    examples = re.findall(r"`([^`]+)` (?:reads back )?as `([^`]+)`", row)
+    assert ("60m", "1h") in examples
+    runner = CliRunner()
+    for given_text, shown in examples:
+        result = runner.invoke(app, ["config", "set", "learning_steps", given_text])
+        assert result.stdout == f"learning_steps = {shown}\n", given_text
+        result = runner.invoke(app, ["config", "--json"])
+        assert json.loads(result.stdout)["learning_steps"] == shown

@@ -16,6 +16,7 @@ from fsrs import Scheduler
 
 from conftest import NOW, make_deck
 from recall1924 import bundled, paths
+from recall1924.backups import list_backups
 from recall1924.bundled import (
     BUNDLED_KEY,
     NOTICE_SETTING,
@@ -198,7 +199,7 @@ def test_an_older_bundled_deck_is_upgraded_on_open_keeping_all_history(
     for key in shipped_cards.keys() - cards_before.keys():
         assert cards_after[key]["last_review"] is None
     # The database was copied before the update wrote anything.
-    assert list(db.parent.glob(f"{db.name}.*.bak"))
+    assert list_backups(db)
 
 
 def test_a_second_open_changes_nothing(v1_collection: Path) -> None:

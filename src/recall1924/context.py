@@ -50,16 +50,24 @@ class App:
         brought up to date if this recall ships a newer version of it."""
         from recall1924.store import Store
 
-        store = Store.open(self.db_path, self.clock.now())
+        first: list[ImportPlan] = []
+
+        def setup(created: Store) -> None:
+            # Under the collection's exclusive lock: two recalls started together on a new
+            # machine import the bundled deck once.
+            first.append(self._import_bundled(created))
+
+        store = Store.open(self.db_path, self.clock.now(), setup=setup if self.bundled else None)
         if store.backup is not None:
             self.notices.append(f"Upgraded the database; the old one is kept at {store.backup}")
-        if self.bundled and store.deck_count() == 0:
-            plan = self._import_bundled(store)
+        if self.bundled and not first and not store.read_only and store.deck_count() == 0:
+            first.append(self._import_bundled(store))
+        if first:
             self.notices.append(
-                f"First run: imported the bundled deck {plan.deck_title!r} "
-                f"({len(plan.added)} cards) into {self.db_path}"
+                f"First run: imported the bundled deck {first[0].deck_title!r} "
+                f"({len(first[0].added)} cards) into {self.db_path}"
             )
-        elif self.bundled:
+        elif self.bundled and not store.read_only:
             from recall1924.bundled import check_bundled
 
             # A database upgraded on this open was just backed up: one copy is enough.
@@ -91,10 +99,18 @@ class App:
         )
 
     def backup(self) -> Path:
-        """Copy the database beside itself before a big change; keeps the newest few."""
-        from recall1924.db import backup
+        """Back the database up before a big change (the set of copies is kept bounded).
 
-        return backup(self.db_path, self.clock.now())
+        Raises:
+            BackupError: the copy could not be made; nothing was changed.
+            ReadOnlyDatabaseError: the collection cannot be changed at all.
+        """
+        from recall1924.backups import take_backup
+
+        store = self.__dict__.get("store")  # none yet while the open itself updates
+        if store is not None and store.read_only:
+            raise store.read_only_error("cannot change it")
+        return take_backup(self.db_path, self.clock.now())
 
     @cached_property
     def settings(self) -> Settings:

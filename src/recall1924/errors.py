@@ -78,3 +78,19 @@ class ExportError(RecallError):
     """An export that cannot be written as asked (unknown format, unwritable file)."""
 
     exit_code = 2
+
+
+class BackupError(DatabaseError):
+    """A backup could not be written (a full disk, a read-only folder); nothing was changed."""
+
+
+class ReadOnlyDatabaseError(DatabaseError):
+    """The database, or its folder, cannot be written: recall can read it, not change it."""
+
+
+class DatabaseReplacedError(DatabaseError):
+    """The database file was replaced, moved or deleted while recall had it open."""
+
+
+class CollectionInUseError(DatabaseError):
+    """Another recall has the collection open, and what was asked needs it to itself."""

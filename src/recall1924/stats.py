@@ -285,11 +285,9 @@ def _forecast(
     ]
 
 
-def _history(
-    store: Store, *, now: datetime, today: date, day_starts_at: int, deck_id: int | None
-) -> History:
+def _history(store: Store, *, today: date, day_starts_at: int, deck_id: int | None) -> History:
     first = today - timedelta(days=HEATMAP_WEEKS * 7 - 1)
-    found = _activity(store, first, now, day_starts_at, deck_id)
+    found = _activity(store, first, today, day_starts_at, deck_id)
     days = [
         DayCount(day, act.reviews, round(act.duration_ms / 60000, 1))
         for offset in range((today - first).days + 1)
@@ -315,10 +313,13 @@ MAX_STREAK = 36500
 
 
 def _activity(
-    store: Store, first: date, now: datetime, day_starts_at: int, deck_id: int | None
+    store: Store, first: date, last: date, day_starts_at: int, deck_id: int | None
 ) -> dict[date, DayActivity]:
+    # Up to the end of the last day, not to now: an answer stamped later today is today's
+    # (as in the day's count), one stamped on a later day is not in the heatmap at all.
     since = day_start(first, day_starts_at)
-    found = store.activity(since=since, until=now, day_starts_at=day_starts_at, deck_id=deck_id)
+    until = day_start(last + timedelta(days=1), day_starts_at)
+    found = store.activity(since=since, until=until, day_starts_at=day_starts_at, deck_id=deck_id)
     return {act.day: act for act in found}
 
 
@@ -446,7 +447,12 @@ def build_report(
     )
     deck_id = scope.deck_id
     rows = store.section_rows(
-        now=now, decay=decay, deck_id=deck_id, horizon_day=horizon.day, day_starts_at=starts
+        now=now,
+        decay=decay,
+        deck_id=deck_id,
+        horizon_day=horizon.day,
+        day_starts_at=starts,
+        answered_before=tomorrow_start,
     )
     for own_deck, own_decay in (deck_decays or {}).items():
         # A deck with parameters of its own: its sections' mastery on its own forgetting curve.
@@ -457,6 +463,7 @@ def build_report(
                 deck_id=own_deck,
                 horizon_day=horizon.day,
                 day_starts_at=starts,
+                answered_before=tomorrow_start,
             )
             keys = {row.deck_key for row in own}
             rows = [own.pop(0) if row.deck_key in keys else row for row in rows]
@@ -469,7 +476,13 @@ def build_report(
     if sort == "mastery":
         for deck in decks.values():
             deck.sections.sort(key=lambda section: section.mastery)
-    counts = store.day_counts(day_start or today_start, Scope(deck_id=deck_id))
+    # Today is [start, end): answers stamped on a later day are not today's. A caller's own
+    # day_start ends when its day does (the store's default end), not at this day's end.
+    counts = store.day_counts(
+        day_start or today_start,
+        Scope(deck_id=deck_id),
+        day_end=tomorrow_start if day_start is None or day_start == today_start else None,
+    )
     report = StatsReport(
         totals=_totals(rows, counts.answers), decks=list(decks.values()), horizon=horizon
     )
@@ -494,7 +507,7 @@ def build_report(
         decks=report.decks,
         horizon=horizon,
         forecast=_forecast(store, today=today, day_starts_at=starts, deck_id=deck_id),
-        history=_history(store, now=now, today=today, day_starts_at=starts, deck_id=deck_id),
+        history=_history(store, today=today, day_starts_at=starts, deck_id=deck_id),
         distributions=_distributions(
             store.distributions(
                 decay=decay, horizon_day=horizon.day, day_starts_at=starts, deck_id=deck_id

@@ -41,9 +41,24 @@ class RecallGroup(TyperGroup):
                 from sqlalchemy.exc import DBAPIError
 
                 if isinstance(exc, DBAPIError):
-                    typer.echo(f"recall: database error: {exc.orig}", err=True)
+                    typer.echo(f"recall: {_database_line(ctx, exc.orig or exc)}", err=True)
                     ctx.exit(1)
             raise
+
+
+def _database_line(ctx: Any, error: BaseException) -> str:
+    """What SQLite's refusal means for this command's database, in one line."""
+    text = str(error)
+    found = getattr(ctx.find_root(), "obj", None)
+    path = getattr(found, "db_path", "the database")
+    if "readonly" in text:
+        return (
+            f"{path} is read-only: recall can show it but not change it (check the file's and "
+            "its folder's permissions, or copy it somewhere writable and use --db)"
+        )
+    if "full" in text:
+        return f"the disk holding {path} is full: nothing was changed; free some space"
+    return f"database error: {text}"
 
 
 app = typer.Typer(
@@ -93,6 +108,7 @@ def app_for(ctx: typer.Context, db: Path | None, *, bundled: bool = True) -> App
         resolve_db_path(chosen), clock_from_env(os.environ.get("RECALL_NOW")), bundled=bundled
     )
     ctx.call_on_close(app_obj.close)
+    ctx.find_root().obj = app_obj  # for the error lines, which name the database
     return app_obj
 
 
@@ -128,7 +144,11 @@ def report_for(
 
 
 def print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    """Print ``data`` as indented JSON, readable in any script (é, Кремль) and inert on a
+    terminal: controls and invisible format characters in deck text are ``\\uXXXX`` escapes."""
+    from recall1924.ui.text import visible_json
+
+    typer.echo(visible_json(json.dumps(data, indent=2, ensure_ascii=False)))
 
 
 def _version(value: bool) -> None:

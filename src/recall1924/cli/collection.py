@@ -258,10 +258,12 @@ def cards(
     )
     show_notices(app_obj)
     if as_json:
+        from recall1924.ui.text import visible_json
+
         # One card per line: the indented form takes seconds to print for a large collection.
         encode = json.JSONEncoder(ensure_ascii=False).encode
         rows = [encode(row.to_json()) for row in listing.rows]
-        typer.echo("[\n" + ",\n".join(rows) + "\n]" if rows else "[]")
+        typer.echo(visible_json("[\n" + ",\n".join(rows) + "\n]" if rows else "[]"))
     else:
         print_cards(app_obj.console, listing, now=now)
 

@@ -55,6 +55,8 @@ def _run_session(app_obj: App, session: ReviewSession, scope: Scope, *, typing: 
     with keys:
         summary = run(session, TerminalReviewUI(app_obj.console, keys))
     now = app_obj.clock.now()
+    if summary.answers:
+        _backup_after_session(app_obj)
     _start, end = app_obj.day()
     # Cards that come due during tomorrow's review day (not today's leftovers).
     by_today, by_tomorrow = (
@@ -68,6 +70,23 @@ def _run_session(app_obj: App, session: ReviewSession, scope: Scope, *, typing: 
         now,
         tomorrow=by_tomorrow.learning + by_tomorrow.review - by_today.learning - by_today.review,
     )
+
+
+def _backup_after_session(app_obj: App) -> None:
+    """Back up after a session with answers, unless the newest backup is recent; a backup
+    that fails is a notice (every answer is already saved in the collection)."""
+    from recall1924.backups import REVIEW_BACKUP_EVERY, latest_backup_time, take_backup
+    from recall1924.errors import BackupError
+
+    now = app_obj.clock.now()
+    latest = latest_backup_time(app_obj.db_path)
+    if latest is not None and latest <= now and now - latest < REVIEW_BACKUP_EVERY:
+        return
+    try:
+        take_backup(app_obj.db_path, now)
+    except BackupError as exc:
+        app_obj.notices.append(str(exc))
+    show_notices(app_obj)
 
 
 def _typed(app_obj: App, forced: bool) -> bool | Callable[[str], bool]:

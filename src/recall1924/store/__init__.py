@@ -11,10 +11,13 @@ is shown. Results come back as frozen dataclasses, never as live ORM rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from recall1924.db import open_database
+from sqlalchemy import Engine
+
+from recall1924.db import OpenedDatabase, open_database
 from recall1924.store.answers import AnswerStore
 from recall1924.store.base import Scope
 from recall1924.store.cards import CardStore
@@ -41,7 +44,16 @@ class Store(DeckStore, CardStore, QueueStore, AnswerStore, SettingsStore, StatsS
     """The collection in one SQLite file."""
 
     @classmethod
-    def open(cls, path: Path, now: datetime) -> Store:
-        """Open the database at ``path``, creating or upgrading it first."""
-        engine, backup = open_database(path, now)
-        return cls(engine, path, backup)
+    def open(
+        cls, path: Path, now: datetime, *, setup: Callable[[Store], None] | None = None
+    ) -> Store:
+        """Open the database at ``path``, creating or upgrading it first.
+
+        ``setup`` fills a collection this open created before any other recall can see it.
+        """
+
+        def fill(engine: Engine) -> None:
+            assert setup is not None
+            setup(cls(OpenedDatabase(engine), path))
+
+        return cls(open_database(path, now, setup=None if setup is None else fill), path)

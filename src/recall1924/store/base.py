@@ -16,7 +16,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, and_, or_
 from sqlmodel import Session, col
 
-from recall1924.errors import DatabaseBusyError, DatabaseError
+from recall1924.db import OpenedDatabase, file_identity
+from recall1924.errors import (
+    DatabaseBusyError,
+    DatabaseReplacedError,
+    ReadOnlyDatabaseError,
+)
 from recall1924.models import Card
 from recall1924.scheduling import MemoryState, State
 
@@ -83,15 +88,44 @@ def available(at: datetime) -> ColumnElement[bool]:
 class StoreBase:
     """The engine, and sessions on it, that every part of the :class:`Store` uses."""
 
-    def __init__(self, engine: Engine, path: Path, backup: Path | None = None) -> None:
-        self.engine = engine
+    def __init__(self, opened: OpenedDatabase | Engine, path: Path) -> None:
+        if not isinstance(opened, OpenedDatabase):
+            opened = OpenedDatabase(opened)
+        self.engine = opened.engine
         self.path = path
         """The database file."""
-        self.backup = backup
+        self.backup = opened.backup
         """The copy taken before this open upgraded the database, if it did."""
+        self.read_only = opened.read_only
+        """The database or its folder cannot be written."""
+        self.created = opened.created
+        """This open created the collection."""
+        self._opened = opened
 
     def close(self) -> None:
+        self._opened.close()
+
+    def check_same_file(self) -> None:
+        """Make sure the file at :attr:`path` is still the one this store opened.
+
+        Raises:
+            DatabaseReplacedError: it was deleted, moved away or replaced by another file
+                (a backup restored by hand, a sync tool): nothing more may be written, since
+                it would go to the old file, not the one at the path.
+        """
+        if self._opened.identity is None:
+            return
+        now = file_identity(self.path)
+        if now == self._opened.identity:
+            return
+        what = "deleted or moved away" if now is None else "replaced by another file"
+        # Close now: SQLite then moves this file's write-ahead log into it and removes the log
+        # from the path, where it would otherwise be read as the new file's and damage it.
         self.engine.dispose()
+        self._opened.identity = None
+        raise DatabaseReplacedError(
+            f"{self.path} was {what} while recall had it open; nothing more was saved"
+        )
 
     def _session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -102,13 +136,25 @@ class StoreBase:
         is :class:`DatabaseBusyError`, so a caller can wait and try again."""
         from sqlalchemy.exc import OperationalError
 
+        self.check_same_file()
         try:
             with self._session() as session:
                 yield session
         except OperationalError as exc:
             if "locked" in str(exc.orig) or "busy" in str(exc.orig):
                 raise DatabaseBusyError("the database is busy in another recall") from exc
+            if "readonly" in str(exc.orig):
+                raise self.read_only_error("cannot save there") from None
             raise
+        # A file swapped in while this write ran: the write went to the old one.
+        self.check_same_file()
+
+    def read_only_error(self, consequence: str) -> ReadOnlyDatabaseError:
+        """The one-line error for a write to a database that cannot be written."""
+        return ReadOnlyDatabaseError(
+            f"{self.path} is read-only: recall {consequence} (check the file's and its "
+            "folder's permissions, or copy it somewhere writable and use --db)"
+        )
 
     def check_writable(self) -> None:
         """Make sure answers can be saved, before a session shows its first card.
@@ -118,6 +164,8 @@ class StoreBase:
         """
         from sqlalchemy.exc import OperationalError
 
+        if self.read_only:
+            raise self.read_only_error("cannot save answers there")
         try:
             with self.engine.connect() as connection:
                 # Only a real write finds a read-only file; this one is rolled back.
@@ -126,10 +174,7 @@ class StoreBase:
                 connection.exec_driver_sql("ROLLBACK")
         except OperationalError as exc:
             if "readonly" in str(exc.orig) or "read-only" in str(exc.orig):
-                raise DatabaseError(
-                    f"{self.path} is read-only: recall cannot save answers there "
-                    "(check the file's and its folder's permissions)"
-                ) from None
+                raise self.read_only_error("cannot save answers there") from None
             if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
                 raise
 

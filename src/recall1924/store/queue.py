@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func
 from sqlmodel import col, select
 
+from recall1924 import clock
 from recall1924.errors import CardGoneError
 from recall1924.models import Card, Deck, ReviewKind, ReviewLog, Section
 from recall1924.scheduling import MemoryState, State
@@ -62,7 +63,8 @@ class QueueCounts:
 
 @dataclass(frozen=True)
 class DayCounts:
-    """What was done since the day began: new cards introduced and review-card answers."""
+    """What was done on one review day: new cards introduced, answers to review cards, and
+    all answers."""
 
     new_introduced: int
     reviews: int
@@ -221,9 +223,30 @@ class QueueStore(StoreBase):
             return datetime.fromisoformat(value).replace(tzinfo=UTC)
         return value
 
-    def day_counts(self, day_start: datetime, scope: Scope | None = None) -> DayCounts:
-        """Answers since ``day_start`` (in ``scope``, or anywhere): cards seen for the first
-        time, answers to review cards, and all answers."""
+    def day_counts(
+        self,
+        day_start: datetime,
+        scope: Scope | None = None,
+        *,
+        day_end: datetime | None = None,
+    ) -> DayCounts:
+        """Answers given on the review day from ``day_start`` to before ``day_end`` (in
+        ``scope``, or anywhere): cards seen for the first time, answers to review cards, and
+        all answers.
+
+        Bounded above as well as below: an answer stamped on a later day (a clock that was
+        wrong, or ``RECALL_NOW`` set ahead) belongs to that day, not to today's counts and
+        limits.
+
+        Args:
+            day_start: when the review day begins (UTC).
+            scope: only cards in this scope.
+            day_end: when it ends; by default the same local hour on the next day: the next
+                review day's start, unless a daylight-saving gap moved ``day_start`` itself off
+                its hour (pass the end from ``clock.day_bounds`` to be exact).
+        """
+        end = day_end or _next_day_start(day_start)
+        reviewed_at = col(ReviewLog.reviewed_at)
         query = (
             select(
                 func.count(func.distinct(ReviewLog.card_id)).filter(
@@ -233,10 +256,17 @@ class QueueStore(StoreBase):
                 func.count(),
             )
             .select_from(ReviewLog)
-            .where(col(ReviewLog.reviewed_at) >= day_start, ReviewLog.kind == ReviewKind.Review)
+            .where(reviewed_at >= day_start, reviewed_at < end, ReviewLog.kind == ReviewKind.Review)
         )
         if scope is not None and scope.where():
             query = query.join(Card, col(Card.id) == col(ReviewLog.card_id)).where(*scope.where())
         with self._session() as session:
             new, reviews, answers = session.exec(query).one()
             return DayCounts(new, reviews, answers)
+
+
+def _next_day_start(day_start: datetime) -> datetime:
+    # Some callers know only the day's start; the review day that starts then ends when the
+    # next one starts, at the same local hour a day later.
+    local = day_start.astimezone()
+    return clock.day_start(local.date() + timedelta(days=1), local.hour)

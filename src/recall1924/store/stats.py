@@ -103,6 +103,7 @@ class StatsStore(StoreBase):
         deck_id: int | None = None,
         horizon_day: date | None = None,
         day_starts_at: int = 4,
+        answered_before: datetime | None = None,
     ) -> list[SectionRow]:
         """Per-section counts, summed retrievability and review-card recall, in deck order.
 
@@ -116,7 +117,17 @@ class StatsStore(StoreBase):
             horizon_day: sum retrievability at the start of this review day, counting whole
                 review days since each card's last review; ``None``: 24-hour periods to ``now``.
             day_starts_at: the local hour a review day starts.
+            answered_before: count only answers given before this (the end of today) in
+                retention, so one stamped on a later day by a wrong clock is left out.
         """
+        # Not "reviewed_at < :answered_before": reviewed_at is not in the covering index, and
+        # reading every log row makes a million answers four times slower. The ids stamped
+        # later are few (usually none) and found through the index on reviewed_at.
+        answered = (
+            ""
+            if answered_before is None
+            else "AND id NOT IN (SELECT id FROM review_log WHERE reviewed_at >= :answered_before)"
+        )
         if horizon_day is None:
             elapsed = "julianday(:now) - julianday(last_review)"
         else:
@@ -149,7 +160,7 @@ class StatsStore(StoreBase):
                            ROUND(julianday(due_before) - julianday(last_review_before))
                                >= {MATURE_DAYS} AS mature
                     FROM review_log  -- covered by ix_review_log_recall_interval
-                    WHERE state_before = 2 AND kind = :kind
+                    WHERE state_before = 2 AND kind = :kind {answered}
                 )
                 GROUP BY card_id
             ), recall AS (
@@ -186,6 +197,7 @@ class StatsStore(StoreBase):
             "deck_id": deck_id,
             "horizon": horizon_day.isoformat() if horizon_day else None,
             "shift": _shift(day_starts_at),
+            "answered_before": None if answered_before is None else sql_time(answered_before),
         }
         with self.engine.connect() as connection:
             return [SectionRow(*row) for row in connection.execute(sql, params)]
@@ -218,8 +230,13 @@ class StatsStore(StoreBase):
         day_starts_at: int,
         deck_id: int | None = None,
     ) -> list[DayActivity]:
-        """Answers (reviews and practice) per review day from ``since`` up to ``until``, oldest
-        first; days without answers are left out. Read through the index on ``reviewed_at``."""
+        """Answers (reviews and practice) per review day from ``since`` to before ``until``,
+        oldest first; days without answers are left out. Read through the index on
+        ``reviewed_at``.
+
+        ``until`` is the end of the last day wanted (today's end for the heatmap): answers
+        stamped on a later day, by a clock that was wrong, are that day's, not today's.
+        """
         join = "JOIN card ON card.id = review_log.card_id" if deck_id is not None else ""
         where = "AND card.deck_id = :deck_id" if deck_id is not None else ""
         sql = text(
@@ -227,7 +244,7 @@ class StatsStore(StoreBase):
             SELECT {_review_date("reviewed_at")} AS day, COUNT(*),
                    COALESCE(SUM(duration_ms), 0)
             FROM review_log {join}
-            WHERE reviewed_at >= :since AND reviewed_at <= :until
+            WHERE reviewed_at >= :since AND reviewed_at < :until
               AND kind IN {_ANSWER_KINDS} {where}
             GROUP BY day ORDER BY day
             """

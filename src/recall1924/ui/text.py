@@ -4,6 +4,9 @@ Text from decks is data. It is wrapped in :class:`rich.text.Text` (which Rich ne
 markup) after every control character except newline and tab is replaced by a visible escape
 such as ``\\x1b``, so a card shows exactly what its file holds and cannot move the cursor,
 change colours or retitle the terminal.
+
+JSON output goes through :func:`visible_json`, which writes such characters, and every other
+invisible format character, as JSON's own ``\\uXXXX`` escapes: the JSON reads back the same.
 """
 
 from __future__ import annotations
@@ -17,6 +20,43 @@ from rich.text import Text
 # characters and line and paragraph separators, which take no cell (or break a line) where
 # Rich counts one and so pull a panel's right border out of line.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200d\u2028-\u202e\u2066-\u2069\ufeff]")
+
+
+# What JSON output escapes beyond the C0 controls json.dumps already does: DEL and the C1
+# controls (U+009B is an 8-bit CSI, an escape sequence's start on some terminals), every format
+# character (Unicode's Cf: the bidirectional marks, overrides and isolates, zero-width
+# characters, the soft hyphen, the tag characters), the line and paragraph separators, and lone
+# surrogates. Wider than _CONTROL: in JSON the escape is lossless and no reader sees it, while on
+# the review screen a soft hyphen shown as \u00ad would clutter ordinary text. Written out,
+# not read from unicodedata at import (a tenth of a second); a test checks it against
+# unicodedata. Variation selectors (not format characters) stay: they pick an emoji's look.
+_JSON_UNSAFE = re.compile(
+    r"[\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+    r"\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb"
+    r"\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    r"\U000e0001\U000e0020-\U000e007f]"
+)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code > 0xFFFF:
+        # JSON's \u takes four hex digits: a character beyond them is a UTF-16 surrogate pair.
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
+
+
+def visible_json(text: str) -> str:
+    """JSON text safe to write to a terminal, and still the same JSON.
+
+    Every control, bidirectional or other invisible format character in ``text`` (the output
+    of ``json.dumps(..., ensure_ascii=False)``) becomes a ``\\uXXXX`` escape, which ``json.loads``
+    reads back as the same character; ordinary text (é, Кремль, 中文) stays readable. Such a
+    character can only be inside a JSON string (JSON's own syntax is ASCII), so escaping it
+    there keeps the document valid.
+    """
+    return _JSON_UNSAFE.sub(_json_escape, text)
 
 
 def _escape(char: str) -> str:

@@ -1,0 +1,107 @@
+"""Keeping the collection safe: making a backup, listing them, restoring one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from recall1924.cli.base import DbOption, JsonOption, app, app_for, print_json
+
+
+def _existing(ctx: typer.Context, db: Path | None) -> Path:
+    """The collection's file, which must exist (these commands never create one)."""
+    from recall1924.errors import NotFoundError
+
+    path = app_for(ctx, db, bundled=False).db_path
+    if not path.exists():
+        raise NotFoundError(f"there is no collection at {path} yet")
+    return path
+
+
+@app.command()
+def backup(
+    ctx: typer.Context,
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="Write the copy here [default: the backups folder].", dir_okay=False),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Back the collection up now: a consistent copy, whatever another recall is doing."""
+    from recall1924.backups import copy_to, take_backup
+
+    path = _existing(ctx, db)
+    app_obj = app_for(ctx, db, bundled=False)
+    if file is None:
+        made = take_backup(path, app_obj.clock.now())
+    else:
+        made = copy_to(path, file, force=force)
+    typer.echo(f"Backed up {path} to {made}")
+
+
+@app.command()
+def backups(ctx: typer.Context, as_json: JsonOption = False, db: DbOption = None) -> None:
+    """List the backups of the collection, newest first: when, size, cards and answers."""
+    from recall1924.backups import backup_folder, list_backups, read_contents
+    from recall1924.errors import DatabaseError
+
+    app_obj = app_for(ctx, db, bundled=False)
+    found = []
+    for item in list_backups(app_obj.db_path):
+        try:
+            contents = read_contents(item.path, check=False)
+        except DatabaseError:
+            contents = None
+        found.append((item, contents))
+    if as_json:
+        print_json(
+            [
+                {
+                    "file": str(item.path),
+                    "taken_at": item.taken_at.isoformat(),
+                    "size": item.size,
+                    "cards": None if contents is None else contents.cards,
+                    "answers": None if contents is None else contents.answers,
+                    "schema": None if contents is None else contents.revision,
+                }
+                for item, contents in found
+            ]
+        )
+        return
+    from recall1924.ui.backups import print_backups
+
+    print_backups(app_obj.console, found, str(backup_folder(app_obj.db_path)))
+
+
+@app.command()
+def restore(
+    ctx: typer.Context,
+    which: Annotated[
+        str, typer.Argument(metavar="FILE|latest", help="A backup (see recall backups), or latest.")
+    ],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Put a backup in place of the collection (the collection as it is now is backed up
+    first, so a restore can itself be undone). Refused while another recall has it open."""
+    from recall1924.backups import read_contents, resolve_backup, restore_backup
+
+    app_obj = app_for(ctx, db, bundled=False)
+    source = resolve_backup(app_obj.db_path, which)
+    contents = read_contents(source)
+    if not yes:
+        typer.confirm(
+            f"Replace {app_obj.db_path} with {source} ({contents.cards} cards, "
+            f"{contents.answers} answers)?",
+            abort=True,
+        )
+    _contents, saved = restore_backup(app_obj.db_path, source, app_obj.clock.now())
+    typer.echo(
+        f"Restored {source} ({contents.cards} cards, {contents.answers} answers) to "
+        f"{app_obj.db_path}."
+    )
+    if saved is not None:
+        typer.echo(f"The collection before is kept at {saved}")
