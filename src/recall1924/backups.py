@@ -18,6 +18,7 @@ import contextlib
 import errno
 import os
 import re
+import shutil
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -123,6 +124,14 @@ def _describe(exc: BaseException) -> str:
     return text
 
 
+def _short_of_space(folder: Path, db: Path) -> bool:
+    """Whether the disk holding ``folder`` has less room than a copy of ``db`` needs."""
+    try:
+        return shutil.disk_usage(folder if folder.exists() else db.parent).free < db.stat().st_size
+    except OSError:
+        return False
+
+
 def take_backup(db: Path, now: datetime) -> Path:
     """Copy the database at ``db`` into its backup folder, then thin the old copies.
 
@@ -146,8 +155,9 @@ def take_backup(db: Path, now: datetime) -> Path:
         target = _claim_name(folder, f"{db.name}.{stamp}", temporary)
     except (OSError, sqlite3.Error) as exc:
         temporary.unlink(missing_ok=True)
+        reason = "the disk is full" if _short_of_space(folder, db) else _describe(exc)
         raise BackupError(
-            f"could not back up {db} into {folder}: {_describe(exc)}; nothing was changed"
+            f"could not back up {db} into {folder}: {reason}; nothing was changed"
         ) from None
     prune_backups(db, keep=target)
     return target

@@ -183,7 +183,7 @@ def overview(ctx: typer.Context, db: Path | None) -> None:
     app_obj = app_for(ctx, db)
     report = report_for(app_obj)
     now = app_obj.clock.now()
-    waiting = todays_queue(app_obj.store, app_obj.settings, Scope(), now)
+    waiting = todays_queue(app_obj.store, app_obj.settings, Scope(), now, app_obj.deck_limits())
     next_due = app_obj.store.next_due(Scope())
     show_notices(app_obj)
     print_overview(app_obj.console, report, waiting, next_due, now)

@@ -16,13 +16,13 @@ accepts.
 
 from __future__ import annotations
 
+from recall1924.review.allowance import Allowance
 from recall1924.review.policies import AnswerPolicy, PracticeOnly, Schedule, before_exam
 from recall1924.review.queues import (
     LEARN_AHEAD,
     CramQueue,
     Queue,
     ScheduledQueue,
-    allowances,
     todays_queue,
 )
 from recall1924.review.session import (
@@ -42,6 +42,7 @@ from recall1924.review.session import (
 __all__ = [
     "LEARN_AHEAD",
     "Action",
+    "Allowance",
     "AnswerPolicy",
     "Answered",
     "CramQueue",
@@ -55,7 +56,6 @@ __all__ = [
     "SetAside",
     "Submit",
     "Summary",
-    "allowances",
     "before_exam",
     "cram_session",
     "run",

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import bisect
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from recall1924.clock import day_bounds
 from recall1924.errors import CardGoneError
-from recall1924.scheduling import (
-    Rating,
-)
+from recall1924.review.allowance import Allowance
+from recall1924.scheduling import MemoryState, Rating, State
 from recall1924.settings import Settings
-from recall1924.store import CardView, QueueCounts, Scope, Store
-
-if TYPE_CHECKING:
-    pass
-
+from recall1924.store import CardView, QueueCounts, Scope, Store, Waiting
 
 LEARN_AHEAD = timedelta(minutes=20)
 """Learning cards due within this are shown early instead of ending the session."""
@@ -38,8 +34,11 @@ class Queue(Protocol):
         """Cards still to come in this session."""
         ...
 
-    def answered(self, card_id: int, rating: Rating | None) -> None:
-        """``card_id`` was answered (or set aside, with no rating): what comes next moves on."""
+    def answered(
+        self, card_id: int, rating: Rating | None, after: MemoryState | None = None
+    ) -> None:
+        """``card_id`` was answered (its memory now ``after``), or set aside with no rating:
+        what comes next moves on."""
         ...
 
     def put_back(self, card_id: int) -> None:
@@ -48,9 +47,28 @@ class Queue(Protocol):
 
 
 @dataclass
+class _Taken:
+    """A card that left today's queue in this session, and what that spent, so an undo can
+    put both back."""
+
+    entry: Waiting
+    kind: str
+    """Which list it came from: "learning", "review" or "new"."""
+    spent: bool
+    relearning: Waiting | None = None
+    """Its place among today's learning cards after the answer, if it got one."""
+
+
+@dataclass
 class ScheduledQueue:
     """Today's schedule in a scope: learning cards due, reviews due today, new cards, within
-    the daily limits and the session's ``limit`` of different cards."""
+    the daily limits and the session's ``limit`` of different cards.
+
+    Today's cards are read once, when the session starts (and again if it runs into the next
+    review day); then the queue keeps them, with today's :class:`Allowance`, up to date as
+    answers happen. So choosing the next card and counting what is left read no database.
+    A card another recall answered meanwhile is dropped when it comes up.
+    """
 
     store: Store
     settings: Settings
@@ -61,39 +79,128 @@ class ScheduledQueue:
     least on exam day first (else the longest overdue first)."""
     deck_limits: Mapping[int, tuple[int, int]] = field(default_factory=dict)
     """Decks with daily limits of their own, by deck id: (new per day, reviews per day)."""
+    allowance: Allowance | None = field(default=None, init=False)
+    _day_end: datetime | None = field(default=None, init=False)
+    _learning: list[Waiting] = field(default_factory=list, init=False)
+    _reviews: list[Waiting] = field(default_factory=list, init=False)
+    _new: list[Waiting] = field(default_factory=list, init=False)
+    _counts: dict[int, list[int]] = field(default_factory=dict, init=False)
+    """Per deck: [reviews due today, new cards] not yet answered (beyond the lists, which
+    hold only as many as today's limits can reach)."""
+    _taken: dict[int, list[_Taken]] = field(default_factory=dict, init=False)
+    _fresh: bool = field(default=False, init=False)
+    """Read from the store since the last answer: when it runs out, it is really empty."""
+
+    def _today(self, now: datetime) -> Allowance:
+        if self.allowance is None or self._day_end is None or now >= self._day_end:
+            self._taken = {}
+            self._load(now)
+        assert self.allowance is not None
+        return self.allowance
+
+    def _load(self, now: datetime) -> None:
+        start, end = day_bounds(now, self.settings.day_starts_at)
+        allowance = Allowance.today(
+            self.store, self.settings, day_start=start, day_end=end, deck_limits=self.deck_limits
+        )
+        by_deck = self.store.queue_counts_by_deck(self.scope, day_end=end)
+        self._learning = self.store.learning_due(self.scope, now=now, day_end=end)
+        self._reviews, self._new, self._counts = [], [], {}
+        for deck_id, counts in by_deck.items():
+            in_deck = Scope(deck_id=deck_id, section_id=self.scope.section_id)
+            self._counts[deck_id] = [counts.review, counts.new]
+            reviews = min(counts.review, allowance.reviews_left(deck_id))
+            if reviews:
+                self._reviews += self.store.reviews_due(
+                    in_deck, now=now, day_end=end, limit=reviews, weakest_at=self.exam_order
+                )
+            new = min(counts.new, allowance.new_left(deck_id))
+            if new:
+                self._new += self.store.new_cards(in_deck, now=now, limit=new)
+        self._reviews.sort()
+        self._new.sort()
+        self.allowance, self._day_end, self._fresh = allowance, end, True
 
     def next_card(self, now: datetime, started: set[int]) -> CardView | None:
-        start, end = day_bounds(now, self.settings.day_starts_at)
-        new_left, reviews_left = allowances(self.store, self.settings, start)
+        allowance = self._today(now)
         full = self.limit is not None and len(started) >= self.limit
-        no_new, no_reviews = self._decks_at_their_limits(start)
-        return self.store.next_card(
-            self.scope,
-            now=now,
-            day_end=end,
-            learn_ahead_until=now + LEARN_AHEAD,
-            allow_new=new_left > 0,
-            allow_reviews=reviews_left > 0,
-            only=started if full else None,
-            weakest_at=self.exam_order,
-            no_new_from=no_new,
-            no_reviews_from=no_reviews,
-        )
+        while True:
+            entry, kind = self._choose(now, allowance, started if full else None)
+            if entry is None and not self._fresh:
+                # Run out: read again, for cards another recall added or brought due.
+                self._load(now)
+                allowance = self._today(now)
+                continue
+            if entry is None:
+                return None
+            try:
+                card = self.store.card(entry.id)
+            except CardGoneError:
+                card = None
+            if card is not None and _still_waiting(card, kind, now, self._day_end):
+                return card
+            # Answered, suspended or deleted since the queue was read (a leech suspended, or
+            # another recall at work): not today's any more.
+            self._drop(entry, kind)
 
-    def _decks_at_their_limits(self, day_start: datetime) -> tuple[set[int], set[int]]:
-        """The decks whose own daily limits are used up today: no more new cards, no more
-        reviews (within the collection's limits, which count for every deck together)."""
-        no_new, no_reviews = set(), set()
-        for deck_id, (new_per_day, reviews_per_day) in self.deck_limits.items():
-            done = self.store.day_counts(day_start, Scope(deck_id=deck_id))
-            if done.new_introduced >= new_per_day:
-                no_new.add(deck_id)
-            if done.reviews >= reviews_per_day:
-                no_reviews.add(deck_id)
-        return no_new, no_reviews
+    def _choose(
+        self, now: datetime, allowance: Allowance, only: set[int] | None
+    ) -> tuple[Waiting | None, str]:
+        def first(entries: list[Waiting], allowed: Callable[[Waiting], bool]) -> Waiting | None:
+            return next(
+                (
+                    entry
+                    for entry in entries
+                    if (only is None or entry.id in only) and allowed(entry)
+                ),
+                None,
+            )
+
+        due_now = first(self._learning, lambda entry: entry.order[0] <= now)
+        if due_now is not None:
+            return due_now, "learning"
+        review = first(self._reviews, lambda entry: allowance.reviews_left(entry.deck_id) > 0)
+        if review is not None:
+            return review, "review"
+        new = first(self._new, lambda entry: allowance.new_left(entry.deck_id) > 0)
+        if new is not None:
+            return new, "new"
+        soon = now + LEARN_AHEAD
+        ahead = first(self._learning, lambda entry: entry.order[0] <= soon)
+        return (ahead, "learning") if ahead is not None else (None, "")
+
+    def _drop(self, entry: Waiting, kind: str) -> None:
+        if kind == "learning":
+            self._learning.remove(entry)
+            return
+        (self._reviews if kind == "review" else self._new).remove(entry)
+        self._counts[entry.deck_id][0 if kind == "review" else 1] -= 1
+
+    def _find(self, card_id: int) -> tuple[Waiting, str] | None:
+        for kind, entries in (
+            ("learning", self._learning),
+            ("review", self._reviews),
+            ("new", self._new),
+        ):
+            for entry in entries:
+                if entry.id == card_id:
+                    return entry, kind
+        return None
 
     def remaining(self, now: datetime, started: set[int]) -> QueueCounts:
-        counts = todays_queue(self.store, self.settings, self.scope, now)
+        allowance = self._today(now)
+        soon = now + LEARN_AHEAD
+        by_deck: dict[int, QueueCounts] = {}
+        learning: dict[int, list[int]] = {}
+        for entry in self._learning:
+            counted = learning.setdefault(entry.deck_id, [0, 0])
+            counted[0] += 1
+            counted[1] += entry.order[0] > soon
+        for deck_id in self._counts.keys() | learning.keys():
+            reviews, new = self._counts.get(deck_id, [0, 0])
+            waiting, later = learning.get(deck_id, [0, 0])
+            by_deck[deck_id] = QueueCounts(waiting, reviews, new, later)
+        counts = allowance.apply(by_deck)
         if self.limit is None:
             return counts
         # Past the limit only the session's own learning cards come back; before it, at most
@@ -103,11 +210,67 @@ class ScheduledQueue:
         new = min(counts.new, room - review)
         return QueueCounts(counts.learning, review, new, counts.learning_later)
 
-    def answered(self, card_id: int, rating: Rating | None) -> None:
-        """The store's schedule already has the card's new due date."""
+    def answered(
+        self, card_id: int, rating: Rating | None, after: MemoryState | None = None
+    ) -> None:
+        """``card_id`` left the queue: answered (``rating``, its memory now ``after``), or set
+        aside (no rating). An answer spends today's allowance as the store counts it: a new
+        card, or an answer to a review card; a card still learning today comes back."""
+        self._fresh = False
+        found = self._find(card_id)
+        if found is None:
+            return
+        entry, kind = found
+        self._drop(entry, kind)
+        allowance = self.allowance
+        assert allowance is not None and self._day_end is not None
+        spent = rating is not None and kind != "learning"
+        if spent:
+            allowance.spend(entry.deck_id, new=kind == "new", review=kind == "review")
+        again = None
+        if (
+            rating is not None
+            and after is not None
+            and after.state in (State.Learning, State.Relearning)
+            and after.due < self._day_end
+        ):
+            again = Waiting((after.due,), card_id, entry.deck_id)
+            bisect.insort(self._learning, again)
+        self._taken.setdefault(card_id, []).append(_Taken(entry, kind, spent, again))
 
     def put_back(self, card_id: int) -> None:
-        """The store's schedule already has it back."""
+        """The last answer to (or setting aside of) ``card_id`` was undone: it is waiting
+        again where it was, and what the answer spent is given back."""
+        self._fresh = False
+        taken = self._taken.get(card_id)
+        if not taken:
+            return
+        last = taken.pop()
+        if last.relearning is not None and last.relearning in self._learning:
+            self._learning.remove(last.relearning)
+        if last.spent and self.allowance is not None:
+            self.allowance.spend(
+                last.entry.deck_id, new=last.kind == "new", review=last.kind == "review", count=-1
+            )
+        if last.kind == "learning":
+            bisect.insort(self._learning, last.entry)
+            return
+        bisect.insort(self._reviews if last.kind == "review" else self._new, last.entry)
+        self._counts[last.entry.deck_id][0 if last.kind == "review" else 1] += 1
+
+
+def _still_waiting(card: CardView, kind: str, now: datetime, day_end: datetime | None) -> bool:
+    """Whether ``card``, as the store has it now, is still what the queue took it for."""
+    if not card.available(now):
+        return False
+    memory = card.memory
+    if kind == "new":
+        return memory.last_review is None
+    if memory.last_review is None or day_end is None:
+        return False
+    if kind == "review":
+        return memory.state is State.Review and memory.due < day_end
+    return memory.state in (State.Learning, State.Relearning) and memory.due <= now + LEARN_AHEAD
 
 
 @dataclass
@@ -140,7 +303,9 @@ class CramQueue:
         left = len(self._cards(now))
         return QueueCounts(0, left, 0)
 
-    def answered(self, card_id: int, rating: Rating | None) -> None:
+    def answered(
+        self, card_id: int, rating: Rating | None, after: MemoryState | None = None
+    ) -> None:
         if card_id in self._order:
             self._order.remove(card_id)
         if rating is Rating.Again:
@@ -152,25 +317,18 @@ class CramQueue:
         self._order.insert(0, card_id)
 
 
-def allowances(store: Store, settings: Settings, day_start: datetime) -> tuple[int, int]:
-    """How many new cards, and answers to review cards, today's limits still allow (the limits
-    are for the whole collection, whatever a session's scope)."""
-    done = store.day_counts(day_start)
-    return (
-        max(0, settings.new_per_day - done.new_introduced),
-        max(0, settings.reviews_per_day - done.reviews),
-    )
-
-
-def todays_queue(store: Store, settings: Settings, scope: Scope, now: datetime) -> QueueCounts:
+def todays_queue(
+    store: Store,
+    settings: Settings,
+    scope: Scope,
+    now: datetime,
+    deck_limits: Mapping[int, tuple[int, int]] | None = None,
+) -> QueueCounts:
     """Cards in ``scope`` still to answer today: learning (and of those, the ones not due
-    within the learn-ahead time), review and new, within the limits."""
+    within the learn-ahead time), review and new, within the collection's daily limits and
+    each deck's own (``deck_limits``, by deck id: new per day, reviews per day)."""
     start, end = day_bounds(now, settings.day_starts_at)
-    counts = store.queue_counts(scope, day_end=end, due_by=now + LEARN_AHEAD)
-    new_left, reviews_left = allowances(store, settings, start)
-    return QueueCounts(
-        counts.learning,
-        min(counts.review, reviews_left),
-        min(counts.new, new_left),
-        counts.learning_later,
+    allowance = Allowance.today(
+        store, settings, day_start=start, day_end=end, deck_limits=deck_limits
     )
+    return allowance.apply(store.queue_counts_by_deck(scope, day_end=end, due_by=now + LEARN_AHEAD))

@@ -270,7 +270,7 @@ class ReviewSession:
         if self.typed_text is not None:
             self._typed_answers[log_id] = self.typed_text
         self._started.add(card.id)
-        self.queue.answered(card.id, rating)
+        self.queue.answered(card.id, rating, after)
         leech = self._leech(card, rating)
         self._advance()
         if leech:

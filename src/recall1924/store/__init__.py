@@ -23,7 +23,7 @@ from recall1924.store.base import Scope
 from recall1924.store.cards import CardStore
 from recall1924.store.decks import DeckStore, DeckSummary, ExistingCard
 from recall1924.store.history import HistoryStore
-from recall1924.store.queue import CardView, DayCounts, QueueCounts, QueueStore
+from recall1924.store.queue import CardView, DayCounts, QueueCounts, QueueStore, Waiting
 from recall1924.store.settings import GLOBAL_SCOPE, SettingsStore
 from recall1924.store.stats import SectionRow, StatsStore
 
@@ -37,6 +37,7 @@ __all__ = [
     "Scope",
     "SectionRow",
     "Store",
+    "Waiting",
 ]
 
 

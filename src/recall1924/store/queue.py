@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, and_, func
+from sqlalchemy import select as sql_select
 from sqlmodel import col, select
 
 from recall1924 import clock
@@ -39,6 +40,12 @@ class CardView:
     note: str | None
     tags: tuple[str, ...]
     memory: MemoryState
+    suspended: bool = False
+    buried_until: datetime | None = None
+
+    def available(self, at: datetime) -> bool:
+        """Whether the card may be shown at ``at``: not suspended, not buried past it."""
+        return not self.suspended and (self.buried_until is None or self.buried_until <= at)
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,15 @@ class QueueCounts:
     @property
     def total(self) -> int:
         return self.learning + self.review + self.new
+
+
+class Waiting(NamedTuple):
+    """A card waiting in today's queue; waiting cards sort by ``order`` (their due time, or
+    what the queue shows them by), then id."""
+
+    order: tuple[Any, ...]
+    id: int
+    deck_id: int
 
 
 @dataclass(frozen=True)
@@ -95,6 +111,8 @@ class QueueStore(StoreBase):
             note=card.note,
             tags=tuple(card.tags),
             memory=memory_of(card),
+            suspended=card.suspended,
+            buried_until=card.buried_until,
         )
 
     def card(self, card_id: int) -> CardView:
@@ -175,19 +193,105 @@ class QueueStore(StoreBase):
         """Cards in ``scope`` still to answer before ``day_end``: learning (and of those, the
         ones not due by ``due_by``), review, and new (before any daily limit). Suspended
         cards, and cards buried for the rest of the day, are not counted."""
+        by_deck = self.queue_counts_by_deck(scope, day_end=day_end, due_by=due_by)
+        return QueueCounts(
+            sum(counts.learning for counts in by_deck.values()),
+            sum(counts.review for counts in by_deck.values()),
+            sum(counts.new for counts in by_deck.values()),
+            sum(counts.learning_later for counts in by_deck.values()),
+        )
+
+    def queue_counts_by_deck(
+        self, scope: Scope, *, day_end: datetime, due_by: datetime | None = None
+    ) -> dict[int, QueueCounts]:
+        """:meth:`queue_counts` for each deck in ``scope`` (by deck id), so that each deck's
+        own daily limits can be applied to its own cards."""
         seen = col(Card.last_review).is_not(None)
         learning = and_(seen, col(Card.state).in_(LEARNING_STATES))
         due_today = col(Card.due) < day_end
         later = col(Card.due) > (due_by or day_end)
-        query = select(
-            func.count().filter(learning, due_today),
-            func.count().filter(seen, col(Card.state) == int(State.Review), due_today),
-            func.count().filter(col(Card.last_review).is_(None)),
-            func.count().filter(learning, due_today, later),
-        ).where(available(day_end - timedelta(microseconds=1)), *scope.where())
+        query = (
+            sql_select(
+                col(Card.deck_id),
+                func.count().filter(learning, due_today),
+                func.count().filter(seen, col(Card.state) == int(State.Review), due_today),
+                func.count().filter(col(Card.last_review).is_(None)),
+                func.count().filter(learning, due_today, later),
+            )
+            .where(available(day_end - timedelta(microseconds=1)), *scope.where())
+            .group_by(col(Card.deck_id))
+        )
         with self._session() as session:
-            learning_count, review, new, learning_later = session.exec(query).one()
-            return QueueCounts(learning_count, review, new, learning_later)
+            return {
+                deck_id: QueueCounts(learning_count, review, new, learning_later)
+                for deck_id, learning_count, review, new, learning_later in session.execute(query)
+            }
+
+    def learning_due(self, scope: Scope, *, now: datetime, day_end: datetime) -> list[Waiting]:
+        """Learning and relearning cards in ``scope`` due before ``day_end``, soonest first."""
+        query = (
+            sql_select(col(Card.id), col(Card.deck_id), col(Card.due))
+            .where(
+                col(Card.last_review).is_not(None),
+                col(Card.state).in_(LEARNING_STATES),
+                col(Card.due) < day_end,
+                available(now),
+                *scope.where(),
+            )
+            .order_by(col(Card.due), col(Card.id))
+        )
+        with self._session() as session:
+            return [
+                Waiting((due,), card_id, deck_id)
+                for card_id, deck_id, due in session.execute(query)
+            ]
+
+    def reviews_due(
+        self,
+        scope: Scope,
+        *,
+        now: datetime,
+        day_end: datetime,
+        limit: int,
+        weakest_at: tuple[datetime, float] | None = None,
+    ) -> list[Waiting]:
+        """The first ``limit`` review cards of ``scope`` due before ``day_end``: the longest
+        overdue first, or with ``weakest_at`` (a moment and the forgetting curve's decay) the
+        least likely to be recalled then first."""
+        order: list[Any] = [col(Card.due)]
+        if weakest_at is not None:
+            moment, decay = weakest_at
+            elapsed = func.julianday(sql_time(moment)) - func.julianday(col(Card.last_review))
+            order = [func.fsrs_retrievability(elapsed, col(Card.stability), decay), col(Card.due)]
+        query = (
+            sql_select(col(Card.id), col(Card.deck_id), *order)
+            .where(
+                col(Card.last_review).is_not(None),
+                col(Card.state) == int(State.Review),
+                col(Card.due) < day_end,
+                available(now),
+                *scope.where(),
+            )
+            .order_by(*order, col(Card.id))
+            .limit(limit)
+        )
+        with self._session() as session:
+            return [Waiting(tuple(row[2:]), row[0], row[1]) for row in session.execute(query)]
+
+    def new_cards(self, scope: Scope, *, now: datetime, limit: int) -> list[Waiting]:
+        """The first ``limit`` never-seen cards of ``scope`` in deck order."""
+        query = (
+            sql_select(col(Card.id), col(Card.deck_id), col(Section.position), col(Card.position))
+            .join(Section, col(Card.section_id) == col(Section.id))
+            .where(col(Card.last_review).is_(None), available(now), *scope.where())
+            .order_by(col(Card.deck_id), col(Section.position), col(Card.position), col(Card.id))
+            .limit(limit)
+        )
+        with self._session() as session:
+            return [
+                Waiting((deck_id, section, position), card_id, deck_id)
+                for card_id, deck_id, section, position in session.execute(query)
+            ]
 
     def cram_cards(self, scope: Scope, *, now: datetime, limit: int | None = None) -> list[int]:
         """Cards to practise outside the schedule, weakest first: seen cards by stability
