@@ -222,6 +222,8 @@ def prune_backups(db: Path, *, keep: Path | None = None) -> list[Path]:
     before an upgrade). Returns the files deleted.
     """
     folder = backup_folder(db)
+    _remove_stale(folder, f".{glob_escape(db.name)}.*.partial")
+    _remove_stale(db.parent, f".{glob_escape(db.name)}.restoring.*")
     mine = [backup for backup in list_backups(db) if backup.path.parent == folder]
     kept = _keep(mine)
     removed = []
@@ -231,6 +233,26 @@ def prune_backups(db: Path, *, keep: Path | None = None) -> list[Path]:
                 backup.path.unlink()
                 removed.append(backup.path)
     return removed
+
+
+def _remove_stale(folder: Path, pattern: str) -> None:
+    """Delete temporary files left by a recall that was killed while writing them (each
+    name ends in its writer's process id)."""
+    for leftover in folder.glob(pattern):
+        writer = leftover.name.removesuffix(".partial").rsplit(".", 1)[-1]
+        if writer.isdigit() and not _alive(int(writer)):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def latest_backup_time(db: Path) -> datetime | None:

@@ -1,0 +1,880 @@
+"""Checking a collection for damage, and repairing what is safe to repair: ``recall doctor``.
+
+Holds :func:`examine`, which returns a :class:`DoctorReport`: one :class:`Finding` per check
+and, with ``repair``, a :class:`Repair` saying what was fixed. The checks: SQLite's integrity
+and foreign-key checks; orphaned rows; cards whose memory state disagrees with a replay of
+their history; answers stamped later than now; stored settings recall cannot read; and answers
+missing from the collection that a backup still holds (an older recall's upgrade deleted every
+answer of a collection, leaving them only in the backup it took first).
+
+Without ``repair`` nothing is written, and a missing database is not created. A repair backs
+the database up first, then restores missing answers, deletes orphaned rows nothing can reach,
+and re-derives drifted memory states where the replay can be trusted; the rest it leaves, and
+each finding's ``remedy`` says why and what to do.
+
+The queries are here, not in :mod:`recall1924.store`, because they read what the store takes
+for granted: rows that point nowhere, a file SQLite finds damaged, backups at older schemas.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import sqlite3
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import pairwise
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from recall1924.clock import iso
+from recall1924.errors import DatabaseError
+from recall1924.words import plural
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from recall1924.context import App
+    from recall1924.scheduling import MemoryState
+    from recall1924.store import Store
+
+__all__ = ["Action", "DoctorReport", "Finding", "Repair", "examine"]
+
+EXAMPLES = 3
+"""Cards (or rows) a finding names: enough to look one up, few enough for one line."""
+RELATIVE_TOLERANCE = 1e-6
+"""How far a stored stability or difficulty may be from the replayed one (float noise)."""
+
+Card = tuple[str | None, str]
+"""A card as people name it: its deck's key (None when the deck is gone) and its own key."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What one check found: nothing (``problems == 0``), or what is wrong."""
+
+    check: str
+    """A stable name for scripts: integrity, foreign_keys, orphans, memory, future_answers,
+    settings, lost_answers."""
+    title: str
+    problems: int
+    summary: str
+    """One line: ``ok ...`` or what is wrong, with counts and a few examples."""
+    examples: tuple[str, ...] = ()
+    """A few cards (``deck/key``) or rows it concerns."""
+    repairable: bool = False
+    """Whether ``recall doctor --repair`` fixes (some of) it."""
+    remedy: str = ""
+    """What doctor leaves of it and why, and what to do instead."""
+    details: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.problems == 0
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "check": self.check,
+            "ok": self.ok,
+            "problems": self.problems,
+            "summary": self.summary,
+            "examples": list(self.examples),
+            "repairable": self.repairable,
+            "remedy": self.remedy or None,
+            "details": self.details,
+        }
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing a repair did."""
+
+    check: str
+    rows: int
+    summary: str
+
+
+@dataclass(frozen=True)
+class Repair:
+    """What ``--repair`` did: the backup it took first, and each fix."""
+
+    backup: Path | None
+    done: tuple[Action, ...] = ()
+    refused: str | None = None
+    """Why nothing at all was repaired (a damaged file)."""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "backup": None if self.backup is None else str(self.backup),
+            "done": [
+                {"check": action.check, "rows": action.rows, "summary": action.summary}
+                for action in self.done
+            ],
+            "refused": self.refused,
+        }
+
+
+@dataclass(frozen=True)
+class DoctorReport:
+    """The findings (after the repair, when there was one) and the repair."""
+
+    database: Path
+    findings: tuple[Finding, ...]
+    repair: Repair | None = None
+
+    @property
+    def ok(self) -> bool:
+        return all(finding.ok for finding in self.findings)
+
+    @property
+    def repairable(self) -> list[Finding]:
+        return [finding for finding in self.findings if finding.repairable]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "database": str(self.database),
+            "ok": self.ok,
+            "checks": [finding.to_json() for finding in self.findings],
+            "repair": None if self.repair is None else self.repair.to_json(),
+        }
+
+
+def examine(app: App, *, repair: bool = False) -> DoctorReport:
+    """Check the collection ``app`` names; with ``repair``, fix what is safe and check again.
+
+    Args:
+        app: the command's App, built with ``bundled=False`` (doctor imports nothing).
+        repair: back up, then restore missing answers, delete orphaned rows and re-derive
+            drifted memory states. Without it nothing is written.
+
+    Raises:
+        DatabaseError: there is no collection at the path (none is created), it is not a
+            recall database, or it needs upgrading and ``repair`` was not given.
+    """
+    _check_file(app.db_path, upgrade=repair)
+    store = app.store
+    found = _diagnose(app, store)
+    if not repair:
+        return DoctorReport(app.db_path, tuple(found.findings))
+    done = _repair(app, store, found)
+    return DoctorReport(app.db_path, tuple(_diagnose(app, store).findings), done)
+
+
+# Opening without changing anything
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_file(path: Path, *, upgrade: bool) -> None:
+    """Refuse, before the store opens (which creates and upgrades), what doctor must not
+    change."""
+    from recall1924.backups import sqlite_uri
+    from recall1924.db import HEAD_REVISION, known_revisions
+
+    if not path.is_file() or path.stat().st_size == 0:
+        raise DatabaseError(f"there is no collection at {path}; nothing was checked or created")
+    try:
+        with contextlib.closing(sqlite3.connect(sqlite_uri(path, "ro"), uri=True)) as conn:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+            row = None
+            if "alembic_version" in tables:
+                row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"{path} is not a usable SQLite database ({exc})") from None
+    if row is None:
+        raise DatabaseError(f"{path} is not a recall database; nothing was changed")
+    revision = row[0]
+    if revision != HEAD_REVISION and revision in known_revisions() and not upgrade:
+        raise DatabaseError(
+            f"{path} is at schema {revision}, older than this recall's {HEAD_REVISION}; doctor "
+            "checks an up-to-date collection. Run recall doctor --repair to upgrade it (after a "
+            "backup) and check it; nothing was changed"
+        )
+
+
+# The checks
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Diagnosis:
+    findings: list[Finding]
+    damaged: bool = False
+    orphans: _Orphans | None = None
+    lost: list[_Lost] = field(default_factory=list)
+
+    @property
+    def repairable(self) -> bool:
+        return any(finding.repairable for finding in self.findings)
+
+
+def _diagnose(app: App, store: Store) -> _Diagnosis:
+    with store.engine.connect() as connection:
+        integrity = _integrity(connection)
+        if not integrity.ok:
+            return _Diagnosis([integrity], damaged=True)
+        names = _card_names(connection)
+        orphans = _orphans(connection, names)
+        future = _future_answers(connection, app.clock.now(), names)
+        lost, restorable = _lost_answers(connection, app.db_path, names)
+        keys = _foreign_keys(connection, orphans)
+        findings = [integrity, keys, orphans.finding]
+    memory = _memory(store, app, names)
+    settings, problems = _settings(store)
+    # Reading the settings left these as notices too; the report says them once.
+    app.notices[:] = [notice for notice in app.notices if notice not in problems]
+    findings += [memory.finding, future, settings, lost]
+    return _Diagnosis(findings, orphans=orphans, lost=restorable)
+
+
+def _ok(check: str, title: str, summary: str = "ok", /, **details: object) -> Finding:
+    return Finding(check, title, 0, summary, details=dict(details))
+
+
+def _label(card: Card | None, card_id: int) -> str:
+    if card is None:
+        return f"card {card_id}"
+    deck, key = card
+    return f"{deck or '?'}/{key}"
+
+
+def _named(card_ids: Iterable[int], names: dict[int, Card]) -> tuple[str, ...]:
+    """The first few distinct cards of ``card_ids``, as people name them."""
+    seen: list[str] = []
+    for card_id in card_ids:
+        label = _label(names.get(card_id), card_id)
+        if label not in seen:
+            seen.append(label)
+            if len(seen) == EXAMPLES:
+                break
+    return tuple(seen)
+
+
+def _eg(examples: Sequence[str], total: int) -> str:
+    if not examples:
+        return ""
+    more = ", ..." if total > len(examples) else ""
+    return f" ({', '.join(examples)}{more})"
+
+
+def _card_names(connection: Connection) -> dict[int, Card]:
+    rows = connection.exec_driver_sql(
+        "SELECT card.id, deck.key, card.key FROM card LEFT JOIN deck ON deck.id = card.deck_id"
+    )
+    return {card_id: (deck, key) for card_id, deck, key in rows}
+
+
+def _integrity(connection: Connection) -> Finding:
+    from sqlalchemy.exc import DatabaseError as Damaged
+
+    try:
+        found = [row[0] for row in connection.exec_driver_sql("PRAGMA integrity_check")]
+    except Damaged as exc:  # damage bad enough that the check itself stops
+        found = [str(exc.orig)]
+    if found == ["ok"]:
+        return _ok("integrity", "integrity")
+    # One problem a line, without SQLite's "*** in database main ***" headings.
+    messages = [
+        line for text in found for line in str(text).splitlines() if not line.startswith("***")
+    ] or found
+    more = f" (and {len(messages) - 1} more)" if len(messages) > 1 else ""
+    return Finding(
+        "integrity",
+        "integrity",
+        len(messages),
+        f"SQLite finds the file damaged: {messages[0]}{more}; the other checks were skipped",
+        remedy="doctor cannot rebuild a damaged file: put a backup back with recall restore "
+        "(recall backups lists them), or export what still reads into a new collection",
+        details={"messages": messages},
+    )
+
+
+def _foreign_keys(connection: Connection, orphans: _Orphans) -> Finding:
+    # Every foreign key recall has is one of the orphan checks: that one says which it keeps.
+    tables = Counter(row[0] for row in connection.exec_driver_sql("PRAGMA foreign_key_check"))
+    total = sum(tables.values())
+    if not total:
+        return _ok("foreign_keys", "foreign keys", tables={})
+    counts = ", ".join(f"{table} {count}" for table, count in sorted(tables.items()))
+    return Finding(
+        "foreign_keys",
+        "foreign keys",
+        total,
+        f"{plural(total, 'row')} point at rows that are not there ({counts}); see orphaned rows",
+        repairable=orphans.deletable > 0,
+        remedy="doctor keeps the rows named under orphaned rows" if orphans.finding.remedy else "",
+        details={"tables": dict(sorted(tables.items()))},
+    )
+
+
+@dataclass(frozen=True)
+class _Orphans:
+    finding: Finding
+    deletable: int
+
+
+def _orphans(connection: Connection, names: dict[int, Card]) -> _Orphans:
+    def rows(sql: str) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in connection.exec_driver_sql(sql)]
+
+    no_deck = "NOT EXISTS (SELECT 1 FROM deck WHERE deck.id = {}.deck_id)"
+    answers = rows(
+        "SELECT id, card_id FROM review_log "
+        "WHERE NOT EXISTS (SELECT 1 FROM card WHERE card.id = review_log.card_id) ORDER BY id"
+    )
+    deckless = rows(
+        "SELECT id, (SELECT count(*) FROM review_log WHERE review_log.card_id = card.id) "
+        f"FROM card WHERE {no_deck.format('card')} ORDER BY id"
+    )
+    sectionless = rows(
+        f"SELECT id FROM card WHERE NOT ({no_deck.format('card')}) "
+        "AND NOT EXISTS (SELECT 1 FROM section WHERE section.id = card.section_id) ORDER BY id"
+    )
+    # A deckless section still holding cards of a deck that exists is kept: deleting it would
+    # take those cards (and their answers) with it.
+    sections = rows(
+        "SELECT key, EXISTS (SELECT 1 FROM card WHERE card.section_id = section.id "
+        f"AND NOT ({no_deck.format('card')})) FROM section WHERE {no_deck.format('section')} "
+        "ORDER BY id"
+    )
+    parts: list[str] = []
+    if answers:
+        shown = [f"review_log {log_id}" for log_id, _card in answers[:EXAMPLES]]
+        parts.append(
+            f"{plural(len(answers), 'answer')} whose card is missing{_eg(shown, len(answers))}"
+        )
+    if deckless:
+        logged = sum(count for _id, count in deckless)
+        shown = list(_named((card_id for card_id, _n in deckless), names))
+        parts.append(
+            f"{plural(len(deckless), 'card')} whose deck is missing{_eg(shown, len(deckless))}"
+            + (f", with {plural(logged, 'answer')}" if logged else "")
+        )
+    if sectionless:
+        shown = list(_named((row[0] for row in sectionless), names))
+        parts.append(
+            f"{plural(len(sectionless), 'card')} whose section is missing"
+            f"{_eg(shown, len(sectionless))}"
+        )
+    if sections:
+        shown = [key for key, _held in sections[:EXAMPLES]]
+        parts.append(
+            f"{plural(len(sections), 'section')} whose deck is missing{_eg(shown, len(sections))}"
+        )
+    held = sum(1 for _key, holds in sections if holds)
+    details: dict[str, int] = {
+        "answers_without_card": len(answers),
+        "cards_without_deck": len(deckless),
+        "cards_without_section": len(sectionless),
+        "sections_without_deck": len(sections),
+    }
+    total = sum(details.values())
+    if not total:
+        return _Orphans(_ok("orphans", "orphaned rows", **details), 0)
+    kept: list[str] = []
+    if sectionless:
+        kept.append(
+            f"{plural(len(sectionless), 'card')} whose section is missing: they have a deck and "
+            "answers worth keeping; import the deck's file again to put them back in a section"
+        )
+    if held:
+        kept.append(
+            f"{plural(held, 'section')} whose deck is missing but which still hold cards of "
+            "other decks: deleting them would delete those cards"
+        )
+    deletable = len(answers) + len(deckless) + len(sections) - held
+    finding = Finding(
+        "orphans",
+        "orphaned rows",
+        total,
+        f"{plural(total, 'row')} nothing can reach: " + "; ".join(parts),
+        examples=_named((row[0] for row in deckless + sectionless), names),
+        repairable=deletable > 0,
+        remedy=("doctor keeps " + "; and ".join(kept)) if kept else "",
+        details=dict(details),
+    )
+    return _Orphans(finding, deletable)
+
+
+@dataclass(frozen=True)
+class _Memory:
+    finding: Finding
+    fixable: dict[int, tuple[MemoryState, list[tuple[int, MemoryState, MemoryState]]]]
+
+
+def _close(stored: float | None, replayed: float | None) -> bool:
+    if stored is None or replayed is None:
+        return stored is replayed
+    return math.isclose(stored, replayed, rel_tol=RELATIVE_TOLERANCE, abs_tol=1e-9)
+
+
+def _number(value: float | None) -> str:
+    return "none" if value is None else f"{value:.4g}"
+
+
+def _differences(stored: MemoryState, replayed: MemoryState) -> list[str]:
+    """How ``stored`` differs from ``replayed``, in words; empty when they agree."""
+    found: list[str] = []
+    if stored.state != replayed.state or stored.step != replayed.step:
+        found.append(
+            f"state {stored.state.name.lower()} step {stored.step} stored, "
+            f"{replayed.state.name.lower()} step {replayed.step} replayed"
+        )
+    for name in ("stability", "difficulty"):
+        mine, theirs = getattr(stored, name), getattr(replayed, name)
+        if not _close(mine, theirs):
+            found.append(f"{name} {_number(mine)} stored, {_number(theirs)} replayed")
+    for name in ("due", "last_review"):
+        mine, theirs = getattr(stored, name), getattr(replayed, name)
+        if mine != theirs:
+            found.append(f"{name} {iso(mine)} stored, {iso(theirs)} replayed")
+    return found
+
+
+def _same(one: MemoryState, other: MemoryState) -> bool:
+    return not _differences(one, other)
+
+
+def _memory(store: Store, app: App, names: dict[int, Card]) -> _Memory:
+    """Replay every card whose history starts at its first answer and compare it with the
+    card. A card as its last answer left it is sound even where the replay differs: the
+    settings changed since, or an exam brought that answer's due date forward. A card that
+    differs from both drifted; a rewrite fixes it when the replay gives back that last answer
+    (so it is the history recall wrote) and no answer is missing from it."""
+    from recall1924.optimize import replay_card
+    from recall1924.scheduling import CardStatus
+
+    replayed = not_from_new = as_logged = 0
+    unreplayable: list[int] = []
+    drifted: list[int] = []
+    shown: list[str] = []
+    listed: list[dict[str, object]] = []
+    fixable: dict[int, tuple[MemoryState, list[tuple[int, MemoryState, MemoryState]]]] = {}
+    left: Counter[str] = Counter()
+    for card in store.card_histories():
+        if card.rows[0].before.status is not CardStatus.New:
+            not_from_new += 1
+            continue
+        scheduler = app.scheduler_for(card.deck_key)
+        try:
+            memory, rows = replay_card(
+                card, scheduler=scheduler, day_starts_at=app.settings.day_starts_at
+            )
+        except ValueError:  # a rating out of 1-4, written by hand
+            unreplayable.append(card.card_id)
+            continue
+        replayed += 1
+        logged = card.rows[-1].after
+        differences = _differences(card.memory, memory)
+        if not differences:
+            continue
+        if _same(card.memory, logged):
+            as_logged += 1
+            continue
+        gap = any(not _same(b.before, a.after) for a, b in pairwise(card.rows))
+        reason = None
+        if gap or card.memory.last_review != memory.last_review:
+            reason = "its history is missing answers, which a replay would pass over"
+        elif not _same(memory, logged):
+            reason = "a replay does not give back its last answer (settings changed since?)"
+        if reason is None:
+            fixable[card.card_id] = (memory, rows)
+        else:
+            left[reason] += 1
+        drifted.append(card.card_id)
+        label = _label(names.get(card.card_id), card.card_id)
+        if len(shown) < EXAMPLES:
+            shown.append(f"{label}: {differences[0]}")
+        deck, key = names.get(card.card_id, (card.deck_key, "?"))
+        entry: dict[str, object] = {"deck": deck, "key": key, "differences": differences}
+        listed.append(entry | {"repairable": reason is None, "reason": reason})
+    details: dict[str, object] = {
+        "replayed": replayed,
+        "as_last_answer_left_it": as_logged,
+        "not_from_new": not_from_new,
+        "unreplayable": len(unreplayable),
+        "drifted": listed,
+    }
+    notes = [f"{plural(replayed, 'card')} replayed"]
+    if as_logged:
+        notes.append(f"{as_logged} differ from their replay but are as their last answer left them")
+    if not_from_new:
+        notes.append(
+            f"{plural(not_from_new, 'card')} whose history does not start at its first answer "
+            "not checked"
+        )
+    problems = len(drifted) + len(unreplayable)
+    if not problems:
+        summary = f"ok ({'; '.join(notes)})"
+        return _Memory(Finding("memory", "memory states", 0, summary, details=details), {})
+    parts = []
+    if drifted:
+        verb = "disagrees" if len(drifted) == 1 else "disagree"
+        parts.append(
+            f"{plural(len(drifted), 'card')} {verb} with both a replay of its history and its "
+            f"last answer{_eg(shown, len(drifted))}"
+        )
+    if unreplayable:
+        left["its history holds a rating recall cannot replay"] += len(unreplayable)
+        parts.append(
+            f"{plural(len(unreplayable), 'card')} cannot be replayed (a rating out of 1-4)"
+            f"{_eg(_named(unreplayable, names), len(unreplayable))}"
+        )
+    finding = Finding(
+        "memory",
+        "memory states",
+        problems,
+        "; ".join(parts + notes),
+        examples=_named([*drifted, *unreplayable], names),
+        repairable=bool(fixable),
+        remedy="; ".join(f"doctor leaves {plural(n, 'card')}: {why}" for why, n in left.items()),
+        details=details,
+    )
+    return _Memory(finding, fixable)
+
+
+def _future_answers(connection: Connection, now: datetime, names: dict[int, Card]) -> Finding:
+    from recall1924.store.base import sql_time
+
+    rows = connection.exec_driver_sql(
+        "SELECT card_id, reviewed_at FROM review_log WHERE reviewed_at > ? "
+        "ORDER BY reviewed_at DESC, id",
+        (sql_time(now),),
+    ).fetchall()
+    if not rows:
+        return _ok("future_answers", "future answers", answers=0, now=iso(now))
+    latest = datetime.fromisoformat(rows[0][1]).replace(tzinfo=UTC)
+    cards = _named((row[0] for row in rows), names)
+    return Finding(
+        "future_answers",
+        "future answers",
+        len(rows),
+        f"{plural(len(rows), 'answer')} stamped later than now ({iso(now)}), the latest "
+        f"{iso(latest)}{_eg(cards, len({row[0] for row in rows}))}",
+        examples=cards,
+        remedy="doctor leaves them: it cannot tell when they were really given (a clock set "
+        "wrong, or RECALL_NOW ahead); until then each counts on its own review day",
+        details={"answers": len(rows), "latest": iso(latest), "now": iso(now)},
+    )
+
+
+def _settings(store: Store) -> tuple[Finding, list[str]]:
+    """Stored values recall cannot read, globally and for each deck; and the messages."""
+    from recall1924.settings import Settings
+
+    stored = store.settings()
+    _read, problems = Settings.load(stored)
+    with store.engine.connect() as connection:
+        decks = [
+            row[0]
+            for row in connection.exec_driver_sql(
+                "SELECT DISTINCT scope FROM setting WHERE scope IN (SELECT key FROM deck) "
+                "ORDER BY scope"
+            )
+        ]
+    for deck in decks:
+        _deck_settings, own = Settings.load_for_deck(stored, store.settings(deck), deck)
+        problems += [problem for problem in own if problem not in problems]
+    if not problems:
+        return _ok("settings", "settings", problems=[]), []
+    finding = Finding(
+        "settings",
+        "settings",
+        len(problems),
+        f"{plural(len(problems), 'stored value')} cannot be read: " + "; ".join(problems),
+        remedy="doctor leaves them: it cannot know what you meant; each takes its default for "
+        "now (recall config set or recall config reset fixes it)",
+        details={"problems": problems},
+    )
+    return finding, problems
+
+
+# Answers a backup still holds
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Lost:
+    """The answers one backup holds that the collection lost, their cards still there."""
+
+    backup: Path
+    taken_at: datetime
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    blocked: tuple[str, ...] = ()
+    """Columns the collection needs that the backup's answers lack: these cannot go back."""
+
+
+IDENTITY = ("card_id", "reviewed_at", "rating", "kind")
+"""What makes two rows the same answer: card, moment, rating and kind. Not the id (answers
+given after the loss were numbered from 1 again), nor the memory states (``recall optimize``
+rewrites them)."""
+
+
+def _answer_key(values: Sequence[Any]) -> tuple[Any, ...]:
+    card_id, reviewed_at, rating, kind = values
+    try:
+        moment: object = datetime.fromisoformat(str(reviewed_at))
+    except ValueError:
+        moment = reviewed_at
+    return (card_id, moment, rating, kind)
+
+
+def _table_info(run: Callable[[str], Iterable[Sequence[Any]]]) -> list[tuple[str, bool]]:
+    """The columns of review_log, each with whether an insert must give it a value."""
+    return [
+        (str(row[1]), bool(row[3]) and row[4] is None and not row[5])
+        for row in run("PRAGMA table_info(review_log)")
+    ]
+
+
+def _read_backup(
+    path: Path, live: list[tuple[str, bool]], cards: dict[int, Card]
+) -> tuple[tuple[str, ...], list[tuple[Any, ...]], tuple[str, ...]]:
+    """The answers in backup ``path`` whose card is in the collection (same id, same deck and
+    card key), in the columns both files have."""
+    from recall1924.backups import sqlite_uri
+
+    # immutable: nothing writes a backup, and a read-only open must leave no files beside it
+    uri = sqlite_uri(path, "ro", immutable=True)
+    with contextlib.closing(sqlite3.connect(uri, uri=True)) as backup:
+        tables = {row[0] for row in backup.execute("SELECT name FROM sqlite_master")}
+        if not {"deck", "card", "review_log"} <= tables:
+            raise DatabaseError("not a recall database")
+        theirs = {name for name, _needed in _table_info(backup.execute)}
+        columns = tuple(name for name, _needed in live if name in theirs)
+        if not {"id", *IDENTITY} <= set(columns):
+            raise DatabaseError("its answers lack the columns that identify them")
+        blocked = tuple(name for name, needed in live if needed and name not in theirs)
+        their_cards = {
+            card_id: (deck, key)
+            for card_id, deck, key in backup.execute(
+                "SELECT card.id, deck.key, card.key FROM card JOIN deck ON deck.id = card.deck_id"
+            )
+        }
+        at = columns.index("card_id")
+        rows = [
+            tuple(row)
+            for row in backup.execute(f"SELECT {', '.join(columns)} FROM review_log ORDER BY id")
+            if row[at] in cards and cards[row[at]] == their_cards.get(row[at])
+        ]
+    return columns, rows, blocked
+
+
+def _lost_answers(
+    connection: Connection, db_path: Path, names: dict[int, Card]
+) -> tuple[Finding, list[_Lost]]:
+    from recall1924.backups import list_backups
+
+    live = _table_info(connection.exec_driver_sql)
+    cards = {card_id: card for card_id, card in names.items() if card[0] is not None}
+    # Counted, not just seen: with a pinned clock one card can have two answers in one instant.
+    have: Counter[tuple[Any, ...]] = Counter()
+    ids: set[int] = set()
+    for log_id, *identity in connection.exec_driver_sql(
+        f"SELECT id, {', '.join(IDENTITY)} FROM review_log"
+    ):
+        have[_answer_key(identity)] += 1
+        ids.add(log_id)
+    lost: list[_Lost] = []
+    unreadable: list[dict[str, str]] = []
+    backups = list_backups(db_path)
+    for backup in backups:  # newest first: an answer is restored from the newest that holds it
+        try:
+            columns, rows, blocked = _read_backup(backup.path, live, cards)
+        except (sqlite3.Error, DatabaseError) as exc:
+            unreadable.append({"path": str(backup.path), "reason": str(exc)})
+            continue
+        index = [columns.index(name) for name in IDENTITY]
+        at = columns.index("id")
+        grouped: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+        for row in rows:
+            grouped.setdefault(_answer_key([row[i] for i in index]), []).append(row)
+        missing: list[tuple[Any, ...]] = []
+        for key, same in grouped.items():
+            extra = len(same) - have[key]
+            if extra > 0:
+                # those whose id is free first, so that they keep it
+                missing += sorted(same, key=lambda row: (row[at] in ids, row[at]))[:extra]
+                have[key] += extra
+        if missing:
+            missing.sort(key=lambda row: row[at])
+            lost.append(_Lost(backup.path, backup.taken_at, columns, tuple(missing), blocked))
+    details: dict[str, object] = {
+        "compared": len(backups) - len(unreadable),
+        "backups": [
+            {
+                "path": str(found.backup),
+                "taken_at": iso(found.taken_at),
+                "answers": len(found.rows),
+                "restorable": not found.blocked,
+            }
+            for found in lost
+        ],
+        "unreadable": unreadable,
+    }
+    skipped = f"; {plural(len(unreadable), 'backup')} could not be read" if unreadable else ""
+    if not lost:
+        compared = (
+            f"ok ({plural(len(backups) - len(unreadable), 'backup')} compared{skipped})"
+            if backups
+            else "ok (no backups to compare)"
+        )
+        return _ok("lost_answers", "lost answers", compared, **details), []
+    total = sum(len(found.rows) for found in lost)
+    verb, them = ("is", "it") if total == 1 else ("are", "them")
+    when = f"{lost[0].taken_at.astimezone():%Y-%m-%d %H:%M}"
+    if len(lost) == 1:
+        holders = f"backup {lost[0].backup} holds {them}"
+    else:
+        holders = "backups " + ", ".join(f"{found.backup} ({len(found.rows)})" for found in lost)
+        holders += " hold them"
+    stuck = [found for found in lost if found.blocked]
+    card_ids = [row[found.columns.index("card_id")] for found in lost for row in found.rows]
+    finding = Finding(
+        "lost_answers",
+        "lost answers",
+        total,
+        f"{plural(total, 'answer')} from before {when} {verb} missing; {holders}; "
+        f"run recall doctor --repair to restore {them}{skipped}",
+        examples=_named(card_ids, names),
+        repairable=len(stuck) < len(lost),
+        remedy="; ".join(
+            f"doctor leaves the answers of {found.backup}: they lack "
+            f"{', '.join(found.blocked)}, which this recall needs"
+            for found in stuck
+        ),
+        details=details,
+    )
+    return finding, lost
+
+
+# Repairing
+# ---------------------------------------------------------------------------------------------
+
+
+def _repair(app: App, store: Store, found: _Diagnosis) -> Repair:
+    if found.damaged:
+        return Repair(None, refused="SQLite finds the file damaged (see integrity)")
+    if not found.repairable:
+        return Repair(None)
+    # The answers to restore are in memory already: the backup taken now may thin out the
+    # very backup they came from.
+    backup = app.backup()
+    done: list[Action] = []
+    if found.lost:
+        done += _restore(store, found.lost)
+    if found.orphans is not None and found.orphans.deletable:
+        done.append(_delete_orphans(store))
+    # Restored answers change histories: replay again before rewriting any memory state.
+    names = _names(store)
+    memory = _memory(store, app, names)
+    if memory.fixable:
+        store.rewrite_memory(
+            {card_id: state for card_id, (state, _rows) in memory.fixable.items()},
+            {
+                log_id: (before, after)
+                for _state, rows in memory.fixable.values()
+                for log_id, before, after in rows
+            },
+        )
+        count = len(memory.fixable)
+        done.append(
+            Action(
+                "memory",
+                count,
+                f"Re-derived memory states from history: {plural(count, 'card')}"
+                f"{_eg(_named(memory.fixable, names), count)}",
+            )
+        )
+    return Repair(backup, tuple(done))
+
+
+def _names(store: Store) -> dict[int, Card]:
+    with store.engine.connect() as connection:
+        return _card_names(connection)
+
+
+def _restore(store: Store, lost: Sequence[_Lost]) -> list[Action]:
+    """Insert the lost answers under their own ids, in one transaction; one whose id an answer
+    given since has taken gets a new one."""
+    done: list[Action] = []
+    with store.engine.begin() as connection:
+        taken = {row[0] for row in connection.exec_driver_sql("SELECT id FROM review_log")}
+        for found in lost:
+            if found.blocked:
+                continue
+            at = found.columns.index("id")
+            own = [row for row in found.rows if row[at] not in taken]
+            renumbered = [row for row in found.rows if row[at] in taken]
+            columns = ", ".join(found.columns)
+            marks = ", ".join("?" for _ in found.columns)
+            if own:
+                connection.exec_driver_sql(
+                    f"INSERT INTO review_log ({columns}) VALUES ({marks})", own
+                )
+                taken.update(row[at] for row in own)
+            others = [name for name in found.columns if name != "id"]
+            for row in renumbered:
+                result = connection.exec_driver_sql(
+                    f"INSERT INTO review_log ({', '.join(others)}) "
+                    f"VALUES ({', '.join('?' for _ in others)})",
+                    tuple(
+                        value
+                        for name, value in zip(found.columns, row, strict=True)
+                        if name != "id"
+                    ),
+                )
+                taken.add(result.lastrowid)
+            note = (
+                f" ({len(renumbered)} under new ids: answers given since had taken theirs)"
+                if renumbered
+                else ""
+            )
+            done.append(
+                Action(
+                    "lost_answers",
+                    len(found.rows),
+                    f"Restored {plural(len(found.rows), 'answer')} from {found.backup}{note}",
+                )
+            )
+    return done
+
+
+def _delete_orphans(store: Store) -> Action:
+    """Delete the rows nothing can reach, in one transaction (foreign keys on, so a card's
+    answers go with it)."""
+    no_deck = "NOT EXISTS (SELECT 1 FROM deck WHERE deck.id = {}.deck_id)"
+    with store.engine.begin() as connection:
+
+        def run(sql: str) -> int:
+            return int(connection.exec_driver_sql(sql).rowcount)
+
+        answers = run(
+            "DELETE FROM review_log "
+            "WHERE NOT EXISTS (SELECT 1 FROM card WHERE card.id = review_log.card_id)"
+        )
+        with_cards = connection.exec_driver_sql(
+            "SELECT count(*) FROM review_log WHERE card_id IN "
+            f"(SELECT id FROM card WHERE {no_deck.format('card')})"
+        ).scalar_one()
+        cards = run(f"DELETE FROM card WHERE {no_deck.format('card')}")
+        sections = run(
+            f"DELETE FROM section WHERE {no_deck.format('section')} "
+            "AND NOT EXISTS (SELECT 1 FROM card WHERE card.section_id = section.id)"
+        )
+    parts = [
+        part
+        for count, part in (
+            (answers, f"{plural(answers, 'answer')} whose card was missing"),
+            (cards, f"{plural(cards, 'card')} whose deck was missing"),
+            (sections, f"{plural(sections, 'section')} whose deck was missing"),
+        )
+        if count
+    ]
+    also = f" (with {plural(with_cards, 'answer')} of those cards)" if with_cards else ""
+    total = answers + cards + sections
+    return Action(
+        "orphans", total, f"Deleted {plural(total, 'orphaned row')}: {', '.join(parts)}{also}"
+    )
