@@ -3,16 +3,23 @@
 Holds :class:`AnkiBuilder`: a fresh collection in a temporary folder, notes of the stock note
 types, answers, suspending, burying, resets and cramming done through Anki's own backend (so
 the revlog rows are the ones Anki writes), then exported as ``.apkg`` or ``.colpkg`` in the
-legacy (``collection.anki2``/``.anki21``) or current (``collection.anki21b``) format.
+legacy (``collection.anki2``/``.anki21``) or current (``collection.anki21b``) format; and
+:func:`rewrite_package` / :func:`v1_package`, which change a package's collection with SQL to
+make what the backend no longer writes (a v1-scheduler collection, damaged rows).
 
 ``anki`` is imported only when a builder is made: tests call ``pytest.importorskip("anki")``.
 """
 
 from __future__ import annotations
 
+import json
+import sqlite3
+import tempfile
 import time
-from collections.abc import Iterator, Sequence
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,15 +60,21 @@ class AnkiBuilder:
     def note_guid(self, card_id: int) -> str:
         return str(self.col.get_card(card_id).note().guid)
 
-    def answer(self, card_id: int, rating: int) -> int:
+    def answer(self, card_id: int, rating: int, *, at: datetime | None = None) -> int:
         """Answer a card (1 Again … 4 Easy) as the reviewer would; returns the revlog id.
 
         Anki stamps resets and due-date changes with the real clock, so answers do too (each a
         millisecond after the last at least, so that their order is the order of the calls).
+        With ``at``, the answer is logged at that time instead: the card's next state is still
+        Anki's for the real clock, but the review log, which memory states are computed from,
+        has the times asked for (give them in order).
         """
         from anki.scheduler.v3 import CardAnswer
 
-        self._last_ms = max(int(time.time() * 1000), self._last_ms + 1)
+        if at is None:
+            self._last_ms = max(int(time.time() * 1000), self._last_ms + 1)
+        else:
+            self._last_ms = int(at.timestamp() * 1000)
         card = self.col.get_card(card_id)
         states = self.col._backend.get_scheduling_states(card_id)
         new_state = (states.again, states.hard, states.good, states.easy)[rating - 1]
@@ -140,3 +153,84 @@ def anki_collection(folder: Path) -> Iterator[AnkiBuilder]:
     finally:
         if col.db is not None:
             col.close()
+
+
+Edit = Callable[[sqlite3.Connection], None]
+"""Changes a package's collection in place (an open SQLite connection, committed after)."""
+
+_MEMBERS = ("collection.anki21b", "collection.anki21", "collection.anki2")
+
+
+def rewrite_package(source: Path, target: Path, edit: Edit, *, member: str | None = None) -> Path:
+    """A copy of package ``source`` at ``target`` whose collection ``edit`` has changed.
+
+    The collection is the one recall reads (the newest member); zstd members are inflated and
+    packed again. ``member`` renames it and drops the other collections and ``meta``
+    (``collection.anki2`` alone is how Anki wrote packages before 2.1.50).
+    """
+    import zstandard
+
+    with zipfile.ZipFile(source) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    name = next(name for name in _MEMBERS if name in members)
+    data = members[name]
+    compressed = name.endswith("b")
+    if compressed:
+        data = zstandard.ZstdDecompressor().stream_reader(data, read_across_frames=True).read()
+    with tempfile.TemporaryDirectory() as scratch:
+        database = Path(scratch) / "collection.sqlite"
+        database.write_bytes(data)
+        connection = sqlite3.connect(database)
+        # schema 18 declares its name columns with Anki's collation: a stand-in will do
+        connection.create_collation(
+            "unicase", lambda a, b: (a.casefold() > b.casefold()) - (a.casefold() < b.casefold())
+        )
+        try:
+            edit(connection)
+            connection.commit()
+        finally:
+            connection.close()
+        data = database.read_bytes()
+    if compressed:
+        data = zstandard.ZstdCompressor().compress(data)
+    if member is not None:
+        # ``meta`` names the member to read: a package from before Anki 2.1.50 has none
+        dropped = {*_MEMBERS, "meta"}
+        members = {key: value for key, value in members.items() if key not in dropped}
+        name = member
+    members[name] = data
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for key, value in members.items():
+            archive.writestr(key, value)
+    return target
+
+
+def edit_conf(connection: sqlite3.Connection, change: Callable[[dict[str, Any]], None]) -> None:
+    """Change a schema 11 collection's configuration (the JSON in ``col.conf``)."""
+    (text,) = connection.execute("SELECT conf FROM col").fetchone()
+    conf = json.loads(text)
+    change(conf)
+    connection.execute("UPDATE col SET conf = ?", (json.dumps(conf),))
+
+
+def _to_v1(connection: sqlite3.Connection) -> None:
+    def older(conf: dict[str, Any]) -> None:
+        conf.pop("schedVer", None)  # absent means v1 to Anki
+        conf.pop("rollover", None)  # v1 had no rollover setting
+        conf.pop("sched2021", None)
+
+    edit_conf(connection, older)
+    # v1 learning and relearning had three buttons: Again 1, Good 2, Easy 3 (the reverse of
+    # rslib/src/storage/revlog/v2_upgrade.sql). Hard did not exist there.
+    hard = connection.execute(
+        "SELECT COUNT(*) FROM revlog WHERE ease = 2 AND type IN (0, 2)"
+    ).fetchone()
+    assert hard == (0,), "v1 had no Hard button in learning: answer those steps otherwise"
+    connection.execute("UPDATE revlog SET ease = ease - 1 WHERE ease IN (3, 4) AND type IN (0, 2)")
+
+
+def v1_package(source: Path, target: Path) -> Path:
+    """``source`` (a legacy, schema 11 package) as a collection still on Anki's v1 scheduler
+    would have written it: no ``schedVer``, three-button learning answers, one
+    ``collection.anki2``. The official backend upgrades it when it imports it, as Anki does."""
+    return rewrite_package(source, target, _to_v1, member="collection.anki2")

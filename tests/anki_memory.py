@@ -1,7 +1,8 @@
 """Expected memory states, from the official Anki backend (PyPI ``anki``), for tests.
 
-Holds :func:`anki_memory_states` (histories written into a fresh collection's review log) and
-:func:`package_memory_states` (an ``.apkg`` imported as Anki imports it). Both ask the backend's
+Holds :func:`anki_memory_states` (histories written into a fresh collection's review log),
+:func:`package_memory_states` (an ``.apkg`` imported as Anki imports it) and
+:func:`collection_memory_states` (the cards of a collection being built). All ask the backend's
 ``compute_memory_state``: Anki's own way from a review log to FSRS stability and difficulty,
 with the default FSRS-6 parameters of a fresh deck preset and the collection's rollover hour.
 
@@ -11,7 +12,7 @@ The backend reads the local time zone from ``TZ`` like recall does (the conftest
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,6 +49,13 @@ def _memory(collection: Collection, card_id: int) -> Memory | None:
     if state.stability is None or state.difficulty is None:
         return None
     return (state.stability, state.difficulty)
+
+
+def collection_memory_states(
+    collection: Collection, card_ids: Iterable[int]
+) -> dict[int, Memory | None]:
+    """What the backend computes for cards of an open collection, with its own rollover hour."""
+    return {card_id: _memory(collection, card_id) for card_id in card_ids}
 
 
 def anki_memory_states(

@@ -16,11 +16,14 @@ from pathlib import Path
 import pytest
 
 from anki_fixtures import BASIC, CLOZE, REVERSED, TYPE_IN, AnkiBuilder, anki_collection
+from anki_memory import package_memory_states
 from conftest import SHARED_TESTDATA
 from recall1924.deck import CardSpec, DeckSpec
 from recall1924.errors import DeckFileError
+from recall1924.importers import read_decks
 from recall1924.importers.anki_templates import Context, parse, render
 from recall1924.importers.apkg import _answers, read_apkg
+from recall1924.importers.identity import anki_card_key
 
 
 @pytest.fixture
@@ -31,7 +34,7 @@ def anki(tmp_path: Path) -> Iterator[AnkiBuilder]:
 
 
 def only_deck(path: Path) -> DeckSpec:
-    decks = read_apkg(path)
+    decks = read_apkg(path).decks
     assert len(decks) == 1
     return decks[0]
 
@@ -39,7 +42,7 @@ def only_deck(path: Path) -> DeckSpec:
 def cards(path: Path) -> dict[str, CardSpec]:
     """Every card of the package by its source id (``anki:<guid>:<ord>``)."""
     found = {}
-    for deck in read_apkg(path):
+    for deck in read_apkg(path).decks:
         for card in deck.cards:
             assert card.source_id is not None
             found[card.source_id] = card
@@ -143,9 +146,53 @@ def test_cards_anki_would_not_generate_are_skipped(anki: AnkiBuilder, tmp_path: 
     note["Back"] = ""  # Anki keeps the reverse card, now empty, until "Empty Cards"
     anki.col.update_note(note)
 
-    [card] = only_deck(anki.export(tmp_path / "empty.apkg")).cards
+    read = read_decks(anki.export(tmp_path / "empty.apkg"))
 
+    [card] = read.decks[0].cards
     assert card.source_id == source(anki, forward)
+    [line] = read.skipped  # Anki imports it, so the summary says why recall does not
+    assert line == (
+        "Default: note 'perro' (Basic (and reversed card), Card 2): an empty card (Anki's "
+        "Empty Cards would delete it)"
+    )
+
+
+def test_a_front_that_shows_no_text_is_listed_as_skipped(anki: AnkiBuilder, tmp_path: Path) -> None:
+    # Anki counts the field as filled (only <br> and <div> count as empty) and imports the card
+    anki.add(BASIC, ["<pre><br></pre>", "only an answer"])
+    anki.add(BASIC, ["q", "a"])
+
+    read = read_decks(anki.export(tmp_path / "blank.apkg"))
+
+    assert [card.question for card in read.decks[0].cards] == ["q"]
+    assert read.skipped == (
+        "Default: note 'only an answer' (Basic, Card 1): its front shows no text",
+    )
+
+
+def test_notes_sharing_a_guid_each_give_their_cards(anki: AnkiBuilder, tmp_path: Path) -> None:
+    # genanki derives a GUID from the fields it is told to, so two notes may share one; Anki
+    # imports both
+    first, second = (
+        anki.add(BASIC, [front, back])[0] for front, back in (("uno", "one"), ("dos", "two"))
+    )
+    guid = anki.note_guid(first)
+    anki.col.db.execute(
+        "UPDATE notes SET guid = ? WHERE id = ?", guid, anki.col.get_card(second).nid
+    )
+    package = anki.export(tmp_path / "genanki.apkg")
+
+    read = read_decks(package)
+
+    by_question = {card.question: card for card in read.decks[0].cards}
+    assert sorted(by_question) == ["dos", "uno"] and read.skipped == ()
+    assert by_question["uno"].key == anki_card_key(guid, 0)  # the older note keeps the key
+    assert by_question["dos"].key != by_question["uno"].key
+    assert [card.key for card in read_decks(package).decks[0].cards] == [
+        card.key for card in read.decks[0].cards
+    ]
+    official = package_memory_states(package, folder=tmp_path / "official")
+    assert len(official.notes) == 2
 
 
 # Deck tree
@@ -163,7 +210,7 @@ def test_each_top_level_deck_becomes_a_deck_with_its_subdecks_as_sections(
 ) -> None:
     build_tree(anki)
 
-    decks = read_apkg(anki.export(tmp_path / "tree.apkg"))
+    decks = read_apkg(anki.export(tmp_path / "tree.apkg")).decks
 
     assert [(deck.key, deck.title) for deck in decks] == [("lang", "Lang"), ("maths", "Maths")]
     lang, maths = decks
@@ -179,7 +226,7 @@ def test_each_top_level_deck_becomes_a_deck_with_its_subdecks_as_sections(
 def test_deck_key_puts_every_card_in_one_deck(anki: AnkiBuilder, tmp_path: Path) -> None:
     build_tree(anki)
 
-    [deck] = read_apkg(anki.export(tmp_path / "tree.apkg"), deck_key="all")
+    [deck] = read_apkg(anki.export(tmp_path / "tree.apkg"), deck_key="all").decks
 
     assert (deck.key, deck.title) == ("all", "tree")  # two top-level decks: the file's name
     assert [(s.key, s.title) for s in deck.sections] == [
@@ -193,7 +240,7 @@ def test_deck_key_puts_every_card_in_one_deck(anki: AnkiBuilder, tmp_path: Path)
 def test_deck_key_titles_a_single_tree_by_its_top_deck(anki: AnkiBuilder, tmp_path: Path) -> None:
     anki.add(BASIC, ["q", "a"], deck="Lang::French")
 
-    [deck] = read_apkg(anki.export(tmp_path / "french.apkg"), deck_key="fr")
+    [deck] = read_apkg(anki.export(tmp_path / "french.apkg"), deck_key="fr").decks
 
     assert (deck.key, deck.title, deck.sections[0].title) == ("fr", "Lang", "Lang :: French")
 
@@ -303,7 +350,7 @@ def test_revlog_rows_kept_follow_anki_fsrs(
     history: list[tuple[int, int, int, int]], kept: list[int]
 ) -> None:
     revlog = rows(*history)
-    assert [(a.at, a.rating) for a in _answers(revlog)] == [
+    assert [(a.at, a.rating) for a in _answers(revlog)[0]] == [
         (datetime.fromtimestamp(revlog[n][1] / 1000, UTC), revlog[n][2]) for n in kept
     ]
 
@@ -328,12 +375,12 @@ def test_every_package_format_reads_the_same(
     [cloze, _] = anki.add(CLOZE, ["{{c1::a}} {{c2::b::hint}}", ""], deck="Other")
     anki.answer(cloze, 3)
     anki.suspend([cloze])
-    reference = read_apkg(anki.export(tmp_path / "reference.apkg"))
+    reference = read_apkg(anki.export(tmp_path / "reference.apkg")).decks
 
     path = anki.export(tmp_path / name, legacy=legacy)
 
     assert member in zipfile.ZipFile(path).namelist()
-    decks = read_apkg(path)
+    decks = read_apkg(path).decks
     assert decks == reference
     assert [c.history for d in decks for c in d.cards] == [
         c.history for d in reference for c in d.cards
@@ -349,7 +396,7 @@ def test_a_bare_collection_is_read_in_place_without_changing_it(tmp_path: Path) 
     before = collection.read_bytes()
     files = sorted((tmp_path / "anki").iterdir())
 
-    [deck] = read_apkg(collection)
+    [deck] = read_apkg(collection).decks
 
     assert (deck.title, deck.cards[0].question) == ("Solo", "q")
     assert collection.read_bytes() == before
@@ -566,7 +613,7 @@ corpus = pytest.mark.skipif(not APKG.is_dir(), reason="../shared/testdata is abs
 def test_every_real_package_matches_the_official_backend() -> None:
     assert sorted(p.name for p in APKG.iterdir()) == sorted(EXPECTED)
     for name, expected in EXPECTED.items():
-        found = [card for deck in read_apkg(APKG / name) for card in deck.cards]
+        found = [card for deck in read_apkg(APKG / name).decks for card in deck.cards]
         guids = {card.source_id.removeprefix("anki:").rsplit(":", 1)[0] for card in found}  # type: ignore[union-attr]
         counts = (
             len(guids),
@@ -582,8 +629,12 @@ def test_every_real_package_matches_the_official_backend() -> None:
 @pytest.mark.corpus
 @corpus
 def test_a_newer_export_of_a_note_updates_the_same_card() -> None:
-    [old] = [card for deck in read_apkg(APKG / "ankitects_update1.apkg") for card in deck.cards]
-    [new] = [card for deck in read_apkg(APKG / "ankitects_update2.apkg") for card in deck.cards]
+    [old] = [
+        card for deck in read_apkg(APKG / "ankitects_update1.apkg").decks for card in deck.cards
+    ]
+    [new] = [
+        card for deck in read_apkg(APKG / "ankitects_update2.apkg").decks for card in deck.cards
+    ]
     assert old.key == new.key and old.source_id == new.source_id
     assert (old.question, new.question) == ("hello", "goodbye")
 
@@ -592,16 +643,16 @@ def test_a_newer_export_of_a_note_updates_the_same_card() -> None:
 @corpus
 def test_real_packages_render_as_anki_shows_them() -> None:
     spanish = {
-        deck.title: deck for deck in read_apkg(APKG / "pedscoffee_SpanishAnkiExportReal.apkg")
+        deck.title: deck for deck in read_apkg(APKG / "pedscoffee_SpanishAnkiExportReal.apkg").decks
     }
     assert sorted(spanish) == ["Example Deck", "Old Decks", "Spanish"]
     assert [s.title for s in spanish["Old Decks"].sections] == ["Board Review 2023"]
     cloze = [c for c in spanish["Old Decks"].cards if "[...]" in c.question]
     assert len(cloze) == 4 and all("[" in c.answer for c in cloze)
-    latex = [c for deck in read_apkg(APKG / "latex2anki_example.apkg") for c in deck.cards]
+    latex = [c for deck in read_apkg(APKG / "latex2anki_example.apkg").decks for c in deck.cards]
     assert any(r"\(b \in B\)" in c.question for c in latex)
     assert any("[hint]" in c.question for c in latex)
-    [skinatro] = read_apkg(APKG / "skinatro_collection.anki21")
+    [skinatro] = read_apkg(APKG / "skinatro_collection.anki21").decks
     assert skinatro.title == "Mirage's Deck" and skinatro.key == "mirage-s-deck"
 
 

@@ -30,8 +30,12 @@ EXPECTED_CARDS = {
     "anki_notes_export_pedscoffee_Example_Deck.txt": 4,
     # Anki: 8. Line 6 repeats line 3 word for word; Anki adds it twice because it looks for
     # duplicates only among the notes the collection held before the import. In recall both
-    # rows are the same card (same question, same key), so the second is skipped.
-    "anki_tests_text-2fields.txt": 7,
+    # rows are the same card (same question, same key), so the second is skipped. Line 7 has a
+    # third field where the first row has two, and line 8 one field: today's Anki drops the
+    # third and imports the single field with an empty answer; recall skips both and says why,
+    # as Anki's own legacy importer did ("too many & too few fields": 5 notes, in
+    # pylib/tests/test_importing.py).
+    "anki_tests_text-2fields.txt": 5,
     "anki_tests_text-tags.txt": 2,
     "anki_tests_text-update.txt": 1,
 }
@@ -78,7 +82,12 @@ def test_corpus_reasons_and_places() -> None:
     if not CORPUS.is_dir():
         pytest.skip(f"{CORPUS} is absent")
     _, skipped = read_csv(CORPUS / "anki_tests_text-2fields.txt")
-    assert skipped == ["line 6: duplicate of line 3", "line 10: empty question"]
+    assert skipped == [
+        "line 6: duplicate of line 3",
+        "line 7: 3 fields, but this file's rows have 2 (question, answer)",
+        "line 8: one field, no answer",
+        "line 10: empty question",
+    ]
 
     spices, skipped = read_csv(CORPUS / "anki_notes_export_JohnLayne_Croatian_Spices.txt")
     assert skipped == []
@@ -276,27 +285,69 @@ def test_header_less_rows(tmp_path: Path) -> None:
         "asobu\t\n"
         "\tto play\n"
         "nomu\tto drink\n"
+        "iru\tto be\t\t\n"
         "\n"
     )
     deck, skipped = read_one(write(tmp_path, text, "fixture.txt"))
     assert pairs(deck) == [
         ("taberu", "to eat"),
         ("nomu", "to drink"),
-        ("ooi", "too many"),
-        # Anki imports a row with fewer fields than the note has: the rest stay empty.
-        ("not, enough, fields", ""),
+        # A row with an answer field kept empty is a card, as Anki keeps it.
         ("asobu", ""),
+        # Empty fields past the answer hold nothing to lose.
+        ("iru", "to be"),
     ]
-    assert skipped == ["line 7: empty question", "line 8: duplicate of line 3"]
+    assert skipped == [
+        "line 4: 4 fields, but this file's rows have 2 (question, answer)",
+        "line 5: one field, no answer",
+        "line 7: empty question",
+        "line 8: duplicate of line 3",
+    ]
     assert (deck.key, deck.title) == ("fixture", "fixture")
     assert [(s.key, s.title) for s in deck.sections] == [("main", "fixture")]
 
 
 def test_third_column_is_tags_when_first_row_has_one(tmp_path: Path) -> None:
-    deck, _ = read_one(write(tmp_path, "foo\tbar\tbaz qux\nfoo2\tbar2\tbaz2\n"))
-    assert [card.tags for card in deck.cards] == [("baz", "qux"), ("baz2",)]
-    two, _ = read_one(write(tmp_path, "foo\tbar\nfoo2\tbar2\tnot tags\n", "two.txt"))
-    assert [card.tags for card in two.cards] == [(), ()]
+    deck, _ = read_one(write(tmp_path, "foo\tbar\tbaz qux\nfoo2\tbar2\tbaz2\nfoo3\tbar3\n"))
+    assert [card.tags for card in deck.cards] == [("baz", "qux"), ("baz2",), ()]
+    # The first row has no third column, so a later row's third is nobody's: not tags (Anki
+    # drops it), and not silently lost either.
+    two, skipped = read_one(write(tmp_path, "foo\tbar\nfoo2\tbar2\tnot tags\n", "two.txt"))
+    assert pairs(two) == [("foo", "bar")]
+    assert skipped == ["line 2: 3 fields, but this file's rows have 2 (question, answer)"]
+    four, skipped = read_one(write(tmp_path, "a\tb\tt\nc\td\tt\tmore\n", "four.txt"))
+    assert pairs(four) == [("a", "b")]
+    assert skipped == ["line 2: 4 fields, but this file's rows have 3 (question, answer, tags)"]
+
+
+def test_rows_with_only_a_question_are_skipped(tmp_path: Path) -> None:
+    text = "#separator:comma\nFrance,Paris\nGermany\nSpain,Madrid\n"
+    deck, skipped = read_one(write(tmp_path, text))
+    assert pairs(deck) == [("France", "Paris"), ("Spain", "Madrid")]
+    assert skipped == ["line 3: one field, no answer"]
+
+
+def test_anki_fields_past_the_answer_go_into_the_note(tmp_path: Path) -> None:
+    # "Basic (and extra)" exported without its notetype column: Anki writes every field, so
+    # the third is the note type's own, declared by the export, not stray text.
+    text = (
+        "#separator:tab\n#html:false\n#deck column:1\n#tags column:5\n"
+        "Geo\tFrance\tParis\tOn the Seine\tcapital\n"
+        "Geo\tSpain\tMadrid\t\t\n"
+    )
+    deck, skipped = read_one(write(tmp_path, text))
+    assert skipped == []
+    assert [(c.question, c.answer, c.note, c.tags) for c in deck.cards] == [
+        ("France", "Paris", "On the Seine", ("capital",)),
+        ("Spain", "Madrid", None, ()),
+    ]
+
+
+def test_anki_columns_without_tags_or_notetype_read_as_header_less(tmp_path: Path) -> None:
+    text = "#separator:tab\n#deck column:1\nGeo\tFrance\tParis\nGeo\tSpain\tMadrid\tstray\n"
+    deck, skipped = read_one(write(tmp_path, text))
+    assert pairs(deck) == [("France", "Paris")]
+    assert skipped == ["line 4: 3 fields, but this file's rows have 2 (question, answer)"]
 
 
 def test_cards_export_drops_the_repeated_question(tmp_path: Path) -> None:
@@ -384,9 +435,13 @@ def test_sniff_prefers_semicolon_over_decimal_commas(tmp_path: Path) -> None:
 
 
 def test_sniff_falls_back(tmp_path: Path) -> None:
-    deck, skipped = read_one(write(tmp_path, "just one column\nanother\n"))
-    assert pairs(deck) == [("just one column", ""), ("another", "")]
-    assert skipped == []
+    # No delimiter splits these rows: each is one field, a question with no answer.
+    path = write(tmp_path, "just one column\nanother\n", "one.csv")
+    assert problems(path) == [
+        f"{path}: no cards to import",
+        f"{path}:1: one field, no answer",
+        f"{path}:2: one field, no answer",
+    ]
 
 
 # --- decks and errors -------------------------------------------------------------------------
@@ -478,3 +533,41 @@ def test_hundred_thousand_rows(tmp_path: Path) -> None:
     elapsed = time.perf_counter() - started
     assert len(deck.cards) == 100_000
     assert elapsed < 10, f"{elapsed:.1f} s"  # about 1 s on a laptop; the bound catches blow-ups
+
+
+# --- through recall import --------------------------------------------------------------------
+
+
+def test_import_lists_the_rows_it_skips_with_the_reason(tmp_path: Path, db_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from recall1924.cli import app
+
+    text = (
+        "question,answer,section\n"
+        "France,Paris,Capitals\n"
+        "Germany\n"
+        "Spain,Madrid,Capitals,stray\n"
+        ",Rome,Capitals\n"
+    )
+    path = write(tmp_path, text, "capitals.csv")
+    result = CliRunner().invoke(app, ["import", str(path)], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.endswith(
+        "Skipped 3 rows:\n"
+        "  line 3: one field, no answer\n"
+        "  line 4: text in column 4, which the header row does not name\n"
+        "  line 5: empty question\n"
+    )
+    assert "cards added 1 " in " ".join(result.stdout.split())
+
+
+def test_a_header_row_naming_an_unknown_column_is_an_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "question,answer,comment\nFrance,Paris,easy\n")
+    assert problems(path) == [
+        f"{path}:1: the header row names 'comment', which recall does not read; rename or "
+        "delete that column (recall reads question, answer, section, tags, note, id, "
+        "section_title, deck, deck_title, deck_description, deck_version, source_id)"
+    ]
+    twice = write(tmp_path, "question,answer,answer\nFrance,Paris,Lutetia\n", "twice.csv")
+    assert problems(twice) == [f"{twice}:1: the header row names 'answer' twice"]

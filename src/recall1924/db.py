@@ -247,9 +247,7 @@ def open_database(
         while True:
             lock.share()
             if _ready(path):
-                return OpenedDatabase(
-                    make_engine(path), lock=lock, identity=file_identity(path)
-                )
+                return OpenedDatabase(make_engine(path), lock=lock, identity=file_identity(path))
             lock.release()
             try:
                 lock.own(wait=0)

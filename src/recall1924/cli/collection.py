@@ -85,7 +85,7 @@ def import_(
     if dry_run and not app_obj.db_path.exists():
         # Opening would create the collection: a dry run must not.
         plans = tuple(plan_import(spec, None, prune=prune) for spec in read.decks)
-        report = ImportReport(plans, read.skipped)
+        report = ImportReport(plans, read.skipped, left_out=read.left_out)
     else:
         from recall1924.ui.progress import delayed_progress
 
@@ -117,6 +117,9 @@ def import_(
                     prune=prune,
                     dry_run=dry_run,
                     skipped=read.skipped,
+                    left_out=read.left_out,
+                    buried=read.buried,
+                    day_starts_at=read.day_starts_at,
                     backup=None if first else app_obj.backup,
                     progress=progress,
                 )
@@ -327,15 +330,31 @@ def export(
         str | None,
         typer.Option("--format", help="toml, csv or apkg [default: from the file's suffix]."),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Replace the file if it exists, and write --format even under a name that "
+            "says another format.",
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Write decks to a file: recall TOML, CSV for a spreadsheet, or an Anki package with the
-    review history."""
-    from recall1924.exporters import export_decks
+    review history.
 
+    The file appears whole or not at all. A file already there is kept unless --force is given.
+    """
+    from recall1924.errors import ExportError
+    from recall1924.exporters import check_export, export_decks
+
+    # Refused before the collection is opened: a refusal costs nothing and creates nothing.
+    written = check_export(output, fmt=fmt, force=force)
     app_obj = app_for(ctx, db)
+    if output.resolve() == app_obj.db_path.resolve():
+        raise ExportError(f"{output} is the collection's database; write the export elsewhere")
     specs = app_obj.store.deck_specs(deck)
-    written = export_decks(specs, output, fmt=fmt, now=app_obj.clock.now())
+    written = export_decks(specs, output, fmt=written, now=app_obj.clock.now(), force=force)
     show_notices(app_obj)
     cards = sum(len(spec.cards) for spec in specs)
     typer.echo(

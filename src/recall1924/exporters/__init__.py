@@ -2,63 +2,123 @@
 
 Holds one writer per format, each taking the neutral decks of :mod:`recall1924.deck`:
 :func:`write_toml` (recall's own deck format, one deck), :func:`write_csv` (a spreadsheet) and
-:func:`write_apkg` (an Anki package with the review history). The store builds the decks; the
-writers never touch the database.
+:func:`write_apkg` (an Anki package with the review history); :func:`check_export`, which says
+before any work is done whether an export may be written where it is asked to go, and
+:func:`export_decks`, which writes it. The store builds the decks; the writers never touch the
+database.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
 from recall1924.deck import DeckSpec
 from recall1924.errors import ExportError
-from recall1924.exporters.apkg import write_apkg
+from recall1924.exporters.apkg import apkg_bytes, write_apkg
+from recall1924.exporters.atomic import FileExistsNotReplacedError, write_atomically
 from recall1924.exporters.csv import write_csv
 from recall1924.exporters.toml import write_toml
 
-__all__ = ["FORMATS", "export_decks", "write_apkg", "write_csv", "write_toml"]
+__all__ = [
+    "FORMATS",
+    "check_export",
+    "export_decks",
+    "write_apkg",
+    "write_csv",
+    "write_toml",
+]
 
 FORMATS = {".toml": "toml", ".csv": "csv", ".apkg": "apkg"}
+"""The formats recall exports, by the suffix that names each."""
+
+_WRITES = {"toml": "TOML", "csv": "CSV", "apkg": "an Anki package"}
+
+# Names that say what a file holds: writing another format under one of them misleads the next
+# program to open it (Anki takes a .colpkg for a whole collection and replaces its own with it).
+_NAMED_FOR = {
+    ".toml": "TOML",
+    ".csv": "CSV",
+    ".apkg": "an Anki package",
+    ".tsv": "tab-separated text",
+    ".colpkg": "a whole Anki collection",
+    ".anki2": "an Anki collection",
+    ".anki21": "an Anki collection",
+    ".anki21b": "an Anki collection",
+}
 
 
-def export_decks(decks: Sequence[DeckSpec], path: Path, *, fmt: str | None, now: datetime) -> str:
-    """Write ``decks`` to ``path`` in ``fmt`` (None: from the suffix). Returns the format.
+def check_export(path: Path, *, fmt: str | None, force: bool = False) -> str:
+    """The format to write ``path`` in (``fmt``, or None: from its suffix), if it may be
+    written there. Cheap, and touches nothing, so a refusal costs no work.
 
-    The file appears whole or not at all: it is written beside its place, then moved there.
+    Args:
+        force: replace a file already at ``path``, and write ``fmt`` even under a name that
+            says another format.
 
     Raises:
-        ExportError: for an unknown format, or several decks in a one-deck format.
+        ExportError: for an unknown format, a suffix that names none when ``fmt`` is None, a
+            suffix that names another format, or an existing file, unless ``force``.
     """
-    fmt = fmt or FORMATS.get(path.suffix.lower(), "")
-    if fmt not in FORMATS.values():
+    suffix = path.suffix.lower()
+    if fmt is None:
+        fmt = FORMATS.get(suffix)
+        if fmt is None:
+            raise ExportError(
+                f"cannot tell the format of {path.name!r}: name it .toml, .csv or .apkg, "
+                "or give --format toml|csv|apkg"
+            )
+    elif fmt not in _WRITES:
+        raise ExportError(f"unknown format {fmt!r} (recall exports {', '.join(_WRITES)})")
+    named = _NAMED_FOR.get(suffix)
+    if not force and named is not None and FORMATS.get(suffix) != fmt:
+        right = next(found for found, name in FORMATS.items() if name == fmt)
         raise ExportError(
-            f"cannot tell the format of {path.name!r}: name it .toml, .csv or .apkg, "
-            "or give --format toml|csv|apkg"
+            f"{path.name} is named for {named}, but --format {fmt} writes {_WRITES[fmt]}; "
+            f"name it {right}, or give --force to write it all the same"
         )
+    if not force and (path.exists() or path.is_symlink()):
+        raise ExportError(f"{path} exists; give --force to replace it")
+    return fmt
+
+
+def export_decks(
+    decks: Sequence[DeckSpec],
+    path: Path,
+    *,
+    fmt: str | None,
+    now: datetime,
+    force: bool = False,
+) -> str:
+    """Write ``decks`` to ``path`` in ``fmt`` (None: from the suffix). Returns the format.
+
+    The file appears whole or not at all: it is written to a temporary file beside its place,
+    then renamed there; a failure part way leaves the file that was there before as it was.
+
+    Args:
+        force: as for :func:`check_export`.
+
+    Raises:
+        ExportError: as :func:`check_export` does; for several decks in a one-deck format; or
+            if the file cannot be written.
+    """
+    fmt = check_export(path, fmt=fmt, force=force)
     if not decks:
         raise ExportError("no decks to export")
     if fmt == "apkg":
-        try:
-            write_apkg(decks, path, now=now)
-        except OSError as exc:
-            raise ExportError(f"cannot write {path}: {exc.strerror}") from None
-        return fmt
-    if fmt == "toml":
+        data = apkg_bytes(decks, now=now)
+    elif fmt == "toml":
         if len(decks) > 1:
             keys = ", ".join(deck.key for deck in decks)
             raise ExportError(f"a TOML file holds one deck: name one with --deck ({keys})")
-        text, newline = write_toml(decks[0]), None
+        data = write_toml(decks[0]).encode("utf-8")
     else:
-        text, newline = write_csv(decks), ""
-    partial = path.with_name(path.name + ".partial")
+        data = write_csv(decks).encode("utf-8")
     try:
-        with partial.open("w", encoding="utf-8", newline=newline) as file:
-            file.write(text)
-        os.replace(partial, path)
+        write_atomically(path, data, replace=force)
+    except FileExistsNotReplacedError:
+        raise ExportError(f"{path} exists; give --force to replace it") from None
     except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise ExportError(f"cannot write {path}: {exc.strerror}") from None
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from None
     return fmt

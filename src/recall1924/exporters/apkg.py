@@ -1,12 +1,15 @@
 """Decks as an Anki package (``.apkg``) that Anki opens with the cards, the deck tree and the
 review history.
 
-Holds :func:`write_apkg`. The package is Anki's legacy layout: a zip with ``collection.anki2``
-(an SQLite database in Anki's schema 11, the one every Anki and AnkiDroid still imports) and an
-empty ``media`` list. A recall deck becomes a top-level Anki deck and each section a subdeck
-``Deck::Section``. Every card is a note of one note type, "Basic (recall)": the fields Front
-and Back, plus Note for recall's note, shown under the answer when there is one. Anki's own
-names (``nid``, ``did``, ``ivl``, ``revlog``) are used here, as they are the format's.
+Holds :func:`apkg_bytes` and :func:`write_apkg`. The package is Anki's legacy layout: a zip with
+``collection.anki2`` (an SQLite database in Anki's schema 11, the one every Anki and AnkiDroid
+still imports) and an empty ``media`` list. A recall deck becomes a top-level Anki deck and each
+section a subdeck ``Deck::Section``. The deck's id and version, and each section's id, end the
+Anki deck's description as an HTML comment (:func:`deck_mark`, :func:`section_mark`; read back
+by :func:`read_mark`), which Anki keeps and does not show. Every card is a note of one note
+type, "Basic (recall)": the fields Front and Back, plus Note for recall's note, shown under the
+answer when there is one. Anki's own names (``nid``, ``did``, ``ivl``, ``revlog``) are used
+here, as they are the format's.
 
 Cards answered before get a review state and one revlog row per answer. The interval is a
 simple SM-2 estimate from the answers and the time between them: Anki recomputes FSRS memory
@@ -17,8 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import html
+import io
 import json
-import os
 import re
 import sqlite3
 import tempfile
@@ -30,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from recall1924.deck import CardSpec, DeckSpec, PastAnswer
+from recall1924.exporters.atomic import write_atomically
 from recall1924.importers.identity import recall_guid
 
 NOTETYPE_ID = 1_700_000_000_001  # fixed, so a second export updates the same note type
@@ -125,6 +129,57 @@ def anki_identity(source_id: str | None) -> tuple[str, int] | None:
     if not guid or not ordinal.isdigit():
         return None
     return guid, int(ordinal)
+
+
+# recall's ids, where Anki keeps them and shows nothing: an HTML comment at the end of a deck's
+# description. Anki names decks by title, so without them a package read back would make ids
+# from the titles ("stalin-1924" would come back as "why-did-stalin-gain-power-from-1924").
+_MARK = re.compile(
+    r"<!--\s*recall:(?P<kind>deck|section)\s+id=(?P<id>[a-z0-9][a-z0-9-]{0,63})"
+    r"(?:\s+version=(?P<version>[1-9][0-9]{0,18}))?\s*-->\s*\Z"
+)
+
+
+def deck_mark(key: str, version: int | None = None) -> str:
+    """What ends the description of the Anki deck a recall deck becomes: its id and version."""
+    return f"<!-- recall:deck id={key}{'' if version is None else f' version={version}'} -->"
+
+
+def section_mark(key: str) -> str:
+    """The description of the Anki subdeck a section becomes: the section's id."""
+    return f"<!-- recall:section id={key} -->"
+
+
+@dataclass(frozen=True)
+class RecallMark:
+    """What :func:`read_mark` finds at the end of an Anki deck's description.
+
+    Attributes:
+        kind: ``deck`` (a top-level deck) or ``section`` (one of its subdecks).
+        key: the recall id of that deck or section.
+        version: the deck's version, if it had one.
+        description: the description's HTML before the mark.
+    """
+
+    kind: str
+    key: str
+    version: int | None
+    description: str
+
+
+def read_mark(description: str) -> RecallMark | None:
+    """The recall ids at the end of an Anki deck's description, if recall wrote them there
+    (see :func:`deck_mark`, :func:`section_mark`); for the Anki package importer."""
+    found = _MARK.search(description)
+    if found is None:
+        return None
+    version = found.group("version")
+    return RecallMark(
+        found.group("kind"),
+        found.group("id"),
+        None if version is None else int(version),
+        description[: found.start()],
+    )
 
 
 @dataclass(frozen=True)
@@ -327,16 +382,15 @@ def _fill(db: sqlite3.Connection, decks: Sequence[DeckSpec], now: datetime) -> N
         decks, _unique_names([d.title for d in decks], [d.key for d in decks]), strict=True
     ):
         deck_id = next(deck_ids)
-        deck_table[str(deck_id)] = _deck_json(
-            deck_id, deck_name, now_s, field_html(deck.description or "")
-        )
+        description = field_html(deck.description or "") + deck_mark(deck.key, deck.version)
+        deck_table[str(deck_id)] = _deck_json(deck_id, deck_name, now_s, description)
         section_names = _unique_names(
             [s.title for s in deck.sections], [s.key for s in deck.sections]
         )
         for section, section_name in zip(deck.sections, section_names, strict=True):
             section_id = next(deck_ids)
             deck_table[str(section_id)] = _deck_json(
-                section_id, f"{deck_name}::{section_name}", now_s
+                section_id, f"{deck_name}::{section_name}", now_s, section_mark(section.key)
             )
             for card in section.cards:
                 nid, cid = next(note_ids), next(card_ids)
@@ -449,17 +503,13 @@ def _insert_note(db: sqlite3.Connection, nid: int, guid: str, card: CardSpec, mo
     )
 
 
-def write_apkg(decks: Sequence[DeckSpec], path: Path, *, now: datetime) -> None:
-    """Write ``decks`` to ``path`` as an Anki package.
+def apkg_bytes(decks: Sequence[DeckSpec], *, now: datetime) -> bytes:
+    """``decks`` as the bytes of an Anki package.
 
     Args:
         decks: the decks to export; each becomes a top-level Anki deck.
-        path: the ``.apkg`` file to write; it is replaced whole or not at all.
         now: the export time (timezone-aware): note and card ids and review due dates count
             from it. Anki refuses ids more than a day in the future, so pass the real time.
-
-    Raises:
-        OSError: if the file cannot be written.
     """
     with tempfile.TemporaryDirectory() as folder:
         collection = Path(folder) / "collection.anki2"
@@ -470,18 +520,21 @@ def write_apkg(decks: Sequence[DeckSpec], path: Path, *, now: datetime) -> None:
                 _fill(db, decks, now)
         finally:
             db.close()
-        utc = now.astimezone(UTC)
-        stamp = (max(1980, utc.year), utc.month, utc.day, utc.hour, utc.minute, utc.second)
-        partial = path.with_name(path.name + ".partial")
-        try:
-            with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as package:
-                for name, data in (
-                    ("collection.anki2", collection.read_bytes()),
-                    ("media", b"{}"),
-                ):
-                    package.writestr(
-                        zipfile.ZipInfo(name, date_time=stamp), data, zipfile.ZIP_DEFLATED
-                    )
-            os.replace(partial, path)
-        finally:
-            partial.unlink(missing_ok=True)
+        data = collection.read_bytes()
+    utc = now.astimezone(UTC)
+    stamp = (max(1980, utc.year), utc.month, utc.day, utc.hour, utc.minute, utc.second)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, member in (("collection.anki2", data), ("media", b"{}")):
+            package.writestr(zipfile.ZipInfo(name, date_time=stamp), member, zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+def write_apkg(decks: Sequence[DeckSpec], path: Path, *, now: datetime) -> None:
+    """Write ``decks`` to ``path`` as an Anki package (see :func:`apkg_bytes`), replacing any
+    file there whole or not at all.
+
+    Raises:
+        OSError: if the file cannot be written.
+    """
+    write_atomically(path, apkg_bytes(decks, now=now), replace=True)

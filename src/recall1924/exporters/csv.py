@@ -1,8 +1,22 @@
-"""Decks as a CSV file that a spreadsheet opens and recall imports again. Pure.
+"""Decks as a CSV file that a spreadsheet opens and recall imports again as the same decks.
+Pure.
 
-Holds :func:`write_csv`. The columns are those recall's CSV importer reads from hand-made
-files: ``question,answer,section,tags,note,id``, quoted by the stdlib ``csv`` module as in
-RFC 4180 (CRLF line ends, fields with commas, quotes or line breaks in double quotes).
+Holds :func:`write_csv`. The columns are the ones recall's CSV importer reads from a header
+row: the hand-made ``question,answer,section,tags,note,id``, then what makes importing the file
+back update the same decks, sections and cards instead of making copies:
+
+- ``section_title``: the section's title. With it, ``section`` holds the section's id.
+- ``deck``, ``deck_title``: the deck's id and title, so a file of several decks is several
+  decks again.
+- ``deck_description``, ``deck_version``: only when a deck has one. The bundled deck's version
+  is what recall compares with the one it ships, so a round trip must keep it.
+- ``source_id``: only when a card has one (``anki:<guid>:<template>`` for a card from Anki), so
+  an Anki package exported after the round trip updates the same Anki notes.
+
+Deck columns are repeated on every row, as a spreadsheet keeps data: rows can be sorted,
+filtered or deleted and each still says where its card belongs. Quoting is the stdlib ``csv``
+module's, as in RFC 4180 (CRLF line ends, fields with commas, quotes or line breaks in double
+quotes). Tags are words: inner whitespace in a tag becomes ``_``.
 """
 
 from __future__ import annotations
@@ -12,9 +26,20 @@ import io
 import re
 from collections.abc import Sequence
 
-from recall1924.deck import ID_PATTERN, DeckSpec
+from recall1924.deck import DeckSpec
 
-HEADER = ("question", "answer", "section", "tags", "note", "id")
+HEADER = (
+    "question",
+    "answer",
+    "section",
+    "tags",
+    "note",
+    "id",
+    "section_title",
+    "deck",
+    "deck_title",
+)
+"""The columns every export has, in order; see :func:`columns` for the rest."""
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -24,42 +49,49 @@ def csv_tag(tag: str) -> str:
     return _WHITESPACE.sub("_", tag.strip())
 
 
+def columns(decks: Sequence[DeckSpec]) -> tuple[str, ...]:
+    """The header row of an export of ``decks``: :data:`HEADER`, then ``deck_description``,
+    ``deck_version`` and ``source_id`` when some deck or card has one."""
+    names = list(HEADER)
+    if any(deck.description is not None for deck in decks):
+        names.append("deck_description")
+    if any(deck.version is not None for deck in decks):
+        names.append("deck_version")
+    if any(card.source_id for deck in decks for card in deck.cards):
+        names.append("source_id")
+    return tuple(names)
+
+
 def write_csv(decks: Sequence[DeckSpec]) -> str:
     """The decks' cards as CSV text, one row per card after a header row.
 
-    One deck per file is the usual case: the section column holds the section's title. With
-    several decks, it holds ``Deck title::Section title`` (Anki's way of naming a subdeck) and a
-    card id used by more than one deck is prefixed with its deck's id, so ids stay unique.
-
     Args:
-        decks: the decks, written in order, section by section.
+        decks: the decks, written in order, section by section. Sections without cards have
+            no row to be written in, so they are not in the file.
 
     Returns:
         The file's text; write it as UTF-8 with ``newline=""`` so its CRLFs are kept.
     """
-    several = len(decks) > 1
-    seen: dict[str, int] = {}
-    for deck in decks:
-        for card in deck.cards:
-            seen[card.key] = seen.get(card.key, 0) + 1
+    names = columns(decks)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(HEADER)
+    writer.writerow(names)
     for deck in decks:
         for section in deck.sections:
-            section_name = f"{deck.title}::{section.title}" if several else section.title
             for card in section.cards:
-                key = card.key
-                if seen[key] > 1 and ID_PATTERN.match(f"{deck.key}-{key}"):
-                    key = f"{deck.key}-{key}"
-                writer.writerow(
-                    (
-                        card.question,
-                        card.answer,
-                        section_name,
-                        " ".join(csv_tag(tag) for tag in card.tags),
-                        card.note or "",
-                        key,
-                    )
-                )
+                values = {
+                    "question": card.question,
+                    "answer": card.answer,
+                    "section": section.key,
+                    "tags": " ".join(filter(None, map(csv_tag, card.tags))),
+                    "note": card.note or "",
+                    "id": card.key,
+                    "section_title": section.title,
+                    "deck": deck.key,
+                    "deck_title": deck.title,
+                    "deck_description": deck.description or "",
+                    "deck_version": "" if deck.version is None else str(deck.version),
+                    "source_id": card.source_id or "",
+                }
+                writer.writerow(values[name] for name in names)
     return buffer.getvalue()

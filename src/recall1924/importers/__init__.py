@@ -6,26 +6,32 @@ CSV/TSV, Anki packages), :func:`plan_import` (pure: what an import would add, up
 find missing) and :func:`import_decks` / :func:`import_deck`. Cards match on their deck's key and
 their own key (for Anki notes, one made from the note's GUID), so rewording a card keeps its
 memory state and history. Answers a card was given elsewhere are replayed into its memory state
-by the ``replay`` function the caller passes (see :mod:`recall1924.history`).
+by the ``replay`` function the caller passes (see :mod:`recall1924.history`). What a file holds
+besides its decks travels beside them, as the reader found it: the rows it skipped and the answers
+it left out (each with why), the cards Anki had buried, and a whole Anki collection's own day
+rollover hour, which a new collection takes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from recall1924.deck import DeckSpec, PastAnswer
+from recall1924.clock import day_bounds
+from recall1924.deck import DeckSpec, PastAnswer, SectionSpec
 from recall1924.errors import DeckFileError, UnsupportedFormatError
 from recall1924.scheduling import MemoryState
 from recall1924.store import ExistingCard, Store
 from recall1924.store.decks import DeckChange, LoggedAnswer
+from recall1924.words import plural
 
 FORMATS = ("toml", "csv", "apkg")
 """What ``--format`` accepts; without it the format is told from the file's content."""
 
 _ZIP = b"PK\x03\x04"
+_EMPTY_ZIP = b"PK\x05\x06"  # an archive of no files is its end record alone
 _SQLITE = b"SQLite format 3\x00"
 _ANKI_SUFFIXES = {".apkg", ".colpkg", ".anki2", ".anki21"}
 _TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}
@@ -51,7 +57,7 @@ def detect_format(path: Path) -> str:
     except OSError as exc:
         raise DeckFileError(str(path), [f"{path}: cannot read: {exc.strerror}"]) from None
     suffix = path.suffix.lower()
-    if head.startswith(_ZIP) or head.startswith(_SQLITE):
+    if head.startswith((_ZIP, _EMPTY_ZIP, _SQLITE)):
         return "apkg"
     if suffix in _ANKI_SUFFIXES:
         raise DeckFileError(
@@ -74,10 +80,22 @@ def detect_format(path: Path) -> str:
 
 @dataclass(frozen=True)
 class ReadResult:
-    """What a file holds: its decks, and the rows a reader skipped (one line each, why)."""
+    """What a file holds: its decks, the rows a reader skipped (one line each, why), and what
+    :func:`import_decks` is to know besides.
+
+    Attributes:
+        left_out: answers in the file not brought, one line per reason with their count.
+        buried: ``(deck key, card key)`` of cards buried in the file's own application, to
+            keep out of the queue until the next review day.
+        day_starts_at: the hour the file's review days start, when the file is a whole
+            collection that has one of its own (an Anki ``.colpkg`` or bare collection).
+    """
 
     decks: tuple[DeckSpec, ...]
     skipped: tuple[str, ...] = ()
+    left_out: tuple[str, ...] = ()
+    buried: frozenset[tuple[str, str]] = frozenset()
+    day_starts_at: int | None = None
 
 
 def read_decks(path: Path, *, fmt: str | None = None, deck_key: str | None = None) -> ReadResult:
@@ -94,6 +112,9 @@ def read_decks(path: Path, *, fmt: str | None = None, deck_key: str | None = Non
     fmt = fmt or detect_format(path)
     source = str(path.resolve())
     skipped: Sequence[str] = ()
+    left_out: tuple[str, ...] = ()
+    buried: frozenset[tuple[str, str]] = frozenset()
+    day_starts_at: int | None = None
     if fmt == "toml":
         from recall1924.deckfile import read_deck_file
 
@@ -106,14 +127,22 @@ def read_decks(path: Path, *, fmt: str | None = None, deck_key: str | None = Non
     elif fmt == "apkg":
         from recall1924.importers.apkg import read_apkg
 
-        decks = read_apkg(path, deck_key=deck_key)
+        anki = read_apkg(path, deck_key=deck_key)
+        decks, skipped, left_out = anki.decks, anki.skipped, anki.left_out
+        buried, day_starts_at = anki.buried, anki.day_starts_at
     else:
         raise UnsupportedFormatError(
             f"unknown format {fmt!r} (recall imports: {', '.join(FORMATS)})"
         )
     if not decks:
         raise DeckFileError(str(path), [f"{path}: no cards to import"])
-    return ReadResult(tuple(replace(deck, source=source) for deck in decks), tuple(skipped))
+    return ReadResult(
+        tuple(replace(deck, source=source) for deck in decks),
+        tuple(skipped),
+        left_out,
+        buried,
+        day_starts_at,
+    )
 
 
 BUNDLED_SOURCE = "bundled with recall"
@@ -148,11 +177,23 @@ class ImportPlan:
 
 @dataclass(frozen=True)
 class ImportReport:
-    """What an import did (or, in a dry run, would do) to each deck of a file."""
+    """What an import did (or, in a dry run, would do) to each deck of a file.
+
+    ``left_out`` counts, one line per reason, the answers in the file not imported; ``notices``
+    say what else changed or differs (the collection's day start).
+    """
 
     decks: tuple[ImportPlan, ...]
     skipped: tuple[str, ...] = ()
     backup: Path | None = None
+    left_out: tuple[str, ...] = ()
+    notices: tuple[str, ...] = ()
+
+
+FUTURE_GRACE = timedelta(days=1)
+"""How far past "now" an answer may be dated and still be imported: a day covers any time zone
+and a clock somewhat off. Beyond it the answer cannot have been given yet, and it would keep its
+card out of every queue until then."""
 
 
 def plan_import(
@@ -234,15 +275,28 @@ def import_decks(
     prune: bool = False,
     dry_run: bool = False,
     skipped: Sequence[str] = (),
+    left_out: Sequence[str] = (),
+    buried: Collection[tuple[str, str]] = (),
+    day_starts_at: int | None = None,
     backup: Callable[[], Path | None] | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import ``decks`` into ``store`` in one transaction (unless ``dry_run``).
 
+    Answers dated more than :data:`FUTURE_GRACE` after ``now`` are left out (and counted).
+
     Args:
         replay: turns answers given elsewhere into memory states; needed when a deck carries
-            history (without it, a dry run still counts the answers).
+            history (without it, a dry run still counts the answers). It must read the
+            collection's day start when first called (``App.replay`` does): a new collection
+            takes the file's before any answer is replayed.
         prune: delete cards no longer in the file, with their history (else they are kept).
+        skipped, left_out: what the reader did not bring (see :class:`ReadResult`).
+        buried: ``(deck key, card key)`` of cards to keep out of the queue until the next
+            review day, if this import adds them (like suspension, a state only new cards take).
+        day_starts_at: the file's own day start (a whole Anki collection's rollover hour). A
+            collection with no decks yet takes it; one with decks keeps its own, and a notice
+            says what that changes.
         backup: called once before anything is written; returns the copy it made.
         progress: told how far the comparison (and the replay of history) has got.
 
@@ -253,20 +307,123 @@ def import_decks(
     twice = sorted({key for key in keys if keys.count(key) > 1})
     if twice:
         raise DeckFileError("", [f"deck {twice[0]!r} appears twice in the file"])
+    saved = None
+    backed_up = False
+    day = _day_start(store, day_starts_at, dry_run=dry_run)
+    if day.adopt:
+        # before the comparison, which replays the answers: their days are counted from the
+        # hour the collection will have (and nothing is written before the backup)
+        saved, backed_up = (backup() if backup is not None else None), True
+        store.save_setting("day_starts_at", str(day.hour))
+    decks, future = _drop_future(decks, now + FUTURE_GRACE)
     plans, changes = [], []
     for deck in decks:
         if replay is None and not dry_run and any(card.history for card in deck.cards):
             raise ValueError("a deck with history needs a replay function")
-        plan, change = _compare(
-            deck, store.existing_cards(deck.key), prune=prune, replay=replay, progress=progress
-        )
+        existing = store.existing_cards(deck.key)
+        plan, change = _compare(deck, existing, prune=prune, replay=replay, progress=progress)
+        origin = store.deck_origin(deck.key) if existing is not None else None
+        if origin is not None and not _changes_cards(plan, prune=prune):
+            # Nothing came from this file (an unchanged CSV round trip): the deck keeps the
+            # source it had, so the bundled deck stays bundled and keeps its updates.
+            change = replace(change, spec=replace(deck, source=origin[0]))
         plans.append(plan)
         changes.append(change)
-    saved = None
     if not dry_run:
-        saved = backup() if backup is not None else None
+        if not backed_up and backup is not None:
+            saved = backup()
         store.save_decks(changes, now=now)
-    return ImportReport(tuple(plans), tuple(skipped), saved)
+        _bury(store, plans, buried, until=day_bounds(now, day.hour)[1])
+    if future:
+        limit = f"{now + FUTURE_GRACE:%Y-%m-%d %H:%M} UTC"
+        left_out = (
+            *left_out,
+            f"{plural(future, 'answer')} dated more than a day after now (after {limit}), in "
+            "the future: a wrong clock or a damaged file; left out, as such an answer would "
+            "keep its card out of every queue",
+        )
+    notices = () if day.notice is None else (day.notice,)
+    return ImportReport(tuple(plans), tuple(skipped), saved, tuple(left_out), notices)
+
+
+def _changes_cards(plan: ImportPlan, *, prune: bool) -> bool:
+    """Whether importing ``plan`` adds, changes or deletes any card or answer."""
+    return bool(plan.added or plan.updated or plan.answers_added or (prune and plan.missing))
+
+
+@dataclass(frozen=True)
+class _DayStart:
+    hour: int
+    """The collection's day start after the import."""
+    adopt: bool
+    """Whether to store the file's hour (a collection with no decks yet takes it)."""
+    notice: str | None
+    """What the user is told when the file's hour and the collection's differ."""
+
+
+def _day_start(store: Store, wanted: int | None, *, dry_run: bool) -> _DayStart:
+    from recall1924.settings import Settings
+
+    current = Settings.load(store.settings())[0].day_starts_at
+    if wanted is None or wanted == current:
+        return _DayStart(current, False, None)
+    if store.deck_count() == 0 and dry_run:
+        return _DayStart(
+            current,
+            False,
+            f"Review days would start at {wanted}:00, as in the Anki collection (they start at "
+            f"{current}:00 now)",
+        )
+    if store.deck_count() == 0:
+        return _DayStart(
+            wanted,
+            True,
+            f"Review days now start at {wanted}:00, as in the Anki collection (they started at "
+            f"{current}:00); change it with: recall config set day_starts_at HOUR",
+        )
+    return _DayStart(
+        current,
+        False,
+        f"The Anki collection started its days at {wanted}:00; this collection starts them at "
+        f"{current}:00 and keeps that hour: the days between the imported answers are counted "
+        f"from {current}:00, so some cards' stability and difficulty may differ a little from "
+        f"Anki's, and cards fall due at {current}:00, not {wanted}:00",
+    )
+
+
+def _drop_future(decks: Sequence[DeckSpec], limit: datetime) -> tuple[list[DeckSpec], int]:
+    """The decks without answers dated after ``limit``, and how many there were."""
+    dropped = 0
+    kept = []
+    for deck in decks:
+        if not any(past.at > limit for card in deck.cards for past in card.history):
+            kept.append(deck)
+            continue
+        sections = []
+        for section in deck.sections:
+            cards = []
+            for card in section.cards:
+                history = tuple(past for past in card.history if past.at <= limit)
+                dropped += len(card.history) - len(history)
+                cards.append(replace(card, history=history))
+            sections.append(SectionSpec(section.key, section.title, tuple(cards)))
+        kept.append(replace(deck, sections=tuple(sections)))
+    return kept, dropped
+
+
+def _bury(
+    store: Store,
+    plans: Sequence[ImportPlan],
+    buried: Collection[tuple[str, str]],
+    *,
+    until: datetime,
+) -> None:
+    """Keep the newly added cards in ``buried`` out of the queue ``until`` then."""
+    for plan in plans:
+        keys = [key for key in plan.added if (plan.deck_key, key) in buried]
+        if keys:
+            for card_id in store.card_ids(keys, plan.deck_key).values():
+                store.set_buried(card_id, until)
 
 
 def import_deck(

@@ -3,7 +3,8 @@ and its media list, checked before anything is inflated; and the read-only subse
 that schema 18's config columns need.
 
 Holds :func:`collection_file`, which leaves a readable copy of the collection in a scratch
-folder, :func:`fail` (one clear line), and :func:`proto` / :func:`proto_text`.
+folder, :func:`whole_collection` (a whole collection, or a package of decks?), :func:`fail` (one
+clear line), and :func:`proto` / :func:`proto_text`.
 """
 
 from __future__ import annotations
@@ -32,6 +33,19 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 def fail(path: Path, message: str) -> NoReturn:
     raise DeckFileError(str(path), [f"{path}: {message}"])
+
+
+def whole_collection(path: Path) -> bool:
+    """Whether ``path`` is a whole Anki collection (a bare one, or a ``.colpkg``) rather than
+    a package of decks (``.apkg``): importing a collection replaces Anki's own, settings and
+    all, while a package's cards join a collection that keeps its settings."""
+    if path.suffix.lower() == ".colpkg":
+        return True
+    try:
+        with path.open("rb") as file:
+            return file.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC
+    except OSError:
+        return False
 
 
 # Opening
@@ -70,6 +84,8 @@ def collection_file(path: Path, scratch: Path) -> Path:
 
 def _unpack_collection(path: Path, archive: zipfile.ZipFile, scratch: Path) -> Path:
     members = {info.filename: info for info in archive.infolist()}
+    if not members:
+        fail(path, "an empty zip archive: no Anki collection inside")
     total = 0
     for info in members.values():
         if not _safe_name(info.filename):

@@ -1,19 +1,24 @@
 """Anki packages (``.apkg``, ``.colpkg``) and bare Anki collections (``.anki2``, ``.anki21``).
 
-Holds :func:`read_apkg`, which turns one Anki file into :class:`~recall1924.deck.DeckSpec`\\ s:
-one recall card per Anki card, its text rendered from the note type's templates, its review
-history and whether it is suspended. Inside, in the order the data flows:
+Holds :func:`read_apkg`, which turns one Anki file into an :class:`AnkiFile`: recall decks, one
+card per Anki card with its text rendered from the note type's templates, its review history
+and whether it is suspended; the cards Anki had buried; a whole collection's day rollover hour;
+and, one line each, the cards skipped and the answers left out, with why. Inside, in the order
+the data flows:
 
 - opening (:mod:`.anki_package`): the package is a zip archive holding an SQLite collection,
   plain (``collection.anki2`` and ``.anki21``, schema 11) or zstd-compressed
   (``collection.anki21b``, schema 18). Sizes and ratios are checked before anything is
   inflated, media names are checked, and the collection (a package's, or a bare one) is copied
   into a temporary folder and opened read-only;
-- the collection: note types, decks, notes, cards and revlog, read from schema 11's JSON or
-  schema 18's tables (whose config columns are protobuf, read by a small decoder);
+- the collection: every column checked to hold the type Anki writes there (SQLite stores
+  whatever it is given), then note types, decks, notes, cards, revlog and the two settings that
+  say what the revlog means (the scheduler version and the rollover hour), from schema 11's
+  JSON or schema 18's tables (whose config columns are protobuf, read by a small decoder);
 - rendering: Anki's templates and cloze deletions (:mod:`.anki_templates`), then
   :func:`~recall1924.importers.html.html_to_text`;
-- history: the revlog rows Anki's own FSRS memory state is computed from.
+- history: the revlog rows Anki's own FSRS memory state is computed from, numbered as Anki's
+  current scheduler numbers them, and a count, by reason, of every answer left out.
 
 The names inside follow Anki's (``nid``, ``did``, ``ord``, ``revlog``): they are the source's.
 """
@@ -21,18 +26,27 @@ The names inside follow Anki's (``nid``, ``did``, ``ord``, ``revlog``): they are
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import tempfile
-from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
+from typing import Any, TypeVar
 
+from recall1924.clock import LAST_YEAR
 from recall1924.deck import CardSpec, DeckSpec, PastAnswer, SectionSpec, make_key
-from recall1924.importers.anki_package import collection_file, fail, proto, proto_text
+from recall1924.importers.anki_package import (
+    collection_file,
+    fail,
+    proto,
+    proto_text,
+    whole_collection,
+)
 from recall1924.importers.anki_templates import (
     ANSWER_RULE,
     EMPTY_FIELD,
@@ -44,15 +58,77 @@ from recall1924.importers.anki_templates import (
     render,
 )
 from recall1924.importers.html import html_to_text
-from recall1924.importers.identity import anki_card_key
+from recall1924.importers.identity import anki_card_key, hashed_card_key
+from recall1924.words import plural
 
-__all__ = ["read_apkg"]
+__all__ = ["AnkiFile", "read_apkg"]
 
 LEARNING, REVIEW, RELEARNING, FILTERED, MANUAL, RESCHEDULED = range(6)
 SUSPENDED_QUEUE = -1
+BURIED_QUEUES = frozenset({-2, -3})  # buried by the scheduler (a sibling was answered), by hand
+DEFAULT_ROLLOVER = 4  # Anki's; a v1 collection has none, and its upgrade sets this one
+
+# Anki was first released in 2006, so no answer in its review log is older: an id before that
+# is damage, most often seconds written where milliseconds belong (1.7e9 ms is January 1970).
+FIRST_ANSWER_MS = int(datetime(2006, 1, 1, tzinfo=UTC).timestamp() * 1000)
+# The other end is where recall's date arithmetic stops working (clock.LAST_YEAR: a card may
+# fall due a century after an answer); past it lie ids no datetime holds (10**17 ms). Answers
+# dated after "now" are the import's to refuse: only it is told the time.
+LAST_ANSWER_MS = int(datetime(LAST_YEAR, 1, 1, tzinfo=UTC).timestamp() * 1000)
+
+# Why answers (revlog rows with an ease) are left out; the summary lists them in this order.
+CRAMMING, EARLIER, TRUNCATED, NO_SUCH_BUTTON, CARD_SKIPPED, CARD_DELETED = range(6)
+TOO_EARLY, TOO_LATE = range(6, 8)
+_LEFT_OUT = {
+    CRAMMING: (
+        "answer",
+        "given while cramming (in a filtered deck set not to reschedule): they do not change "
+        "a card's schedule, in Anki either",
+    ),
+    EARLIER: (
+        "answer",
+        "from before a card's last reset (or its last new start in learning): Anki's FSRS "
+        "starts the card's memory state again there, and recall keeps its history from there",
+    ),
+    TRUNCATED: (
+        "answer",
+        "from the start of histories without their learning steps, before the first answer a "
+        "day or more after the one before: Anki's FSRS leaves them out too",
+    ),
+    NO_SUCH_BUTTON: ("answer", "with a button Anki does not have (an ease other than 1 to 4)"),
+    CARD_SKIPPED: ("answer", "to cards recall skipped (listed as skipped)"),
+    CARD_DELETED: ("answer", "to cards no longer in the file (deleted in Anki)"),
+    TOO_EARLY: (
+        "review-log row",
+        "dated before 2006, when there was no Anki: a damaged time (often seconds written "
+        "for milliseconds)",
+    ),
+    TOO_LATE: ("review-log row", f"dated after the year {LAST_YEAR}: a damaged time"),
+}
+EMPTY_CARD = "an empty card (Anki's Empty Cards would delete it)"
 
 
-def read_apkg(path: Path, *, deck_key: str | None = None) -> list[DeckSpec]:
+@dataclass(frozen=True)
+class AnkiFile:
+    """What an Anki file holds for recall, and what it does not bring.
+
+    Attributes:
+        decks: the decks, ordered by title.
+        skipped: the Anki cards not imported, one line each, saying why.
+        left_out: the answers not imported, one line per reason, with their count.
+        buried: ``(deck key, card key)`` of the cards Anki had buried (until its next day).
+        day_starts_at: a whole collection's rollover hour (the hour its review days start);
+            None for a package of decks, whose cards follow the destination's day, in Anki too.
+    """
+
+    decks: list[DeckSpec]
+    skipped: tuple[str, ...] = ()
+    left_out: tuple[str, ...] = ()
+    buried: frozenset[tuple[str, str]] = frozenset()
+    day_starts_at: int | None = None
+
+
+def read_apkg(path: Path, *, deck_key: str | None = None) -> AnkiFile:
     """Read an Anki package or collection into recall decks.
 
     Each top-level Anki deck that holds cards becomes one deck; its subdecks become sections.
@@ -64,7 +140,7 @@ def read_apkg(path: Path, *, deck_key: str | None = None) -> list[DeckSpec]:
         deck_key: put every card into one deck with this key.
 
     Returns:
-        The decks, ordered by title.
+        The decks, and what did not come along.
 
     Raises:
         DeckFileError: if the file is not an Anki package or collection, is damaged, or is
@@ -74,7 +150,20 @@ def read_apkg(path: Path, *, deck_key: str | None = None) -> list[DeckSpec]:
     with tempfile.TemporaryDirectory(prefix="recall-apkg-") as scratch:
         database = collection_file(path, Path(scratch))
         collection = _read_collection(path, database)
-    return _decks(path, collection, deck_key)
+    gathered = _gather(collection)
+    decks, buried = _decks(path, gathered.cards, deck_key)
+    counts = gathered.left_out + collection.left_out
+    return AnkiFile(
+        decks,
+        skipped=tuple(gathered.skipped),
+        left_out=tuple(
+            f"{plural(counts[reason], noun)} {why}"
+            for reason, (noun, why) in _LEFT_OUT.items()
+            if counts[reason]
+        ),
+        buried=buried,
+        day_starts_at=collection.rollover if whole_collection(path) else None,
+    )
 
 
 # The collection
@@ -131,6 +220,14 @@ class _Collection:
     notes: dict[int, _Note]
     cards: list[_Card]
     revlog: dict[int, list[_Revlog]]
+    rollover: int = DEFAULT_ROLLOVER
+    left_out: Counter[int] = field(default_factory=Counter)
+    """Review-log rows not read at all (dated outside time), by reason."""
+
+
+class _Damaged(Exception):
+    """Something in the collection that Anki does not write; the message says what, in the
+    file's own terms, for the one line the user sees."""
 
 
 def _read_collection(path: Path, database: Path) -> _Collection:
@@ -142,17 +239,22 @@ def _read_collection(path: Path, database: Path) -> _Collection:
     try:
         # schema 18 declares its name columns with Anki's own collation
         connection.create_collation("unicase", _unicase)
-        tables = {row[0] for row in connection.execute("select name from sqlite_master")}
+        tables = {
+            row[0]
+            for row in connection.execute("select name from sqlite_master where type = 'table'")
+        }
         if not {"col", "notes", "cards", "revlog"} <= tables:
             fail(path, "not an Anki collection (no notes, cards and revlog tables)")
-        if "notetypes" in tables:
-            note_types, decks = _schema18(connection)
-        else:
-            note_types, decks = _schema11(connection)
+        schema18 = "notetypes" in tables
+        _check_types(connection, tables, schema18=schema18)
+        if connection.execute("select count(*) from col").fetchone() == (0,):
+            raise _Damaged("its col table, the collection's header, is empty")
+        v2, rollover = _scheduling(connection, tables)
+        note_types, decks = _schema18(connection) if schema18 else _schema11(connection)
         notes = {
             nid: _Note(guid, mid, tuple(tags.split()), tuple(flds.split("\x1f")))
             for nid, guid, mid, tags, flds in connection.execute(
-                "select id, guid, mid, tags, flds from notes"
+                "select id, guid, mid, tags, flds from notes order by id"
             )
         }
         cards = [
@@ -164,14 +266,14 @@ def _read_collection(path: Path, database: Path) -> _Collection:
         rows = connection.execute(
             "select cid, id, ease, ivl, factor, time, type from revlog order by cid, id"
         ).fetchall()
-        revlog = {cid: list(group) for cid, group in groupby(rows, key=itemgetter(0))}
     except sqlite3.Error as exc:
         fail(path, f"damaged collection ({exc})")
-    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
-        fail(path, f"damaged collection ({type(exc).__name__}: {exc})")
+    except _Damaged as exc:
+        fail(path, f"damaged collection: {exc}")
     finally:
         connection.close()
-    return _Collection(note_types, decks, notes, cards, revlog)
+    revlog, left_out = _revlog(rows, v2=v2)
+    return _Collection(note_types, decks, notes, cards, revlog, rollover, left_out)
 
 
 def _unicase(left: str, right: str) -> int:
@@ -179,24 +281,205 @@ def _unicase(left: str, right: str) -> int:
     return (a > b) - (a < b)
 
 
+_INTEGER, _TEXT, _BLOB = "integer", "text", "blob"
+_IN_WORDS = {
+    _INTEGER: "a whole number",
+    _TEXT: "text",
+    _BLOB: "binary data",
+    "real": "a fraction",
+    "null": "nothing",
+}
+# what Anki's column names mean, for the message that names one
+_COLUMN_WORDS = {
+    "nid": "note id",
+    "did": "deck id",
+    "odid": "home deck id",
+    "ord": "template number",
+    "mid": "note type id",
+    "ntid": "note type id",
+    "flds": "fields",
+    "cid": "card id",
+    "ivl": "interval",
+    "ease": "answer button",
+    "factor": "ease factor",
+    "time": "answer time",
+    "type": "kind",
+    "config": "settings",
+}
+# table: (how a row is named, in SQL; the type Anki writes in each column recall reads)
+_COLUMNS: dict[str, tuple[str, dict[str, str]]] = {
+    "notes": (
+        "'note ' || quote(id)",
+        {"id": _INTEGER, "guid": _TEXT, "mid": _INTEGER, "tags": _TEXT, "flds": _TEXT},
+    ),
+    "cards": (
+        "'card ' || quote(id)",
+        dict.fromkeys(("id", "nid", "did", "odid", "ord", "queue", "flags"), _INTEGER),
+    ),
+    "revlog": (
+        "'review-log row ' || quote(id)",
+        dict.fromkeys(("id", "cid", "ease", "ivl", "factor", "time", "type"), _INTEGER),
+    ),
+}
+_COLUMNS_11 = {"col": ("'the col row'", {"models": _TEXT, "decks": _TEXT, "conf": _TEXT})}
+_COLUMNS_18 = {
+    "notetypes": ("'note type ' || quote(id)", {"id": _INTEGER, "name": _TEXT, "config": _BLOB}),
+    "fields": (
+        "'note type ' || quote(ntid) || ', field ' || quote(ord)",
+        {"ntid": _INTEGER, "ord": _INTEGER, "name": _TEXT},
+    ),
+    "templates": (
+        "'note type ' || quote(ntid) || ', template ' || quote(ord)",
+        {"ntid": _INTEGER, "ord": _INTEGER, "name": _TEXT, "config": _BLOB},
+    ),
+    "decks": ("'deck ' || quote(id)", {"id": _INTEGER, "name": _TEXT}),
+}
+
+
+def _check_types(connection: sqlite3.Connection, tables: set[str], *, schema18: bool) -> None:
+    """Refuse a column holding another type than Anki writes there (SQLite keeps any value in
+    any column): one scan of each table, so that nothing after this meets a surprise."""
+    for table, (name, columns) in (_COLUMNS | (_COLUMNS_18 if schema18 else _COLUMNS_11)).items():
+        if table not in tables:
+            continue  # reading it then says which table is missing
+        kinds = ", ".join(f"typeof({column})" for column in columns)
+        wrong = " or ".join(f"typeof({column}) != '{kind}'" for column, kind in columns.items())
+        # every name in the query is this module's own, none the file's
+        row = connection.execute(
+            f"select {name}, {kinds} from {table} where {wrong} limit 1"
+        ).fetchone()
+        if row is None:
+            continue
+        for (column, kind), found in zip(columns.items(), row[1:], strict=True):
+            if found != kind:
+                words = _COLUMN_WORDS.get(column)
+                named = f"{words} ({column})" if words else column
+                raise _Damaged(
+                    f"{row[0]}: its {named} holds {_IN_WORDS.get(found, found)}, where Anki "
+                    f"writes {_IN_WORDS[kind]}"
+                )
+
+
+T = TypeVar("T")
+
+
+def _json(text: str, what: str) -> dict[str, Any]:
+    """One of schema 11's JSON columns, which hold an object."""
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        raise _Damaged(f"{what} is not valid JSON") from None
+    if not isinstance(value, dict):
+        raise _Damaged(f"{what} is not a JSON object")
+    return value
+
+
+def _whole(value: object) -> int | None:
+    """``value`` if it is a JSON whole number (not a boolean, which Python counts as one)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _get(item: Mapping[str, Any], key: str, kind: type[T], owner: str, what: str) -> T:
+    value = item.get(key)
+    if isinstance(value, kind) and not isinstance(value, bool):
+        return value
+    raise _Damaged(f"{owner} has no {what}")
+
+
+def _object(value: object, owner: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _Damaged(f"{owner} is not a JSON object")
+    return value
+
+
+def _id(value: object, owner: str) -> int:
+    """An id as schema 11 writes it: a number, or (Anki reads both) a number in a string."""
+    if (number := _whole(value)) is not None:
+        return number
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,19}", value):
+        return int(value)
+    raise _Damaged(f"{owner} has no id")
+
+
+def _ord(item: Mapping[str, Any], position: int, owner: str) -> int:
+    """A field's or template's ordinal: absent or null means its place, as in Anki."""
+    value = item.get("ord")
+    if value is None:
+        return position
+    if (number := _whole(value)) is None:
+        raise _Damaged(f"{owner} has an ord that is not a whole number")
+    return number
+
+
+def _scheduling(connection: sqlite3.Connection, tables: set[str]) -> tuple[bool, int]:
+    """Whether the collection is on Anki's v2 scheduler or later, and its rollover hour.
+
+    Read as Anki reads them (rslib config/mod.rs): a setting that is absent or unreadable takes
+    its default, which for the scheduler version is v1; the hour is capped at 23.
+    """
+    if "config" in tables:  # schema 14 on: one row per key, each value JSON
+        values: dict[str, Any] = {}
+        for key, value in connection.execute(
+            "select key, val from config where key in ('schedVer', 'rollover')"
+        ):
+            try:
+                values[key] = json.loads(value)
+            except (ValueError, TypeError, RecursionError):
+                pass  # unreadable: Anki takes the default
+    else:
+        (conf,) = connection.execute("select conf from col").fetchone()
+        values = _json(conf, "col.conf (its configuration)") if conf.strip() else {}
+    hour = _whole(values.get("rollover"))
+    rollover = min(hour, 23) if hour is not None and 0 <= hour <= 255 else DEFAULT_ROLLOVER
+    return _whole(values.get("schedVer")) == 2, rollover
+
+
 def _schema11(connection: sqlite3.Connection) -> tuple[dict[int, _NoteType], dict[int, _Deck]]:
-    """Note types and decks as JSON in the ``col`` row (Anki before 2.1.28, and legacy exports)."""
+    """Note types and decks as JSON in the ``col`` row (Anki before 2.1.28, and legacy exports).
+
+    What must be there follows Anki's own reader (rslib notetype/schema11.rs, decks/schema11.rs):
+    ids (numbers, or numbers in strings), names, fields, templates and their question formats;
+    an ``ord`` may be absent, and a template's answer format defaults to empty.
+    """
     models_json, decks_json = connection.execute("select models, decks from col").fetchone()
     note_types = {}
-    for model in json.loads(models_json).values():
-        fields = sorted(model["flds"], key=lambda field: field["ord"])
-        templates = {
-            int(t["ord"]): _Template(int(t["ord"]), t["name"], t["qfmt"], t["afmt"])
-            for t in model["tmpls"]
-        }
-        note_types[int(model["id"])] = _NoteType(
-            model["name"], model.get("type") == 1, tuple(f["name"] for f in fields), templates
+    for key, model in _json(models_json, "col.models (its note types)").items():
+        model = _object(model, f"note type {key}")
+        name = _get(model, "name", str, f"note type {key}", "name")
+        owner = f"note type {name!r}"
+        ntid = _id(model.get("id"), owner)
+        fields = []
+        for position, item in enumerate(_get(model, "flds", list, owner, "field list")):
+            item = _object(item, f"{owner}: field {position + 1}")
+            field_name = _get(item, "name", str, f"{owner}: field {position + 1}", "name")
+            fields.append((_ord(item, position, f"{owner}: field {field_name!r}"), field_name))
+        templates = {}
+        for position, item in enumerate(_get(model, "tmpls", list, owner, "template list")):
+            item = _object(item, f"{owner}: template {position + 1}")
+            label = f"{owner}: template {position + 1}"
+            template_name = _get(item, "name", str, label, "name")
+            label = f"{owner}: template {template_name!r}"
+            ord_ = _ord(item, position, label)
+            question = _get(item, "qfmt", str, label, "question format")
+            answer = _get({"afmt": ""} | item, "afmt", str, label, "answer format")
+            templates[ord_] = _Template(ord_, template_name, question, answer)
+        note_types[ntid] = _NoteType(
+            name,
+            _whole(model.get("type")) == 1,
+            tuple(field_name for _, field_name in sorted(fields, key=itemgetter(0))),
+            templates,
         )
-    decks = {
-        int(deck["id"]): _Deck(tuple(deck["name"].split("::")))
-        for deck in json.loads(decks_json).values()
-    }
+    decks = {}
+    for key, deck in _json(decks_json, "col.decks (its decks)").items():
+        deck = _object(deck, f"deck {key}")
+        did = _id(deck.get("id"), f"deck {key}")
+        decks[did] = _Deck(_deck_parts(_get(deck, "name", str, f"deck {did}", "name").split("::")))
     return note_types, decks
+
+
+def _deck_parts(parts: Iterable[str]) -> tuple[str, ...]:
+    """A deck path as Anki normalises one (rslib decks/name.rs): an empty level is "blank"."""
+    return tuple(part.strip() or "blank" for part in parts)
 
 
 def _schema18(connection: sqlite3.Connection) -> tuple[dict[int, _NoteType], dict[int, _Deck]]:
@@ -212,17 +495,23 @@ def _schema18(connection: sqlite3.Connection) -> tuple[dict[int, _NoteType], dic
     for ntid, ord_, name, config in connection.execute(
         "select ntid, ord, name, config from templates"
     ):
-        message = proto(config)
-        question, answer = (proto_text(message, number) for number in (1, 2))
+        try:
+            message = proto(config)
+            question, answer = (proto_text(message, number) for number in (1, 2))
+        except ValueError:  # a UnicodeDecodeError too
+            raise _Damaged(f"note type {ntid}: template {name!r} has damaged settings") from None
         templates[ntid][ord_] = _Template(ord_, name, question, answer)
     note_types = {}
     for ntid, name, config in connection.execute("select id, name, config from notetypes"):
-        kind = proto(config).get(1, [0])[-1]
+        try:
+            kind = proto(config).get(1, [0])[-1]
+        except ValueError:
+            raise _Damaged(f"note type {name!r} has damaged settings") from None
         note_types[ntid] = _NoteType(
             name, kind == 1, tuple(name for _, name in sorted(fields[ntid])), templates[ntid]
         )
     decks = {
-        did: _Deck(tuple(name.split("\x1f")))
+        did: _Deck(_deck_parts(name.split("\x1f")))
         for did, name in connection.execute("select id, name from decks")
     }
     return note_types, decks
@@ -232,8 +521,33 @@ def _schema18(connection: sqlite3.Connection) -> tuple[dict[int, _NoteType], dic
 # ---------------------------------------------------------------------------------------------
 
 
-def _answers(rows: Sequence[_Revlog]) -> tuple[PastAnswer, ...]:
-    """The answers Anki itself computes the card's FSRS memory state from.
+def _revlog(rows: Sequence[_Revlog], *, v2: bool) -> tuple[dict[int, list[_Revlog]], Counter[int]]:
+    """The review log by card, without rows dated outside time, each ease as the v2 and later
+    schedulers number it.
+
+    On v1, learning and relearning answers (types 0 and 2) had three buttons: 2 was Good and 3
+    Easy. Anki renumbers them when it upgrades the scheduler (rslib
+    storage/revlog/v2_upgrade.sql), which its importer does for every package that carries
+    scheduling; read raw, every Good would be a Hard.
+    """
+    left_out: Counter[int] = Counter()
+    kept: list[_Revlog] = []
+    for row in rows:
+        cid, revlog_id, ease, interval, factor, duration, kind = row
+        if revlog_id < FIRST_ANSWER_MS:
+            left_out[TOO_EARLY] += 1
+        elif revlog_id >= LAST_ANSWER_MS:
+            left_out[TOO_LATE] += 1
+        elif not v2 and kind in (LEARNING, RELEARNING) and ease in (2, 3):
+            kept.append((cid, revlog_id, ease + 1, interval, factor, duration, kind))
+        else:
+            kept.append(row)
+    return {cid: list(group) for cid, group in groupby(kept, key=itemgetter(0))}, left_out
+
+
+def _answers(rows: Sequence[_Revlog]) -> tuple[tuple[PastAnswer, ...], Counter[int]]:
+    """The answers Anki itself computes the card's FSRS memory state from, and the card's other
+    answers counted by why they are left out.
 
     Rows are one card's, sorted by time. The rule is Anki's
     ``reviews_for_fsrs`` (rslib/src/scheduler/fsrs/params.rs) as used for memory states
@@ -253,36 +567,52 @@ def _answers(rows: Sequence[_Revlog]) -> tuple[PastAnswer, ...]:
     """
     first_learning: int | None = None
     first_graded: int | None = None
+    bounded = False  # by a reset or a learning run: what precedes is an earlier life
     for index in range(len(rows) - 1, -1, -1):
         _, _, ease, interval, factor, _, kind = rows[index]
         if kind == FILTERED and factor == 0:
             continue
-        graded = ease > 0
+        graded = 1 <= ease <= 4
         if graded and (interval >= 1 or interval <= -86_400):
             first_graded = index
         if graded and kind == LEARNING:
             first_learning = index
+            bounded = True
         elif kind == MANUAL and factor == 0:
+            bounded = True
             if first_learning is None and first_graded is None:
-                return ()
+                first_graded = len(rows)  # nothing after the reset
             break
         elif first_learning is not None:
             break
     start = first_learning if first_learning is not None else first_graded
-    if start is None:
-        return ()
-    return tuple(
-        PastAnswer(
-            at=datetime.fromtimestamp(revlog_id / 1000, UTC),
-            rating=ease,
-            duration_ms=duration if duration > 0 else None,
-        )
-        for _, revlog_id, ease, _, factor, duration, kind in rows[start:]
-        if 1 <= ease <= 4 and not (kind == FILTERED and factor == 0)
-    )
+    left_out: Counter[int] = Counter()
+    kept = []
+    for index, (_, revlog_id, ease, _, factor, duration, kind) in enumerate(rows):
+        if ease == 0:
+            continue
+        if not 1 <= ease <= 4:
+            left_out[NO_SUCH_BUTTON] += 1
+        elif kind == FILTERED and factor == 0:
+            left_out[CRAMMING] += 1
+        elif start is None or index < start:
+            left_out[EARLIER if bounded else TRUNCATED] += 1
+        else:
+            kept.append(
+                PastAnswer(
+                    at=datetime.fromtimestamp(revlog_id / 1000, UTC),
+                    rating=ease,
+                    duration_ms=duration if duration > 0 else None,
+                )
+            )
+    return tuple(kept), left_out
 
 
 # ---------------------------------------------------------------------------------------------
+
+
+class _Skip(Exception):
+    """A card recall does not import; the message says why, for the summary."""
 
 
 class _Renderer:
@@ -304,10 +634,22 @@ class _Renderer:
             text = self._text[html] = html_to_text(html)
         return text
 
+    def preview(self, note: _Note) -> str:
+        """The note as a person would recognise it: its first field with text, shortened."""
+        for value in note.fields:
+            line = self.text(value).partition("\n")[0].strip()
+            if line:
+                return line if len(line) <= 40 else line[:39] + "…"
+        return ""
+
     def card(
         self, note: _Note, note_type: _NoteType, template: _Template, card: _Card, deck: _Deck
-    ) -> tuple[str, str] | None:
-        """The question and answer text, or None for a card Anki would not generate."""
+    ) -> tuple[str, str]:
+        """The question and answer text.
+
+        Raises:
+            _Skip: for a card Anki would not generate, or whose front shows no text.
+        """
         fields = dict(zip(note_type.fields, note.fields, strict=False))
         for name in note_type.fields[len(note.fields) :]:
             fields[name] = ""
@@ -327,9 +669,9 @@ class _Renderer:
         question_nodes = self.parsed(template.question)
         if note_type.is_cloze:
             if card.ord + 1 not in set().union(*map(cloze_numbers, note.fields)):
-                return None
+                raise _Skip(EMPTY_CARD)
         elif is_empty(question_nodes, nonempty):
-            return None
+            raise _Skip(EMPTY_CARD)
         context = Context(fields, nonempty, card.ord + 1, None)
         question = render(question_nodes, context)
         context.front = question
@@ -342,63 +684,133 @@ class _Renderer:
         answer = ANSWER_RULE.sub("", render(self.parsed(back), context))
         question_text, answer_text = self.text(question), self.text(answer)
         if not question_text:
-            return None
+            # Anki counts only <br> and <div> as empty, so it imports a front of, say,
+            # <pre><br></pre>; recall has nothing to ask with it
+            raise _Skip("its front shows no text")
         if not answer_text:  # a back that only repeats the front: show it whole
             answer_text = self.text(render(self.parsed(template.answer), context))
         return question_text, answer_text
 
 
-def _cards(collection: _Collection) -> Iterator[tuple[_Deck, CardSpec]]:
+@dataclass
+class _Gathered:
+    """The cards of a collection as recall cards (with their Anki deck and whether they are
+    buried), the ones skipped, and the answers left out by reason."""
+
+    cards: list[tuple[_Deck, CardSpec, bool]] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    left_out: Counter[int] = field(default_factory=Counter)
+
+
+def _copies(notes: Mapping[int, _Note]) -> dict[int, int]:
+    """Each note's place among the notes sharing its GUID, oldest first (0 for most)."""
+    seen: Counter[str] = Counter()
+    copies = {}
+    for nid in sorted(notes):
+        guid = notes[nid].guid
+        copies[nid] = seen[guid]
+        seen[guid] += 1
+    return copies
+
+
+def _gather(collection: _Collection) -> _Gathered:
+    """Every card Anki would import, or a line saying why it is not; every answer kept, or
+    counted with why not (Anki imports the review log of every card it imports)."""
     renderer = _Renderer()
+    gathered = _Gathered()
     seen: set[str] = set()
+    imported: set[int] = set()
+    copies = _copies(collection.notes)
     fallback = _Deck(("Default",))
     for card in collection.cards:
         note = collection.notes.get(card.nid)
-        note_type = collection.note_types.get(note.mid) if note else None
+        if note is None:  # an orphan card: Anki's "check database" would delete it
+            gathered.skipped.append(f"card {card.id}: its note {card.nid} is not in the file")
+            continue
+        deck = collection.decks.get(card.did, fallback)
+        note_type = collection.note_types.get(note.mid)
+        # a cloze note type has one template for every cloze number
         template = None
         if note_type is not None:
-            # a cloze note type has one template for every cloze number
             template = note_type.templates.get(0 if note_type.is_cloze else card.ord)
-        if note is None or note_type is None or template is None:
-            continue  # an orphan card: Anki's "check database" would delete it
-        deck = collection.decks.get(card.did, fallback)
-        texts = renderer.card(note, note_type, template, card, deck)
-        key = anki_card_key(note.guid, card.ord)
-        if texts is None or key in seen:
+        if note_type is None:
+            why = f"its note type {note.mid} is not in the file"
+            gathered.skipped.append(_skipped(renderer, note, deck, why))
+            continue
+        if template is None:
+            why = f"its note type has no template {card.ord + 1}"
+            gathered.skipped.append(_skipped(renderer, note, deck, why, note_type.name))
+            continue
+        label = f"cloze {card.ord + 1}" if note_type.is_cloze else template.name
+        kind = f"{note_type.name}, {label}"
+        try:
+            question, answer = renderer.card(note, note_type, template, card, deck)
+        except _Skip as skip:
+            gathered.skipped.append(_skipped(renderer, note, deck, str(skip), kind))
+            continue
+        copy = copies[card.nid]
+        key = anki_card_key(note.guid, card.ord, copy=copy)
+        if key in seen:  # two recall GUIDs naming the same card key, say
+            key = hashed_card_key(note.guid, card.ord, copy=copy)
+        if key in seen:
+            why = "a second card of the same note and template"
+            gathered.skipped.append(_skipped(renderer, note, deck, why, kind))
             continue
         seen.add(key)
-        yield (
-            deck,
-            CardSpec(
-                key=key,
-                question=texts[0],
-                answer=texts[1],
-                tags=note.tags,
-                source_id=f"anki:{note.guid}:{card.ord}",
-                history=_answers(collection.revlog.get(card.id, ())),
-                suspended=card.queue == SUSPENDED_QUEUE,
-            ),
+        imported.add(card.id)
+        history, left_out = _answers(collection.revlog.get(card.id, ()))
+        gathered.left_out.update(left_out)
+        spec = CardSpec(
+            key=key,
+            question=question,
+            answer=answer,
+            tags=note.tags,
+            source_id=f"anki:{note.guid}:{card.ord}",
+            history=history,
+            suspended=card.queue == SUSPENDED_QUEUE,
         )
+        gathered.cards.append((deck, spec, card.queue in BURIED_QUEUES))
+    known = {card.id for card in collection.cards}
+    for cid, rows in collection.revlog.items():
+        if cid not in imported:
+            reason = CARD_SKIPPED if cid in known else CARD_DELETED
+            gathered.left_out[reason] += sum(1 for row in rows if row[2] != 0)
+    return gathered
 
 
-def _decks(path: Path, collection: _Collection, deck_key: str | None) -> list[DeckSpec]:
+def _skipped(renderer: _Renderer, note: _Note, deck: _Deck, why: str, kind: str = "") -> str:
+    """The line saying a card is skipped: its deck, the note as its owner would know it (found
+    only for the few cards skipped), the note type and template, and why."""
+    kind = f" ({kind})" if kind else ""
+    return f"{'::'.join(deck.parts)}: note {renderer.preview(note)!r}{kind}: {why}"
+
+
+def _decks(
+    path: Path, cards: Sequence[tuple[_Deck, CardSpec, bool]], deck_key: str | None
+) -> tuple[list[DeckSpec], frozenset[tuple[str, str]]]:
+    """The decks, and ``(deck key, card key)`` of each buried card."""
     by_path: dict[tuple[str, ...], list[CardSpec]] = defaultdict(list)
-    for deck, card in _cards(collection):
+    buried: list[tuple[tuple[str, ...], str]] = []
+    for deck, card, is_buried in cards:
         by_path[deck.parts].append(card)
+        if is_buried:
+            buried.append((deck.parts, card.key))
     order = sorted(by_path, key=lambda parts: tuple(part.casefold() for part in parts))
     if deck_key is not None:
         tops = {parts[0] for parts in order}
         title = next(iter(tops)) if len(tops) == 1 else path.stem
         sections = _sections([(" :: ".join(parts), False, by_path[parts]) for parts in order])
-        return [DeckSpec(deck_key, title, sections, source=str(path))]
+        spec = DeckSpec(deck_key, title, sections, source=str(path))
+        return [spec], frozenset((deck_key, key) for _, key in buried)
     grouped: dict[str, list[tuple[str, bool, list[CardSpec]]]] = defaultdict(list)
     for parts in order:
         top = parts[0]
         grouped[top].append((" :: ".join(parts[1:]) or top, len(parts) == 1, by_path[parts]))
-    return [
+    decks = [
         DeckSpec(make_key(top), top, _sections(groups), source=str(path))
         for top, groups in sorted(grouped.items(), key=lambda item: item[0].casefold())
     ]
+    return decks, frozenset((make_key(parts[0]), key) for parts, key in buried)
 
 
 def _sections(groups: Sequence[tuple[str, bool, Sequence[CardSpec]]]) -> tuple[SectionSpec, ...]:

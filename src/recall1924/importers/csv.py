@@ -1,4 +1,5 @@
-"""Decks from CSV and plain-text files: Anki's text exports and hand-made spreadsheets. Pure.
+"""Decks from CSV and plain-text files: Anki's text exports, hand-made spreadsheets and recall's
+own CSV export. Pure.
 
 Holds :func:`read_csv`, which reads three shapes of file:
 
@@ -6,17 +7,34 @@ Holds :func:`read_csv`, which reads three shapes of file:
   lines (``#separator``, ``#html``, ``#guid column``, ``#notetype column``, ``#deck column``,
   ``#tags column``, ``#notetype``, ``#deck``, ``#tags``, ``#columns``) say how to read the rows;
   the note's fields are the columns those lines do not claim, first question, then answer.
-- Header-less files as Anki's own importer takes them: first column question, second answer,
-  a third (when the first row has one) tags; lines starting with ``#`` between rows are comments.
-- Hand-made files whose first row names the columns: ``question``, ``answer`` and optionally
-  ``section``, ``tags``, ``note``, ``id`` (any case). There ``#`` starts no comment: it is data.
+  When a notetype or tags column is declared, Anki wrote every field of the note and nothing
+  else: fields after the answer (Back Extra, audio, …) go into the card's note.
+- Header-less files, read as Anki's importer reads them: first column question, second answer,
+  and a third, when the first row has one, tags; lines starting with ``#`` between rows are
+  comments. The first row decides: a file whose first row has two columns has no tags column.
+  (Anki files with ``#`` lines but neither a notetype nor a tags column read the same way.)
+- Files whose first row names the columns: ``question``, ``answer`` and optionally ``section``,
+  ``tags``, ``note``, ``id`` (any case) as a person writes them, and the columns recall's own
+  export adds (``section_title``, ``deck``, ``deck_title``, ``deck_description``,
+  ``deck_version``, ``source_id``; see :mod:`recall1924.exporters.csv`). With ``section_title``
+  the ``section`` column holds the section's id, else its title (the id is made from it); with
+  ``deck_title`` the ``deck`` column holds the deck's id, else its name. A row whose deck cell
+  is empty goes to the file's one deck; in a file of several decks it is skipped. A deck's
+  title, description and version, and a section's title, may be left empty on some rows, but
+  two rows that give different ones are an error. Tags are separated by spaces or commas (in
+  recall's export, by spaces only). There ``#`` starts no comment: it is data.
 
 A card's key is, in order of preference: ``a-…`` from an Anki note GUID (the rule the Anki
-package reader uses, so both exports of one note match), the file's ``id`` column, or ``q-…``
-from the question's text, so that re-importing an edited spreadsheet updates the answers of
-unchanged questions. Rows with an empty question, or repeating an earlier card's key, are
-skipped and reported with their line; a row with no answer is kept with an empty one, as Anki
-keeps it. A file with any error (not UTF-8, a bad ``id``, a malformed quote) yields nothing.
+package reader uses, so both exports of one note match), the file's ``id`` column, the Anki
+identity in a ``source_id`` column, or ``q-…`` from the question's text, so that re-importing an
+edited spreadsheet updates the answers of unchanged questions.
+
+Rows that cannot be cards are skipped and reported with their line and why: an empty question,
+a key an earlier row has, no answer field at all (a one-column row: a row with an empty answer
+is kept, as Anki keeps it), or text where the file has no column for it (a field past the ones
+the layout reads, or under a header row's empty name), which would otherwise be lost. A file
+with any error (not UTF-8, a bad id, a malformed quote, a header row naming an unknown column,
+contradicting deck titles) yields nothing.
 """
 
 from __future__ import annotations
@@ -30,7 +48,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from recall1924.deck import ID_PATTERN, ID_RULE, CardSpec, DeckSpec, SectionSpec, make_key
@@ -46,7 +64,21 @@ DELIMITERS = {
     "space": " ",
     "colon": ":",
 }
-HEADER_NAMES = ("question", "answer", "section", "tags", "note", "id")
+HEADER_NAMES = (
+    "question",
+    "answer",
+    "section",
+    "tags",
+    "note",
+    "id",
+    "section_title",
+    "deck",
+    "deck_title",
+    "deck_description",
+    "deck_version",
+    "source_id",
+)
+"""The columns a header row may name, hand-made files' first, then recall's own export's."""
 MAIN_SECTION = "main"
 
 _SNIFF_BYTES = 8 * 1024
@@ -85,7 +117,11 @@ class _Header:
 @dataclass
 class _Layout:
     """Where a row's parts are, as 0-based columns. ``question``, ``answer`` count only the
-    note's fields (the columns not in ``meta``); the others count every column."""
+    note's fields (the columns not in ``meta``); the others count every column.
+
+    What a row may hold beyond them: with ``fields_to_note``, any number of note fields (they
+    go into the note); with ``named``, text only in the columns the header row names; else at
+    most ``fields`` note fields (question, answer and, when the first row has it, tags)."""
 
     question: int = 0
     answer: int | None = 1
@@ -95,14 +131,26 @@ class _Layout:
     id: int | None = None
     guid: int | None = None
     deck: int | None = None
+    section_title: int | None = None
+    deck_title: int | None = None
+    deck_description: int | None = None
+    deck_version: int | None = None
+    source_id: int | None = None
     meta: frozenset[int] = frozenset()
-    extra_fields_to_note: bool = False
-    named: bool = False
+    fields_to_note: bool = False
+    fields: int = 2
+    named: frozenset[int] | None = None
+
+    @property
+    def by_id(self) -> bool:
+        """Whether decks and sections are named by id, as in recall's own export."""
+        return self.deck_title is not None or self.section_title is not None
 
 
 @dataclass
 class _Section:
-    title: str
+    title: str | None
+    title_line: int = 0
     cards: list[CardSpec] = field(default_factory=list)
 
 
@@ -110,6 +158,9 @@ class _Section:
 class _Deck:
     title: str
     sections: dict[str, _Section] = field(default_factory=dict)
+    title_line: int = 0
+    description: tuple[str, int] | None = None
+    version: tuple[int, int] | None = None
 
 
 class _Feed:
@@ -183,6 +234,7 @@ class _Reader:
         self.problems: list[str] = []
         self.skipped: list[tuple[int, str]] = []
         self.tops: dict[str, None] = {}
+        self.file_decks: dict[str, None] = {}
 
     def problem(self, line: int | None, message: str) -> None:
         where = f"{self.source}:{line}" if line else self.source
@@ -301,10 +353,13 @@ class _Reader:
                 deck=columns.get("deck"),
                 tags=columns.get("tags"),
                 meta=frozenset(columns.values()),
-                extra_fields_to_note="notetype" in columns,
+                # With a notetype or a tags column declared, Anki wrote every field of each
+                # note: the fields after the answer are the note type's own, not stray text.
+                fields_to_note="notetype" in columns or "tags" in columns,
             )
-            if "tags" not in columns and "notetype" not in columns and rows:
+            if not layout.fields_to_note and rows:
                 layout.tags = _implicit_tags_column(rows[0][1], layout.meta)
+                layout.fields = 2 if layout.tags is None else 3
             return layout, 0
         if header.labels is not None:
             labels = next(
@@ -317,9 +372,13 @@ class _Reader:
             named = _header_row(rows[0][1])
             if named is not None:
                 return self.named_layout(named, rows[0][0]), 1
+            wrong = _header_row_problem(rows[0][1])
+            if wrong is not None:
+                self.problem(rows[0][0], wrong)
         layout = _Layout()
         if rows:
             layout.tags = _implicit_tags_column(rows[0][1], frozenset())
+            layout.fields = 2 if layout.tags is None else 3
         return layout, 0
 
     def place(
@@ -353,6 +412,99 @@ class _Reader:
         section = deck.sections.setdefault(section_key, _Section(title or deck.title))
         return deck_id, section
 
+    def place_by_id(
+        self,
+        decks: dict[str, _Deck],
+        line: int,
+        row: list[str],
+        layout: _Layout,
+        clean: Callable[[str], str],
+    ) -> tuple[str, _Section] | str | None:
+        """The deck key (in the file: ``--deck`` is applied later) and section for a row of
+        a file that names decks or sections by id; a reason to skip the row; or None after a
+        problem.
+
+        The deck's title, description and version, and the section's title, are checked
+        against what earlier rows gave for them: empty cells say nothing, different ones are
+        a problem.
+        """
+        cell = _cell(row, layout.deck).strip()
+        if cell and layout.deck_title is None:
+            deck_id, named_title = make_key(cell), cell  # a deck's name, not its id
+        elif cell:
+            if not ID_PATTERN.match(cell):
+                self.problem(line, f"deck id {cell!r} is not valid: {ID_RULE}")
+                return None
+            deck_id, named_title = cell, None
+        elif len(self.file_decks) == 1:
+            deck_id, named_title = next(iter(self.file_decks)), None
+        elif self.file_decks:
+            names = ", ".join(self.file_decks)
+            return f"no deck, and the file has several ({names})"
+        else:
+            deck_id, named_title = make_key(self.stem), self.stem
+        deck = decks.get(deck_id)
+        if deck is None:
+            deck = decks[deck_id] = _Deck(named_title or deck_id)
+        title = clean(_cell(row, layout.deck_title))
+        if title:
+            if deck.title_line and title != deck.title:
+                self.problem(
+                    line,
+                    f"deck {deck_id!r} is titled {title!r} here but {deck.title!r} on line "
+                    f"{deck.title_line}; give it one title",
+                )
+            elif not deck.title_line:
+                deck.title, deck.title_line = title, line
+        description = clean(_cell(row, layout.deck_description))
+        if description:
+            if deck.description is None:
+                deck.description = (description, line)
+            elif deck.description[0] != description:
+                self.problem(
+                    line,
+                    f"deck {deck_id!r} has another deck_description here than on line "
+                    f"{deck.description[1]}; give it one",
+                )
+        version_text = _cell(row, layout.deck_version).strip()
+        if version_text:
+            if not version_text.isdecimal() or int(version_text) < 1:
+                self.problem(
+                    line, f"deck_version must be a whole number from 1, not {version_text!r}"
+                )
+            elif deck.version is None:
+                deck.version = (int(version_text), line)
+            elif deck.version[0] != int(version_text):
+                self.problem(
+                    line,
+                    f"deck {deck_id!r} has deck_version {version_text} here but "
+                    f"{deck.version[0]} on line {deck.version[1]}; give it one",
+                )
+
+        section_cell = _cell(row, layout.section).strip()
+        section_title = clean(_cell(row, layout.section_title))
+        if layout.section_title is None:
+            section_title = clean(section_cell)  # the section's title, as a person writes it
+            section_key = make_key(section_title) if section_title else MAIN_SECTION
+        elif section_cell:
+            if not ID_PATTERN.match(section_cell):
+                self.problem(line, f"section id {section_cell!r} is not valid: {ID_RULE}")
+                return None
+            section_key = section_cell
+        else:
+            section_key = make_key(section_title) if section_title else MAIN_SECTION
+        section = deck.sections.setdefault(section_key, _Section(None))
+        if section_title:
+            if section.title is None:
+                section.title, section.title_line = section_title, line
+            elif section.title != section_title and layout.section_title is not None:
+                self.problem(
+                    line,
+                    f"section {section_key!r} of deck {deck_id!r} is titled {section_title!r} "
+                    f"here but {section.title!r} on line {section.title_line}; give it one title",
+                )
+        return deck_id, section
+
     def named_layout(self, names: dict[str, int], line: int) -> _Layout:
         for required in ("question", "answer"):
             if required not in names:
@@ -364,8 +516,29 @@ class _Reader:
             section=names.get("section"),
             tags=names.get("tags"),
             id=names.get("id"),
-            named=True,
+            deck=names.get("deck"),
+            section_title=names.get("section_title"),
+            deck_title=names.get("deck_title"),
+            deck_description=names.get("deck_description"),
+            deck_version=names.get("deck_version"),
+            source_id=names.get("source_id"),
+            named=frozenset(names.values()),
         )
+
+    def unfit(self, row: list[str], fields: list[str], layout: _Layout) -> str | None:
+        """Why a row cannot be a card as it stands, if it cannot: it has no answer field, or
+        text in a place the layout does not read (which importing would lose)."""
+        answer = layout.answer
+        if answer is not None and answer >= len(fields):
+            return "one field, no answer" if len(fields) == 1 else "no answer field"
+        if layout.named is not None:
+            for index, cell in enumerate(row):
+                if index not in layout.named and cell.strip():
+                    return f"text in column {index + 1}, which the header row does not name"
+        elif not layout.fields_to_note and any(cell.strip() for cell in fields[layout.fields :]):
+            names = "question, answer, tags" if layout.fields == 3 else "question, answer"
+            return f"{len(fields)} fields, but this file's rows have {layout.fields} ({names})"
+        return None
 
     def build(
         self, rows: list[tuple[int, list[str]]], header: _Header, html: bool
@@ -374,12 +547,22 @@ class _Reader:
         if self.problems:
             raise self.fail()
         clean = html_to_text if html else _plain
+        body = rows[header_rows:]
+        if layout.by_id and layout.deck is not None and layout.deck_title is not None:
+            # Which decks the file names: a row without one belongs to the only one there is.
+            self.file_decks = dict.fromkeys(
+                cell for _, row in body if (cell := _cell(row, layout.deck).strip())
+            )
         decks: dict[str, _Deck] = {}
         places: dict[tuple[str, str], tuple[str, _Section]] = {}
         seen: dict[tuple[str, str], int] = {}
-        meta, named, global_tags = layout.meta, layout.named, header.tags
-        for line, row in rows[header_rows:]:
+        meta, named, global_tags = layout.meta, layout.named is not None, header.tags
+        for line, row in body:
             fields = [cell for index, cell in enumerate(row) if index not in meta] if meta else row
+            unfit = self.unfit(row, fields, layout)
+            if unfit is not None:
+                self.skipped.append((line, unfit))
+                continue
             question = clean(_cell(fields, layout.question))
             if not question:
                 self.skipped.append((line, "empty question"))
@@ -392,7 +575,8 @@ class _Reader:
 
             guid = _cell(row, layout.guid).strip()
             wanted = _cell(row, layout.id).strip()
-            source_id = None
+            source_id = _cell(row, layout.source_id).strip() or None
+            identity = _anki_identity(source_id)
             if guid:
                 key = anki_card_key(guid, 0)
                 source_id = f"anki:{guid}:0"
@@ -401,26 +585,42 @@ class _Reader:
                     self.problem(line, f"id {wanted!r} is not valid: {ID_RULE}")
                     continue
                 key = wanted
+            elif identity is not None:
+                key = anki_card_key(*identity)
             else:
                 key = question_key(question)
 
-            where = (_cell(row, layout.deck), _cell(row, layout.section))
-            place = places.get(where)
-            if place is None:
-                place = places[where] = self.place(decks, where, header.deck, clean)
-            deck_id, section = place
-            first = seen.get((deck_id, key))
+            if layout.by_id:
+                placed = self.place_by_id(decks, line, row, layout, clean)
+                if placed is None:
+                    continue
+                if isinstance(placed, str):
+                    self.skipped.append((line, placed))
+                    continue
+                deck_id, section = placed
+                seen_as = self.deck_key or deck_id
+            else:
+                where = (_cell(row, layout.deck), _cell(row, layout.section))
+                place = places.get(where)
+                if place is None:
+                    place = places[where] = self.place(decks, where, header.deck, clean)
+                deck_id, section = place
+                seen_as = deck_id
+            first = seen.get((seen_as, key))
             if first is not None:
                 self.skipped.append((line, f"duplicate of line {first}"))
                 continue
-            seen[deck_id, key] = line
+            seen[seen_as, key] = line
 
-            if layout.extra_fields_to_note:
+            if layout.fields_to_note:
                 note = "\n".join(extra for extra in map(clean, fields[2:]) if extra)
             else:
                 note = clean(_cell(row, layout.note))
             tags_text = _cell(row, layout.tags)
-            tags = _HEADER_TAG_SPLIT.split(tags_text) if named else tags_text.split()
+            # People separate tags with commas too; recall's export only with spaces, so a
+            # comma in one of its tags stays in that tag.
+            by_comma = named and not layout.by_id
+            tags = _HEADER_TAG_SPLIT.split(tags_text) if by_comma else tags_text.split()
             if global_tags:
                 tags = [*global_tags, *tags]
             section.cards.append(
@@ -434,6 +634,8 @@ class _Reader:
                 )
             )
 
+        if layout.by_id:
+            return self.decks_by_id(decks)
         if self.deck_key is not None and len(self.tops) > 1:
             # Several Anki decks put into one: none of their names is the deck's.
             for deck in decks.values():
@@ -443,13 +645,48 @@ class _Reader:
                 key=self.deck_key or deck_id,
                 title=deck.title,
                 sections=tuple(
-                    SectionSpec(section_key, section.title, tuple(section.cards))
+                    SectionSpec(section_key, section.title or deck.title, tuple(section.cards))
                     for section_key, section in deck.sections.items()
                 ),
                 source=self.source,
             )
             for deck_id, deck in decks.items()
         ]
+
+    def decks_by_id(self, decks: dict[str, _Deck]) -> list[DeckSpec]:
+        """The decks of a file that names them by id. Given a deck key, all of them become
+        that one deck; when there were several, each section keeps its deck's title before
+        its own (``Deck :: Section``), as the Anki readers name the sections they merge."""
+        specs = [
+            DeckSpec(
+                key=deck_id,
+                title=deck.title,
+                sections=tuple(
+                    SectionSpec(key, _section_title(key, section, deck), tuple(section.cards))
+                    for key, section in deck.sections.items()
+                    if section.cards
+                ),
+                description=deck.description[0] if deck.description else None,
+                source=self.source,
+                version=deck.version[0] if deck.version else None,
+            )
+            for deck_id, deck in decks.items()
+        ]
+        specs = [spec for spec in specs if spec.sections]
+        if self.deck_key is None:
+            return specs
+        if len(specs) == 1:
+            return [replace(specs[0], key=self.deck_key)]
+        sections = tuple(
+            SectionSpec(
+                make_key(f"{spec.key} {section.key}"),
+                f"{spec.title} :: {section.title}",
+                section.cards,
+            )
+            for spec in specs
+            for section in spec.sections
+        )
+        return [DeckSpec(self.deck_key, self.stem, sections, source=self.source)]
 
 
 def question_key(question: str) -> str:
@@ -481,6 +718,41 @@ def _header_row(cells: list[str]) -> dict[str, int] | None:
             return None
         names[name] = index
     return names if "question" in names or "answer" in names else None
+
+
+def _header_row_problem(cells: list[str]) -> str | None:
+    """What is wrong with a first row that names both ``question`` and ``answer`` but is not a
+    header row recall reads (an unknown or repeated name): without this it would be a card."""
+    names = [cell.strip().lower() for cell in cells if cell.strip()]
+    if "question" not in names or "answer" not in names:
+        return None
+    unknown = [name for name in dict.fromkeys(names) if name not in HEADER_NAMES]
+    if unknown:
+        listed = ", ".join(repr(name) for name in unknown)
+        return (
+            f"the header row names {listed}, which recall does not read; rename or delete "
+            f"{'that column' if len(unknown) == 1 else 'those columns'} (recall reads "
+            f"{', '.join(HEADER_NAMES)})"
+        )
+    twice = next((name for name in names if names.count(name) > 1), None)
+    return None if twice is None else f"the header row names {twice!r} twice"
+
+
+def _section_title(key: str, section: _Section, deck: _Deck) -> str:
+    """A section's title when no row gave one: the deck's for ``main``, else its id."""
+    if section.title:
+        return section.title
+    return deck.title if key == MAIN_SECTION else key
+
+
+def _anki_identity(source_id: str | None) -> tuple[str, int] | None:
+    """The Anki note GUID and template number in a ``source_id`` of ``anki:<guid>:<ord>``."""
+    if source_id is None or not source_id.startswith("anki:"):
+        return None
+    guid, _, ordinal = source_id[len("anki:") :].rpartition(":")
+    if not guid or not ordinal.isdecimal():
+        return None
+    return guid, int(ordinal)
 
 
 def _may_have_header_row(header: _Header) -> bool:

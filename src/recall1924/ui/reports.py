@@ -138,7 +138,8 @@ SKIPPED_SHOWN = 10
 
 
 def print_import(console: Console, report: ImportReport, *, dry_run: bool) -> None:
-    """What an import did (or would do) to each deck: a table, then what was skipped."""
+    """What an import did (or would do) to each deck: a table, then what was skipped or left
+    out, and what else changed."""
     # One column per deck, one row per kind of change: narrow enough for 60 columns.
     table = plain_table("Would import" if dry_run else "Imported")
     table.add_column("")
@@ -181,6 +182,12 @@ def print_import(console: Console, report: ImportReport, *, dry_run: bool) -> No
             console.print(safe(f"  {line}"))
         if len(report.skipped) > SKIPPED_SHOWN:
             console.print(f"  … and {len(report.skipped) - SKIPPED_SHOWN} more")
+    if report.left_out:  # one line per reason, each with its count
+        console.print("Left out:")
+        for line in report.left_out:
+            console.print(safe(f"  {line}"))
+    for notice in report.notices:
+        console.print(Text(notice, style="dim"))
     if report.backup is not None:
         console.print(
             Text(f"The collection before this import is kept at {report.backup}", style="dim")
