@@ -1,6 +1,7 @@
 """recall doctor through typer's CliRunner: a healthy collection is ok; orphans, a drifted
 memory state, answers in the future, unreadable settings and answers an upgrade lost are each
-found; --repair fixes what is safe after a backup; without it nothing in the file changes."""
+found; --repair fixes what is safe after a backup, in one transaction, and writes nothing to
+a busy or replaced file; without it nothing in the file changes."""
 
 from __future__ import annotations
 
@@ -486,3 +487,74 @@ def test_a_file_that_is_not_a_collection_is_refused(db_path: Path) -> None:
     db_path.write_bytes(b"not a database at all, just some text" * 100)
     code, _out, err = recall("doctor", "--repair")
     assert code == 1 and err.startswith(f"recall: {db_path} is not a usable SQLite database")
+
+
+def test_a_repair_that_fails_part_way_changes_nothing(
+    collection: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # All three repairs are due: answers to restore, orphans to delete, a drifted card.
+    lose_answers(collection)
+    add_orphans(collection)
+    sql(collection, "UPDATE card SET stability = stability * 2 WHERE key = 'b'")
+    before = dump(collection)
+
+    def fail(*_args: object) -> None:
+        raise RuntimeError("the disk went away")
+
+    with monkeypatch.context() as patched:
+        # The last of the three writes fails, after the other two have been made.
+        patched.setattr("recall1924.store.history.HistoryStore.rewrite_memory", fail)
+        with pytest.raises(RuntimeError, match="the disk went away"):
+            recall("doctor", "--repair")
+    assert dump(collection) == before
+    code, report = doctor_json("--repair")
+    assert code == 0, failing(report)
+    assert [action["check"] for action in report["repair"]["done"]] == [
+        "lost_answers",
+        "orphans",
+        "memory",
+    ]
+
+
+def test_a_repair_of_a_busy_collection_says_so_and_changes_nothing(
+    collection: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_orphans(collection)
+    before = dump(collection)
+    monkeypatch.setattr("recall1924.db.BUSY_TIMEOUT_MS", 50)
+    other = sqlite3.connect(collection)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another recall in the middle of a write
+        code, out, err = recall("doctor", "--repair")
+    finally:
+        other.rollback()
+        other.close()
+    assert (code, out) == (1, "")
+    assert err == "recall: the database is busy in another recall\n"
+    assert dump(collection) == before
+
+
+def test_a_collection_replaced_before_the_repair_writes_is_left_alone(
+    collection: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from recall1924.context import App
+
+    add_orphans(collection)
+    take_backup = App.backup
+
+    def back_up_then_replace(self: App) -> Path:
+        # A sync tool puts another copy in place just as the repair is about to write.
+        taken = take_backup(self)
+        copy = collection.with_name("copy.db")
+        shutil.copy(taken, copy)
+        copy.replace(collection)
+        return taken
+
+    monkeypatch.setattr(App, "backup", back_up_then_replace)
+    code, _out, err = recall("doctor", "--repair")
+    assert code == 1
+    assert err == (
+        f"recall: {collection} was replaced by another file while recall had it open; "
+        "nothing more was saved\n"
+    )
+    assert len(rows(collection, "review_log")) == 9 + 2  # the orphaned answers are still there

@@ -8,37 +8,41 @@ missing from the collection that a backup still holds (an older recall's upgrade
 answer of a collection, leaving them only in the backup it took first).
 
 Without ``repair`` nothing is written, and a missing database is not created. A repair backs
-the database up first, then restores missing answers, deletes orphaned rows nothing can reach,
-and re-derives drifted memory states where the replay can be trusted; the rest it leaves, and
-each finding's ``remedy`` says why and what to do.
+the database up first, then in one transaction restores missing answers, deletes orphaned rows
+nothing can reach, and re-derives drifted memory states where the replay can be trusted; the
+rest it leaves, and each finding's ``remedy`` says why and what to do.
 
-The queries are here, not in :mod:`recall1924.store`, because they read what the store takes
-for granted: rows that point nowhere, a file SQLite finds damaged, backups at older schemas.
+The queries, including those on backups, are in :mod:`recall1924.store.integrity`; this module
+decides what each check counts as a problem and what is safe to repair.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-import sqlite3
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from recall1924.clock import iso
 from recall1924.errors import DatabaseError
 from recall1924.words import plural
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection
-
     from recall1924.context import App
     from recall1924.scheduling import MemoryState
     from recall1924.store import Store
+    from recall1924.store.history import CardHistory
+    from recall1924.store.integrity import (
+        AnswerKey,
+        CardName,
+        DeletedOrphans,
+        Orphans,
+        StoredAnswer,
+    )
 
 __all__ = ["Action", "DoctorReport", "Finding", "Repair", "examine"]
 
@@ -46,9 +50,6 @@ EXAMPLES = 3
 """Cards (or rows) a finding names: enough to look one up, few enough for one line."""
 RELATIVE_TOLERANCE = 1e-6
 """How far a stored stability or difficulty may be from the replayed one (float noise)."""
-
-Card = tuple[str | None, str]
-"""A card as people name it: its deck's key (None when the deck is gone) and its own key."""
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,7 @@ class DoctorReport:
         return [finding for finding in self.findings if finding.repairable]
 
     def to_json(self) -> dict[str, object]:
+        """The report as JSON-ready data (see docs/json.md)."""
         return {
             "database": str(self.database),
             "ok": self.ok,
@@ -147,44 +149,33 @@ def examine(app: App, *, repair: bool = False) -> DoctorReport:
     Args:
         app: the command's App, built with ``bundled=False`` (doctor imports nothing).
         repair: back up, then restore missing answers, delete orphaned rows and re-derive
-            drifted memory states. Without it nothing is written.
+            drifted memory states, in one transaction. Without it nothing is written.
 
     Raises:
         DatabaseError: there is no collection at the path (none is created), it is not a
             recall database, or it needs upgrading and ``repair`` was not given.
+        DatabaseBusyError: with ``repair``, another recall held the database too long;
+            nothing was repaired.
     """
     _check_file(app.db_path, upgrade=repair)
-    store = app.store
-    found = _diagnose(app, store)
+    found = _diagnose(app)
     if not repair:
         return DoctorReport(app.db_path, tuple(found.findings))
-    done = _repair(app, store, found)
-    return DoctorReport(app.db_path, tuple(_diagnose(app, store).findings), done)
-
-
-# Opening without changing anything
-# ---------------------------------------------------------------------------------------------
+    done = _repair(app, found)
+    return DoctorReport(app.db_path, tuple(_diagnose(app).findings), done)
 
 
 def _check_file(path: Path, *, upgrade: bool) -> None:
     """Refuse, before the store opens (which creates and upgrades), what doctor must not
     change."""
-    from recall1924.backups import sqlite_uri
     from recall1924.db import HEAD_REVISION, known_revisions
+    from recall1924.store.integrity import schema_revision
 
     if not path.is_file() or path.stat().st_size == 0:
         raise DatabaseError(f"there is no collection at {path}; nothing was checked or created")
-    try:
-        with contextlib.closing(sqlite3.connect(sqlite_uri(path, "ro"), uri=True)) as conn:
-            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
-            row = None
-            if "alembic_version" in tables:
-                row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-    except sqlite3.Error as exc:
-        raise DatabaseError(f"{path} is not a usable SQLite database ({exc})") from None
-    if row is None:
+    revision = schema_revision(path)
+    if revision is None:
         raise DatabaseError(f"{path} is not a recall database; nothing was changed")
-    revision = row[0]
     if revision != HEAD_REVISION and revision in known_revisions() and not upgrade:
         raise DatabaseError(
             f"{path} is at schema {revision}, older than this recall's {HEAD_REVISION}; doctor "
@@ -200,6 +191,7 @@ def _check_file(path: Path, *, upgrade: bool) -> None:
 @dataclass
 class _Diagnosis:
     findings: list[Finding]
+    names: dict[int, CardName] = field(default_factory=dict)
     damaged: bool = False
     orphans: _Orphans | None = None
     lost: list[_Lost] = field(default_factory=list)
@@ -209,37 +201,37 @@ class _Diagnosis:
         return any(finding.repairable for finding in self.findings)
 
 
-def _diagnose(app: App, store: Store) -> _Diagnosis:
-    with store.engine.connect() as connection:
-        integrity = _integrity(connection)
-        if not integrity.ok:
-            return _Diagnosis([integrity], damaged=True)
-        names = _card_names(connection)
-        orphans = _orphans(connection, names)
-        future = _future_answers(connection, app.clock.now(), names)
-        lost, restorable = _lost_answers(connection, app.db_path, names)
-        keys = _foreign_keys(connection, orphans)
-        findings = [integrity, keys, orphans.finding]
-    memory = _memory(store, app, names)
+def _diagnose(app: App) -> _Diagnosis:
+    store = app.store
+    integrity = _integrity(store.integrity_problems())
+    if not integrity.ok:
+        return _Diagnosis([integrity], damaged=True)
+    names = store.card_names()
+    orphans = _orphans(store.orphans(), names)
+    now = app.clock.now()
+    future = _future_answers(store.answers_after(now), now, names)
+    lost, restorable = _lost_answers(store, app.db_path, names)
+    keys = _foreign_keys(store.foreign_key_violations(), orphans)
+    memory = _memory(store.card_histories(), app, names)
     settings, problems = _settings(store)
     # Reading the settings left these as notices too; the report says them once.
     app.notices[:] = [notice for notice in app.notices if notice not in problems]
-    findings += [memory.finding, future, settings, lost]
-    return _Diagnosis(findings, orphans=orphans, lost=restorable)
+    findings = [integrity, keys, orphans.finding, memory.finding, future, settings, lost]
+    return _Diagnosis(findings, names, orphans=orphans, lost=restorable)
 
 
 def _ok(check: str, title: str, summary: str = "ok", /, **details: object) -> Finding:
     return Finding(check, title, 0, summary, details=dict(details))
 
 
-def _label(card: Card | None, card_id: int) -> str:
+def _label(card: CardName | None, card_id: int) -> str:
     if card is None:
         return f"card {card_id}"
     deck, key = card
     return f"{deck or '?'}/{key}"
 
 
-def _named(card_ids: Iterable[int], names: dict[int, Card]) -> tuple[str, ...]:
+def _named(card_ids: Iterable[int], names: dict[int, CardName]) -> tuple[str, ...]:
     """The first few distinct cards of ``card_ids``, as people name them."""
     seen: list[str] = []
     for card_id in card_ids:
@@ -258,26 +250,9 @@ def _eg(examples: Sequence[str], total: int) -> str:
     return f" ({', '.join(examples)}{more})"
 
 
-def _card_names(connection: Connection) -> dict[int, Card]:
-    rows = connection.exec_driver_sql(
-        "SELECT card.id, deck.key, card.key FROM card LEFT JOIN deck ON deck.id = card.deck_id"
-    )
-    return {card_id: (deck, key) for card_id, deck, key in rows}
-
-
-def _integrity(connection: Connection) -> Finding:
-    from sqlalchemy.exc import DatabaseError as Damaged
-
-    try:
-        found = [row[0] for row in connection.exec_driver_sql("PRAGMA integrity_check")]
-    except Damaged as exc:  # damage bad enough that the check itself stops
-        found = [str(exc.orig)]
-    if found == ["ok"]:
+def _integrity(messages: list[str]) -> Finding:
+    if not messages:
         return _ok("integrity", "integrity")
-    # One problem a line, without SQLite's "*** in database main ***" headings.
-    messages = [
-        line for text in found for line in str(text).splitlines() if not line.startswith("***")
-    ] or found
     more = f" (and {len(messages) - 1} more)" if len(messages) > 1 else ""
     return Finding(
         "integrity",
@@ -290,13 +265,12 @@ def _integrity(connection: Connection) -> Finding:
     )
 
 
-def _foreign_keys(connection: Connection, orphans: _Orphans) -> Finding:
+def _foreign_keys(tables: dict[str, int], orphans: _Orphans) -> Finding:
     # Every foreign key recall has is one of the orphan checks: that one says which it keeps.
-    tables = Counter(row[0] for row in connection.exec_driver_sql("PRAGMA foreign_key_check"))
     total = sum(tables.values())
     if not total:
         return _ok("foreign_keys", "foreign keys", tables={})
-    counts = ", ".join(f"{table} {count}" for table, count in sorted(tables.items()))
+    counts = ", ".join(f"{table} {count}" for table, count in tables.items())
     return Finding(
         "foreign_keys",
         "foreign keys",
@@ -304,7 +278,7 @@ def _foreign_keys(connection: Connection, orphans: _Orphans) -> Finding:
         f"{plural(total, 'row')} point at rows that are not there ({counts}); see orphaned rows",
         repairable=orphans.deletable > 0,
         remedy="doctor keeps the rows named under orphaned rows" if orphans.finding.remedy else "",
-        details={"tables": dict(sorted(tables.items()))},
+        details={"tables": tables},
     )
 
 
@@ -314,30 +288,8 @@ class _Orphans:
     deletable: int
 
 
-def _orphans(connection: Connection, names: dict[int, Card]) -> _Orphans:
-    def rows(sql: str) -> list[tuple[Any, ...]]:
-        return [tuple(row) for row in connection.exec_driver_sql(sql)]
-
-    no_deck = "NOT EXISTS (SELECT 1 FROM deck WHERE deck.id = {}.deck_id)"
-    answers = rows(
-        "SELECT id, card_id FROM review_log "
-        "WHERE NOT EXISTS (SELECT 1 FROM card WHERE card.id = review_log.card_id) ORDER BY id"
-    )
-    deckless = rows(
-        "SELECT id, (SELECT count(*) FROM review_log WHERE review_log.card_id = card.id) "
-        f"FROM card WHERE {no_deck.format('card')} ORDER BY id"
-    )
-    sectionless = rows(
-        f"SELECT id FROM card WHERE NOT ({no_deck.format('card')}) "
-        "AND NOT EXISTS (SELECT 1 FROM section WHERE section.id = card.section_id) ORDER BY id"
-    )
-    # A deckless section still holding cards of a deck that exists is kept: deleting it would
-    # take those cards (and their answers) with it.
-    sections = rows(
-        "SELECT key, EXISTS (SELECT 1 FROM card WHERE card.section_id = section.id "
-        f"AND NOT ({no_deck.format('card')})) FROM section WHERE {no_deck.format('section')} "
-        "ORDER BY id"
-    )
+def _orphans(found: Orphans, names: dict[int, CardName]) -> _Orphans:
+    answers, deckless, sectionless, sections = found
     parts: list[str] = []
     if answers:
         shown = [f"review_log {log_id}" for log_id, _card in answers[:EXAMPLES]]
@@ -352,7 +304,7 @@ def _orphans(connection: Connection, names: dict[int, Card]) -> _Orphans:
             + (f", with {plural(logged, 'answer')}" if logged else "")
         )
     if sectionless:
-        shown = list(_named((row[0] for row in sectionless), names))
+        shown = list(_named(sectionless, names))
         parts.append(
             f"{plural(len(sectionless), 'card')} whose section is missing"
             f"{_eg(shown, len(sectionless))}"
@@ -389,7 +341,7 @@ def _orphans(connection: Connection, names: dict[int, Card]) -> _Orphans:
         "orphaned rows",
         total,
         f"{plural(total, 'row')} nothing can reach: " + "; ".join(parts),
-        examples=_named((row[0] for row in deckless + sectionless), names),
+        examples=_named([*(card_id for card_id, _n in deckless), *sectionless], names),
         repairable=deletable > 0,
         remedy=("doctor keeps " + "; and ".join(kept)) if kept else "",
         details=dict(details),
@@ -436,7 +388,7 @@ def _same(one: MemoryState, other: MemoryState) -> bool:
     return not _differences(one, other)
 
 
-def _memory(store: Store, app: App, names: dict[int, Card]) -> _Memory:
+def _memory(histories: Iterable[CardHistory], app: App, names: dict[int, CardName]) -> _Memory:
     """Replay every card whose history starts at its first answer and compare it with the
     card. A card as its last answer left it is sound even where the replay differs: the
     settings changed since, or an exam brought that answer's due date forward. A card that
@@ -452,7 +404,7 @@ def _memory(store: Store, app: App, names: dict[int, Card]) -> _Memory:
     listed: list[dict[str, object]] = []
     fixable: dict[int, tuple[MemoryState, list[tuple[int, MemoryState, MemoryState]]]] = {}
     left: Counter[str] = Counter()
-    for card in store.card_histories():
+    for card in histories:
         if card.rows[0].before.status is not CardStatus.New:
             not_from_new += 1
             continue
@@ -534,24 +486,19 @@ def _memory(store: Store, app: App, names: dict[int, Card]) -> _Memory:
     return _Memory(finding, fixable)
 
 
-def _future_answers(connection: Connection, now: datetime, names: dict[int, Card]) -> Finding:
-    from recall1924.store.base import sql_time
-
-    rows = connection.exec_driver_sql(
-        "SELECT card_id, reviewed_at FROM review_log WHERE reviewed_at > ? "
-        "ORDER BY reviewed_at DESC, id",
-        (sql_time(now),),
-    ).fetchall()
+def _future_answers(
+    rows: list[tuple[int, datetime]], now: datetime, names: dict[int, CardName]
+) -> Finding:
     if not rows:
         return _ok("future_answers", "future answers", answers=0, now=iso(now))
-    latest = datetime.fromisoformat(rows[0][1]).replace(tzinfo=UTC)
-    cards = _named((row[0] for row in rows), names)
+    latest = rows[0][1]
+    cards = _named((card_id for card_id, _at in rows), names)
     return Finding(
         "future_answers",
         "future answers",
         len(rows),
         f"{plural(len(rows), 'answer')} stamped later than now ({iso(now)}), the latest "
-        f"{iso(latest)}{_eg(cards, len({row[0] for row in rows}))}",
+        f"{iso(latest)}{_eg(cards, len({card_id for card_id, _at in rows}))}",
         examples=cards,
         remedy="doctor leaves them: it cannot tell when they were really given (a clock set "
         "wrong, or RECALL_NOW ahead); until then each counts on its own review day",
@@ -565,15 +512,7 @@ def _settings(store: Store) -> tuple[Finding, list[str]]:
 
     stored = store.settings()
     _read, problems = Settings.load(stored)
-    with store.engine.connect() as connection:
-        decks = [
-            row[0]
-            for row in connection.exec_driver_sql(
-                "SELECT DISTINCT scope FROM setting WHERE scope IN (SELECT key FROM deck) "
-                "ORDER BY scope"
-            )
-        ]
-    for deck in decks:
+    for deck in store.deck_setting_scopes():
         _deck_settings, own = Settings.load_for_deck(stored, store.settings(deck), deck)
         problems += [problem for problem in own if problem not in problems]
     if not problems:
@@ -601,113 +540,60 @@ class _Lost:
     backup: Path
     taken_at: datetime
     columns: tuple[str, ...]
-    rows: tuple[tuple[Any, ...], ...]
+    answers: tuple[StoredAnswer, ...]
     blocked: tuple[str, ...] = ()
     """Columns the collection needs that the backup's answers lack: these cannot go back."""
 
 
-IDENTITY = ("card_id", "reviewed_at", "rating", "kind")
-"""What makes two rows the same answer: card, moment, rating and kind. Not the id (answers
-given after the loss were numbered from 1 again), nor the memory states (``recall optimize``
-rewrites them)."""
-
-
-def _answer_key(values: Sequence[Any]) -> tuple[Any, ...]:
-    card_id, reviewed_at, rating, kind = values
-    try:
-        moment: object = datetime.fromisoformat(str(reviewed_at))
-    except ValueError:
-        moment = reviewed_at
-    return (card_id, moment, rating, kind)
-
-
-def _table_info(run: Callable[[str], Iterable[Sequence[Any]]]) -> list[tuple[str, bool]]:
-    """The columns of review_log, each with whether an insert must give it a value."""
-    return [
-        (str(row[1]), bool(row[3]) and row[4] is None and not row[5])
-        for row in run("PRAGMA table_info(review_log)")
-    ]
-
-
-def _read_backup(
-    path: Path, live: list[tuple[str, bool]], cards: dict[int, Card]
-) -> tuple[tuple[str, ...], list[tuple[Any, ...]], tuple[str, ...]]:
-    """The answers in backup ``path`` whose card is in the collection (same id, same deck and
-    card key), in the columns both files have."""
-    from recall1924.backups import sqlite_uri
-
-    # immutable: nothing writes a backup, and a read-only open must leave no files beside it
-    uri = sqlite_uri(path, "ro", immutable=True)
-    with contextlib.closing(sqlite3.connect(uri, uri=True)) as backup:
-        tables = {row[0] for row in backup.execute("SELECT name FROM sqlite_master")}
-        if not {"deck", "card", "review_log"} <= tables:
-            raise DatabaseError("not a recall database")
-        theirs = {name for name, _needed in _table_info(backup.execute)}
-        columns = tuple(name for name, _needed in live if name in theirs)
-        if not {"id", *IDENTITY} <= set(columns):
-            raise DatabaseError("its answers lack the columns that identify them")
-        blocked = tuple(name for name, needed in live if needed and name not in theirs)
-        their_cards = {
-            card_id: (deck, key)
-            for card_id, deck, key in backup.execute(
-                "SELECT card.id, deck.key, card.key FROM card JOIN deck ON deck.id = card.deck_id"
-            )
-        }
-        at = columns.index("card_id")
-        rows = [
-            tuple(row)
-            for row in backup.execute(f"SELECT {', '.join(columns)} FROM review_log ORDER BY id")
-            if row[at] in cards and cards[row[at]] == their_cards.get(row[at])
-        ]
-    return columns, rows, blocked
-
-
 def _lost_answers(
-    connection: Connection, db_path: Path, names: dict[int, Card]
+    store: Store, db_path: Path, names: dict[int, CardName]
 ) -> tuple[Finding, list[_Lost]]:
+    """Compare the answers (by :data:`~recall1924.store.integrity.ANSWER_IDENTITY`) with
+    each backup's, newest first: an answer is restored from the newest that holds it."""
     from recall1924.backups import list_backups
+    from recall1924.store.integrity import read_backup_answers
 
-    live = _table_info(connection.exec_driver_sql)
+    live = store.answer_columns()
     cards = {card_id: card for card_id, card in names.items() if card[0] is not None}
     # Counted, not just seen: with a pinned clock one card can have two answers in one instant.
-    have: Counter[tuple[Any, ...]] = Counter()
+    have: Counter[AnswerKey] = Counter()
     ids: set[int] = set()
-    for log_id, *identity in connection.exec_driver_sql(
-        f"SELECT id, {', '.join(IDENTITY)} FROM review_log"
-    ):
-        have[_answer_key(identity)] += 1
+    for log_id, key in store.answer_keys():
+        have[key] += 1
         ids.add(log_id)
     lost: list[_Lost] = []
     unreadable: list[dict[str, str]] = []
     backups = list_backups(db_path)
-    for backup in backups:  # newest first: an answer is restored from the newest that holds it
+    for backup in backups:
         try:
-            columns, rows, blocked = _read_backup(backup.path, live, cards)
-        except (sqlite3.Error, DatabaseError) as exc:
+            held = read_backup_answers(backup.path, live)
+        except DatabaseError as exc:
             unreadable.append({"path": str(backup.path), "reason": str(exc)})
             continue
-        index = [columns.index(name) for name in IDENTITY]
-        at = columns.index("id")
-        grouped: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
-        for row in rows:
-            grouped.setdefault(_answer_key([row[i] for i in index]), []).append(row)
-        missing: list[tuple[Any, ...]] = []
+        grouped: dict[AnswerKey, list[StoredAnswer]] = {}
+        for answer in held.answers:
+            # Only a card that is still the same card: same id, same deck and card key.
+            if answer.card_id in cards and cards[answer.card_id] == held.cards.get(answer.card_id):
+                grouped.setdefault(answer.key, []).append(answer)
+        missing: list[StoredAnswer] = []
         for key, same in grouped.items():
             extra = len(same) - have[key]
             if extra > 0:
                 # those whose id is free first, so that they keep it
-                missing += sorted(same, key=lambda row: (row[at] in ids, row[at]))[:extra]
+                missing += sorted(same, key=lambda answer: (answer.id in ids, answer.id))[:extra]
                 have[key] += extra
         if missing:
-            missing.sort(key=lambda row: row[at])
-            lost.append(_Lost(backup.path, backup.taken_at, columns, tuple(missing), blocked))
+            missing.sort(key=lambda answer: answer.id)
+            lost.append(
+                _Lost(backup.path, backup.taken_at, held.columns, tuple(missing), held.blocked)
+            )
     details: dict[str, object] = {
         "compared": len(backups) - len(unreadable),
         "backups": [
             {
                 "path": str(found.backup),
                 "taken_at": iso(found.taken_at),
-                "answers": len(found.rows),
+                "answers": len(found.answers),
                 "restorable": not found.blocked,
             }
             for found in lost
@@ -722,16 +608,16 @@ def _lost_answers(
             else "ok (no backups to compare)"
         )
         return _ok("lost_answers", "lost answers", compared, **details), []
-    total = sum(len(found.rows) for found in lost)
+    total = sum(len(found.answers) for found in lost)
     verb, them = ("is", "it") if total == 1 else ("are", "them")
     when = f"{lost[0].taken_at.astimezone():%Y-%m-%d %H:%M}"
     if len(lost) == 1:
         holders = f"backup {lost[0].backup} holds {them}"
     else:
-        holders = "backups " + ", ".join(f"{found.backup} ({len(found.rows)})" for found in lost)
+        holders = "backups " + ", ".join(f"{found.backup} ({len(found.answers)})" for found in lost)
         holders += " hold them"
     stuck = [found for found in lost if found.blocked]
-    card_ids = [row[found.columns.index("card_id")] for found in lost for row in found.rows]
+    card_ids = [answer.card_id for found in lost for answer in found.answers]
     finding = Finding(
         "lost_answers",
         "lost answers",
@@ -754,7 +640,7 @@ def _lost_answers(
 # ---------------------------------------------------------------------------------------------
 
 
-def _repair(app: App, store: Store, found: _Diagnosis) -> Repair:
+def _repair(app: App, found: _Diagnosis) -> Repair:
     if found.damaged:
         return Repair(None, refused="SQLite finds the file damaged (see integrity)")
     if not found.repairable:
@@ -763,107 +649,53 @@ def _repair(app: App, store: Store, found: _Diagnosis) -> Repair:
     # very backup they came from.
     backup = app.backup()
     done: list[Action] = []
-    if found.lost:
-        done += _restore(store, found.lost)
-    if found.orphans is not None and found.orphans.deletable:
-        done.append(_delete_orphans(store))
-    # Restored answers change histories: replay again before rewriting any memory state.
-    names = _names(store)
-    memory = _memory(store, app, names)
-    if memory.fixable:
-        store.rewrite_memory(
-            {card_id: state for card_id, (state, _rows) in memory.fixable.items()},
-            {
-                log_id: (before, after)
-                for _state, rows in memory.fixable.values()
-                for log_id, before, after in rows
-            },
-        )
-        count = len(memory.fixable)
-        done.append(
-            Action(
-                "memory",
-                count,
-                f"Re-derived memory states from history: {plural(count, 'card')}"
-                f"{_eg(_named(memory.fixable, names), count)}",
+    names = found.names
+    # One transaction: a repair that fails part-way leaves the collection as it found it.
+    with app.store.repairing() as work:
+        for lost in found.lost:
+            if not lost.blocked:
+                renumbered = work.restore_answers(
+                    lost.columns, [answer.values for answer in lost.answers]
+                )
+                done.append(_restored(lost, renumbered))
+        if found.orphans is not None and found.orphans.deletable:
+            done.append(_deleted(work.delete_orphans()))
+        # Restored answers change histories: replay again, in the transaction that holds them,
+        # before rewriting any memory state.
+        memory = _memory(work.card_histories(), app, names)
+        if memory.fixable:
+            work.rewrite_memory(
+                {card_id: state for card_id, (state, _rows) in memory.fixable.items()},
+                {
+                    log_id: (before, after)
+                    for _state, rows in memory.fixable.values()
+                    for log_id, before, after in rows
+                },
             )
-        )
+            count = len(memory.fixable)
+            done.append(
+                Action(
+                    "memory",
+                    count,
+                    f"Re-derived memory states from history: {plural(count, 'card')}"
+                    f"{_eg(_named(memory.fixable, names), count)}",
+                )
+            )
     return Repair(backup, tuple(done))
 
 
-def _names(store: Store) -> dict[int, Card]:
-    with store.engine.connect() as connection:
-        return _card_names(connection)
+def _restored(lost: _Lost, renumbered: int) -> Action:
+    note = (
+        f" ({renumbered} under new ids: answers given since had taken theirs)" if renumbered else ""
+    )
+    count = len(lost.answers)
+    return Action(
+        "lost_answers", count, f"Restored {plural(count, 'answer')} from {lost.backup}{note}"
+    )
 
 
-def _restore(store: Store, lost: Sequence[_Lost]) -> list[Action]:
-    """Insert the lost answers under their own ids, in one transaction; one whose id an answer
-    given since has taken gets a new one."""
-    done: list[Action] = []
-    with store.engine.begin() as connection:
-        taken = {row[0] for row in connection.exec_driver_sql("SELECT id FROM review_log")}
-        for found in lost:
-            if found.blocked:
-                continue
-            at = found.columns.index("id")
-            own = [row for row in found.rows if row[at] not in taken]
-            renumbered = [row for row in found.rows if row[at] in taken]
-            columns = ", ".join(found.columns)
-            marks = ", ".join("?" for _ in found.columns)
-            if own:
-                connection.exec_driver_sql(
-                    f"INSERT INTO review_log ({columns}) VALUES ({marks})", own
-                )
-                taken.update(row[at] for row in own)
-            others = [name for name in found.columns if name != "id"]
-            for row in renumbered:
-                result = connection.exec_driver_sql(
-                    f"INSERT INTO review_log ({', '.join(others)}) "
-                    f"VALUES ({', '.join('?' for _ in others)})",
-                    tuple(
-                        value
-                        for name, value in zip(found.columns, row, strict=True)
-                        if name != "id"
-                    ),
-                )
-                taken.add(result.lastrowid)
-            note = (
-                f" ({len(renumbered)} under new ids: answers given since had taken theirs)"
-                if renumbered
-                else ""
-            )
-            done.append(
-                Action(
-                    "lost_answers",
-                    len(found.rows),
-                    f"Restored {plural(len(found.rows), 'answer')} from {found.backup}{note}",
-                )
-            )
-    return done
-
-
-def _delete_orphans(store: Store) -> Action:
-    """Delete the rows nothing can reach, in one transaction (foreign keys on, so a card's
-    answers go with it)."""
-    no_deck = "NOT EXISTS (SELECT 1 FROM deck WHERE deck.id = {}.deck_id)"
-    with store.engine.begin() as connection:
-
-        def run(sql: str) -> int:
-            return int(connection.exec_driver_sql(sql).rowcount)
-
-        answers = run(
-            "DELETE FROM review_log "
-            "WHERE NOT EXISTS (SELECT 1 FROM card WHERE card.id = review_log.card_id)"
-        )
-        with_cards = connection.exec_driver_sql(
-            "SELECT count(*) FROM review_log WHERE card_id IN "
-            f"(SELECT id FROM card WHERE {no_deck.format('card')})"
-        ).scalar_one()
-        cards = run(f"DELETE FROM card WHERE {no_deck.format('card')}")
-        sections = run(
-            f"DELETE FROM section WHERE {no_deck.format('section')} "
-            "AND NOT EXISTS (SELECT 1 FROM card WHERE card.section_id = section.id)"
-        )
+def _deleted(deleted: DeletedOrphans) -> Action:
+    answers, cards, sections = deleted.answers, deleted.cards, deleted.sections
     parts = [
         part
         for count, part in (
@@ -873,7 +705,8 @@ def _delete_orphans(store: Store) -> Action:
         )
         if count
     ]
-    also = f" (with {plural(with_cards, 'answer')} of those cards)" if with_cards else ""
+    logged = deleted.with_cards
+    also = f" (with {plural(logged, 'answer')} of those cards)" if logged else ""
     total = answers + cards + sections
     return Action(
         "orphans", total, f"Deleted {plural(total, 'orphaned row')}: {', '.join(parts)}{also}"

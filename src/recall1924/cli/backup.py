@@ -46,6 +46,7 @@ def backup(
 def backups(ctx: typer.Context, as_json: JsonOption = False, db: DbOption = None) -> None:
     """List the backups of the collection, newest first: when, size, cards and answers."""
     from recall1924.backups import backup_folder, list_backups, read_contents
+    from recall1924.clock import iso
     from recall1924.errors import DatabaseError
 
     app_obj = app_for(ctx, db, bundled=False)
@@ -61,7 +62,7 @@ def backups(ctx: typer.Context, as_json: JsonOption = False, db: DbOption = None
             [
                 {
                     "file": str(item.path),
-                    "taken_at": item.taken_at.isoformat(),
+                    "taken_at": iso(item.taken_at),
                     "size": item.size,
                     "cards": None if contents is None else contents.cards,
                     "answers": None if contents is None else contents.answers,

@@ -4,9 +4,10 @@ Holds :class:`Store`, the collection in one SQLite file, built from one part per
 :mod:`~recall1924.store.decks` (decks, scopes, imports), :mod:`~recall1924.store.cards`
 (finding, suspending and burying cards), :mod:`~recall1924.store.queue` (what
 is due, a card as shown), :mod:`~recall1924.store.answers` (saving and undoing answers),
-:mod:`~recall1924.store.settings` and :mod:`~recall1924.store.stats`. Every write is its own
-transaction, committed before the method returns, so an answer is on disk before the next card
-is shown. Results come back as frozen dataclasses, never as live ORM rows.
+:mod:`~recall1924.store.settings`, :mod:`~recall1924.store.stats` and
+:mod:`~recall1924.store.integrity` (what ``recall doctor`` checks and repairs). Every
+write is its own transaction, committed before the method returns, so an answer is on disk
+before the next card is shown. Results come back as frozen dataclasses, never as live ORM rows.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from recall1924.store.base import Scope
 from recall1924.store.cards import CardStore
 from recall1924.store.decks import DeckStore, DeckSummary, ExistingCard
 from recall1924.store.history import HistoryStore
+from recall1924.store.integrity import IntegrityStore
 from recall1924.store.queue import CardView, DayCounts, QueueCounts, QueueStore, Waiting
 from recall1924.store.settings import GLOBAL_SCOPE, SettingsStore
 from recall1924.store.stats import SectionRow, StatsStore
@@ -41,7 +43,16 @@ __all__ = [
 ]
 
 
-class Store(DeckStore, CardStore, QueueStore, AnswerStore, SettingsStore, StatsStore, HistoryStore):
+class Store(
+    DeckStore,
+    CardStore,
+    QueueStore,
+    AnswerStore,
+    SettingsStore,
+    StatsStore,
+    HistoryStore,
+    IntegrityStore,
+):
     """The collection in one SQLite file."""
 
     @classmethod
