@@ -323,9 +323,14 @@ def import_decks(
         existing = store.existing_cards(deck.key)
         plan, change = _compare(deck, existing, prune=prune, replay=replay, progress=progress)
         origin = store.deck_origin(deck.key) if existing is not None else None
-        if origin is not None and not _changes_cards(plan, prune=prune):
-            # Nothing came from this file (an unchanged CSV round trip): the deck keeps the
-            # source it had, so the bundled deck stays bundled and keeps its updates.
+        if (
+            origin is not None
+            and origin[0] == BUNDLED_SOURCE
+            and not _changes_cards(plan, prune=prune)
+        ):
+            # Nothing came from this file (an unchanged CSV round trip of the bundled deck):
+            # it stays the bundled deck and keeps its updates. Any other deck's source becomes
+            # the file it was last imported from, where the student edits it.
             change = replace(change, spec=replace(deck, source=origin[0]))
         plans.append(plan)
         changes.append(change)
