@@ -1,0 +1,51 @@
+"""benchmarks/run.py at its small size runs to the end and reports every figure.
+
+Only that: the times on a shared CI machine say nothing about recall, so the targets are not
+checked here (``run.py --check`` does that, by hand, on a quiet machine). What this catches is
+the script rotting: a command's output or options changing under a figure, or the generated
+collection no longer importing.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+from run import FIGURES  # noqa: E402
+
+
+def test_small_run_reports_every_figure(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "run.py"),
+            "--size",
+            "small",
+            "--work",
+            str(tmp_path / "work"),
+            # one of everything: this checks that each figure runs, not how fast
+            "--runs",
+            "1",
+            "--heavy-runs",
+            "1",
+            "--samples",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    for figure in FIGURES:
+        for what, target in figure.rows:
+            row = next((line for line in lines if line.startswith(f"{what}  ")), None)
+            assert row is not None, f"no row for {what!r} in:\n{done.stdout}"
+            assert "error:" not in row, row
+            assert target in row, row
+            assert row.endswith(("  ok", "  FAIL", "  skip")), row
+    assert not (tmp_path / "work" / "scratch").exists()  # the copies are cleaned up
