@@ -5,6 +5,7 @@ review log, never against the code's own output."""
 from __future__ import annotations
 
 import random
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -12,11 +13,13 @@ from fsrs import Scheduler
 from fsrs.scheduler import DEFAULT_PARAMETERS
 
 from conftest import NOW, make_deck
+from recall1924.clock import review_date as clock_review_date
 from recall1924.importers import import_deck
 from recall1924.models import ReviewKind
 from recall1924.scheduling import MemoryState, Rating, State, answer, decay_of
 from recall1924.stats import build_report
 from recall1924.store import Scope, Store
+from recall1924.store.base import sql_time
 
 DECAY = decay_of(Scheduler())
 DAY_STARTS_AT = 4
@@ -298,3 +301,120 @@ def test_reviews_today_and_json_shape(demo_store: Store) -> None:
     assert "exam" not in data
     scoped = build_report(demo_store, now=NOW, decay=DECAY, scope=Scope(deck_id=999))
     assert scoped.decks == [] and scoped.totals.cards == 0
+
+
+def answer_at_interval(store: Store, key: str, interval: timedelta, rating: Rating) -> None:
+    """One scheduled answer, now, to card ``key`` in the Review state with ``interval`` between
+    its last review and its due time (the interval before the answer)."""
+    card_id = store.card_ids([key])[key]
+    before = store.card(card_id).memory
+    last = NOW - timedelta(days=40)
+    review = MemoryState(State.Review, None, 10.0, 5.0, last + interval, last)
+    store.record_answer(
+        card_id, before=before, after=review, rating=Rating.Good, at=last, duration_ms=None
+    )
+    after = MemoryState(State.Review, None, 12.0, 5.0, NOW + timedelta(days=5), NOW)
+    store.record_answer(
+        card_id, before=review, after=after, rating=rating, at=NOW, duration_ms=None
+    )
+
+
+def test_mature_is_an_interval_of_twenty_and_a_half_days_or_more(demo_store: Store) -> None:
+    """As Anki counts it, rounded to whole days half away from zero: 20.5 days is 21."""
+    answer_at_interval(demo_store, "a", timedelta(days=20, hours=12), Rating.Good)
+    answer_at_interval(demo_store, "b", timedelta(days=20, hours=12, seconds=-1), Rating.Good)
+    answer_at_interval(demo_store, "c", timedelta(days=30), Rating.Again)
+    answer_at_interval(demo_store, "d", timedelta(days=21), Rating.Hard)
+    answer_at_interval(demo_store, "e", timedelta(days=3), Rating.Again)
+    one, two = demo_store.section_rows(now=NOW, decay=DECAY)
+    assert (one.mature_attempts, one.mature_recalled, one.young_attempts) == (2, 1, 1)
+    assert (two.mature_attempts, two.mature_recalled) == (1, 1)
+    assert (two.young_attempts, two.young_recalled) == (1, 0)
+    stats = report(demo_store)
+    assert stats.totals.retention_mature == pytest.approx(2 / 3)
+    assert stats.totals.retention_young == pytest.approx(1 / 2)
+
+
+def test_retrievability_in_sql_is_the_python_function_to_the_last_bit(store: Store) -> None:
+    """Written out with SQL's power, or through the registered Python function where the
+    database has no power: the very same sums and buckets."""
+    now = months_of_history(store, days=90)
+    native = report(store, now, full=True)
+    assert store._has_power  # Python's SQLite has its math functions
+    store.__dict__["_has_power"] = False
+    fallback = report(store, now, full=True)
+    assert fallback.to_json() == native.to_json()
+    assert [s.mastery for s in fallback.decks[0].sections] == [
+        s.mastery for s in native.decks[0].sections
+    ]
+
+
+def test_the_glance_sums_only_what_it_shows(store: Store) -> None:
+    now = months_of_history(store, days=60)
+    whole = report(store, now)
+    glance = report(store, now, glance=True)
+    assert [(s.id, s.due_now, s.new, s.mastery) for s in glance.decks[0].sections] == [
+        (s.id, s.due_now, s.new, s.mastery) for s in whole.decks[0].sections
+    ]
+    assert whole.totals.retention is not None
+    assert glance.totals.retention is None and glance.totals.learning == 0
+
+
+def test_a_streak_longer_than_the_heatmap_is_counted_back_to_its_first_day(
+    demo_store: Store,
+) -> None:
+    days = 200
+    for offset in range(days - 1, -1, -1):
+        give(demo_store, "abcde"[offset % 5], Rating.Good, NOW - timedelta(days=offset))
+    assert report(demo_store, full=True).history.streak == days  # type: ignore[union-attr]
+    # A day without answers 150 days ago: the streak stops after it.
+    gap = NOW - timedelta(days=150)
+    with demo_store.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "DELETE FROM review_log WHERE reviewed_at >= ? AND reviewed_at < ?",
+            (sql_time(gap - timedelta(hours=1)), sql_time(gap + timedelta(hours=1))),
+        )
+    assert report(demo_store, full=True).history.streak == 150  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "America/New_York", "Asia/Kathmandu"])
+def test_days_across_a_daylight_saving_change_count_as_python_counts_them(
+    store: Store, zone: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The heatmap and the forecast count between review-day starts worked out in Python: each
+    answer and due card on the day ``clock.review_date`` gives it, the week the clocks change
+    included."""
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    now = datetime(2026, 11, 3, 12, tzinfo=UTC)  # after the autumn changes of 2026
+    import_deck(store, make_deck("dst", {"s": [f"c{n}" for n in range(40)]}), now=now)
+    rng = random.Random(3)
+    answers = []
+    for card_id in store.card_ids([f"c{n}" for n in range(40)]).values():
+        at = now - timedelta(hours=rng.randrange(1, 24 * 14))
+        due = now + timedelta(hours=rng.randrange(-24 * 5, 24 * 20))
+        after = MemoryState(State.Review, None, 5.0, 5.0, due, at)
+        store.record_answer(
+            card_id,
+            before=store.card(card_id).memory,
+            after=after,
+            rating=Rating.Good,
+            at=at,
+            duration_ms=1000,
+        )
+        answers.append((at, due))
+    stats = report(store, now, full=True)
+    assert stats.history is not None
+    today = clock_review_date(now, DAY_STARTS_AT)
+    heatmap = {day.day: day.count for day in stats.history.days}
+    expected_answers: dict[date, int] = {}
+    for at, _due in answers:
+        day = clock_review_date(at, DAY_STARTS_AT)
+        expected_answers[day] = expected_answers.get(day, 0) + 1
+    assert {day: n for day, n in heatmap.items() if n} == expected_answers
+    expected_due = [0] * 30
+    for _at, due in answers:
+        offset = (clock_review_date(due, DAY_STARTS_AT) - today).days
+        if offset < 30:
+            expected_due[max(0, offset)] += 1
+    assert [day.count for day in stats.forecast] == expected_due

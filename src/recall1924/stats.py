@@ -19,9 +19,10 @@ None until there are such answers.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from recall1924 import clock
 from recall1924.clock import day_bounds, day_start, iso, review_date
@@ -33,7 +34,10 @@ from recall1924.exam import (
 )
 from recall1924.settings import Settings
 from recall1924.store import GLOBAL_SCOPE, Scope, SectionRow, Store
-from recall1924.store.stats import STABILITY_BOUNDS, DayActivity, Distributions
+from recall1924.store.stats import STABILITY_BOUNDS, DayActivity, Distributions, SectionRecall
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 FORECAST_DAYS = 30
 HEATMAP_WEEKS = 12
@@ -275,11 +279,12 @@ def find_exam(store: Store, deck_key: str | None = None) -> Exam | None:
 def _forecast(
     store: Store, *, today: date, day_starts_at: int, deck_id: int | None
 ) -> list[DayCount]:
+    # Overdue cards are due today.
+    since = day_start(today, day_starts_at)
     until = day_start(today + timedelta(days=FORECAST_DAYS), day_starts_at)
-    due = store.due_by_day(until=until, day_starts_at=day_starts_at, deck_id=deck_id)
-    overdue = sum(count for day, count in due.items() if day < today)
+    due = store.due_by_day(since=since, until=until, day_starts_at=day_starts_at, deck_id=deck_id)
     return [
-        DayCount(day, due.get(day, 0) + (overdue if offset == 0 else 0))
+        DayCount(day, due.get(day, 0))
         for offset in range(FORECAST_DAYS)
         for day in [today + timedelta(days=offset)]
     ]
@@ -296,16 +301,22 @@ def _history(store: Store, *, today: date, day_starts_at: int, deck_id: int | No
     ]
     streak = _streak(found, today, first)
     latest = today if today in found else today - timedelta(days=1)
-    if streak and latest - timedelta(days=streak - 1) == first:
-        # As long as the heatmap: go on back, one indexed look a day.
-        day = first - timedelta(days=1)
-        while streak < MAX_STREAK and store.answered_between(
-            day_start(day, day_starts_at),
-            day_start(day + timedelta(days=1), day_starts_at),
+    end = first
+    while streak and latest - timedelta(days=streak - 1) == end and streak < MAX_STREAK:
+        # As long as the heatmap: go on back, as many days again at a time (one indexed look
+        # a day, in one query).
+        begin = max(end - timedelta(days=len(days)), latest - timedelta(days=MAX_STREAK - 1))
+        answered = store.answered_days(
+            since=day_start(begin, day_starts_at),
+            until=day_start(end, day_starts_at),
+            day_starts_at=day_starts_at,
             deck_id=deck_id,
-        ):
+        )
+        day = end - timedelta(days=1)
+        while day >= begin and day in answered:
             streak += 1
             day -= timedelta(days=1)
+        end = begin
     return History(days, streak, days[-1])
 
 
@@ -411,6 +422,7 @@ def build_report(
     sort: SortOrder = "deck",
     full: bool = False,
     deck_decays: Mapping[int, float] | None = None,
+    glance: bool = False,
 ) -> StatsReport:
     """Compute the stats of every deck (or of the scope's deck) at ``now``.
 
@@ -430,6 +442,9 @@ def build_report(
             only the per-section table (the overview).
         deck_decays: the decay of each deck (by id) whose parameters are its own, for its
             sections' mastery when stats cover every deck.
+        glance: only what the glance shows, due now, new and mastery per section: not
+            retention, the one figure that reads every answer ever given (each is None), nor
+            the learning, review and suspended counts or the stability (0 and None).
     """
     scope = scope or Scope()
     settings = settings or Settings.from_stored({})
@@ -446,72 +461,124 @@ def build_report(
         else Horizon(tomorrow_start, review_date(tomorrow_start, starts), "next_day")
     )
     deck_id = scope.deck_id
+    forecast: list[DayCount] = []
+    history: History | None = None
+    distributions: list[Distribution] = []
+    exam_report: ExamReport | None = None
+    with ExitStack() as stack:
+        recall: Future[dict[tuple[str, str], SectionRecall]] | None = None
+        if not glance:
+            # Retention reads every answer ever given, by far the longest part: it runs on a
+            # second connection (SQLite lets go of Python's lock while it reads) while this
+            # one counts the cards.
+            from concurrent.futures import ThreadPoolExecutor
+
+            pool = stack.enter_context(ThreadPoolExecutor(max_workers=1))
+            recall = pool.submit(
+                store.section_recall, deck_id=deck_id, answered_before=tomorrow_start
+            )
+        rows = _rows(
+            store,
+            now=now,
+            decay=decay,
+            deck_id=deck_id,
+            horizon_day=horizon.day,
+            day_starts_at=starts,
+            deck_decays=deck_decays or {},
+            counts=not glance,
+        )
+        # Today is [start, end): answers stamped on a later day are not today's. A caller's
+        # own day_start ends when its day does (the store's default end), not at this day's
+        # end.
+        counts = store.day_counts(
+            day_start or today_start,
+            Scope(deck_id=deck_id),
+            day_end=tomorrow_start if day_start is None or day_start == today_start else None,
+        )
+        if full:
+            forecast = _forecast(store, today=today, day_starts_at=starts, deck_id=deck_id)
+            history = _history(store, today=today, day_starts_at=starts, deck_id=deck_id)
+            distributions = _distributions(
+                store.distributions(
+                    decay=decay, horizon_day=horizon.day, day_starts_at=starts, deck_id=deck_id
+                )
+            )
+            if exam is not None:
+                exam_report = _exam_report(
+                    store,
+                    exam,
+                    now=now,
+                    settings=settings,
+                    decay=decay,
+                    deck_id=deck_id,
+                    titles={(row.deck_key, row.section_key): row.section_title for row in rows},
+                    new_today=counts.new_introduced,
+                )
+        if recall is not None:
+            found = recall.result()
+            rows = [
+                row.with_recall(found.get((row.deck_key, row.section_key), SectionRecall()))
+                for row in rows
+            ]
+    decks: dict[str, DeckStats] = {}
+    for row in rows:
+        deck = decks.setdefault(row.deck_key, DeckStats(row.deck_key, row.deck_title, []))
+        deck.sections.append(_section(row))
+    if sort == "mastery":
+        for deck in decks.values():
+            deck.sections.sort(key=lambda section: section.mastery)
+        if exam_report is not None:
+            exam_report.sections.sort(key=lambda section: section.recall_on_schedule)
+    return StatsReport(
+        totals=_totals(rows, counts.answers),
+        decks=list(decks.values()),
+        horizon=horizon,
+        forecast=forecast,
+        history=history,
+        distributions=distributions,
+        exam=exam_report,
+    )
+
+
+def _rows(
+    store: Store,
+    *,
+    now: datetime,
+    decay: float,
+    deck_id: int | None,
+    horizon_day: date,
+    day_starts_at: int,
+    deck_decays: Mapping[int, float],
+    counts: bool,
+) -> list[SectionRow]:
+    """The cards' figures per section, each deck's mastery on its own forgetting curve."""
     rows = store.section_rows(
         now=now,
         decay=decay,
         deck_id=deck_id,
-        horizon_day=horizon.day,
-        day_starts_at=starts,
-        answered_before=tomorrow_start,
+        horizon_day=horizon_day,
+        day_starts_at=day_starts_at,
+        retention=False,
+        counts=counts,
     )
-    for own_deck, own_decay in (deck_decays or {}).items():
-        # A deck with parameters of its own: its sections' mastery on its own forgetting curve.
+    for own_deck, own_decay in deck_decays.items():
+        # A deck with parameters of its own: its sections' mastery on its own curve (nothing
+        # else depends on the curve).
         if deck_id is None and own_decay != decay:
             own = store.section_rows(
                 now=now,
                 decay=own_decay,
                 deck_id=own_deck,
-                horizon_day=horizon.day,
-                day_starts_at=starts,
-                answered_before=tomorrow_start,
+                horizon_day=horizon_day,
+                day_starts_at=day_starts_at,
+                retention=False,
+                counts=False,
             )
             keys = {row.deck_key for row in own}
-            rows = [own.pop(0) if row.deck_key in keys else row for row in rows]
-    decks: dict[str, DeckStats] = {}
-    titles: dict[tuple[str, str], str] = {}
-    for row in rows:
-        deck = decks.setdefault(row.deck_key, DeckStats(row.deck_key, row.deck_title, []))
-        deck.sections.append(_section(row))
-        titles[row.deck_key, row.section_key] = row.section_title
-    if sort == "mastery":
-        for deck in decks.values():
-            deck.sections.sort(key=lambda section: section.mastery)
-    # Today is [start, end): answers stamped on a later day are not today's. A caller's own
-    # day_start ends when its day does (the store's default end), not at this day's end.
-    counts = store.day_counts(
-        day_start or today_start,
-        Scope(deck_id=deck_id),
-        day_end=tomorrow_start if day_start is None or day_start == today_start else None,
-    )
-    report = StatsReport(
-        totals=_totals(rows, counts.answers), decks=list(decks.values()), horizon=horizon
-    )
-    if not full:
-        return report
-    exam_report = None
-    if exam is not None:
-        exam_report = _exam_report(
-            store,
-            exam,
-            now=now,
-            settings=settings,
-            decay=decay,
-            deck_id=deck_id,
-            titles=titles,
-            new_today=counts.new_introduced,
-        )
-        if sort == "mastery":
-            exam_report.sections.sort(key=lambda section: section.recall_on_schedule)
-    return StatsReport(
-        totals=report.totals,
-        decks=report.decks,
-        horizon=horizon,
-        forecast=_forecast(store, today=today, day_starts_at=starts, deck_id=deck_id),
-        history=_history(store, today=today, day_starts_at=starts, deck_id=deck_id),
-        distributions=_distributions(
-            store.distributions(
-                decay=decay, horizon_day=horizon.day, day_starts_at=starts, deck_id=deck_id
-            )
-        ),
-        exam=exam_report,
-    )
+            rows = [
+                replace(row, retrievability_sum=own.pop(0).retrievability_sum)
+                if row.deck_key in keys
+                else row
+                for row in rows
+            ]
+    return rows

@@ -120,8 +120,15 @@ def show_notices(app_obj: App) -> None:
 
 
 def report_for(
-    app_obj: App, deck: str | None = None, *, full: bool = False, sort: str = "deck"
+    app_obj: App,
+    deck: str | None = None,
+    *,
+    full: bool = False,
+    sort: str = "deck",
+    glance: bool = False,
 ) -> StatsReport:
+    """The stats of every deck, or of ``deck``, now (``full`` and ``glance``: see
+    :func:`~recall1924.stats.build_report`)."""
     from recall1924.scheduling import decay_of
     from recall1924.stats import build_report, find_exam
 
@@ -140,6 +147,7 @@ def report_for(
         sort="mastery" if sort == "mastery" else "deck",
         full=full,
         deck_decays=app_obj.deck_decays() if deck is None else None,
+        glance=glance,
     )
 
 
@@ -181,7 +189,9 @@ def overview(ctx: typer.Context, db: Path | None) -> None:
     from recall1924.ui.reports import print_overview
 
     app_obj = app_for(ctx, db)
-    report = report_for(app_obj)
+    # Due, new and mastery per section are all the glance shows: only those are summed over
+    # the cards, and no answer is read (retention reads every one ever given).
+    report = report_for(app_obj, glance=True)
     now = app_obj.clock.now()
     waiting = todays_queue(app_obj.store, app_obj.settings, Scope(), now, app_obj.deck_limits())
     next_due = app_obj.store.next_due(Scope())

@@ -38,7 +38,8 @@ def stats(
         raise typer.BadParameter("expected deck or mastery", param_hint="--sort")
     app_obj = app_for(ctx, db)
     report = report_for(app_obj, deck, full=True, sort=sort)
-    show_notices(app_obj)
+    if app_obj.notices:  # printing none would still load the report tables
+        show_notices(app_obj)
     if as_json:
         print_json(report.to_json())
     else:

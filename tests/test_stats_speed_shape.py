@@ -1,0 +1,104 @@
+"""The shape of the work behind ``recall stats`` and the glance, which is what keeps them fast at
+a million answers: the glance never reads the answer history, stats reads it in one pass, and a
+long streak costs a few statements, not one per day.
+
+Every statement the real commands run is recorded and its SQLite query plan read back: a plan
+that scans ``review_log`` or walks the retention index reads every answer ever given.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event
+from typer.testing import CliRunner
+
+from conftest import NOW, make_deck
+from recall1924.cli import app
+from recall1924.importers import import_deck
+from recall1924.scheduling import Rating, retrievability
+from recall1924.store import Store
+from test_stats import answer_at_interval, give
+
+runner = CliRunner()
+
+
+@contextmanager
+def recorded() -> Iterator[list[tuple[str, Any]]]:
+    """Every statement run on any engine meanwhile, with its parameters."""
+    seen: list[tuple[str, Any]] = []
+
+    def record(*args: Any) -> None:
+        _connection, _cursor, statement, parameters, _context, _many = args
+        seen.append((statement, parameters))
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+
+
+def reads_every_answer(db: Path, seen: list[tuple[str, Any]]) -> list[str]:
+    """The recorded queries whose plan reads the whole of ``review_log``."""
+    found = []
+    with closing(sqlite3.connect(db)) as connection:
+        connection.create_function("fsrs_retrievability", 3, retrievability)
+        for statement, parameters in seen:
+            if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
+                continue
+            plan = " | ".join(
+                row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            )
+            if "ix_review_log_recall_interval" in plan or "SCAN review_log" in plan:
+                found.append(statement)
+    return found
+
+
+def run(*args: str) -> str:
+    result = runner.invoke(app, list(args), env={"RECALL_NOW": NOW.isoformat()})
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+@pytest.fixture
+def history(db_path: Path) -> Path:
+    """A collection with answers every day for 200 days, some to cards in review."""
+    store = Store.open(db_path, NOW)
+    try:
+        import_deck(store, make_deck(), now=NOW - timedelta(days=300))
+        for offset in range(199, 0, -1):
+            give(store, "abc"[offset % 3], Rating.Good, NOW - timedelta(days=offset))
+        answer_at_interval(store, "d", timedelta(days=30), Rating.Good)
+        answer_at_interval(store, "e", timedelta(days=3), Rating.Again)
+    finally:
+        store.close()
+    return db_path
+
+
+def test_the_glance_reads_no_answer_history(history: Path) -> None:
+    with recorded() as seen:
+        out = run()
+    assert "Section one" in out
+    assert reads_every_answer(history, seen) == []
+
+
+def test_stats_reads_the_answer_history_once(history: Path) -> None:
+    with recorded() as seen:
+        out = run("stats", "--json")
+    assert '"retention_mature": 1.0' in out
+    assert len(reads_every_answer(history, seen)) == 1
+
+
+def test_a_long_streak_takes_a_few_statements_not_one_a_day(history: Path) -> None:
+    with recorded() as seen:
+        out = run("stats", "--json")
+    assert '"streak": 200' in out
+    on_answers = [statement for statement, _ in seen if "review_log" in statement]
+    assert len(on_answers) <= 10
