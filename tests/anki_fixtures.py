@@ -3,9 +3,11 @@
 Holds :class:`AnkiBuilder`: a fresh collection in a temporary folder, notes of the stock note
 types, answers, suspending, burying, resets and cramming done through Anki's own backend (so
 the revlog rows are the ones Anki writes), then exported as ``.apkg`` or ``.colpkg`` in the
-legacy (``collection.anki2``/``.anki21``) or current (``collection.anki21b``) format; and
-:func:`rewrite_package` / :func:`v1_package`, which change a package's collection with SQL to
-make what the backend no longer writes (a v1-scheduler collection, damaged rows).
+legacy (``collection.anki2``/``.anki21``) or current (``collection.anki21b``) format;
+:func:`package_contents`, what the backend makes of a package (notes, cards, where each card
+went, answers); and :func:`rewrite_package` / :func:`v1_package`, which change a package's
+collection with SQL to make what the backend no longer writes (a v1-scheduler collection,
+damaged rows).
 
 ``anki`` is imported only when a builder is made: tests call ``pytest.importorskip("anki")``.
 """
@@ -13,12 +15,14 @@ make what the backend no longer writes (a v1-scheduler collection, damaged rows)
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +30,7 @@ from typing import Any
 # Anki's stock note types, by the names a fresh collection gives them
 BASIC = "Basic"
 REVERSED = "Basic (and reversed card)"
+OPTIONAL_REVERSED = "Basic (optional reversed card)"
 TYPE_IN = "Basic (type in the answer)"
 CLOZE = "Cloze"
 
@@ -56,6 +61,21 @@ class AnkiBuilder:
         note.tags = list(tags)
         self.col.add_note(note, self.deck(deck))
         return [int(card.id) for card in sorted(note.cards(), key=lambda card: card.ord)]
+
+    def note_type(self, name: str, fields: Sequence[str], templates: Sequence[str]) -> str:
+        """Add a note type of ``fields`` and one template per ``question<hr id=answer>answer``
+        in ``templates``; returns its name, for :meth:`add`."""
+        models = self.col.models
+        model = models.new(name)
+        for field in fields:
+            models.add_field(model, models.new_field(field))
+        for number, template in enumerate(templates, start=1):
+            question, _, answer = template.partition("<hr id=answer>")
+            card = models.new_template(f"Card {number}")
+            card["qfmt"], card["afmt"] = question, "{{FrontSide}}<hr id=answer>" + answer
+            models.add_template(model, card)
+        models.add(model)
+        return name
 
     def note_guid(self, card_id: int) -> str:
         return str(self.col.get_card(card_id).note().guid)
@@ -119,6 +139,17 @@ class AnkiBuilder:
         self.col.sched.add_or_update_filtered_deck(deck)
         self.answer(card_id, rating)
 
+    def import_package(self, package: Path) -> None:
+        """Import an ``.apkg`` as Anki's File > Import does, with its scheduling."""
+        from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
+
+        self.col.import_anki_package(
+            ImportAnkiPackageRequest(
+                package_path=str(package),
+                options=ImportAnkiPackageOptions(with_scheduling=True, with_deck_configs=False),
+            )
+        )
+
     def export(self, target: Path, *, legacy: bool = False) -> Path:
         """Write the package: ``.colpkg`` for the whole collection, else an ``.apkg`` of every
         deck with scheduling. ``legacy`` writes ``collection.anki21`` (schema 11) instead of
@@ -153,6 +184,53 @@ def anki_collection(folder: Path) -> Iterator[AnkiBuilder]:
     finally:
         if col.db is not None:
             col.close()
+
+
+@dataclass(frozen=True)
+class PackageContents:
+    """What the official backend makes of a package imported into a fresh collection.
+
+    Attributes:
+        notes: how many notes.
+        cards: how many cards.
+        placed: each card as (its note's GUID, its template ordinal, its deck's name, its
+            answers' times and buttons), sorted.
+        answers: review-log rows with a button (ease > 0).
+    """
+
+    notes: int
+    cards: int
+    placed: list[tuple[str, int, str, tuple[tuple[int, int], ...]]]
+    answers: int
+
+
+def package_contents(package: Path, *, folder: Path) -> PackageContents:
+    """Import ``package`` into a fresh collection in ``folder`` and say what it holds (a bare
+    collection is opened, a copy in ``folder``)."""
+    bare = package.read_bytes()[:16] == b"SQLite format 3\x00"
+    if bare:
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(package, folder / "collection.anki2")
+    with anki_collection(folder) as anki:
+        if not bare:
+            anki.import_package(package)
+        col = anki.col
+        placed = []
+        for card_id, guid, ordinal, deck_id in col.db.all(
+            "SELECT cards.id, notes.guid, cards.ord, cards.did FROM cards "
+            "JOIN notes ON notes.id = cards.nid"
+        ):
+            answers = col.db.all(
+                "SELECT id, ease FROM revlog WHERE cid = ? AND ease > 0 ORDER BY id", card_id
+            )
+            history = tuple((int(at), int(ease)) for at, ease in answers)
+            placed.append((str(guid), int(ordinal), str(col.decks.name(deck_id)), history))
+        return PackageContents(
+            notes=int(col.note_count()),
+            cards=int(col.card_count()),
+            placed=sorted(placed),
+            answers=int(col.db.scalar("SELECT COUNT(*) FROM revlog WHERE ease > 0")),
+        )
 
 
 Edit = Callable[[sqlite3.Connection], None]

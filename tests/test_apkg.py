@@ -15,15 +15,24 @@ from pathlib import Path
 
 import pytest
 
-from anki_fixtures import BASIC, CLOZE, REVERSED, TYPE_IN, AnkiBuilder, anki_collection
+from anki_fixtures import (
+    BASIC,
+    CLOZE,
+    REVERSED,
+    TYPE_IN,
+    AnkiBuilder,
+    anki_collection,
+    rewrite_package,
+)
 from anki_memory import package_memory_states
-from conftest import SHARED_TESTDATA
-from recall1924.deck import CardSpec, DeckSpec
+from conftest import NOW, SHARED_TESTDATA
+from recall1924.deck import CardSpec, DeckSpec, SectionSpec, hint_line, read_hint
 from recall1924.errors import DeckFileError
+from recall1924.exporters import write_apkg
+from recall1924.identity import NOTETYPE_ID, anki_card_key, deck_mark
 from recall1924.importers import read_decks
 from recall1924.importers.anki_templates import Context, parse, render
 from recall1924.importers.apkg import _answers, read_apkg
-from recall1924.importers.identity import anki_card_key
 
 
 @pytest.fixture
@@ -115,6 +124,33 @@ def test_cloze_note_gives_a_card_per_deletion_with_hint(anki: AnkiBuilder, tmp_p
     assert (one.key[-2:], two.key[-2:]) == ("-1", "-2")
 
 
+def test_a_hint_becomes_a_line_of_its_own_that_the_review_can_keep_hidden(
+    anki: AnkiBuilder, tmp_path: Path
+) -> None:
+    # Anki shows {{hint:Field}} as a link that reveals the field when clicked
+    hinted = anki.note_type(
+        "Hinted", ["Front", "Back", "Extra"], ["{{Front}}{{hint:Extra}}<hr id=answer>{{Back}}"]
+    )
+    anki.add(hinted, ["Capital of <b>Peru</b>?", "Lima", "It starts with <i>L</i>,<br>by the sea"])
+    anki.add(hinted, ["No hint?", "None", ""])
+
+    found = {card.answer: card for card in only_deck(anki.export(tmp_path / "hint.apkg")).cards}
+
+    assert found["Lima"].question == "Capital of *Peru*?\n[hint: It starts with *L*, / by the sea]"
+    assert [read_hint(line) for line in found["Lima"].question.splitlines()] == [
+        None,
+        "It starts with *L*, / by the sea",
+    ]
+    assert found["None"].question == "No hint?"  # an empty hint leaves nothing to reveal
+
+
+def test_a_hint_line_reads_back_whole() -> None:
+    assert hint_line("one\n\n  two ") == "[hint: one / two]"
+    assert read_hint("  [hint: see [image: a.png]] ") == "see [image: a.png]"
+    for line in ["[hint: ]", "hint: x", "[hint: x] and more", "[image: a.png]", "[...]"]:
+        assert read_hint(line) is None, line
+
+
 def test_html_fields_become_readable_text(anki: AnkiBuilder, tmp_path: Path) -> None:
     anki.add(
         BASIC,
@@ -193,6 +229,104 @@ def test_notes_sharing_a_guid_each_give_their_cards(anki: AnkiBuilder, tmp_path:
     ]
     official = package_memory_states(package, folder=tmp_path / "official")
     assert len(official.notes) == 2
+
+
+# What recall exported
+# ---------------------------------------------------------------------------------------------
+
+RECALL_CARD = CardSpec("c", "Q <b>raw</b> &\n  indented", "A", "A note.\nTwo lines", ("t",))
+
+
+def recall_package(tmp_path: Path, *cards: CardSpec) -> Path:
+    path = tmp_path / "recall.apkg"
+    write_apkg([DeckSpec("d", "D", (SectionSpec("s", "S", cards),))], path, now=NOW)
+    return path
+
+
+def test_recall_note_types_are_read_from_their_fields_not_rendered(tmp_path: Path) -> None:
+    # rendered, the answer template would put the note under the answer
+    [card] = only_deck(recall_package(tmp_path, RECALL_CARD)).cards
+
+    assert card == RECALL_CARD  # the text exactly as it left, the note apart
+    assert card.source_id is None  # recall's own card, come back: from nowhere else
+
+
+def edit_models(connection: sqlite3.Connection, change: dict[str, object]) -> None:
+    """Change recall's note type in a schema 11 package (its id too, notes following)."""
+    (text,) = connection.execute("SELECT models FROM col").fetchone()
+    models = json.loads(text)
+    model = models.pop(str(NOTETYPE_ID)) | change
+    models[str(model["id"])] = model
+    connection.execute("UPDATE col SET models = ?", (json.dumps(models),))
+    connection.execute("UPDATE notes SET mid = ?", (model["id"],))
+
+
+def test_recall_note_types_are_known_by_their_fields_and_their_id_or_name(
+    tmp_path: Path,
+) -> None:
+    package = recall_package(tmp_path, RECALL_CARD)
+
+    def read(change: dict[str, object]) -> CardSpec:
+        edited = tmp_path / f"edited-{len(list(tmp_path.iterdir()))}.apkg"
+        rewrite_package(package, edited, lambda db: edit_models(db, change))
+        return only_deck(edited).cards[0]
+
+    # Anki gives a note type a new id when the collection has another of that id; a person
+    # may rename it; both still read as recall's
+    assert read({"id": 1_600_000_000_000}) == RECALL_CARD
+    assert read({"name": "My cards"}) == RECALL_CARD
+    # someone else's note type of that name, with other fields, is rendered like any other:
+    # the note comes under the answer
+    other = read({"id": 1_600_000_000_000, "flds": [{"name": "Front"}, {"name": "Back"}]})
+    assert (other.question, other.answer, other.note) == ("Q <b>raw</b> &\nindented", "A", None)
+
+
+def test_a_recall_field_edited_in_anki_is_read_as_html(tmp_path: Path) -> None:
+    package = recall_package(tmp_path, RECALL_CARD)
+    edited = rewrite_package(
+        package,
+        tmp_path / "edited.apkg",
+        lambda db: db.execute("UPDATE notes SET flds = '<b>Q</b>&nbsp;2\x1f<div>A</div>\x1f<br>'"),
+    )
+
+    [card] = only_deck(edited).cards
+
+    assert (card.question, card.answer, card.note) == ("*Q* 2", "A", None)
+
+
+def test_a_deck_marked_by_recall_keeps_its_ids_version_and_description(
+    anki: AnkiBuilder, tmp_path: Path
+) -> None:
+    # as Anki keeps a deck recall exported, in its current format (the description in the
+    # deck's protobuf settings)
+    anki.add(BASIC, ["own", "card"], deck="Stalin")
+    anki.add(BASIC, ["in", "section"], deck="Stalin::Lenin's legacy")
+    anki.add(BASIC, ["not", "marked"], deck="Stalin::Other")
+    anki.add(BASIC, ["a title", "like the id"], deck="Stalin 1924")
+    for name, description in [
+        ("Stalin", "About <b>1924</b>" + deck_mark("stalin-1924", 2)),
+        ("Stalin::Lenin's legacy", "<!-- recall:section id=lenins-legacy -->"),
+    ]:
+        deck = anki.col.decks.by_name(name)
+        deck["desc"] = description
+        anki.col.decks.save(deck)
+
+    decks = {deck.title: deck for deck in read_apkg(anki.export(tmp_path / "marked.apkg")).decks}
+
+    deck = decks["Stalin"]
+    assert (deck.key, deck.title, deck.version, deck.description) == (
+        "stalin-1924",
+        "Stalin",
+        2,
+        "About *1924*",
+    )
+    # a deck whose title makes the same id does not take it from the deck recall marked
+    assert (decks["Stalin 1924"].key, decks["Stalin 1924"].version) == ("stalin-1924-2", None)
+    assert [(s.key, s.title) for s in deck.sections] == [
+        ("main", "Stalin"),
+        ("lenins-legacy", "Lenin's legacy"),
+        ("other", "Other"),
+    ]
 
 
 # Deck tree
@@ -560,7 +694,7 @@ def test_nothing_is_left_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         ("{{#Extra}}[{{Extra}}]{{/Extra}}{{^Extra}}none{{/Extra}}", "none"),
         ("{{#Front}}<{{Front}}>{{/Front}}", "<F>"),
         ("{{ Front }}{{text:Styled}}", "Fbold &amp; plain"),
-        ("{{hint:Front}}", "<div>(hint: F)</div>"),
+        ("{{hint:Front}}", "<div>[hint: F]</div>"),
         ("{{furigana:Ruby}}|{{kanji:Ruby}}|{{kana:Ruby}}", "日本(にほん)|日本|にほん"),
         ("{{type:Front}}!", "!"),
         ("{{tts en_US:Front}}", "F"),

@@ -102,7 +102,7 @@ def answer_across_noon(anki: AnkiBuilder) -> dict[str, int]:
 
 
 def key_of(anki: AnkiBuilder, card_id: int) -> str:
-    from recall1924.importers.identity import anki_card_key
+    from recall1924.identity import anki_card_key
 
     return anki_card_key(anki.note_guid(card_id), anki.col.get_card(card_id).ord)
 

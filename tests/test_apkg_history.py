@@ -19,8 +19,8 @@ from anki_fixtures import BASIC, AnkiBuilder, anki_collection, rewrite_package, 
 from anki_memory import package_memory_states
 from conftest import NOW
 from recall1924.cli import app
+from recall1924.identity import anki_card_key
 from recall1924.importers import read_decks
-from recall1924.importers.identity import anki_card_key
 from test_apkg_collection import import_file
 
 pytest.importorskip("anki")

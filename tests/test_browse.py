@@ -208,11 +208,10 @@ def test_leech_threshold(demo_store: Store) -> None:
     at = lapse(demo_store, "b", at + timedelta(days=5))
     assert [row["key"] for row in cards_json("--state", "leech", at=at)] == ["a"]
     assert by_key(at=at)["a"]["lapses"] == LEECH_THRESHOLD
-    records = demo_store.card_records()
 
     def leeches(threshold: int) -> list[str]:
         listing = list_cards(
-            records,
+            demo_store,
             now=at,
             day_starts_at=4,
             decay=decay_of(SCHEDULER),

@@ -85,7 +85,7 @@ def test_imported_cards_show_ankis_stability_and_difficulty(db_path: Path, tmp_p
     import json
 
     from anki_memory import package_memory_states
-    from recall1924.importers.identity import anki_card_key
+    from recall1924.identity import anki_card_key
 
     spanish = APKG / "pedscoffee_SpanishAnkiExportReal.apkg"
     anki = package_memory_states(spanish, folder=tmp_path / "anki", rollover=4)

@@ -374,7 +374,7 @@ def test_a_hand_made_section_column_is_still_a_title(tmp_path: Path) -> None:
 
 
 def test_source_id_is_kept_and_gives_the_key_of_an_anki_card(tmp_path: Path) -> None:
-    from recall1924.importers.identity import anki_card_key
+    from recall1924.identity import anki_card_key
 
     text = "question,answer,id,source_id\nQ1,A1,own-id,anki:Ab:c:1\nQ2,A2,,anki:Xy:0\n"
     [deck], _ = read_csv(write(tmp_path, text))

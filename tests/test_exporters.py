@@ -22,16 +22,18 @@ import strategies
 from recall1924.deck import CardSpec, DeckSpec, PastAnswer, SectionSpec
 from recall1924.deckfile import parse_deck, read_deck_file
 from recall1924.exporters import write_apkg, write_csv, write_toml
-from recall1924.exporters.apkg import (
+from recall1924.exporters.toml import toml_string
+from recall1924.identity import (
+    NOTETYPE_ID,
+    NOTETYPE_NAME,
     RecallMark,
     anki_identity,
     deck_mark,
     field_html,
     read_mark,
+    recall_guid,
     section_mark,
 )
-from recall1924.exporters.toml import toml_string
-from recall1924.importers.identity import recall_guid
 from recall1924.paths import bundled_deck_path
 
 # Before Anki's clock would call the package's ids "in the future", and fixed: not the real clock.
@@ -327,8 +329,10 @@ def test_apkg_imports_into_anki_with_cards_tree_and_history(
     assert from_anki.queue == -1 and from_anki.type == 2
     rows = col.db.all(f"select id, ease, time from revlog where cid = {from_anki.id} order by id")
     at = int((EXPORTED_AT - timedelta(days=60)).timestamp() * 1000)
-    # Three answers at the instant of another card's first: revlog ids (times) kept unique.
-    assert rows == [[at + 1, 4, 60_000], [at + 2, 3, 0], [at + 3, 3, 0]]
+    # Three answers at the instant of another card's first: revlog ids (times) kept unique and
+    # in order, each moved earlier, never later (an import adds answers later than a card's
+    # last: moved later, one would come back twice).
+    assert rows == [[at - 3, 4, 60_000], [at - 2, 3, 0], [at - 1, 3, 0]]
     paused = by_front["Suspended and new?"].cards()[0]
     assert (paused.type, paused.queue) == (0, -1)
     assert col.fix_integrity()[1]  # Anki's Check Database finds nothing to fix
@@ -374,6 +378,119 @@ def test_apkg_review_types_follow_lapses_and_relearning(tmp_path: Path) -> None:
         assert db.execute("select type, queue, reps, lapses from cards").fetchone() == (2, 2, 7, 1)
     finally:
         db.close()
+
+
+def package_rows(path: Path, tmp_path: Path, query: str) -> list[tuple[Any, ...]]:
+    """Rows of ``query`` on the package's collection."""
+    with zipfile.ZipFile(path) as package:
+        (tmp_path / "rows.anki2").write_bytes(package.read("collection.anki2"))
+    db = sqlite3.connect(tmp_path / "rows.anki2")
+    try:
+        return db.execute(query).fetchall()
+    finally:
+        db.close()
+
+
+def test_cards_of_one_anki_note_leave_as_that_note_in_their_templates_places(
+    tmp_path: Path, anki_collection: Any
+) -> None:
+    # a reversed note's two cards in two sections, and the third card of a cloze note whose
+    # first two recall no longer has
+    deck = DeckSpec(
+        "lang",
+        "Lang",
+        (
+            SectionSpec(
+                "one",
+                "One",
+                (
+                    CardSpec("perro", "perro", "dog", source_id="anki:G1:0", tags=("pet",)),
+                    CardSpec("own", "Own card?", "Yes", "A note."),
+                ),
+            ),
+            SectionSpec(
+                "two",
+                "Two",
+                (
+                    CardSpec("dog", "dog", "perro", "Reversed.", source_id="anki:G1:1"),
+                    CardSpec("c3", "[...] c", "[3] c", source_id="anki:G2:2"),
+                ),
+            ),
+        ),
+    )
+    path = tmp_path / "notes.apkg"
+    write_apkg([deck], path, now=EXPORTED_AT)
+
+    (decks_json,) = package_rows(path, tmp_path, "select decks from col")[0]
+    deck_names = {item["id"]: item["name"] for item in json.loads(decks_json).values()}
+    rows = [
+        (guid, mid, ordinal, deck_names[did], fields, tags)
+        for guid, mid, ordinal, did, fields, tags in package_rows(
+            path,
+            tmp_path,
+            "select guid, mid, ord, did, flds, tags from cards join notes on notes.id = nid "
+            "order by cards.id",
+        )
+    ]
+    both = "perro\x1fdog\x1f\x1fdog\x1fperro\x1fReversed."  # card 1's fields, then card 2's
+    own = recall_guid("lang", "own")
+    assert rows == [
+        ("G1", NOTETYPE_ID + 1, 0, "Lang::One", both, " pet "),
+        ("G1", NOTETYPE_ID + 1, 1, "Lang::Two", both, " pet "),
+        (own, NOTETYPE_ID, 0, "Lang::One", "Own card?\x1fYes\x1fA note.", ""),
+        ("G2", NOTETYPE_ID + 2, 2, "Lang::Two", "\x1f" * 6 + "[...] c\x1f[3] c\x1f", ""),
+    ]
+    (models,) = package_rows(path, tmp_path, "select models from col")[0]
+    names = {
+        model["name"]: [field["name"] for field in model["flds"]]
+        for model in json.loads(models).values()
+    }
+    assert names == {
+        NOTETYPE_NAME: ["Front", "Back", "Note"],
+        "Basic (recall, 2 cards)": ["Front_1", "Back_1", "Note_1", "Front_2", "Back_2", "Note_2"],
+        "Basic (recall, 3 cards)": [
+            f"{name}_{n}" for n in (1, 2, 3) for name in ("Front", "Back", "Note")
+        ],
+    }
+
+    import_into(anki_collection, path)
+    col = anki_collection
+    assert (col.note_count(), col.card_count()) == (3, 4)
+    reversed_note = col.get_note(col.find_notes("Front_1:perro")[0])
+    assert [card.ord for card in reversed_note.cards()] == [0, 1]
+    # Anki renders what recall would show: the question, then the answer and the note
+    dog = reversed_note.cards()[1]
+    assert dog.question().endswith("dog") and "Reversed." in dog.answer()
+    assert col.fix_integrity()[1]
+
+
+def test_an_anki_decks_own_cards_go_back_into_it_and_its_subdecks_paths_into_levels(
+    tmp_path: Path,
+) -> None:
+    # how the Anki package reader names an Anki deck's own cards ("main", the deck's title)
+    # and a subdeck two levels down (its path)
+    deck = DeckSpec(
+        "hsc",
+        "HSC",
+        (
+            SectionSpec("main", "HSC", (CardSpec("a", "Q", "A"),)),
+            SectionSpec("cs-one", "CS :: One", (CardSpec("b", "Q2", "A2"),)),
+            SectionSpec("odd", "A::B", (CardSpec("c", "Q3", "A3"),)),
+        ),
+    )
+    path = tmp_path / "tree.apkg"
+    write_apkg([deck], path, now=EXPORTED_AT)
+    assert package_decks(path, tmp_path) == {
+        "Default": "",
+        "HSC": deck_mark("hsc"),
+        "HSC::CS::One": section_mark("cs-one"),
+        "HSC::A:B": section_mark("odd"),  # "::" in a title of recall's own is no level
+    }
+    from recall1924.importers.apkg import read_apkg
+
+    (back,) = read_apkg(path).decks
+    odd = replace(deck.sections[2], title="A:B")
+    assert back == replace(deck, sections=(*deck.sections[:2], odd))
 
 
 def test_anki_identity_reads_guid_and_template() -> None:
@@ -451,11 +568,6 @@ def test_anki_keeps_the_recall_ids(tmp_path: Path, anki_collection: Any) -> None
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the Anki package importer (recall1924/importers/apkg.py) does not read the ids "
-    "from the deck descriptions yet",
-)
 def test_a_recall_deck_sent_to_anki_comes_back_with_its_ids(tmp_path: Path) -> None:
     from recall1924.importers.apkg import read_apkg
 

@@ -1,6 +1,7 @@
 """Decks as plain data: what every importer returns and every exporter reads. Pure.
 
-Holds :class:`DeckSpec`, :class:`SectionSpec`, :class:`CardSpec` and :class:`PastAnswer`.
+Holds :class:`DeckSpec`, :class:`SectionSpec`, :class:`CardSpec` and :class:`PastAnswer`, and
+the one mark a card's text may carry: a hint line (:func:`hint_line`, :func:`read_hint`).
 Whatever the file format (recall's TOML, CSV, an Anki package), an import yields these; the
 store compares them with the collection and writes them. A card may carry where it came from
 (``source_id``, e.g. an Anki note's GUID and template) and the answers it was given elsewhere
@@ -82,6 +83,27 @@ class DeckSpec:
     def cards(self) -> tuple[CardSpec, ...]:
         """Every card, section by section."""
         return tuple(card for section in self.sections for card in section.cards)
+
+
+HINT_START, HINT_END = "[hint: ", "]"
+
+
+def hint_line(hint: str) -> str:
+    """A hint as a card's text carries it: a line of its own, ``[hint: …]``, its lines joined
+    by `` / ``. The review screen shows it collapsed until the student asks, as Anki shows
+    ``{{hint:Field}}`` as a link to click; anything else shows it as it is, still readable."""
+    joined = " / ".join(line.strip() for line in hint.splitlines() if line.strip())
+    return f"{HINT_START}{joined}{HINT_END}"
+
+
+def read_hint(line: str) -> str | None:
+    """The hint a line of a card's text carries (see :func:`hint_line`), or None if it is
+    another line. The line is the whole hint, so brackets inside it (``[image: a.png]``) stay."""
+    line = line.strip()
+    if line.startswith(HINT_START) and line.endswith(HINT_END):
+        hint = line[len(HINT_START) : -len(HINT_END)].strip()
+        return hint or None
+    return None
 
 
 def make_key(text: str) -> str:

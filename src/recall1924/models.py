@@ -2,7 +2,8 @@
 
 Holds :class:`Deck`, :class:`Section`, :class:`Card` (its content and FSRS memory state),
 :class:`ReviewLog` (every answer, with the card's memory state before and after, so undo is exact
-and history can be replayed) and :class:`Setting`. Enums are stored as plain integers; every
+and history can be replayed), :class:`Setting` and :class:`Media` (which stored file a name in a
+deck's cards is). Enums are stored as plain integers; every
 datetime is UTC. Changing a table here needs a migration in ``migrations/versions``.
 """
 
@@ -134,3 +135,21 @@ class Setting(SQLModel, table=True):
     scope: str = Field(primary_key=True)
     key: str = Field(primary_key=True)
     value: str
+
+
+class Media(SQLModel, table=True):
+    """A file a deck's cards name (an image, a sound), and the stored copy that it is.
+
+    ``name`` is the file's name in the card text (``[image: name]``) and in the package it came
+    from; ``file`` is the copy in the media folder beside the database, named by its SHA-256
+    and the original extension, so that a file several decks use (or a deck imported twice)
+    is stored once.
+    """
+
+    __table_args__ = (UniqueConstraint("deck_id", "name"), Index("ix_media_file", "file"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    deck_id: int = Field(foreign_key="deck.id", ondelete="CASCADE")
+    name: str
+    file: str
+    size: int

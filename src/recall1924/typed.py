@@ -14,6 +14,10 @@ be exact (1925 is not 1926). A point's score is the share of its content words f
 string scorers such as ``token_set_ratio`` or ``partial_token_set_ratio`` are not used: they
 score 100 as soon as one text's words are a subset of the other's, so "Stalin" alone would
 match every point that names him. rapidfuzz is imported only when a comparison is made.
+
+An answer of any size is compared at once: only its first :data:`MAX_ANSWER` characters are cut
+into key points and only the first :data:`MAX_POINTS` of those are checked; the comparison says
+how many more there are, and :func:`suggest` counts them as missed.
 """
 
 from __future__ import annotations
@@ -52,6 +56,15 @@ POINT_PARTLY = 25.0
 
 MAX_TYPED = 20_000
 """The most characters of a typed answer that are compared (and that an editor keeps)."""
+
+MAX_ANSWER = 20_000
+"""The most characters of a card's answer that are cut into key points: an answer of any size
+is compared at once, and a longer one says that the rest was not checked."""
+
+MAX_POINTS = 100
+"""The most key points of an answer that are compared, and so shown marked: twenty times what
+the bundled deck's longest answer has, and more than a screen holds. The rest are counted, as
+not checked."""
 
 # Words that carry no fact of their own. Negations are not among them: "not published" is the
 # opposite of "published".
@@ -245,11 +258,23 @@ class PointMatch:
 
 @dataclass(frozen=True)
 class Comparison:
-    """A typed answer beside the card's answer, point by point."""
+    """A typed answer beside the card's answer, point by point.
+
+    Attributes:
+        typed: what was typed.
+        answer: the card's answer.
+        points: the key points compared, in the answer's order (at most :data:`MAX_POINTS`).
+        unchecked: key points of the answer's first :data:`MAX_ANSWER` characters past those,
+            not compared.
+        cut: the answer is longer than :data:`MAX_ANSWER` characters, and the key points of
+            the rest were not even counted.
+    """
 
     typed: str
     answer: str
     points: tuple[PointMatch, ...]
+    unchecked: int = 0
+    cut: bool = False
 
     @property
     def empty(self) -> bool:
@@ -263,8 +288,9 @@ class Comparison:
 
     @property
     def exact(self) -> bool:
-        """The typed answer is the answer, but for case, accents and punctuation."""
-        return words(self.typed) == words(self.answer)
+        """The typed answer is the answer, but for case, accents and punctuation (never for an
+        answer too long to check whole)."""
+        return not self.cut and words(self.typed) == words(self.answer)
 
 
 _SUFFIXES = ("ing", "ed", "es", "s", "ly")
@@ -321,7 +347,10 @@ def compare(typed: str, answer: str, *, question: str = "") -> Comparison:
         question: the card's question: its words are given, so typing them back earns nothing.
 
     Returns:
-        One :class:`PointMatch` per key point, in the answer's order.
+        One :class:`PointMatch` per key point, in the answer's order, for at most
+        :data:`MAX_POINTS` key points of the answer's first :data:`MAX_ANSWER` characters; the
+        rest are counted (:attr:`Comparison.unchecked`, :attr:`Comparison.cut`), so that the
+        work is bounded whatever the answer's size.
     """
     from rapidfuzz import fuzz, process
 
@@ -341,8 +370,13 @@ def compare(typed: str, answer: str, *, question: str = "") -> Comparison:
         hit = process.extractOne(stem(word), stems, scorer=fuzz.ratio, score_cutoff=STEM_MATCH)
         return hit is not None
 
+    cut = len(answer) > MAX_ANSWER
+    points = key_points(answer[:MAX_ANSWER])
+    if cut and len(points) > 1:
+        points.pop()  # it may be a part of a point, cut off with the text
+    checked, unchecked = points[:MAX_POINTS], len(points[MAX_POINTS:])
     matches: list[PointMatch] = []
-    for point in key_points(answer):
+    for point in checked:
         weights, aside = _weighted(point, given)
         missing = tuple(word for word in weights if not found(word))
         total = sum(weights.values())
@@ -351,14 +385,15 @@ def compare(typed: str, answer: str, *, question: str = "") -> Comparison:
         got += sum(1.0 for word in aside if found(word))
         score = min(100.0, 100.0 * got / total) if total else 0.0
         matches.append(PointMatch(point, score, missing))
-    return Comparison(typed, answer, tuple(matches))
+    return Comparison(typed, answer, tuple(matches), unchecked, cut)
 
 
 def suggest(comparison: Comparison) -> Rating:
     """The rating a comparison suggests; the student confirms or changes it.
 
     Every point recalled is Good; at least half (a partly recalled point counting half) is
-    Hard; less, or nothing typed, is Again. Easy is never suggested: a match says what was
+    Hard; less, or nothing typed, is Again. Points not checked count as missed (the rest of an
+    answer too long to check, as one more). Easy is never suggested: a match says what was
     recalled, not how easily, and Easy stretches the next interval the most.
     """
     if comparison.empty or not comparison.points:
@@ -367,7 +402,7 @@ def suggest(comparison: Comparison) -> Rating:
         1.0 if point.found is Found.MATCHED else 0.5 if point.found is Found.PARTLY else 0.0
         for point in comparison.points
     )
-    share = credit / len(comparison.points)
+    share = credit / (len(comparison.points) + comparison.unchecked + comparison.cut)
     if share >= 1.0:
         return Rating.Good
     if share >= 0.5:

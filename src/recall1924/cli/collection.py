@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -123,6 +122,12 @@ def import_(
                     backup=None if first else app_obj.backup,
                     progress=progress,
                 )
+            if not dry_run and path is not None:
+                from recall1924.media import import_media
+
+                media = import_media(store, path, read.decks).notice()
+                if media is not None:
+                    app_obj.notices.append(media)
         if first and not bundled and not dry_run:
             app_obj.notices.append(
                 "This new collection holds only what you imported; "
@@ -241,33 +246,55 @@ def cards(
     db: DbOption = None,
 ) -> None:
     """List cards with their memory state, one per line: filter, search and sort them."""
-    from recall1924.browse import TABLE_ROWS, SortKey, StateFilter, list_cards
+    from recall1924.browse import TABLE_ROWS, SortKey, StateFilter, iter_cards, list_cards
     from recall1924.scheduling import decay_of
     from recall1924.ui.browser import print_cards
 
     app_obj = app_for(ctx, db)
-    scope = app_obj.store.scope(deck, section)
+    store = app_obj.store
+    scope = store.scope(deck, section)
     now = app_obj.clock.now()
-    listing = list_cards(
-        app_obj.store.card_records(scope),
-        now=now,
-        day_starts_at=app_obj.settings.day_starts_at,
-        decay=decay_of(app_obj.scheduler),
-        search=search,
-        state=None if state is None else StateFilter(state),
-        sort=None if sort is None else SortKey(sort),
-        limit=(None if as_json else TABLE_ROWS) if limit is None else (limit or None),
-        leech_threshold=app_obj.settings.leech_threshold,
-    )
+    day_starts_at, decay = app_obj.settings.day_starts_at, decay_of(app_obj.scheduler)
+    state_filter = None if state is None else StateFilter(state)
+    sort_key = None if sort is None else SortKey(sort)
+    leech_threshold = app_obj.settings.leech_threshold
     show_notices(app_obj)
     if as_json:
+        from recall1924.browse import json_rows
         from recall1924.ui.text import visible_json
 
-        # One card per line: the indented form takes seconds to print for a large collection.
-        encode = json.JSONEncoder(ensure_ascii=False).encode
-        rows = [encode(row.to_json()) for row in listing.rows]
-        typer.echo(visible_json("[\n" + ",\n".join(rows) + "\n]" if rows else "[]"))
+        rows = iter_cards(
+            store,
+            scope,
+            now=now,
+            day_starts_at=day_starts_at,
+            decay=decay,
+            search=search,
+            state=state_filter,
+            sort=sort_key,
+            limit=limit or None,
+            leech_threshold=leech_threshold,
+        )
+        # Streamed a chunk of cards at a time: the collection is never all in memory.
+        for piece in json_rows(rows):
+            # visible_json only escapes characters from DEL up: an ASCII piece without DEL
+            # (most of them) needs no scan.
+            unsafe = not piece.isascii() or "\x7f" in piece
+            typer.echo(visible_json(piece) if unsafe else piece, nl=False)
+        typer.echo()
     else:
+        listing = list_cards(
+            store,
+            scope,
+            now=now,
+            day_starts_at=day_starts_at,
+            decay=decay,
+            search=search,
+            state=state_filter,
+            sort=sort_key,
+            limit=TABLE_ROWS if limit is None else (limit or None),
+            leech_threshold=leech_threshold,
+        )
         print_cards(app_obj.console, listing, now=now)
 
 
@@ -354,7 +381,14 @@ def export(
     if output.resolve() == app_obj.db_path.resolve():
         raise ExportError(f"{output} is the collection's database; write the export elsewhere")
     specs = app_obj.store.deck_specs(deck)
-    written = export_decks(specs, output, fmt=written, now=app_obj.clock.now(), force=force)
+    media = {}
+    if written == "apkg":
+        from recall1924.media import files_for
+
+        media = files_for(app_obj.store, [spec.key for spec in specs])
+    written = export_decks(
+        specs, output, fmt=written, now=app_obj.clock.now(), force=force, media=media
+    )
     show_notices(app_obj)
     cards = sum(len(spec.cards) for spec in specs)
     typer.echo(

@@ -10,7 +10,7 @@ database.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -90,8 +90,10 @@ def export_decks(
     fmt: str | None,
     now: datetime,
     force: bool = False,
+    media: Mapping[str, Path] | None = None,
 ) -> str:
     """Write ``decks`` to ``path`` in ``fmt`` (None: from the suffix). Returns the format.
+    An Anki package carries ``media`` (name -> stored file), the files its cards name.
 
     The file appears whole or not at all: it is written to a temporary file beside its place,
     then renamed there; a failure part way leaves the file that was there before as it was.
@@ -107,7 +109,7 @@ def export_decks(
     if not decks:
         raise ExportError("no decks to export")
     if fmt == "apkg":
-        data = apkg_bytes(decks, now=now)
+        data = apkg_bytes(decks, now=now, media=media)
     elif fmt == "toml":
         if len(decks) > 1:
             keys = ", ".join(deck.key for deck in decks)

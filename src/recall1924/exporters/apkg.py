@@ -3,13 +3,19 @@ review history.
 
 Holds :func:`apkg_bytes` and :func:`write_apkg`. The package is Anki's legacy layout: a zip with
 ``collection.anki2`` (an SQLite database in Anki's schema 11, the one every Anki and AnkiDroid
-still imports) and an empty ``media`` list. A recall deck becomes a top-level Anki deck and each
-section a subdeck ``Deck::Section``. The deck's id and version, and each section's id, end the
-Anki deck's description as an HTML comment (:func:`deck_mark`, :func:`section_mark`; read back
-by :func:`read_mark`), which Anki keeps and does not show. Every card is a note of one note
-type, "Basic (recall)": the fields Front and Back, plus Note for recall's note, shown under the
-answer when there is one. Anki's own names (``nid``, ``did``, ``ivl``, ``revlog``) are used
-here, as they are the format's.
+still imports) and the package's media (:func:`_media_members`: an empty ``media`` list for
+now). A recall deck becomes a top-level Anki deck and each section a subdeck ``Deck::Section``
+(the ``main`` section an Anki package's own cards came in goes back into the deck itself). The
+deck's id and version, and each section's id, end the Anki deck's description as an HTML
+comment (:func:`~recall1924.identity.deck_mark`), which Anki keeps and does not show.
+
+Every card of recall's own is a note of "Basic (recall)": the fields Front and Back, plus Note
+for recall's note, shown under the answer when there is one. The cards that came from one Anki
+note (their ``source_id`` names its GUID and template) leave as that one note again, with its
+GUID and each card in its template's place, in a note type of as many templates: recall keeps
+each card's text, not the note's fields, so template *n* shows Front_n and Back_n (see
+:func:`~recall1924.identity.recall_note_type`). Anki's own names (``nid``, ``did``, ``ivl``,
+``revlog``) are used here, as they are the format's.
 
 Cards answered before get a review state and one revlog row per answer. The interval is a
 simple SM-2 estimate from the answers and the time between them: Anki recomputes FSRS memory
@@ -19,25 +25,50 @@ state from the revlog, which is exact.
 from __future__ import annotations
 
 import hashlib
-import html
 import io
 import json
 import re
 import sqlite3
 import tempfile
 import zipfile
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from recall1924.deck import CardSpec, DeckSpec, PastAnswer
 from recall1924.exporters.atomic import write_atomically
-from recall1924.importers.identity import recall_guid
+from recall1924.identity import (
+    MAX_CARDS_PER_NOTE,
+    NOTETYPE_ID,
+    NOTETYPE_NAME,
+    RecallMark,
+    anki_card_key,
+    anki_identity,
+    deck_mark,
+    field_html,
+    hashed_card_key,
+    read_mark,
+    recall_guid,
+    recall_note_type,
+    section_mark,
+)
 
-NOTETYPE_ID = 1_700_000_000_001  # fixed, so a second export updates the same note type
-NOTETYPE_NAME = "Basic (recall)"
+__all__ = [
+    "NOTETYPE_ID",
+    "NOTETYPE_NAME",
+    "RecallMark",
+    "anki_identity",
+    "apkg_bytes",
+    "deck_mark",
+    "field_html",
+    "read_mark",
+    "section_mark",
+    "write_apkg",
+]
+
+MAIN_SECTION = "main"  # the key the Anki package reader gives an Anki deck's own cards
 DECK_CONFIG_ID = 1
 DEFAULT_DECK_ID = 1
 MAX_ANSWER_MS = 60_000
@@ -100,11 +131,6 @@ _CSS = """.card {
 """
 
 
-def field_html(text: str) -> str:
-    """recall's plain text as an Anki field: HTML-escaped, line breaks as ``<br>``."""
-    return html.escape(text, quote=False).replace("\r\n", "\n").replace("\n", "<br>")
-
-
 def anki_tag(tag: str) -> str:
     """A tag as Anki stores it: one word, so inner whitespace becomes ``_``."""
     return re.sub(r"\s+", "_", tag.strip())
@@ -121,73 +147,11 @@ def stable_guid(*parts: str) -> str:
     return "".join(reversed(chars)) or GUID_CHARS[0]
 
 
-def anki_identity(source_id: str | None) -> tuple[str, int] | None:
-    """The Anki GUID and template ordinal in a ``source_id`` of ``anki:<guid>:<ord>``."""
-    if source_id is None or not source_id.startswith("anki:"):
-        return None
-    guid, _, ordinal = source_id[len("anki:") :].rpartition(":")
-    if not guid or not ordinal.isdigit():
-        return None
-    return guid, int(ordinal)
-
-
-# recall's ids, where Anki keeps them and shows nothing: an HTML comment at the end of a deck's
-# description. Anki names decks by title, so without them a package read back would make ids
-# from the titles ("stalin-1924" would come back as "why-did-stalin-gain-power-from-1924").
-_MARK = re.compile(
-    r"<!--\s*recall:(?P<kind>deck|section)\s+id=(?P<id>[a-z0-9][a-z0-9-]{0,63})"
-    r"(?:\s+version=(?P<version>[1-9][0-9]{0,18}))?\s*-->\s*\Z"
-)
-
-
-def deck_mark(key: str, version: int | None = None) -> str:
-    """What ends the description of the Anki deck a recall deck becomes: its id and version."""
-    return f"<!-- recall:deck id={key}{'' if version is None else f' version={version}'} -->"
-
-
-def section_mark(key: str) -> str:
-    """The description of the Anki subdeck a section becomes: the section's id."""
-    return f"<!-- recall:section id={key} -->"
-
-
-@dataclass(frozen=True)
-class RecallMark:
-    """What :func:`read_mark` finds at the end of an Anki deck's description.
-
-    Attributes:
-        kind: ``deck`` (a top-level deck) or ``section`` (one of its subdecks).
-        key: the recall id of that deck or section.
-        version: the deck's version, if it had one.
-        description: the description's HTML before the mark.
-    """
-
-    kind: str
-    key: str
-    version: int | None
-    description: str
-
-
-def read_mark(description: str) -> RecallMark | None:
-    """The recall ids at the end of an Anki deck's description, if recall wrote them there
-    (see :func:`deck_mark`, :func:`section_mark`); for the Anki package importer."""
-    found = _MARK.search(description)
-    if found is None:
-        return None
-    version = found.group("version")
-    return RecallMark(
-        found.group("kind"),
-        found.group("id"),
-        None if version is None else int(version),
-        description[: found.start()],
-    )
-
-
 @dataclass(frozen=True)
 class _Schedule:
     """A card's Anki scheduling columns and its revlog rows, from its past answers."""
 
     ctype: int
-    last_at: datetime | None
     due_at: datetime | None
     ivl: int
     factor: int
@@ -234,17 +198,24 @@ def _schedule(history: Sequence[PastAnswer]) -> _Schedule:
         rows.append((answer.rating, ivl, last_ivl, factor, time_ms, kind))
         previous = answer
     if previous is None:
-        return _Schedule(NEW, None, None, 0, 0, 0, ())
+        return _Schedule(NEW, None, 0, 0, 0, ())
     due_at = previous.at + timedelta(days=ivl)
-    return _Schedule(REVIEW, previous.at, due_at, ivl, factor, lapses, tuple(rows))
+    return _Schedule(REVIEW, due_at, ivl, factor, lapses, tuple(rows))
 
 
-def _unique_names(names: Sequence[str], keys: Sequence[str]) -> list[str]:
-    """Anki deck names: ``::`` inside a title would make a level of its own, and two decks of
-    one name would merge, so titles lose their ``::`` and a repeated one gets its key."""
-    cleaned = [
-        re.sub(":{2,}", ":", name).strip() or key for name, key in zip(names, keys, strict=True)
-    ]
+def _unique_names(names: Sequence[str], keys: Sequence[str], *, levels: bool = False) -> list[str]:
+    """Anki deck names, unique: a title loses its ``::`` (which would make a level of its own,
+    or two decks of one name, which would merge), and a repeated name gets its key.
+
+    With ``levels``, `` :: `` in a title separates levels (the Anki package reader titles a
+    section from a subdeck's path so, as in ``HSC :: Chemistry``): it leaves as that path."""
+
+    def clean(name: str, key: str) -> str:
+        parts = name.split(" :: ") if levels else [name]
+        kept = [part for part in (re.sub(":{2,}", ":", part).strip() for part in parts) if part]
+        return "::".join(kept) or key
+
+    cleaned = [clean(name, key) for name, key in zip(names, keys, strict=True)]
     counts: dict[str, int] = {}
     for name in cleaned:
         counts[name.casefold()] = counts.get(name.casefold(), 0) + 1
@@ -274,7 +245,11 @@ def _deck_json(deck_id: int, name: str, mod: int, description: str = "") -> dict
     }
 
 
-def _notetype_json(mod: int) -> dict[str, Any]:
+def _notetype_json(cards: int, mod: int) -> dict[str, Any]:
+    """recall's note type of ``cards`` templates, template *n* asking Front_n (Front alone for
+    one): Anki makes a note's card *n* only when that field has text."""
+    note_type = recall_note_type(cards)
+
     def field(name: str, ordinal: int) -> dict[str, Any]:
         return {
             "name": name,
@@ -286,37 +261,39 @@ def _notetype_json(mod: int) -> dict[str, Any]:
             "media": [],
         }
 
-    answer = "{{FrontSide}}\n\n<hr id=answer>\n\n{{Back}}"
-    answer += '\n\n{{#Note}}<div class="note">{{Note}}</div>{{/Note}}'
+    def template(ordinal: int) -> dict[str, Any]:
+        front, back, note = note_type.fields[3 * ordinal : 3 * ordinal + 3]
+        answer = "{{FrontSide}}\n\n<hr id=answer>\n\n{{" + back + "}}"
+        answer += "\n\n{{#" + note + '}}<div class="note">{{' + note + "}}</div>{{/" + note + "}}"
+        return {
+            "name": f"Card {ordinal + 1}",
+            "ord": ordinal,
+            "qfmt": "{{" + front + "}}",
+            "afmt": answer,
+            "bqfmt": "",
+            "bafmt": "",
+            "did": None,
+            "bfont": "",
+            "bsize": 0,
+        }
+
     return {
-        "id": NOTETYPE_ID,
-        "name": NOTETYPE_NAME,
+        "id": note_type.id,
+        "name": note_type.name,
         "type": 0,
         "mod": mod,
         "usn": -1,
         "sortf": 0,
         "did": None,
-        "tmpls": [
-            {
-                "name": "Card 1",
-                "ord": 0,
-                "qfmt": "{{Front}}",
-                "afmt": answer,
-                "bqfmt": "",
-                "bafmt": "",
-                "did": None,
-                "bfont": "",
-                "bsize": 0,
-            }
-        ],
-        "flds": [field("Front", 0), field("Back", 1), field("Note", 2)],
+        "tmpls": [template(ordinal) for ordinal in range(cards)],
+        "flds": [field(name, ordinal) for ordinal, name in enumerate(note_type.fields)],
         "css": _CSS,
         "latexPre": "\\documentclass[12pt]{article}\n\\special{papersize=3in,5in}\n"
         "\\usepackage[utf8]{inputenc}\n\\usepackage{amssymb,amsmath}\n\\pagestyle{empty}\n"
         "\\setlength{\\parindent}{0in}\n\\begin{document}\n",
         "latexPost": "\\end{document}",
         "latexsvg": False,
-        "req": [[0, "any", [0]]],
+        "req": [[ordinal, "any", [3 * ordinal]] for ordinal in range(cards)],
         "tags": [],
         "vers": [],
     }
@@ -360,7 +337,121 @@ def _ids(start: int) -> Iterator[int]:
         value += 1
 
 
-def _fill(db: sqlite3.Connection, decks: Sequence[DeckSpec], now: datetime) -> None:
+@dataclass(frozen=True)
+class _Placed:
+    """A card on its way into the package: the Anki deck of its section, and which note
+    (GUID, and its place among the notes sharing that GUID) and template it becomes."""
+
+    card: CardSpec
+    did: int
+    guid: str
+    ordinal: int
+    copy: int | None  # None: the card's key names no place, so it takes the first free one
+
+
+@dataclass
+class _Note:
+    guid: str
+    cards: dict[int, _Placed] = field(default_factory=dict)  # by template ordinal
+
+
+def _place(deck: DeckSpec, card: CardSpec, did: int) -> _Placed:
+    """Where ``card`` goes: back into its Anki note when it came from one, else a note of its
+    own with a GUID that brings it back to recall as the same card."""
+    identity = anki_identity(card.source_id)
+    if identity is None:
+        return _Placed(card, did, recall_guid(deck.key, card.key), 0, 0)
+    guid, ordinal = identity
+    if ordinal >= MAX_CARDS_PER_NOTE:
+        return _Placed(card, did, stable_guid(guid, str(ordinal)), 0, 0)
+    return _Placed(card, did, guid, ordinal, None)
+
+
+def _notes(placed: Sequence[_Placed]) -> list[_Note]:
+    """The notes the cards make: one per GUID, its cards by template ordinal, in the order the
+    GUIDs first appear.
+
+    Notes of one GUID are several only when the source had several (genanki's duplicates), so
+    two cards claim one template of it: the package holds them as the source did, oldest first,
+    as the Anki package reader numbers them (see :func:`~recall1924.identity.anki_card_key`);
+    each card goes to the note its key was made from, so every key comes back.
+    """
+    sharing: dict[tuple[str, int], int] = {}
+    for item in placed:
+        sharing[item.guid, item.ordinal] = sharing.get((item.guid, item.ordinal), 0) + 1
+    by_guid: dict[str, list[_Note]] = {}
+    unplaced = []
+    for item in placed:
+        notes = by_guid.setdefault(item.guid, [])
+        copy = item.copy
+        if copy is None:
+            copy = _copy_named(item, sharing[item.guid, item.ordinal])
+        if copy is None:
+            unplaced.append(item)
+            continue
+        while len(notes) <= copy:
+            notes.append(_Note(item.guid))
+        if item.ordinal in notes[copy].cards:
+            unplaced.append(item)
+        else:
+            notes[copy].cards[item.ordinal] = item
+    for item in unplaced:
+        notes = by_guid[item.guid]
+        free = next((note for note in notes if item.ordinal not in note.cards), None)
+        if free is None:
+            free = _Note(item.guid)
+            notes.append(free)
+        free.cards[item.ordinal] = item
+    # a copy the collection no longer has leaves no empty note behind
+    return [note for notes in by_guid.values() for note in notes if note.cards]
+
+
+def _copy_named(item: _Placed, copies: int) -> int | None:
+    """Which of ``copies`` notes of the card's GUID its key was made from, if any: the Anki
+    package reader keys a card by GUID, template and note (and by hash when that key is taken)."""
+    for copy in range(copies):
+        made = anki_card_key(item.guid, item.ordinal, copy=copy)
+        hashed = hashed_card_key(item.guid, item.ordinal, copy=copy)
+        if item.card.key in (made, hashed):
+            return copy
+    return None
+
+
+def _deck_tree(
+    decks: Sequence[DeckSpec], deck_ids: Iterator[int], mod: int
+) -> tuple[dict[str, Any], list[_Placed]]:
+    """The Anki decks (``col.decks``: a top-level deck per recall deck, a subdeck per section,
+    with recall's ids in their descriptions), and the cards placed in them."""
+    table = {str(DEFAULT_DECK_ID): _deck_json(DEFAULT_DECK_ID, "Default", 0)}
+    placed: list[_Placed] = []
+    for deck, deck_name in zip(
+        decks, _unique_names([d.title for d in decks], [d.key for d in decks]), strict=True
+    ):
+        deck_id = next(deck_ids)
+        description = field_html(deck.description or "") + deck_mark(deck.key, deck.version)
+        table[str(deck_id)] = _deck_json(deck_id, deck_name, mod, description)
+        section_names = _unique_names(
+            [s.title for s in deck.sections], [s.key for s in deck.sections], levels=True
+        )
+        for section, section_name in zip(deck.sections, section_names, strict=True):
+            if section.key == MAIN_SECTION and section.title == deck.title:
+                # what an Anki deck's own cards became: back there, not a level below
+                section_id = deck_id
+            else:
+                section_id = next(deck_ids)
+                table[str(section_id)] = _deck_json(
+                    section_id, f"{deck_name}::{section_name}", mod, section_mark(section.key)
+                )
+            placed.extend(_place(deck, card, section_id) for card in section.cards)
+    return table, placed
+
+
+def _fill(
+    db: sqlite3.Connection,
+    decks: Sequence[DeckSpec],
+    now: datetime,
+    media: Mapping[str, Path],
+) -> None:
     now_ms = int(now.timestamp() * 1000)
     now_s = now_ms // 1000
     # The collection starts at the UTC midnight of the export: review due dates count days from
@@ -371,69 +462,53 @@ def _fill(db: sqlite3.Connection, decks: Sequence[DeckSpec], now: datetime) -> N
     note_ids = _ids(now_ms - total)
     card_ids = _ids(now_ms - total)
     deck_ids = _ids(now_ms - total - sum(1 + len(deck.sections) for deck in decks))
-    deck_table = {
-        str(DEFAULT_DECK_ID): _deck_json(DEFAULT_DECK_ID, "Default", 0),
-    }
-    used_guids: set[str] = set()
+    deck_table, placed = _deck_tree(decks, deck_ids, now_s)
     used_revlog_ids: set[int] = set()
     new_position = 0
-
-    for deck, deck_name in zip(
-        decks, _unique_names([d.title for d in decks], [d.key for d in decks]), strict=True
-    ):
-        deck_id = next(deck_ids)
-        description = field_html(deck.description or "") + deck_mark(deck.key, deck.version)
-        deck_table[str(deck_id)] = _deck_json(deck_id, deck_name, now_s, description)
-        section_names = _unique_names(
-            [s.title for s in deck.sections], [s.key for s in deck.sections]
-        )
-        for section, section_name in zip(deck.sections, section_names, strict=True):
-            section_id = next(deck_ids)
-            deck_table[str(section_id)] = _deck_json(
-                section_id, f"{deck_name}::{section_name}", now_s, section_mark(section.key)
+    # the one-card type always, as Anki's "Add" starts with it (conf's curModel)
+    sizes = {1}
+    for note in _notes(placed):
+        nid = next(note_ids)
+        cards = max(note.cards) + 1
+        sizes.add(cards)
+        _insert_note(db, nid, note, cards, now_s, media)
+        for ordinal, item in sorted(note.cards.items()):
+            cid, card = next(card_ids), item.card
+            plan = _schedule(card.history)
+            if plan.due_at is None:
+                new_position += 1
+                due = new_position
+            else:
+                due = (plan.due_at.astimezone(UTC).date() - created.date()).days
+            queue = QUEUE_SUSPENDED if card.suspended else plan.ctype
+            answers = sorted(card.history, key=lambda past: past.at)
+            revlog_ids = _revlog_ids(answers, used_revlog_ids)
+            # Anki keeps the last review's time with the card, the last revlog row's (Check
+            # Database sets it when it differs)
+            data = _dumps({"lrt": revlog_ids[-1] // 1000}) if revlog_ids else ""
+            db.execute(
+                "INSERT INTO cards VALUES (?,?,?,?,?,-1,?,?,?,?,?,?,?,0,0,0,0,?)",
+                (
+                    cid,
+                    nid,
+                    item.did,
+                    ordinal,
+                    now_s,
+                    plan.ctype,
+                    queue,
+                    due,
+                    plan.ivl,
+                    plan.factor,
+                    len(plan.revlog),
+                    plan.lapses,
+                    data,
+                ),
             )
-            for card in section.cards:
-                nid, cid = next(note_ids), next(card_ids)
-                guid = _guid(deck, card, used_guids)
-                _insert_note(db, nid, guid, card, now_s)
-                plan = _schedule(card.history)
-                if plan.due_at is None:
-                    new_position += 1
-                    due = new_position
-                else:
-                    due = (plan.due_at.astimezone(UTC).date() - created.date()).days
-                queue = QUEUE_SUSPENDED if card.suspended else plan.ctype
-                # Anki keeps the last review's time with the card (and adds it if missing).
-                data = (
-                    "" if plan.last_at is None else _dumps({"lrt": int(plan.last_at.timestamp())})
-                )
+            for revlog_id, row in zip(revlog_ids, plan.revlog, strict=True):
                 db.execute(
-                    "INSERT INTO cards VALUES (?,?,?,0,?,-1,?,?,?,?,?,?,?,0,0,0,0,?)",
-                    (
-                        cid,
-                        nid,
-                        section_id,
-                        now_s,
-                        plan.ctype,
-                        queue,
-                        due,
-                        plan.ivl,
-                        plan.factor,
-                        len(plan.revlog),
-                        plan.lapses,
-                        data,
-                    ),
+                    "INSERT INTO revlog VALUES (?,?,-1,?,?,?,?,?,?)",
+                    (revlog_id, cid, *row),
                 )
-                answers = sorted(card.history, key=lambda past: past.at)
-                for answer, row in zip(answers, plan.revlog, strict=True):
-                    revlog_id = int(answer.at.timestamp() * 1000)
-                    while revlog_id in used_revlog_ids:  # Anki keys revlog rows by time
-                        revlog_id += 1
-                    used_revlog_ids.add(revlog_id)
-                    db.execute(
-                        "INSERT INTO revlog VALUES (?,?,-1,?,?,?,?,?,?)",
-                        (revlog_id, cid, *row),
-                    )
 
     conf = {
         "schedVer": 2,
@@ -452,6 +527,9 @@ def _fill(db: sqlite3.Connection, decks: Sequence[DeckSpec], now: datetime) -> N
         "newSpread": 0,
         "dayLearnFirst": False,
     }
+    note_types = {
+        str(recall_note_type(cards).id): _notetype_json(cards, now_s) for cards in sorted(sizes)
+    }
     db.execute(
         "INSERT INTO col VALUES (1,?,?,?,11,0,0,0,?,?,?,?,'{}')",
         (
@@ -459,57 +537,102 @@ def _fill(db: sqlite3.Connection, decks: Sequence[DeckSpec], now: datetime) -> N
             now_ms,
             now_ms,
             _dumps(conf),
-            _dumps({str(NOTETYPE_ID): _notetype_json(now_s)}),
+            _dumps(note_types),
             _dumps(deck_table),
             _dumps({str(DECK_CONFIG_ID): _deck_config_json()}),
         ),
     )
 
 
+def _revlog_ids(answers: Sequence[PastAnswer], used: set[int]) -> list[int]:
+    """Revlog ids (answer times in ms) for one card's ``answers``, oldest first: unique, as
+    Anki keys revlog rows by them, and in the answers' order.
+
+    A time taken moves the answer a millisecond earlier, never later: an import of the package
+    adds only answers later than a card's last, so one moved later would come back twice.
+    """
+    ids: list[int] = []
+    for answer in reversed(answers):
+        revlog_id = int(answer.at.timestamp() * 1000)
+        if ids:
+            revlog_id = min(revlog_id, ids[-1] - 1)
+        while revlog_id in used:
+            revlog_id -= 1
+        used.add(revlog_id)
+        ids.append(revlog_id)
+    return ids[::-1]
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _guid(deck: DeckSpec, card: CardSpec, used: set[str]) -> str:
-    """The card's Anki GUID if it came from Anki (once: two cards of one Anki note become two
-    notes here), else one derived from the deck and card keys."""
-    identity = anki_identity(card.source_id)
-    if identity is not None:
-        guid = identity[0] if identity[0] not in used else stable_guid(*map(str, identity))
-    else:
-        guid = recall_guid(deck.key, card.key)  # comes back to recall as the same card
-    while guid in used:
-        guid = stable_guid(guid)
-    used.add(guid)
-    return guid
+def _insert_note(
+    db: sqlite3.Connection,
+    nid: int,
+    note: _Note,
+    cards: int,
+    mod: int,
+    media: Mapping[str, Path],
+) -> None:
+    """Write ``note`` in recall's note type of ``cards`` templates: each card's question,
+    answer and note in its template's fields (the files of ``media`` named as Anki names
+    them), the tags of all its cards."""
+    from recall1924.media import anki_field
 
-
-def _insert_note(db: sqlite3.Connection, nid: int, guid: str, card: CardSpec, mod: int) -> None:
-    fields = [field_html(card.question), field_html(card.answer), field_html(card.note or "")]
-    tags = " ".join(dict.fromkeys(anki_tag(tag) for tag in card.tags if tag.strip()))
-    checksum = int(hashlib.sha1(card.question.encode()).hexdigest()[:8], 16)
+    fields = [""] * (3 * cards)
+    for ordinal, item in note.cards.items():
+        card = item.card
+        fields[3 * ordinal : 3 * ordinal + 3] = (
+            anki_field(field_html(card.question), media),
+            anki_field(field_html(card.answer), media),
+            anki_field(field_html(card.note or ""), media),
+        )
+    tags = " ".join(
+        dict.fromkeys(
+            anki_tag(tag)
+            for _, item in sorted(note.cards.items())
+            for tag in item.card.tags
+            if tag.strip()
+        )
+    )
+    sort_field = note.cards[0].card.question if 0 in note.cards else ""
+    checksum = int(hashlib.sha1(sort_field.encode()).hexdigest()[:8], 16)
     db.execute(
         "INSERT INTO notes VALUES (?,?,?,?,-1,?,?,?,?,0,'')",
         (
             nid,
-            guid,
-            NOTETYPE_ID,
+            note.guid,
+            recall_note_type(cards).id,
             mod,
             f" {tags} " if tags else "",
             "\x1f".join(fields),
-            card.question,
+            sort_field,
             checksum,
         ),
     )
 
 
-def apkg_bytes(decks: Sequence[DeckSpec], *, now: datetime) -> bytes:
+def _media_members(media: Mapping[str, Path]) -> list[tuple[str, bytes]]:
+    """The package's media as zip members: the ``media`` list (JSON mapping each member's
+    number to a file name, ``{"0": "cat.png"}``) and the numbered files it names. Anki wants
+    the list even when it is empty."""
+    from recall1924.media import apkg_media
+
+    listing, files = apkg_media(media)
+    return [("media", listing), *((member, file.read_bytes()) for member, file in files)]
+
+
+def apkg_bytes(
+    decks: Sequence[DeckSpec], *, now: datetime, media: Mapping[str, Path] | None = None
+) -> bytes:
     """``decks`` as the bytes of an Anki package.
 
     Args:
         decks: the decks to export; each becomes a top-level Anki deck.
         now: the export time (timezone-aware): note and card ids and review due dates count
             from it. Anki refuses ids more than a day in the future, so pass the real time.
+        media: the files the cards name (name -> stored file), carried in the package.
     """
     with tempfile.TemporaryDirectory() as folder:
         collection = Path(folder) / "collection.anki2"
@@ -517,7 +640,7 @@ def apkg_bytes(decks: Sequence[DeckSpec], *, now: datetime) -> bytes:
         try:
             with db:
                 db.executescript(_SCHEMA)
-                _fill(db, decks, now)
+                _fill(db, decks, now, media or {})
         finally:
             db.close()
         data = collection.read_bytes()
@@ -525,7 +648,7 @@ def apkg_bytes(decks: Sequence[DeckSpec], *, now: datetime) -> bytes:
     stamp = (max(1980, utc.year), utc.month, utc.day, utc.hour, utc.minute, utc.second)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
-        for name, member in (("collection.anki2", data), ("media", b"{}")):
+        for name, member in (("collection.anki2", data), *_media_members(media or {})):
             package.writestr(zipfile.ZipInfo(name, date_time=stamp), member, zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
 

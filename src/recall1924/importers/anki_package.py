@@ -4,7 +4,9 @@ that schema 18's config columns need.
 
 Holds :func:`collection_file`, which leaves a readable copy of the collection in a scratch
 folder, :func:`whole_collection` (a whole collection, or a package of decks?), :func:`fail` (one
-clear line), and :func:`proto` / :func:`proto_text`.
+clear line), :func:`media_entries` and :func:`copy_media` (the package's media files, listed
+and checked, then inflated one at a time within their declared size; :mod:`recall1924.media`
+stores them), and :func:`proto` / :func:`proto_text`.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ import io
 import json
 import shutil
 import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import IO, NoReturn
+from typing import IO, NoReturn, Protocol
 
 from recall1924.errors import DeckFileError
 
@@ -29,6 +33,10 @@ RATIO_CHECK_FROM = 16 * 1024**2  # small members may compress very well harmless
 _CHUNK = 1024**2
 _MEDIA_LIMIT = 64 * 1024**2  # a list of a million files' names, with room to spare
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class _Sink(Protocol):
+    def write(self, data: bytes, /) -> object: ...
 
 
 def fail(path: Path, message: str) -> NoReturn:
@@ -100,8 +108,9 @@ def _unpack_collection(path: Path, archive: zipfile.ZipFile, scratch: Path) -> P
     if name is None:
         fail(path, "not an Anki package: no collection.anki21b/anki21/anki2 inside")
     zstd = name.endswith("b")
-    if "media" in members:
-        _check_media_names(path, _read_small(path, archive, members["media"]), zstd=zstd)
+    # The media list is checked before the collection is inflated, even though the decks are
+    # read without it: a package that names a file outside its folder is hostile as a whole.
+    media_entries(path, archive)
     target = scratch / "collection.sqlite"
     with archive.open(members[name]) as source, target.open("wb") as sink:
         if zstd:
@@ -130,7 +139,7 @@ def _read_small(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> 
 
 
 def _unzstd(
-    path: Path, source: IO[bytes], sink: IO[bytes], *, packed: int, limit: int = MAX_UNPACKED
+    path: Path, source: IO[bytes], sink: _Sink, *, packed: int, limit: int = MAX_UNPACKED
 ) -> None:
     """Inflate a zstd stream, stopping before it passes ``limit`` bytes or an absurd ratio
     (frames need not declare their size: Anki's do not)."""
@@ -150,27 +159,149 @@ def _unzstd(
         fail(path, f"damaged zstd data ({exc})")
 
 
-def _check_media_names(path: Path, raw: bytes, *, zstd: bool) -> None:
-    """Refuse a media map naming a file outside the media folder (recall extracts no media,
-    but a package that tries this is hostile, and whatever reads it next must not trust it)."""
+@dataclass(frozen=True)
+class MediaEntry:
+    """One file of a package's media, as its list declares it.
+
+    Attributes:
+        name: the file's name in the cards (``<img src>``, ``[sound:]``): a plain name, checked.
+        member: the zip member that holds its bytes.
+        size: how many bytes it inflates to: the zip directory's size for a legacy package;
+            the list's own for a current one, whose members are zstd frames that need not say.
+        zstd: whether the member is a zstd frame (current packages).
+        sha1: the SHA-1 a current package's list gives (None in a legacy one).
+    """
+
+    name: str
+    member: str
+    size: int
+    zstd: bool
+    sha1: bytes | None = None
+
+
+def media_entries(path: Path, archive: zipfile.ZipFile) -> list[MediaEntry]:
+    """The media files a package lists and holds, each name and size checked.
+
+    Entries whose member is missing from the archive are left out (Anki exports list only
+    what they hold, but hand-made packages do not); a name listed twice keeps its first entry.
+
+    Raises:
+        DeckFileError: for a damaged list, a name that would leave the media folder (a
+            parent, a root, a drive, a separator, a control character), a declared size past
+            :data:`MAX_UNPACKED` (alone or all together) or an absurd compression ratio.
+    """
+    members = {info.filename: info for info in archive.infolist()}
+    if "media" not in members:
+        return []
+    # As for the collection: current packages (collection.anki21b) compress their media too.
+    zstd = COLLECTION_MEMBERS[0] in members
+    listed = _media_list(path, _read_small(path, archive, members["media"]), zstd=zstd)
+    for name, _member, _size, _sha1 in listed:
+        if not safe_media_name(name):
+            fail(path, f"refused: media name {name!r} leaves the media folder")
+    entries: list[MediaEntry] = []
+    seen: set[str] = set()
+    total = 0
+    for name, member, declared, sha1 in listed:
+        info = members.get(member)
+        if info is None or name in seen or member in COLLECTION_MEMBERS or member == "media":
+            continue
+        seen.add(name)
+        size = info.file_size if declared is None else declared
+        total += size
+        if size > MAX_UNPACKED or total > MAX_UNPACKED:
+            fail(path, f"refused: its media would unpack to {total:,} bytes or more, over 2 GB")
+        ratio = size / max(info.compress_size, 1)
+        if size > RATIO_CHECK_FROM and ratio > MAX_RATIO:
+            fail(path, f"refused: media file {name!r} claims a {ratio:.0f}:1 compression (a bomb?)")
+        entries.append(MediaEntry(name, member, size, zstd, sha1))
+    return entries
+
+
+def copy_media(path: Path, archive: zipfile.ZipFile, entry: MediaEntry, sink: _Sink) -> None:
+    """Inflate one media file into ``sink``, never past its declared size.
+
+    Raises:
+        DeckFileError: if the member inflates to more or fewer bytes than declared, or its
+            SHA-1 is not the one listed (a damaged or lying package).
+    """
+    import hashlib
+
+    digest = hashlib.sha1()
+    written = 0
+
+    def write(data: bytes) -> None:
+        nonlocal written
+        written += len(data)
+        if written > entry.size:
+            fail(path, f"refused: media file {entry.name!r} inflates past its declared size")
+        digest.update(data)
+        sink.write(data)
+
+    counted = _Writer(write)
+    try:
+        with archive.open(entry.member) as source:
+            if entry.zstd:
+                # past the size, write() refuses first, naming the file
+                _unzstd(path, source, counted, packed=entry.size, limit=entry.size + _CHUNK)
+            else:
+                for chunk in iter(lambda: source.read(_CHUNK), b""):
+                    write(chunk)
+    except (zipfile.BadZipFile, EOFError, ValueError) as exc:
+        fail(path, f"damaged media file {entry.name!r} ({exc})")
+    if written != entry.size:
+        fail(path, f"damaged media file {entry.name!r}: {written:,} of {entry.size:,} bytes")
+    if entry.sha1 and digest.digest() != entry.sha1:
+        fail(path, f"damaged media file {entry.name!r}: its checksum does not match the list")
+
+
+@dataclass(frozen=True)
+class _Writer:
+    write: Callable[[bytes], object]
+
+
+def safe_media_name(name: str) -> bool:
+    """True for a name that can only be a file inside the media folder: no parent, root, drive
+    or separator, no control character, and not ``.`` or ``..``."""
+    if name in (".", "..") or "/" in name or "\\" in name:
+        return False
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in name):
+        return False
+    return _safe_name(name)
+
+
+def _media_list(
+    path: Path, raw: bytes, *, zstd: bool
+) -> list[tuple[str, str, int | None, bytes | None]]:
+    """The raw media list: (name, zip member, declared size, SHA-1), in the list's order.
+
+    A current list is a zstd protobuf ``MediaEntries`` whose entry ``n`` is zip member ``n``
+    unless its field 255 names another; a legacy one is JSON mapping member to name.
+    """
     import zstandard
 
     try:
         if zstd:
             data = io.BytesIO()
             _unzstd(path, io.BytesIO(raw), data, packed=len(raw), limit=_MEDIA_LIMIT)
-            entries = proto(data.getvalue()).get(1, [])
-            names = [proto_text(proto(entry), 1) for entry in entries if isinstance(entry, bytes)]
-        else:
-            mapping = json.loads(raw.decode("utf-8")) if raw.strip() else {}
-            if not isinstance(mapping, dict):
-                raise ValueError("not a JSON object")
-            names = [str(name) for name in mapping.values()]
+            listed: list[tuple[str, str, int | None, bytes | None]] = []
+            for index, item in enumerate(proto(data.getvalue()).get(1, [])):
+                if not isinstance(item, bytes):
+                    raise ValueError("a media entry is not a message")
+                entry = proto(item)
+                sizes = [value for value in entry.get(2, []) if isinstance(value, int)]
+                hashes = [value for value in entry.get(3, []) if isinstance(value, bytes)]
+                numbers = [value for value in entry.get(255, []) if isinstance(value, int)]
+                member = str(numbers[-1]) if numbers else str(index)
+                size = sizes[-1] if sizes else 0
+                listed.append((proto_text(entry, 1), member, size, hashes[-1] if hashes else None))
+            return listed
+        mapping = json.loads(raw.decode("utf-8")) if raw.strip() else {}
+        if not isinstance(mapping, dict):
+            raise ValueError("not a JSON object")
+        return [(str(name), str(member), None, None) for member, name in mapping.items()]
     except (ValueError, UnicodeDecodeError, zstandard.ZstdError) as exc:
         fail(path, f"damaged media list ({exc})")
-    for name in names:
-        if not _safe_name(name) or "/" in name or "\\" in name:
-            fail(path, f"refused: media name {name!r} leaves the media folder")
 
 
 # Protobuf, the read-only subset Anki's schema 18 config columns need

@@ -5,13 +5,21 @@ Holds :func:`parse` and :func:`render` for ``{{Field}}``, ``{{FrontSide}}``,
 (``{{text:cloze:Text}}`` applies cloze, then text), and cloze deletions ``{{c1::text::hint}}``
 (:func:`cloze_numbers`). The facts come from Anki's rslib (``template.rs``,
 ``template_filters.rs``, ``cloze.rs``); pure text in, text out.
+
+``{{hint:Field}}``, which Anki shows as a link that reveals the field, becomes a line of its own
+holding :func:`recall1924.deck.hint_line`: ``[hint: the field as text]``, which the review
+screen keeps collapsed until asked.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from recall1924.deck import hint_line
+from recall1924.importers.html import html_to_text
 
 
 @dataclass(frozen=True)
@@ -102,13 +110,22 @@ def _filter(text: str, node: _Replace, context: Context) -> str:
         elif name in ("furigana", "kanji", "kana"):
             text = _ruby(text, name)
         elif name == "hint":
-            text = f"<div>(hint: {text})</div>" if text.strip() else text
+            text = _hint(text)
         elif name == "cloze":
             text = _reveal_clozes(text, context.cloze_ord, question=question)
         elif name == "cloze-only":
             text = ", ".join(_active_cloze_texts(text, context.cloze_ord))
         # other filters (tts, add-ons' own) keep the text, as Anki does for unknown ones
     return text
+
+
+def _hint(field: str) -> str:
+    """The hint's HTML: a block holding :func:`~recall1924.deck.hint_line`, so that the card's
+    text has it on a line of its own, whole (its own HTML already made one line of text)."""
+    text = html_to_text(field)
+    if not text:
+        return field
+    return f"<div>{html.escape(hint_line(text), quote=False)}</div>"
 
 
 def _ruby(text: str, name: str) -> str:

@@ -3,8 +3,10 @@
 Holds :func:`read_apkg`, which turns one Anki file into an :class:`AnkiFile`: recall decks, one
 card per Anki card with its text rendered from the note type's templates, its review history
 and whether it is suspended; the cards Anki had buried; a whole collection's day rollover hour;
-and, one line each, the cards skipped and the answers left out, with why. Inside, in the order
-the data flows:
+and, one line each, the cards skipped and the answers left out, with why. What recall itself
+exported comes back as it left (:mod:`recall1924.identity`): deck and section ids and the deck's
+version from the marks ending the Anki decks' descriptions, and the text of recall's note types
+read from their fields, not rendered. Inside, in the order the data flows:
 
 - opening (:mod:`.anki_package`): the package is a zip archive holding an SQLite collection,
   plain (``collection.anki2`` and ``.anki21``, schema 11) or zstd-compressed
@@ -40,6 +42,16 @@ from typing import Any, TypeVar
 
 from recall1924.clock import LAST_YEAR
 from recall1924.deck import CardSpec, DeckSpec, PastAnswer, SectionSpec, make_key
+from recall1924.identity import (
+    RecallMark,
+    anki_card_key,
+    anki_source_id,
+    field_text,
+    hashed_card_key,
+    read_mark,
+    recall_card_key,
+    recall_note_type_cards,
+)
 from recall1924.importers.anki_package import (
     collection_file,
     fail,
@@ -58,7 +70,6 @@ from recall1924.importers.anki_templates import (
     render,
 )
 from recall1924.importers.html import html_to_text
-from recall1924.importers.identity import anki_card_key, hashed_card_key
 from recall1924.words import plural
 
 __all__ = ["AnkiFile", "read_apkg"]
@@ -151,7 +162,8 @@ def read_apkg(path: Path, *, deck_key: str | None = None) -> AnkiFile:
         database = collection_file(path, Path(scratch))
         collection = _read_collection(path, database)
     gathered = _gather(collection)
-    decks, buried = _decks(path, gathered.cards, deck_key)
+    marks = {deck.parts: deck.mark for deck in collection.decks.values() if deck.mark}
+    decks, buried = _decks(path, gathered.cards, marks, deck_key)
     counts = gathered.left_out + collection.left_out
     return AnkiFile(
         decks,
@@ -184,11 +196,15 @@ class _NoteType:
     is_cloze: bool
     fields: tuple[str, ...]
     templates: dict[int, _Template]
+    recall_cards: int | None = None
+    """For a note type recall wrote, how many cards' text its fields hold."""
 
 
 @dataclass(frozen=True)
 class _Deck:
     parts: tuple[str, ...]
+    mark: RecallMark | None = None
+    """The recall ids ending its description, if recall exported it."""
 
 
 @dataclass(frozen=True)
@@ -305,6 +321,7 @@ _COLUMN_WORDS = {
     "time": "answer time",
     "type": "kind",
     "config": "settings",
+    "kind": "settings",
 }
 # table: (how a row is named, in SQL; the type Anki writes in each column recall reads)
 _COLUMNS: dict[str, tuple[str, dict[str, str]]] = {
@@ -332,7 +349,7 @@ _COLUMNS_18 = {
         "'note type ' || quote(ntid) || ', template ' || quote(ord)",
         {"ntid": _INTEGER, "ord": _INTEGER, "name": _TEXT, "config": _BLOB},
     ),
-    "decks": ("'deck ' || quote(id)", {"id": _INTEGER, "name": _TEXT}),
+    "decks": ("'deck ' || quote(id)", {"id": _INTEGER, "name": _TEXT, "kind": _BLOB}),
 }
 
 
@@ -463,17 +480,21 @@ def _schema11(connection: sqlite3.Connection) -> tuple[dict[int, _NoteType], dic
             question = _get(item, "qfmt", str, label, "question format")
             answer = _get({"afmt": ""} | item, "afmt", str, label, "answer format")
             templates[ord_] = _Template(ord_, template_name, question, answer)
+        field_names = tuple(field_name for _, field_name in sorted(fields, key=itemgetter(0)))
         note_types[ntid] = _NoteType(
             name,
             _whole(model.get("type")) == 1,
-            tuple(field_name for _, field_name in sorted(fields, key=itemgetter(0))),
+            field_names,
             templates,
+            recall_note_type_cards(ntid, name, field_names),
         )
     decks = {}
     for key, deck in _json(decks_json, "col.decks (its decks)").items():
         deck = _object(deck, f"deck {key}")
         did = _id(deck.get("id"), f"deck {key}")
-        decks[did] = _Deck(_deck_parts(_get(deck, "name", str, f"deck {did}", "name").split("::")))
+        parts = _deck_parts(_get(deck, "name", str, f"deck {did}", "name").split("::"))
+        description = deck.get("desc")  # Anki reads a missing or odd one as none
+        decks[did] = _Deck(parts, read_mark(description) if isinstance(description, str) else None)
     return note_types, decks
 
 
@@ -486,7 +507,9 @@ def _schema18(connection: sqlite3.Connection) -> tuple[dict[int, _NoteType], dic
     """Note types, fields, templates and decks as tables (Anki 2.1.28+), configs as protobuf.
 
     Field numbers from Anki's proto/anki/notetypes.proto: ``Notetype.Config.kind`` is 1
-    (0 normal, 1 cloze); ``Notetype.Template.Config.q_format`` 1 and ``a_format`` 2.
+    (0 normal, 1 cloze); ``Notetype.Template.Config.q_format`` 1 and ``a_format`` 2. From
+    decks.proto: a deck's ``kind`` column is ``Deck.KindContainer``, whose ``normal`` (1) holds
+    ``Deck.Normal.description`` (4); a filtered deck (2) has none.
     """
     fields: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for ntid, ord_, name in connection.execute("select ntid, ord, name from fields"):
@@ -507,13 +530,22 @@ def _schema18(connection: sqlite3.Connection) -> tuple[dict[int, _NoteType], dic
             kind = proto(config).get(1, [0])[-1]
         except ValueError:
             raise _Damaged(f"note type {name!r} has damaged settings") from None
+        field_names = tuple(name for _, name in sorted(fields[ntid]))
         note_types[ntid] = _NoteType(
-            name, kind == 1, tuple(name for _, name in sorted(fields[ntid])), templates[ntid]
+            name,
+            kind == 1,
+            field_names,
+            templates[ntid],
+            recall_note_type_cards(ntid, name, field_names),
         )
-    decks = {
-        did: _Deck(_deck_parts(name.split("\x1f")))
-        for did, name in connection.execute("select id, name from decks")
-    }
+    decks = {}
+    for did, name, kind_container in connection.execute("select id, name, kind from decks"):
+        try:
+            normal = proto(kind_container).get(1, [b""])[-1]
+            description = proto_text(proto(normal), 4) if isinstance(normal, bytes) else ""
+        except ValueError:  # a UnicodeDecodeError too
+            raise _Damaged(f"deck {name!r} has damaged settings") from None
+        decks[did] = _Deck(_deck_parts(name.split("\x1f")), read_mark(description))
     return note_types, decks
 
 
@@ -634,6 +666,24 @@ class _Renderer:
             text = self._text[html] = html_to_text(html)
         return text
 
+    def recall_card(self, note: _Note, card: _Card) -> tuple[str, str, str | None]:
+        """The question, answer and note of a card of recall's own note type, from its fields:
+        the text recall wrote there, or the field's HTML as text if it was edited in Anki (the
+        answer template would merge the note into the answer).
+
+        Raises:
+            _Skip: for a card whose question field is empty (Anki would not generate it).
+        """
+        start = 3 * card.ord
+        values = (*note.fields[start : start + 3], "", "", "")[:3]
+        question, answer, note_text = (
+            self.text(value).strip() if (text := field_text(value)) is None else text
+            for value in values
+        )
+        if not question.strip():
+            raise _Skip(EMPTY_CARD)
+        return question, answer, note_text if note_text.strip() else None
+
     def preview(self, note: _Note) -> str:
         """The note as a person would recognise it: its first field with text, shortened."""
         for value in note.fields:
@@ -743,8 +793,12 @@ def _gather(collection: _Collection) -> _Gathered:
             continue
         label = f"cloze {card.ord + 1}" if note_type.is_cloze else template.name
         kind = f"{note_type.name}, {label}"
+        note_text = None
         try:
-            question, answer = renderer.card(note, note_type, template, card, deck)
+            if note_type.recall_cards is not None and card.ord < note_type.recall_cards:
+                question, answer, note_text = renderer.recall_card(note, card)
+            else:
+                question, answer = renderer.card(note, note_type, template, card, deck)
         except _Skip as skip:
             gathered.skipped.append(_skipped(renderer, note, deck, str(skip), kind))
             continue
@@ -758,14 +812,17 @@ def _gather(collection: _Collection) -> _Gathered:
             continue
         seen.add(key)
         imported.add(card.id)
+        # a card recall exported is recall's own come back: it came from nowhere else
+        own = recall_card_key(note.guid, card.ord, copy=copy) == key
         history, left_out = _answers(collection.revlog.get(card.id, ()))
         gathered.left_out.update(left_out)
         spec = CardSpec(
             key=key,
             question=question,
             answer=answer,
+            note=note_text,
             tags=note.tags,
-            source_id=f"anki:{note.guid}:{card.ord}",
+            source_id=None if own else anki_source_id(note.guid, card.ord),
             history=history,
             suspended=card.queue == SUSPENDED_QUEUE,
         )
@@ -786,42 +843,116 @@ def _skipped(renderer: _Renderer, note: _Note, deck: _Deck, why: str, kind: str 
 
 
 def _decks(
-    path: Path, cards: Sequence[tuple[_Deck, CardSpec, bool]], deck_key: str | None
+    path: Path,
+    cards: Sequence[tuple[_Deck, CardSpec, bool]],
+    marks: Mapping[tuple[str, ...], RecallMark],
+    deck_key: str | None,
 ) -> tuple[list[DeckSpec], frozenset[tuple[str, str]]]:
-    """The decks, and ``(deck key, card key)`` of each buried card."""
+    """The decks, and ``(deck key, card key)`` of each buried card.
+
+    A top-level Anki deck whose description ends with recall's deck mark (see
+    :func:`~recall1924.identity.read_mark`) gets the id, version and description recall gave
+    it, and its sections come in the order recall exported them (its first card's); a subdeck
+    with a section mark gets that section's id. Other decks take their ids from their titles
+    and their sections the order Anki shows them in.
+    """
     by_path: dict[tuple[str, ...], list[CardSpec]] = defaultdict(list)
     buried: list[tuple[tuple[str, ...], str]] = []
-    for deck, card, is_buried in cards:
+    for deck, card, is_buried in cards:  # the cards in the package's order, by note
         by_path[deck.parts].append(card)
         if is_buried:
             buried.append((deck.parts, card.key))
-    order = sorted(by_path, key=lambda parts: tuple(part.casefold() for part in parts))
+    tops = {parts[0]: _deck_mark(marks, parts[0]) for parts in by_path}
     if deck_key is not None:
-        tops = {parts[0] for parts in order}
-        title = next(iter(tops)) if len(tops) == 1 else path.stem
-        sections = _sections([(" :: ".join(parts), False, by_path[parts]) for parts in order])
-        spec = DeckSpec(deck_key, title, sections, source=str(path))
+        single = next(iter(tops)) if len(tops) == 1 else None
+        mark = None if single is None else tops[single]
+        order = _order(list(by_path), in_package=mark is not None)
+        sections = _sections(
+            [(" :: ".join(parts), _section_key(marks, parts), by_path[parts]) for parts in order]
+        )
+        version, description = _from_mark(mark)
+        title = path.stem if single is None else single
+        spec = DeckSpec(deck_key, title, sections, description, str(path), version)
         return [spec], frozenset((deck_key, key) for _, key in buried)
-    grouped: dict[str, list[tuple[str, bool, list[CardSpec]]]] = defaultdict(list)
-    for parts in order:
-        top = parts[0]
-        grouped[top].append((" :: ".join(parts[1:]) or top, len(parts) == 1, by_path[parts]))
-    decks = [
-        DeckSpec(make_key(top), top, _sections(groups), source=str(path))
-        for top, groups in sorted(grouped.items(), key=lambda item: item[0].casefold())
-    ]
-    return decks, frozenset((make_key(parts[0]), key) for parts, key in buried)
+    grouped: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+    for parts in by_path:
+        grouped[parts[0]].append(parts)
+    asked = [(top, None if mark is None else mark.key) for top, mark in tops.items()]
+    keys = dict(zip(tops, _unique_keys(asked), strict=True))
+    decks = []
+    for top in sorted(grouped, key=str.casefold):
+        mark = tops[top]
+        order = _order(grouped[top], in_package=mark is not None)
+        groups = [
+            (
+                " :: ".join(parts[1:]) or top,
+                "main" if len(parts) == 1 else _section_key(marks, parts),
+                by_path[parts],
+            )
+            for parts in order
+        ]
+        version, description = _from_mark(mark)
+        decks.append(DeckSpec(keys[top], top, _sections(groups), description, str(path), version))
+    return decks, frozenset((keys[parts[0]], key) for parts, key in buried)
 
 
-def _sections(groups: Sequence[tuple[str, bool, Sequence[CardSpec]]]) -> tuple[SectionSpec, ...]:
-    """Sections from ``(title, is the top-level deck itself, cards)``, with unique keys."""
-    sections = []
-    keys: set[str] = set()
-    for title, main, cards in groups:
-        key = "main" if main else make_key(title)
-        base, number = key, 2
-        while key in keys:  # "A B" and "A-B" would share a key
+def _deck_mark(marks: Mapping[tuple[str, ...], RecallMark], top: str) -> RecallMark | None:
+    """The deck mark ending the description of the top-level deck ``top``, if there is one."""
+    mark = marks.get((top,))
+    return mark if mark is not None and mark.kind == "deck" else None
+
+
+def _section_key(marks: Mapping[tuple[str, ...], RecallMark], parts: tuple[str, ...]) -> str | None:
+    """The id a section mark gives the subdeck at ``parts`` (None: none, or a top-level deck)."""
+    mark = marks.get(parts)
+    return mark.key if mark is not None and mark.kind == "section" and len(parts) > 1 else None
+
+
+def _order(paths: list[tuple[str, ...]], *, in_package: bool) -> list[tuple[str, ...]]:
+    """Deck paths in the package's order (as recall wrote them), or as Anki lists them."""
+    if in_package:
+        return paths
+    return sorted(paths, key=lambda parts: tuple(part.casefold() for part in parts))
+
+
+def _from_mark(mark: RecallMark | None) -> tuple[int | None, str | None]:
+    """A marked deck's version and description (recall's plain text, or Anki's HTML as text:
+    edited there, say); none for a deck recall did not write."""
+    if mark is None:
+        return None, None
+    description = field_text(mark.description)
+    if description is None:
+        description = html_to_text(mark.description).strip()
+    return mark.version, description or None
+
+
+def _unique_keys(wanted: Sequence[tuple[str, str | None]]) -> list[str]:
+    """A unique key for each ``(title, key it asks for or None)``: the one asked for (recall's
+    id, from a mark), else one made from the title. Asked-for keys are taken first, so that a
+    title that makes another's id does not take it; a key already taken is numbered (``-2``,
+    ``-3``...): two decks may claim one id (a recall deck copied in Anki, marks and all), and
+    "A B" and "A-B" make one."""
+    keys = [""] * len(wanted)
+    taken: set[str] = set()
+    # asked-for first, each kind in its order (the sort is stable)
+    for index in sorted(range(len(wanted)), key=lambda index: wanted[index][1] is None):
+        title, asked = wanted[index]
+        key = base = asked or make_key(title)
+        number = 2
+        while key in taken:
             key, number = f"{base[:60]}-{number}", number + 1
-        keys.add(key)
-        sections.append(SectionSpec(key, title, tuple(cards)))
-    return tuple(sections)
+        keys[index] = key
+        taken.add(key)
+    return keys
+
+
+def _sections(
+    groups: Sequence[tuple[str, str | None, Sequence[CardSpec]]],
+) -> tuple[SectionSpec, ...]:
+    """Sections from ``(title, key or None to make one from the title, cards)``, with unique
+    keys (see :func:`_unique_keys`)."""
+    keys = _unique_keys([(title, wanted) for title, wanted, _ in groups])
+    return tuple(
+        SectionSpec(key, title, tuple(cards))
+        for key, (title, _, cards) in zip(keys, groups, strict=True)
+    )

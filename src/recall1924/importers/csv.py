@@ -53,8 +53,8 @@ from pathlib import Path
 
 from recall1924.deck import ID_PATTERN, ID_RULE, CardSpec, DeckSpec, SectionSpec, make_key
 from recall1924.errors import DeckFileError
+from recall1924.identity import anki_card_key
 from recall1924.importers.html import html_to_text
-from recall1924.importers.identity import anki_card_key
 
 DELIMITERS = {
     "tab": "\t",

@@ -25,6 +25,7 @@ from recall1924.store.cards import CardStore
 from recall1924.store.decks import DeckStore, DeckSummary, ExistingCard
 from recall1924.store.history import HistoryStore
 from recall1924.store.integrity import IntegrityStore
+from recall1924.store.media import MediaStore, StoredMedia
 from recall1924.store.queue import CardView, DayCounts, QueueCounts, QueueStore, Waiting
 from recall1924.store.settings import GLOBAL_SCOPE, SettingsStore
 from recall1924.store.stats import SectionRow, StatsStore
@@ -39,6 +40,7 @@ __all__ = [
     "Scope",
     "SectionRow",
     "Store",
+    "StoredMedia",
     "Waiting",
 ]
 
@@ -52,6 +54,7 @@ class Store(
     StatsStore,
     HistoryStore,
     IntegrityStore,
+    MediaStore,
 ):
     """The collection in one SQLite file."""
 

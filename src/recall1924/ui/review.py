@@ -37,6 +37,7 @@ from recall1924.settings import format_duration
 from recall1924.typed import Found
 from recall1924.ui.editor import Edit, Editor
 from recall1924.ui.keys import KeySource, Paste, StreamKeys, TerminalKeys
+from recall1924.ui.media import ScreenMedia, graphics, without_controls
 from recall1924.ui.text import safe
 from recall1924.words import plural
 
@@ -66,6 +67,7 @@ class View(Enum):
     TOP = "top"
     BOTTOM = "bottom"
     HELP = "help"
+    OPEN = "open"
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ KEYS: tuple[Binding, ...] = (
     Binding(("u", "U"), Action.UNDO, "u", "undo the last answer (or suspend, bury)", "u undo"),
     Binding(("s",), Action.SUSPEND, "s", "suspend the card (until recall unsuspend)"),
     Binding(("b",), Action.BURY, "b", "bury the card until tomorrow"),
+    Binding(("o",), View.OPEN, "o", "open the card's image or sound"),
     Binding(_QUIT_KEYS, Action.QUIT, "q Ctrl-C Ctrl-D", "end the session", "q quit"),
     Binding(("up",), View.LINE_UP, "↑ ↓", "scroll the card a line"),
     Binding(("down",), View.LINE_DOWN),
@@ -256,7 +259,9 @@ def _header(session: ReviewSession, width: int) -> Text:
     return _one_line(Text.assemble(title, gap, (progress, "dim")))
 
 
-def _card_parts(session: ReviewSession) -> list[Callable[[int], tuple[RenderableType, bool]]]:
+def _card_parts(
+    session: ReviewSession, media: ScreenMedia | None = None
+) -> list[Callable[[int], tuple[RenderableType, bool]]]:
     """The card's parts, top to bottom, each built with at most a given number of characters
     of its text (and saying whether it had more)."""
     card = session.card
@@ -288,8 +293,12 @@ def _card_parts(session: ReviewSession) -> list[Callable[[int], tuple[Renderable
         return _comparison(session, limit)
 
     parts: list[Callable[[int], tuple[RenderableType, bool]]] = [question]
+    if media is not None:  # pictures below the side that names them, where they can be drawn
+        parts += media.pictures(card, card.question)
     if session.phase is Phase.ANSWER:
         parts.append(compared if session.comparison is not None else answer)
+        if media is not None:
+            parts += media.pictures(card, card.answer)
         if card.note:
             parts.append(note)
     return parts
@@ -298,6 +307,14 @@ def _card_parts(session: ReviewSession) -> list[Callable[[int], tuple[Renderable
 _MARKS = {Found.MATCHED: ("✓", "green"), Found.PARTLY: ("~", "yellow"), Found.MISSED: ("✗", "red")}
 SIDE_BY_SIDE = 80
 """The narrowest terminal that shows the typed answer beside the real one (else above it)."""
+
+
+def _unchecked(points: int, cut: bool) -> str:
+    """What a comparison left out: key points past typed.MAX_POINTS, and the rest of an answer
+    too long to check."""
+    more = [plural(points, "more key point")] if points else []
+    more += ["the rest of the answer"] if cut else []
+    return f"and {' and '.join(more)}, not checked"
 
 
 def _comparison(session: ReviewSession, limit: int) -> tuple[RenderableType, bool]:
@@ -313,16 +330,28 @@ def _comparison(session: ReviewSession, limit: int) -> tuple[RenderableType, boo
     points = Table.grid(padding=(0, 1))
     points.add_column(no_wrap=True)
     points.add_column()
+    # A row for each point until the text budget is spent, and none past it: the rows drawn
+    # are bounded by the lines to fill (and by typed.MAX_POINTS), not by the answer's size.
     left = limit
+    shown = 0
     for point in comparison.points:
+        if left <= 0:
+            break
         mark, style = _MARKS[point.found]
-        points.add_row(Text(mark, style=f"bold {style}"), safe(point.point, limit=max(0, left)))
+        points.add_row(Text(mark, style=f"bold {style}"), safe(point.point, limit=left))
         left -= len(point.point)
+        shown += 1
     count = len(comparison.points)
-    title = f"Answer · {comparison.matched} of {plural(count, 'key point')}"
+    first = ""
+    if comparison.unchecked or comparison.cut:
+        first = "the first "
+        if shown == count:
+            note = _unchecked(comparison.unchecked, comparison.cut)
+            points.add_row("…", Text(note, style="dim"))
+    title = f"Answer · {comparison.matched} of {first}{plural(count, 'key point')}"
     yours = Panel(mine, title="Your answer", title_align="left", padding=(0, 1))
     theirs = Panel(points, title=title, title_align="left", padding=(0, 1))
-    cut = len(typed) > limit or left < 0
+    cut = len(typed) > limit or shown < count or left < 0
 
     class _Beside:
         """Side by side where the terminal is wide enough, else one above the other."""
@@ -354,6 +383,8 @@ class ReviewScreen:
         self._jump_to: int | None = None
         self.editor = Editor()
         """The answer being typed (in a typed session)."""
+        self.media: ScreenMedia | None = None
+        """The card's images and sounds, drawn in the card where the terminal can."""
 
     def compose(self, console: Console, session: ReviewSession) -> list[list[Segment]]:
         """The screen's rows: exactly the console's height, the last one left empty for the
@@ -394,7 +425,7 @@ class ReviewScreen:
         else:
             lines = max(0, room - 1)
             self.scroll = max(0, min(self.scroll, len(body) - lines, MAX_SCROLL))
-            window = body[self.scroll : self.scroll + lines]
+            window = without_controls(body[self.scroll : self.scroll + lines])
             below = not complete or len(body) > self.scroll + lines
             mark = [
                 _one_line(
@@ -444,10 +475,17 @@ class ReviewScreen:
             if binding.label:
                 table.add_row(binding.label, binding.help)
         title = "Keys while typing an answer (other keys are text)" if typing else "Keys"
-        panel = Panel(table, title=title, title_align="left", padding=(0, 1))
-        footer = _one_line(Text("Any key goes back to the card", style="dim"))
+        # The way back is in the panel's bottom edge: a row more for the keys in a small terminal.
+        panel = Panel(
+            table,
+            title=title,
+            title_align="left",
+            subtitle=Text("Any key goes back to the card", style="dim"),
+            subtitle_align="left",
+            padding=(0, 1),
+        )
         options = console.options.update(width=width, height=None)
-        rows = self._render(console, options, [panel, footer])[: max(0, height - 1)]
+        rows = self._render(console, options, [panel])[: max(0, height - 1)]
         return rows + [[Segment(" " * width)]] * (height - len(rows))
 
     def _follow(self, session: ReviewSession) -> None:
@@ -477,7 +515,7 @@ class ReviewScreen:
         """The card's lines from its top to a little past the visible part, and whether that
         is the whole card."""
         body: list[list[Segment]] = []
-        for index, part in enumerate(_card_parts(session)):
+        for index, part in enumerate(_card_parts(session, self.media)):
             needed = min(self.scroll, MAX_SCROLL) + room + 1
             if len(body) >= needed:
                 return body, False
@@ -511,10 +549,11 @@ class TerminalReviewUI:
     """Shows one card at a time and turns keys into session actions; scrolls, redraws on a
     resize and shows the help itself."""
 
-    def __init__(self, console: Console, keys: KeySource) -> None:
+    def __init__(self, console: Console, keys: KeySource, media: ScreenMedia | None = None) -> None:
         self.console = console
         self.keys = keys
         self.screen = ReviewScreen()
+        self.screen.media = media
         self._shown = False
 
     def next_action(self, session: ReviewSession) -> Action | Submit:
@@ -531,6 +570,9 @@ class TerminalReviewUI:
             elif does is View.HELP:
                 if self._help():
                     return Action.QUIT
+                self.show(session)
+            elif does is View.OPEN:
+                session.message = self._open(session)
                 self.show(session)
             elif isinstance(does, View) and self.screen.move(does):
                 self.show(session)
@@ -562,7 +604,30 @@ class TerminalReviewUI:
                 continue  # a key that does nothing here: no need to redraw
             self.show(session)
 
+    def _open(self, session: ReviewSession) -> str:
+        """Open the card's image or sound; what to say about it."""
+        if session.card is None:
+            return "No card to open a file of"
+        return self._media(session).open(session.card, answer=session.phase is Phase.ANSWER)
+
+    def _media(self, session: ReviewSession) -> ScreenMedia:
+        """The card's files, from the session's collection unless given: pictures drawn only
+        where the environment says the terminal can (it is never asked)."""
+        if self.screen.media is None:
+            import os
+
+            from recall1924.media import CardMedia
+
+            protocol = graphics(os.environ, self.console.file)
+            if protocol == "kitty" and (
+                self.console.color_system != "truecolor" or self.console.no_color
+            ):
+                protocol = None  # kitty's placeholders name their picture by colour
+            self.screen.media = ScreenMedia(CardMedia(session.store).of, protocol)
+        return self.screen.media
+
     def show(self, session: ReviewSession) -> None:
+        self._media(session)
         self._draw(self.screen.compose(self.console, session))
 
     def _help(self, *, typing: bool = False) -> bool:
