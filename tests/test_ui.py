@@ -281,3 +281,34 @@ def test_an_ascii_only_output_gets_plain_tables_and_bars_not_a_traceback(db_path
         assert "Traceback" not in result.stderr
         outputs.append(result.stdout)
     assert ".....   0%" in outputs[0]  # the mastery bar, in ASCII
+
+
+def test_a_hint_stays_folded_until_asked_and_shows_with_the_answer(
+    store: Store, settings: Settings, clock: FixedClock
+) -> None:
+    from recall1924.deck import hint_line
+
+    card = CardSpec("h", f"Capital of Peru?\n{hint_line('starts with L')}", "Lima")
+    session = one_card_session(store, settings, clock, card)
+    term, _out = small()
+    screen = ReviewScreen()
+    folded = "\n".join(rows(term, screen, session))
+    assert "Hint: press h" in folded and "starts with L" not in folded
+
+    ui = TerminalReviewUI(term, ScriptedKeys("h", " "))
+    assert ui.next_action(session) is Action.REVEAL
+    assert "Hint: starts with L" in "\n".join(rows(term, ui.screen, session))
+
+    session.apply(Action.REVEAL)  # the answer shows the hint, whatever was asked
+    assert "Hint: starts with L" in "\n".join(rows(term, ReviewScreen(), session))
+
+
+def test_a_card_without_a_hint_says_so(
+    demo_store: Store, settings: Settings, clock: FixedClock
+) -> None:
+    session = review_session(demo_store, settings, clock)
+    session.start()
+    term, _out = small()
+    ui = TerminalReviewUI(term, ScriptedKeys("h", " "))
+    assert ui.next_action(session) is Action.REVEAL
+    assert session.message == "This card has no hint"

@@ -30,6 +30,7 @@ from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
+from recall1924.deck import HINT_START, read_hint
 from recall1924.models import ReviewKind
 from recall1924.review import Action, Phase, ReviewSession, Submit
 from recall1924.scheduling import Rating
@@ -68,6 +69,7 @@ class View(Enum):
     BOTTOM = "bottom"
     HELP = "help"
     OPEN = "open"
+    HINT = "hint"
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,8 @@ KEYS: tuple[Binding, ...] = (
     Binding(("u", "U"), Action.UNDO, "u", "undo the last answer (or suspend, bury)", "u undo"),
     Binding(("s",), Action.SUSPEND, "s", "suspend the card (until recall unsuspend)"),
     Binding(("b",), Action.BURY, "b", "bury the card until tomorrow"),
-    Binding(("o",), View.OPEN, "o", "open the card's image or sound"),
+    Binding(("o",), View.OPEN, "o", "open its image or sound; h: its hint"),
+    Binding(("h",), View.HINT),
     Binding(_QUIT_KEYS, Action.QUIT, "q Ctrl-C Ctrl-D", "end the session", "q quit"),
     Binding(("up",), View.LINE_UP, "↑ ↓", "scroll the card a line"),
     Binding(("down",), View.LINE_DOWN),
@@ -131,6 +134,7 @@ TYPING_KEYS: tuple[Binding, ...] = (
     Binding(("pgup",), View.PAGE_UP, "PgUp PgDn", "scroll the question a page"),
     Binding(("pgdn",), View.PAGE_DOWN),
     Binding(("f1",), View.HELP, "F1", "this help", "F1 help"),
+    Binding(("f2",), View.HINT, "F2", "show the card's hint"),
 )  # fmt: skip
 """The keys while an answer is typed: every other printable key, and a paste, is text."""
 
@@ -259,18 +263,35 @@ def _header(session: ReviewSession, width: int) -> Text:
     return _one_line(Text.assemble(title, gap, (progress, "dim")))
 
 
+def _with_hints(text: str, *, shown: bool) -> str:
+    """``text`` with each hint line (``[hint: …]``, as Anki's ``{{hint:}}`` imports) folded
+    away until ``shown``, as Anki shows a hint as a link to click."""
+    if HINT_START not in text:
+        return text
+    lines = []
+    for line in text.splitlines():
+        hint = read_hint(line)
+        if hint is None:
+            lines.append(line)
+        else:
+            lines.append(f"Hint: {hint}" if shown else "Hint: press h (F2 while typing)")
+    return "\n".join(lines)
+
+
 def _card_parts(
-    session: ReviewSession, media: ScreenMedia | None = None
+    session: ReviewSession, media: ScreenMedia | None = None, *, hints: bool = False
 ) -> list[Callable[[int], tuple[RenderableType, bool]]]:
     """The card's parts, top to bottom, each built with at most a given number of characters
-    of its text (and saying whether it had more)."""
+    of its text (and saying whether it had more). A hint shows when asked (``hints``) or with
+    the answer."""
     card = session.card
     if card is None:
         return [lambda _limit: (Text("Nothing more to review now. Every answer is saved."), False)]
+    shown = hints or session.phase is Phase.ANSWER
 
     def question(limit: int) -> tuple[RenderableType, bool]:
         panel = Panel(
-            safe(card.question, limit=limit),
+            safe(_with_hints(card.question, shown=shown), limit=limit),
             title=Text.assemble("Question · ", safe(card.section_title, limit=200)),
             title_align="left",
             subtitle=Text(card.memory.status.name.lower(), style="dim"),
@@ -385,6 +406,8 @@ class ReviewScreen:
         """The answer being typed (in a typed session)."""
         self.media: ScreenMedia | None = None
         """The card's images and sounds, drawn in the card where the terminal can."""
+        self.hint_for: int | None = None
+        """The card whose hint the student asked to see."""
 
     def compose(self, console: Console, session: ReviewSession) -> list[list[Segment]]:
         """The screen's rows: exactly the console's height, the last one left empty for the
@@ -515,7 +538,8 @@ class ReviewScreen:
         """The card's lines from its top to a little past the visible part, and whether that
         is the whole card."""
         body: list[list[Segment]] = []
-        for index, part in enumerate(_card_parts(session, self.media)):
+        hints = session.card is not None and self.hint_for == session.card.id
+        for index, part in enumerate(_card_parts(session, self.media, hints=hints)):
             needed = min(self.scroll, MAX_SCROLL) + room + 1
             if len(body) >= needed:
                 return body, False
@@ -574,6 +598,8 @@ class TerminalReviewUI:
             elif does is View.OPEN:
                 session.message = self._open(session)
                 self.show(session)
+            elif does is View.HINT:
+                self._hint(session)
             elif isinstance(does, View) and self.screen.move(does):
                 self.show(session)
 
@@ -598,11 +624,23 @@ class TerminalReviewUI:
             elif does is View.HELP:
                 if self._help(typing=True):
                     return Action.QUIT
+            elif does is View.HINT:
+                self._hint(session)
+                continue
             elif isinstance(does, View):
                 self.screen.move(does)
             elif key != "resize":
                 continue  # a key that does nothing here: no need to redraw
             self.show(session)
+
+    def _hint(self, session: ReviewSession) -> None:
+        """Unfold the hint of the card on screen (it stays open until the next card)."""
+        card = session.card
+        if card is None or HINT_START not in card.question:
+            session.message = "This card has no hint"
+        else:
+            self.screen.hint_for = card.id
+        self.show(session)
 
     def _open(self, session: ReviewSession) -> str:
         """Open the card's image or sound; what to say about it."""
