@@ -377,3 +377,23 @@ def test_a_review_with_answers_leaves_a_backup_at_most_every_half_hour(db_path: 
     assert recall("review", input=" 3 q", now=later).returncode == 0
     assert len(list_backups(db_path)) == 2
     assert answered(list_backups(db_path)[0].path) == 3
+
+
+def test_what_a_killed_backup_left_is_removed_by_the_next(db_path: Path) -> None:
+    assert CliRunner().invoke(app, ["decks"]).exit_code == 0
+    folder = backup_folder(db_path)
+    folder.mkdir()
+    dead = 2**22 + 12345  # above the kernel's pid limit: no process has it
+    left = [
+        folder / f".recall.db.20261127T090000.000000Z.{dead}.partial",
+        folder / f".recall.db.20261127T090000.000000Z.{dead}.partial-journal",
+        db_path.with_name(f".recall.db.restoring.{dead}"),
+    ]
+    mine = folder / f".recall.db.20261127T090000.000000Z.{os.getpid()}.partial"
+    for path in [*left, mine]:
+        path.write_bytes(b"half a copy")
+
+    take_backup(db_path, NOW)
+
+    assert [path.exists() for path in left] == [False, False, False]
+    assert mine.exists()  # its writer is alive: perhaps still writing

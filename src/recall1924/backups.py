@@ -222,7 +222,7 @@ def prune_backups(db: Path, *, keep: Path | None = None) -> list[Path]:
     before an upgrade). Returns the files deleted.
     """
     folder = backup_folder(db)
-    _remove_stale(folder, f".{glob_escape(db.name)}.*.partial")
+    _remove_stale(folder, f".{glob_escape(db.name)}.*.partial*")
     _remove_stale(db.parent, f".{glob_escape(db.name)}.restoring.*")
     mine = [backup for backup in list_backups(db) if backup.path.parent == folder]
     kept = _keep(mine)
@@ -235,12 +235,15 @@ def prune_backups(db: Path, *, keep: Path | None = None) -> list[Path]:
     return removed
 
 
+_WRITER = re.compile(r"\.(\d+)(?:\.partial)?(?:-journal|-wal|-shm)?$")
+
+
 def _remove_stale(folder: Path, pattern: str) -> None:
-    """Delete temporary files left by a recall that was killed while writing them (each
-    name ends in its writer's process id)."""
+    """Delete temporary files (and the journals SQLite kept beside them) left by a recall
+    that was killed while writing them: each name carries its writer's process id."""
     for leftover in folder.glob(pattern):
-        writer = leftover.name.removesuffix(".partial").rsplit(".", 1)[-1]
-        if writer.isdigit() and not _alive(int(writer)):
+        writer = _WRITER.search(leftover.name)
+        if writer is not None and not _alive(int(writer.group(1))):
             with contextlib.suppress(OSError):
                 leftover.unlink()
 
