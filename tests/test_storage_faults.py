@@ -389,7 +389,7 @@ def test_what_a_killed_backup_left_is_removed_by_the_next(db_path: Path) -> None
         folder / f".recall.db.20261127T090000.000000Z.{dead}.partial-journal",
         db_path.with_name(f".recall.db.restoring.{dead}"),
     ]
-    mine = folder / f".recall.db.20261127T090000.000000Z.{os.getpid()}.partial"
+    mine = folder / f".recall.db.20261126T090000.000000Z.{os.getpid()}.partial"
     for path in [*left, mine]:
         path.write_bytes(b"half a copy")
 
