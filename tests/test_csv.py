@@ -267,6 +267,54 @@ def test_unterminated_quote(tmp_path: Path) -> None:
     assert problem.startswith(f"{path}:2: malformed CSV:")
 
 
+def test_a_bad_byte_late_in_the_file_is_the_problem_reported(tmp_path: Path) -> None:
+    # The file is read as a stream, yet what it reports is what reading it whole reported:
+    # the bad byte, not a problem on an earlier line.
+    path = tmp_path / "late.csv"
+    rows = "".join(f"q{n},a{n}\n" for n in range(5000))
+    path.write_bytes(f"question,answer,id\nq,a,Bad Id\n{rows}".encode() + b"caf\xe9,x\n")
+    [problem] = problems(path)
+    assert problem.startswith(f"{path}:5003: not UTF-8 text (byte ")
+
+
+def test_a_malformed_record_late_in_the_file_is_the_one_problem(tmp_path: Path) -> None:
+    rows = "".join(f"q{n},a{n}\n" for n in range(5000))
+    path = write(tmp_path, f'question,answer,id\nq,a,Bad Id\n{rows}"open,never closed\n')
+    [problem] = problems(path)
+    assert problem.startswith(f"{path}:5003: malformed CSV:")
+
+
+def test_html_is_told_from_every_row_of_a_headerless_file(tmp_path: Path) -> None:
+    # Undeclared: one tag on the last row makes every row HTML (a second pass over the rows).
+    # "&amp" without its ";" does not look like HTML, but as HTML it is "&".
+    rows = "".join(f"q{n} &amp more\ta{n}\n" for n in range(3000))
+    deck, _ = read_one(write(tmp_path, rows + "<b>last</b>\tz\n", "cards.txt"))
+    assert (deck.cards[0].question, deck.cards[-1].question) == ("q0 & more", "*last*")
+
+
+def test_rows_are_read_as_a_stream_of_lines(tmp_path: Path) -> None:
+    # A million-row file must never be held as one string, nor as a list of its rows: the
+    # reader asks the file for a line at a time.
+    import recall1924.importers.csv as reader
+
+    path = write(tmp_path, "question,answer\n" + "".join(f"q{n},a{n}\n" for n in range(100)))
+    asked: list[int] = []
+    lines = reader._lines
+
+    def counted(path: Path):  # type: ignore[no-untyped-def]
+        for number, line in enumerate(lines(path), start=1):
+            asked.append(number)
+            yield line
+
+    reader._lines = counted  # type: ignore[assignment]
+    try:
+        deck, _ = read_one(path)
+    finally:
+        reader._lines = lines  # type: ignore[assignment]
+    assert len(deck.cards) == 100
+    assert max(asked) == 101
+
+
 def test_unreadable(tmp_path: Path) -> None:
     path = tmp_path / "missing.csv"
     assert problems(path) == [f"{path}: cannot read: No such file or directory"]

@@ -65,6 +65,27 @@ def test_syntax_error_has_line_and_column() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("toml_1_1", "error"),
+    [
+        (
+            'tags = ["a",\n]\nnote = { text = "x",\n }',
+            "deck.toml:16:21: TOML syntax error: Invalid initial character for a key part",
+        ),
+        ('note = "\\e"', "deck.toml:14:11: TOML syntax error: Unescaped '\\' in a string"),
+    ],
+)
+def test_only_toml_1_0_is_read_and_errors_are_tomllibs(toml_1_1: str, error: str) -> None:
+    # The fast parser is held to TOML 1.0, as tomllib is: a newline in an inline table or a
+    # \e escape (TOML 1.1) is refused, and the message is the one tomllib has always given.
+    assert problems(GOOD.replace('tags = ["geo"]', toml_1_1)) == [error]
+
+
+def test_a_byte_order_mark_in_the_text_is_refused_as_before() -> None:
+    # read_deck_file strips one; text handed to parse_deck with one is not TOML to tomllib.
+    assert problems("\ufeff" + GOOD) == ["deck.toml:1:1: TOML syntax error: Invalid statement"]
+
+
 def test_unknown_key_names_card_line_and_suggestion() -> None:
     text = GOOD.replace('answer = "Paris"', 'anwser = "Paris"')
     assert problems(text) == [
@@ -192,3 +213,52 @@ def test_round_trip_through_the_exporter_keeps_the_version(deck: DeckSpec) -> No
     again = parse_deck(write_toml(deck))
     assert again == deck
     assert again.version == deck.version
+
+
+def tomllib_only(text: str) -> DeckSpec | list[str]:
+    """What parse_deck made of ``text`` when tomllib alone parsed it: the deck, or its
+    problems."""
+    import tomllib
+
+    from recall1924 import deckfile
+
+    def load(text: str, source: str) -> dict[str, object]:
+        try:
+            return tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            return original(text, source)  # the same message, as before
+
+    original = deckfile._load
+    deckfile._load = load  # type: ignore[assignment]
+    try:
+        return parse_deck(text, "deck.toml")
+    except DeckFileError as exc:
+        return exc.problems
+    finally:
+        deckfile._load = original
+
+
+@settings(max_examples=150, deadline=None)
+@given(decks(), st.data())
+def test_a_damaged_deck_reads_as_tomllib_reads_it(deck: DeckSpec, data: st.DataObject) -> None:
+    # Whatever a file holds, the fast parser takes what tomllib takes and nothing else: cut,
+    # duplicate or insert a few characters of a valid deck and both read it the same.
+    text = write_toml(deck)
+    for _ in range(data.draw(st.integers(1, 3))):
+        at = data.draw(st.integers(0, len(text)))
+        edit = data.draw(st.sampled_from(["cut", "insert", "repeat"]))
+        if edit == "cut":
+            text = text[:at] + text[at + data.draw(st.integers(1, 5)) :]
+        elif edit == "insert":
+            text = (
+                text[:at]
+                + data.draw(st.sampled_from(list("\"'[]{}=,.#\\\n \t\r\x7fé")))
+                + text[at:]
+            )
+        else:
+            text = text[:at] + text[max(0, at - 12) : at] + text[at:]
+    try:
+        read: DeckSpec | list[str] = parse_deck(text, "deck.toml")
+    except DeckFileError as exc:
+        read = exc.problems
+    assert read == tomllib_only(text)

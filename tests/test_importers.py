@@ -157,3 +157,21 @@ def test_import_reports_progress_per_hundred_cards(store: Store) -> None:
     deck = make_deck(sections={"one": [f"c{n}" for n in range(250)]})
     import_decks(store, [deck], now=NOW, progress=lambda done, total: seen.append((done, total)))
     assert seen == [(100, 250), (200, 250)]
+
+
+def test_existing_cards_read_the_memory_state_as_stored(demo_store: Store) -> None:
+    # The comparison decodes a card's memory only when asked: the same state the card has.
+    cards = demo_store.existing_cards("demo")
+    assert cards is not None
+    a = cards["a"].id
+    before = demo_store.card(a).memory
+    after = answer(Scheduler(), card_id=a, memory=before, rating=Rating.Good, at=NOW)
+    demo_store.record_answer(
+        a, before=before, after=after, rating=Rating.Good, at=NOW, duration_ms=900
+    )
+    cards = demo_store.existing_cards("demo")
+    assert cards is not None
+    assert cards["a"].memory == after == demo_store.card(a).memory
+    assert cards["b"].memory == demo_store.card(cards["b"].id).memory
+    assert cards["a"].content == CardSpec("a", "Question a?", "Answer a")
+    assert (cards["d"].section_key, cards["d"].position) == ("two", 0)

@@ -42,6 +42,7 @@ from __future__ import annotations
 import csv as _csv
 import hashlib
 import io
+import itertools
 import re
 import sys
 import unicodedata
@@ -212,18 +213,57 @@ def read_csv(path: Path, *, deck_key: str | None = None) -> tuple[list[DeckSpec]
     """
     source = str(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb"):
+            pass
     except OSError as exc:
         raise DeckFileError(source, [f"{source}: cannot read: {exc.strerror}"]) from None
+    reader = _Reader(source, path.stem, deck_key)
     try:
-        text = raw.decode("utf-8-sig")
+        return reader.read(lambda: _lines(path))
+    except UnicodeDecodeError:
+        pass
+    except DeckFileError:
+        # The whole file is checked as text first, as when it was read in one piece: a
+        # problem found before a bad byte further on is not the one to report.
+        if _decodes(path):
+            raise
+    raise _not_utf8(path)
+
+
+def _lines(path: Path) -> Iterator[str]:
+    """The file's lines, read as they are needed (a byte-order mark is allowed), with their
+    line ends as they are."""
+    with path.open(encoding="utf-8-sig", newline="") as file:
+        yield from file
+
+
+def _decodes(path: Path) -> bool:
+    try:
+        for _line in _lines(path):
+            pass
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _not_utf8(path: Path) -> DeckFileError:
+    """The error for a file that is not UTF-8, naming the first bad byte and its line. Only a
+    file known to be bad gets here, so reading it whole costs nothing that matters."""
+    source = str(path)
+    raw = path.read_bytes()
+    try:
+        raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise DeckFileError(
+        return DeckFileError(
             source,
             [f"{source}:{line}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"],
-        ) from None
-    return _Reader(source, path.stem, deck_key).read(text)
+        )
+    raise AssertionError(f"{source} decodes as UTF-8 after all")  # the file changed meanwhile
+
+
+Lines = Callable[[], Iterator[str]]
+"""Opens the file anew: its lines, from the first."""
 
 
 class _Reader:
@@ -235,6 +275,10 @@ class _Reader:
         self.skipped: list[tuple[int, str]] = []
         self.tops: dict[str, None] = {}
         self.file_decks: dict[str, None] = {}
+        self.malformed: str | None = None
+        """The CSV syntax error that ended a pass over the rows, if one did."""
+        self.parsed = False
+        """Whether a pass has read every row of the file."""
 
     def problem(self, line: int | None, message: str) -> None:
         where = f"{self.source}:{line}" if line else self.source
@@ -243,26 +287,30 @@ class _Reader:
     def fail(self) -> DeckFileError:
         return DeckFileError(self.source, self.problems)
 
-    def read(self, text: str) -> tuple[list[DeckSpec], list[str]]:
+    def read(self, lines: Lines) -> tuple[list[DeckSpec], list[str]]:
+        """The decks and skipped rows of the file ``lines`` reads, read as a stream: the rows
+        are never all held, only the cards made of them."""
         if self.deck_key is not None and not ID_PATTERN.match(self.deck_key):
             self.problem(None, f"deck key {self.deck_key!r} is not valid: {ID_RULE}")
             raise self.fail()
-        header = self.parse_header(text)
+        header = self.parse_header(lines())
         if self.problems:
             raise self.fail()
-        body = text[header.length :]
-        header.delimiter = header.delimiter or _sniff(body)
-        rows = self.parse_rows(body, header, header.delimiter)
-        if self.problems:
-            raise self.fail()
+        header.delimiter = header.delimiter or _sniff(self.body_start(lines, header))
+        first = next(self.parse_rows(lines, header, header.delimiter), None)
         html = header.html
-        if html is None and rows and _header_row(rows[0][1]) is not None:
+        if html is None and first is not None and _header_row(first[1]) is not None:
             # A hand-made file (or recall's own export) with named columns is plain text: a
             # question about "<b>" means the characters, not bold.
             html = False
         if html is None:
-            html = any(_LOOKS_HTML.search(cell) for _, row in rows for cell in row)
-        decks = self.build(rows, header, html)
+            html = any(
+                _LOOKS_HTML.search(cell)
+                for _, row in self.parse_rows(lines, header, header.delimiter)
+                for cell in row
+            )
+            self.check_parsed(lines, header)
+        decks = self.build(lines, first, header, html)
         if self.problems:
             raise self.fail()
         skipped = [f"line {line}: {reason}" for line, reason in self.skipped]
@@ -274,10 +322,33 @@ class _Reader:
             raise self.fail()
         return decks, skipped
 
-    def parse_header(self, text: str) -> _Header:
+    def body_start(self, lines: Lines, header: _Header) -> str:
+        """The start of the file after its header lines: a little more than the sniffer
+        reads, so that it knows whether the file goes on."""
+        sample: list[str] = []
+        size = 0
+        for line in itertools.islice(lines(), header.lines, None):
+            sample.append(line)
+            size += len(line)
+            if size > _SNIFF_BYTES:
+                break
+        return "".join(sample)
+
+    def check_parsed(self, lines: Lines, header: _Header) -> None:
+        """Raise the CSV syntax problem of the file, if it has one, as the one problem to
+        report: nothing else is read from a file that cannot be parsed. Unless a pass has
+        already read the whole file, the rest of it is parsed now."""
+        if self.malformed is None and not self.parsed:
+            for _record in self.parse_rows(lines, header, header.delimiter or ","):
+                pass
+        if self.malformed is not None:
+            self.problems = [self.malformed]
+            raise self.fail()
+
+    def parse_header(self, lines: Iterator[str]) -> _Header:
         """Read the leading meta lines: ``tags:…`` first, then any lines starting with ``#``."""
         header = _Header()
-        for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+        for number, line in enumerate(lines, start=1):
             content = line.rstrip("\r\n")
             if number == 1 and content.startswith("tags:"):
                 header.tags = tuple(content[len("tags:") :].split())
@@ -321,30 +392,36 @@ class _Reader:
             header.labels = value
         # Other keys (#notetype: names a note type recall has no use for) are Anki's business.
 
-    def parse_rows(self, body: str, header: _Header, delimiter: str) -> list[tuple[int, list[str]]]:
-        """Every record with text, with the line it starts on. After a first row that names
-        recall's columns, ``#`` starts no comment: the file is a spreadsheet, not Anki's."""
-        feed = _Feed(iter(io.StringIO(body, newline="")), first_number=header.lines + 1)
+    def parse_rows(
+        self, lines: Lines, header: _Header, delimiter: str
+    ) -> Iterator[tuple[int, list[str]]]:
+        """Every record with text, with the line it starts on, read from the file anew. After
+        a first row that names recall's columns, ``#`` starts no comment: the file is a
+        spreadsheet, not Anki's. A record the csv module cannot parse ends the rows, and is
+        kept in :attr:`malformed`; a pass to the end sets :attr:`parsed`."""
+        feed = _Feed(itertools.islice(lines(), header.lines, None), first_number=header.lines + 1)
         reader = _csv.reader(feed, delimiter=delimiter, strict=True)
-        rows: list[tuple[int, list[str]]] = []
+        first = True
         with _large_fields():
             while True:
                 feed.at_record_start = True
                 try:
                     row = next(reader)
                 except StopIteration:
-                    break
+                    self.parsed = True
+                    return
                 except _csv.Error as exc:
-                    self.problem(feed.record_start, f"malformed CSV: {exc}")
-                    break
+                    where = f"{self.source}:{feed.record_start}"
+                    self.malformed = f"{where}: malformed CSV: {exc}"
+                    return
                 if not any(cell.strip() for cell in row):
                     continue
-                if not rows and _may_have_header_row(header) and _header_row(row) is not None:
+                if first and _may_have_header_row(header) and _header_row(row) is not None:
                     feed.comments = False
-                rows.append((feed.record_start, row))
-        return rows
+                first = False
+                yield feed.record_start, row
 
-    def layout(self, rows: list[tuple[int, list[str]]], header: _Header) -> tuple[_Layout, int]:
+    def layout(self, first: tuple[int, list[str]] | None, header: _Header) -> tuple[_Layout, int]:
         """How to read the rows, and how many leading rows are a header rather than cards."""
         if header.columns:
             columns = header.columns
@@ -357,8 +434,8 @@ class _Reader:
                 # note: the fields after the answer are the note type's own, not stray text.
                 fields_to_note="notetype" in columns or "tags" in columns,
             )
-            if not layout.fields_to_note and rows:
-                layout.tags = _implicit_tags_column(rows[0][1], layout.meta)
+            if not layout.fields_to_note and first is not None:
+                layout.tags = _implicit_tags_column(first[1], layout.meta)
                 layout.fields = 2 if layout.tags is None else 3
             return layout, 0
         if header.labels is not None:
@@ -368,16 +445,16 @@ class _Reader:
             named = _header_row(labels)
             if named is not None:
                 return self.named_layout(named, header.lines), 0
-        elif rows:
-            named = _header_row(rows[0][1])
+        elif first is not None:
+            named = _header_row(first[1])
             if named is not None:
-                return self.named_layout(named, rows[0][0]), 1
-            wrong = _header_row_problem(rows[0][1])
+                return self.named_layout(named, first[0]), 1
+            wrong = _header_row_problem(first[1])
             if wrong is not None:
-                self.problem(rows[0][0], wrong)
+                self.problem(first[0], wrong)
         layout = _Layout()
-        if rows:
-            layout.tags = _implicit_tags_column(rows[0][1], frozenset())
+        if first is not None:
+            layout.tags = _implicit_tags_column(first[1], frozenset())
             layout.fields = 2 if layout.tags is None else 3
         return layout, 0
 
@@ -541,23 +618,35 @@ class _Reader:
         return None
 
     def build(
-        self, rows: list[tuple[int, list[str]]], header: _Header, html: bool
+        self,
+        lines: Lines,
+        first: tuple[int, list[str]] | None,
+        header: _Header,
+        html: bool,
     ) -> list[DeckSpec]:
-        layout, header_rows = self.layout(rows, header)
+        layout, header_rows = self.layout(first, header)
         if self.problems:
+            self.check_parsed(lines, header)
             raise self.fail()
         clean = html_to_text if html else _plain
-        body = rows[header_rows:]
+        delimiter = header.delimiter or ","
+
+        def body() -> Iterator[tuple[int, list[str]]]:
+            return itertools.islice(self.parse_rows(lines, header, delimiter), header_rows, None)
+
         if layout.by_id and layout.deck is not None and layout.deck_title is not None:
             # Which decks the file names: a row without one belongs to the only one there is.
             self.file_decks = dict.fromkeys(
-                cell for _, row in body if (cell := _cell(row, layout.deck).strip())
+                cell for _, row in body() if (cell := _cell(row, layout.deck).strip())
             )
+            self.check_parsed(lines, header)
         decks: dict[str, _Deck] = {}
         places: dict[tuple[str, str], tuple[str, _Section]] = {}
-        seen: dict[tuple[str, str], int] = {}
+        seen: dict[str, dict[str, int]] = {}
         meta, named, global_tags = layout.meta, layout.named is not None, header.tags
-        for line, row in body:
+        # The same few sets of tags on most rows: one tuple for each.
+        tag_sets: dict[str, tuple[str, ...]] = {}
+        for line, row in body():
             fields = [cell for index, cell in enumerate(row) if index not in meta] if meta else row
             unfit = self.unfit(row, fields, layout)
             if unfit is not None:
@@ -606,33 +695,41 @@ class _Reader:
                     place = places[where] = self.place(decks, where, header.deck, clean)
                 deck_id, section = place
                 seen_as = deck_id
-            first = seen.get((seen_as, key))
-            if first is not None:
-                self.skipped.append((line, f"duplicate of line {first}"))
+            lines_of = seen.get(seen_as)
+            if lines_of is None:
+                lines_of = seen[seen_as] = {}
+            earlier = lines_of.setdefault(key, line)
+            if earlier != line:
+                self.skipped.append((line, f"duplicate of line {earlier}"))
                 continue
-            seen[seen_as, key] = line
 
             if layout.fields_to_note:
                 note = "\n".join(extra for extra in map(clean, fields[2:]) if extra)
             else:
                 note = clean(_cell(row, layout.note))
             tags_text = _cell(row, layout.tags)
-            # People separate tags with commas too; recall's export only with spaces, so a
-            # comma in one of its tags stays in that tag.
-            by_comma = named and not layout.by_id
-            tags = _HEADER_TAG_SPLIT.split(tags_text) if by_comma else tags_text.split()
-            if global_tags:
-                tags = [*global_tags, *tags]
+            card_tags = tag_sets.get(tags_text)
+            if card_tags is None:
+                # People separate tags with commas too; recall's export only with spaces, so a
+                # comma in one of its tags stays in that tag.
+                by_comma = named and not layout.by_id
+                tags = _HEADER_TAG_SPLIT.split(tags_text) if by_comma else tags_text.split()
+                if global_tags:
+                    tags = [*global_tags, *tags]
+                card_tags = tag_sets[tags_text] = tuple(dict.fromkeys(tag for tag in tags if tag))
             section.cards.append(
                 CardSpec(
                     key=key,
                     question=question,
                     answer=answer,
                     note=note or None,
-                    tags=tuple(dict.fromkeys(tag for tag in tags if tag)),
+                    tags=card_tags,
                     source_id=source_id,
                 )
             )
+        if self.malformed is not None:
+            self.problems = [self.malformed]
+            raise self.fail()
 
         if layout.by_id:
             return self.decks_by_id(decks)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,27 +15,77 @@ from sqlmodel import Session, col, select
 from recall1924.deck import CardSpec, DeckSpec, PastAnswer, SectionSpec
 from recall1924.errors import NotFoundError
 from recall1924.models import Card, Deck, ReviewKind, ReviewLog, Section
-from recall1924.scheduling import MemoryState
+from recall1924.scheduling import MemoryState, State
 from recall1924.store.base import (
     CONTENT_COLUMNS,
     MEMORY_FIELDS,
     Scope,
     StoreBase,
-    insert_many,
     memory_columns,
-    memory_of,
+    sql_time,
+    stored,
 )
+from recall1924.store.cards import _utc
+
+_CHUNK = 5000
+"""Rows written per executemany: a big import never holds all its rows as parameters."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ExistingCard:
-    """What an import compares a deck file's card with."""
+    """What an import compares a deck file's card with: its content and place as stored, and
+    its memory state, decoded only when asked for (most cards of a re-import never are)."""
 
     id: int
     key: str
     section_key: str
-    content: CardSpec
-    memory: MemoryState
+    position: int
+    question: str
+    answer: str
+    note: str | None
+    tags: tuple[str, ...]
+    source_id: str | None
+    stored_memory: tuple[Any, ...]
+    """The memory columns as stored: state, step, stability, difficulty, due, last_review."""
+
+    @property
+    def content(self) -> CardSpec:
+        return CardSpec(self.key, self.question, self.answer, self.note, self.tags)
+
+    def same_content(self, card: CardSpec) -> bool:
+        """Whether ``card`` (of the same key) has this card's text and tags."""
+        return (
+            self.question == card.question
+            and self.answer == card.answer
+            and self.note == card.note
+            and self.tags == card.tags
+        )
+
+    @property
+    def memory(self) -> MemoryState:
+        state, step, stability, difficulty, due, last_review = self.stored_memory
+        return MemoryState(
+            State(state),
+            step,
+            stability,
+            difficulty,
+            _utc(due),
+            None if last_review is None else _utc(last_review),
+        )
+
+
+@dataclass(frozen=True)
+class ExistingDeck:
+    """A deck as the collection holds it, for an import to compare a file's deck with."""
+
+    title: str
+    description: str | None
+    source: str | None
+    version: int | None
+    sections: Mapping[str, tuple[str, int]]
+    """Each section's title and position, by key."""
+    cards: dict[str, ExistingCard]
+    """Every card, by key."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +108,9 @@ class DeckChange:
     changed: frozenset[str] = frozenset()
     prune: frozenset[str] = frozenset()
     answers: Mapping[str, Sequence[LoggedAnswer]] = field(default_factory=dict)
+    nothing_to_write: bool = False
+    """The collection already holds this deck exactly so: no row would change, and
+    :meth:`DeckStore.save_decks` leaves it alone (not even its ``updated_at``)."""
 
 
 @dataclass(frozen=True)
@@ -131,39 +185,74 @@ class DeckStore(StoreBase):
 
     def existing_cards(self, deck_key: str) -> dict[str, ExistingCard] | None:
         """The cards of deck ``deck_key`` by key, or None if there is no such deck."""
-        with self._session() as session:
-            deck_id = session.exec(select(Deck.id).where(Deck.key == deck_key)).first()
-            if deck_id is None:
+        deck = self.existing_deck(deck_key)
+        return None if deck is None else deck.cards
+
+    def existing_deck(self, deck_key: str) -> ExistingDeck | None:
+        """Deck ``deck_key`` as stored, with its sections and cards; None if there is none."""
+        with self.engine.connect() as connection:
+            found = connection.exec_driver_sql(
+                "SELECT id, title, description, source, version FROM deck WHERE key = ?",
+                (deck_key,),
+            ).first()
+            if found is None:
                 return None
-            query: Any = (
-                sa_select(
-                    *CONTENT_COLUMNS,
-                    *(col(getattr(Card, name)) for name in MEMORY_FIELDS),
-                    col(Section.key).label("section_key"),
+            deck_id, title, description, source, version = found
+            sections = {
+                key: (section_title, position)
+                for key, section_title, position in connection.exec_driver_sql(
+                    "SELECT key, title, position FROM section WHERE deck_id = ?", (deck_id,)
                 )
-                .join(Section, col(Card.section_id) == col(Section.id))
-                .where(col(Card.deck_id) == deck_id)
-            )
-            return {
-                row.key: ExistingCard(
-                    row.id,
-                    row.key,
-                    row.section_key,
-                    CardSpec(row.key, row.question, row.answer, row.note, tuple(row.tags)),
-                    memory_of(row),
-                )
-                for row in session.execute(query)
             }
+            # Plain SQL, not SQLAlchemy's result types: they parse two times and a JSON list
+            # per card, seconds over a 100,000-card deck whose memory is mostly never looked at.
+            rows = connection.exec_driver_sql(
+                "SELECT card.id, card.key, section.key, card.position, card.question, "
+                "card.answer, card.note, card.tags, card.source_id, card.state, card.step, "
+                "card.stability, card.difficulty, card.due, card.last_review "
+                "FROM card JOIN section ON section.id = card.section_id WHERE card.deck_id = ?",
+                (deck_id,),
+            )
+            tags = _TagsCodec()
+            cards = {
+                key: ExistingCard(
+                    card_id,
+                    key,
+                    section_key,
+                    position,
+                    question,
+                    answer,
+                    note,
+                    tags.decode(tags_text),
+                    source_id,
+                    tuple(memory),
+                )
+                for (
+                    card_id,
+                    key,
+                    section_key,
+                    position,
+                    question,
+                    answer,
+                    note,
+                    tags_text,
+                    source_id,
+                    *memory,
+                ) in rows
+            }
+        return ExistingDeck(title, description, source, version, sections, cards)
 
     def save_decks(self, changes: Sequence[DeckChange], *, now: datetime) -> None:
-        """Write every deck of an import in one transaction: all of them, or nothing.
+        """Write every deck of an import in one transaction: all of them, or nothing. A deck
+        with :attr:`~DeckChange.nothing_to_write` is not touched.
 
         Cards match on deck, section and card keys, so a card's memory state and review
         history survive any change to its text.
         """
         with self._session() as session:
             for change in changes:
-                self._write_deck(session, change, now)
+                if not change.nothing_to_write:
+                    self._write_deck(session, change, now)
             session.commit()
 
     def _write_deck(self, session: Session, change: DeckChange, now: datetime) -> None:
@@ -185,20 +274,24 @@ class DeckStore(StoreBase):
             section.key: section
             for section in session.exec(select(Section).where(Section.deck_id == deck_id))
         }
+        connection = session.connection()
+        tags = _TagsCodec()
         # Plain rows, not ORM objects: loading or building a SQLModel object costs about a
         # millisecond, and a big deck has tens of thousands of cards, most unchanged.
         cards = {
-            row.key: row
-            for row in session.execute(
-                sa_select(*CONTENT_COLUMNS, col(Card.updated_at), col(Card.source_id)).where(
-                    col(Card.deck_id) == deck_id
-                )
+            row[1]: row
+            for row in connection.exec_driver_sql(
+                "SELECT id, key, section_id, position, question, answer, note, tags, source_id, "
+                "updated_at FROM card WHERE deck_id = ?",
+                (deck_id,),
             )
         }
         if change.prune:
-            doomed = [cards.pop(key).id for key in change.prune]
+            doomed = [cards.pop(key)[0] for key in change.prune]
             session.execute(delete(Card).where(col(Card.id).in_(doomed)))
-        added: list[dict[str, Any]] = []
+        new_memory = _stored_memory(MemoryState.new(now))
+        stamps = (stored(now), stored(now))
+        added: list[tuple[Any, ...]] = []
         edited: list[dict[str, Any]] = []
         for position, section_spec in enumerate(spec.sections):
             section = sections.get(section_spec.key) or Section(
@@ -209,34 +302,57 @@ class DeckStore(StoreBase):
             session.add(section)
             session.flush()
             for card_position, card_spec in enumerate(section_spec.cards):
-                content = {
-                    "section_id": section.id,
-                    "position": card_position,
-                    "question": card_spec.question,
-                    "answer": card_spec.answer,
-                    "note": card_spec.note,
-                    "tags": list(card_spec.tags),
-                    "source_id": card_spec.source_id,
-                }
                 row = cards.get(card_spec.key)
                 answers = change.answers.get(card_spec.key)
                 if row is None:
-                    memory = answers[-1].after if answers else MemoryState.new(now)
+                    memory = _stored_memory(answers[-1].after) if answers else new_memory
                     added.append(
-                        content
-                        | memory_columns(memory)
-                        | {"deck_id": deck_id, "key": card_spec.key}
-                        | {"suspended": card_spec.suspended}
-                        | {"created_at": now, "updated_at": now}
+                        (
+                            deck_id,
+                            card_spec.key,
+                            section.id,
+                            card_position,
+                            card_spec.question,
+                            card_spec.answer,
+                            card_spec.note,
+                            tags.encode(card_spec.tags),
+                            card_spec.source_id,
+                            int(card_spec.suspended),
+                            *memory,
+                            *stamps,
+                        )
                     )
-                elif answers or any(
-                    getattr(row, column) != value for column, value in content.items()
+                    if len(added) == _CHUNK:
+                        _insert_cards(session, added)
+                        added = []
+                    continue
+                (card_id, _key, section_id, stored_position, question, answer, note) = row[:7]
+                if (
+                    answers
+                    or section_id != section.id
+                    or stored_position != card_position
+                    or question != card_spec.question
+                    or answer != card_spec.answer
+                    or note != card_spec.note
+                    or tags.decode(row[7]) != card_spec.tags
+                    or row[8] != card_spec.source_id
                 ):
-                    stamp = now if card_spec.key in change.changed else row.updated_at
+                    stamp = now if card_spec.key in change.changed else _utc(row[9])
                     memory_now = memory_columns(answers[-1].after) if answers else {}
-                    edited.append(content | memory_now | {"card_id": row.id, "updated_at": stamp})
-        if added:
-            insert_many(session, "card", added)
+                    edited.append(
+                        {
+                            "section_id": section.id,
+                            "position": card_position,
+                            "question": card_spec.question,
+                            "answer": card_spec.answer,
+                            "note": card_spec.note,
+                            "tags": list(card_spec.tags),
+                            "source_id": card_spec.source_id,
+                        }
+                        | memory_now
+                        | {"card_id": card_id, "updated_at": stamp}
+                    )
+        _insert_cards(session, added)
         # Several shapes of update (with or without a new memory state): one executemany each.
         table: Table = Card.__table__  # type: ignore[attr-defined]
         for shape in {tuple(sorted(values)) for values in edited}:
@@ -246,26 +362,19 @@ class DeckStore(StoreBase):
                 update(table).where(table.c.id == bindparam("card_id")).values(columns), rows
             )
         if change.answers:
-            ids = dict(
-                session.execute(
-                    sa_select(col(Card.key), col(Card.id)).where(col(Card.deck_id) == deck_id)
+            ids: dict[str, int] = dict(
+                connection.exec_driver_sql(
+                    "SELECT key, id FROM card WHERE deck_id = ?", (deck_id,)
                 ).all()
             )
-            logs = [
-                {
-                    "card_id": ids[key],
-                    "kind": int(ReviewKind.Review),
-                    "rating": logged.rating,
-                    "reviewed_at": logged.at,
-                    "duration_ms": logged.duration_ms,
-                }
-                | memory_columns(logged.before, "_before")
-                | memory_columns(logged.after, "_after")
-                for key, answers in change.answers.items()
-                for logged in answers
-            ]
-            if logs:
-                insert_many(session, "review_log", logs)
+            _insert_answers(
+                session,
+                (
+                    (ids[key], int(ReviewKind.Review), logged)
+                    for key, answers in change.answers.items()
+                    for logged in answers
+                ),
+            )
         if change.prune:
             session.flush()
             spec_sections = {section.key for section in spec.sections}
@@ -376,3 +485,83 @@ class DeckStore(StoreBase):
         with self.engine.connect() as connection:
             row = connection.execute(query).first()
         return None if row is None else (row.source, row.version)
+
+
+class _TagsCodec:
+    """A card's tags as the JSON list the ``tags`` column holds (the column type's own
+    ``json.dumps``), remembered by value: most cards of a deck share a few sets of tags, and
+    decoding or encoding each card's costs a second over 100,000 cards."""
+
+    def __init__(self) -> None:
+        self._decoded: dict[str | None, tuple[str, ...]] = {}
+        self._encoded: dict[tuple[str, ...], str] = {}
+
+    def decode(self, text: str | None) -> tuple[str, ...]:
+        tags = self._decoded.get(text)
+        if tags is None:
+            tags = self._decoded[text] = tuple(json.loads(text)) if text is not None else ()
+        return tags
+
+    def encode(self, tags: tuple[str, ...]) -> str:
+        text = self._encoded.get(tags)
+        if text is None:
+            text = self._encoded[tags] = json.dumps(list(tags))
+        return text
+
+
+def _stored_values(values: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(stored(value) for value in values)
+
+
+def _stored_memory(memory: MemoryState) -> tuple[Any, ...]:
+    """A memory state as its six columns (:data:`MEMORY_FIELDS`, in order) store it: spelled
+    out rather than through :func:`stored`, since an Anki history is tens of thousands."""
+    last_review = memory.last_review
+    return (
+        int(memory.state),
+        memory.step,
+        memory.stability,
+        memory.difficulty,
+        sql_time(memory.due),
+        None if last_review is None else sql_time(last_review),
+    )
+
+
+_CARD_COLUMNS = (
+    "deck_id, key, section_id, position, question, answer, note, tags, source_id, suspended, "
+    "state, step, stability, difficulty, due, last_review, created_at, updated_at"
+)
+_LOG_COLUMNS = ", ".join(
+    ["card_id", "kind", "rating", "reviewed_at", "duration_ms"]
+    + [f"{name}{side}" for side in ("_before", "_after") for name in MEMORY_FIELDS]
+)
+
+
+def _insert_cards(session: Session, rows: list[tuple[Any, ...]]) -> None:
+    """Insert new cards, given as values in the order of ``_CARD_COLUMNS``, stored form."""
+    if rows:
+        marks = ", ".join("?" for _ in range(_CARD_COLUMNS.count(",") + 1))
+        session.connection().exec_driver_sql(
+            f"INSERT INTO card ({_CARD_COLUMNS}) VALUES ({marks})", rows
+        )
+
+
+def _insert_answers(session: Session, answers: Iterator[tuple[int, int, LoggedAnswer]]) -> None:
+    """Insert ``(card id, kind, answer)`` into the review log, a chunk at a time."""
+    marks = ", ".join("?" for _ in range(_LOG_COLUMNS.count(",") + 1))
+    sql = f"INSERT INTO review_log ({_LOG_COLUMNS}) VALUES ({marks})"
+    rows: list[tuple[Any, ...]] = []
+    # An answer's "before" is, as a rule, the very state the answer before it left: stored once.
+    previous: tuple[MemoryState | None, tuple[Any, ...]] = (None, ())
+    for card_id, kind, logged in answers:
+        before = previous[1] if logged.before is previous[0] else _stored_memory(logged.before)
+        after = _stored_memory(logged.after)
+        previous = (logged.after, after)
+        rows.append(
+            (card_id, kind, logged.rating, stored(logged.at), logged.duration_ms) + before + after
+        )
+        if len(rows) == _CHUNK:
+            session.connection().exec_driver_sql(sql, rows)
+            rows = []
+    if rows:
+        session.connection().exec_driver_sql(sql, rows)
