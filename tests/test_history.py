@@ -1,5 +1,7 @@
 """Replaying past answers: Anki's stability and difficulty for the same history, days counted
-as review days, before/after states that chain, and a real Anki history checked card by card."""
+as review days, before/after states that chain, and a real Anki history checked card by card.
+Then the stored history in bulk: each card's answers as review days, in any time zone and
+across clock changes, and histories read and rewritten a chunk of cards at a time."""
 
 from __future__ import annotations
 
@@ -13,11 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SHARED_TESTDATA
+import recall1924.store.history as stored_history
+from conftest import SHARED_TESTDATA, make_deck
 from recall1924.deck import PastAnswer
 from recall1924.history import replay
-from recall1924.scheduling import MemoryState, Rating, answer, build_scheduler
+from recall1924.importers import import_deck
+from recall1924.models import ReviewKind
+from recall1924.scheduling import MemoryState, Rating, State, answer, build_scheduler, review_day
 from recall1924.settings import Settings
+from recall1924.store import Store
+from recall1924.store.history import CardHistory
 
 DAY_STARTS_AT = 4
 # Anki counts days back from its real "today" and takes a future answer as given today: keep
@@ -288,3 +295,198 @@ def test_a_real_anki_history_keeps_its_memory_states(tmp_path: Path) -> None:
     }
     assert wrong == {}
     assert elapsed < 1.5, f"replaying 31,361 answers took {elapsed:.2f} s"
+
+
+# The stored history in bulk
+# ---------------------------------------------------------------------------------------------
+
+
+def log_answers(
+    store: Store,
+    card_id: int,
+    answers: list[tuple[int, datetime]],
+    kind: ReviewKind = ReviewKind.Review,
+) -> None:
+    """Record ``answers`` to a card in turn, each with a made-up "after" state (the readers
+    under test give back what is stored)."""
+    memory = store.card(card_id).memory
+    for rating, at in answers:
+        after = MemoryState(State.Review, None, 1.0 + rating, 5.0, at + timedelta(days=1), at)
+        store.record_answer(
+            card_id,
+            before=memory,
+            after=after,
+            rating=Rating(rating),
+            at=at,
+            duration_ms=None,
+            kind=kind,
+        )
+        memory = after
+
+
+def around(moment: datetime, *, hours: int = 13, step_minutes: int = 13) -> list[datetime]:
+    """Times every ``step_minutes`` from ``hours`` before ``moment`` to as long after: odd
+    steps land on both sides of every quarter and half hour."""
+    steps = 2 * hours * 60 // step_minutes
+    return [moment + timedelta(minutes=step_minutes * step - hours * 60) for step in range(steps)]
+
+
+# UTC moments where the zone's clocks change, or (Kolkata, +5:30) where its review days start
+# in the middle of a UTC hour.
+CLOCK_CHANGES = {
+    "Europe/London": [datetime(2025, 3, 30, 1, tzinfo=UTC), datetime(2025, 10, 26, 1, tzinfo=UTC)],
+    "America/St_Johns": [  # -3:30 and -2:30
+        datetime(2025, 3, 9, 5, 30, tzinfo=UTC),
+        datetime(2025, 11, 2, 4, 30, tzinfo=UTC),
+    ],
+    "Australia/Lord_Howe": [  # +10:30 and +11: the clocks move half an hour
+        datetime(2025, 4, 5, 15, tzinfo=UTC),
+        datetime(2025, 10, 4, 15, 30, tzinfo=UTC),
+    ],
+    "Asia/Kolkata": [datetime(2025, 6, 1, 22, 30, tzinfo=UTC)],
+    # Made up (POSIX rules, +1:15 and +2:15): summer time ends at 02:45, so in the UTC hour
+    # from 00:00 the clock reads 02:15 (days starting at 2: today), 01:45 (yesterday) and
+    # 02:14 (today again). Both ends of that hour are on one review day; its middle is not.
+    "XST-1:15XDT-2:15,M3.5.0/2,M10.5.0/2:45": [datetime(2025, 10, 26, 0, 30, tzinfo=UTC)],
+}
+
+
+@pytest.mark.parametrize("zone", list(CLOCK_CHANGES))
+def test_answer_days_are_review_days_across_clock_changes(
+    store: Store, monkeypatch: pytest.MonkeyPatch, zone: str
+) -> None:
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    moments = CLOCK_CHANGES[zone]
+    keys = [f"c{index}" for index in range(len(moments))]
+    import_deck(store, make_deck("zoned", {"all": keys}), now=MONDAY)
+    ids = store.card_ids(keys, "zoned")
+    answered = {}
+    for key, moment in zip(keys, moments, strict=True):
+        answers = [(1 + index % 4, at) for index, at in enumerate(around(moment))]
+        log_answers(store, ids[key], answers)
+        answered[ids[key]] = answers
+    for day_starts_at in (0, 2, 4):
+        got = dict(store.answer_days(["zoned"], day_starts_at=day_starts_at))
+        assert got == {
+            card_id: [(rating, review_day(at, day_starts_at)) for rating, at in answers]
+            for card_id, answers in answered.items()
+        }
+
+
+def test_answer_days_leave_out_cram_and_manual_rows(demo_store: Store) -> None:
+    ids = demo_store.card_ids(["a", "b", "c"], "demo")
+    log_answers(demo_store, ids["a"], [(3, MONDAY), (1, MONDAY + timedelta(days=2))])
+    log_answers(demo_store, ids["a"], [(4, MONDAY + timedelta(days=3))], kind=ReviewKind.Cram)
+    log_answers(demo_store, ids["a"], [(3, MONDAY + timedelta(days=5))])
+    log_answers(demo_store, ids["b"], [(3, MONDAY + timedelta(days=1))], kind=ReviewKind.Manual)
+    log_answers(demo_store, ids["c"], [(2, MONDAY + timedelta(hours=3))])
+    day = MONDAY.toordinal()  # UTC, and days starting at midnight
+    assert list(demo_store.answer_days(["demo"], day_starts_at=0)) == [
+        (ids["a"], [(3, day), (1, day + 2), (3, day + 5)]),
+        (ids["c"], [(2, day)]),
+    ]
+
+
+def test_answer_days_read_only_the_decks_asked_for(store: Store) -> None:
+    # a small deck beside a big one: read through the index, the big one by a scan; the same
+    # answers either way
+    import_deck(store, make_deck("small", {"s": ["x", "y"]}), now=MONDAY)
+    import_deck(store, make_deck("big", {"b": [f"k{n}" for n in range(12)]}), now=MONDAY)
+    small = store.card_ids(["x", "y"], "small")
+    big = store.card_ids(["k0", "k5"], "big")
+    for offset, card_id in enumerate([*small.values(), *big.values()]):
+        log_answers(store, card_id, [(3, MONDAY + timedelta(days=offset))])
+
+    def cards(deck_keys: list[str] | None) -> list[int]:
+        return [card_id for card_id, _ in store.answer_days(deck_keys, day_starts_at=4)]
+
+    assert cards(["small"]) == sorted(small.values())
+    assert cards(["big"]) == sorted(big.values())
+    assert cards(["small", "big"]) == cards(None) == sorted([*small.values(), *big.values()])
+    assert cards([]) == []
+
+
+def histories_store(store: Store, cards: int = 7) -> Store:
+    keys = [f"h{index}" for index in range(cards)]
+    import_deck(store, make_deck("hist", {"all": keys}), now=MONDAY - timedelta(days=1))
+    ids = store.card_ids(keys, "hist")
+    for index, key in enumerate(keys):
+        if index % 3 == 2:
+            continue  # some cards never answered
+        answers = [
+            (1 + (index + step) % 4, MONDAY + timedelta(days=index + step)) for step in range(3)
+        ]
+        log_answers(store, ids[key], answers)
+        log_answers(store, ids[key], [(3, MONDAY + timedelta(days=30))], kind=ReviewKind.Cram)
+    return store
+
+
+def test_card_histories_are_the_same_in_any_chunks(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    histories_store(store)
+    whole = store.card_histories(["hist"])
+    assert [len(card.rows) for card in whole] == [4, 4, 4, 4, 4]
+    assert all(card.deck_key == "hist" for card in whole)
+    assert whole == [*store.each_card_history()] == store.card_histories()
+    monkeypatch.setattr(stored_history, "_CHUNK", 2)
+    assert store.card_histories(["hist"]) == whole
+    assert store.card_histories([]) == []
+
+
+Recomputed = tuple[MemoryState, list[tuple[int, MemoryState, MemoryState]]]
+
+
+def steadier(card: CardHistory) -> Recomputed:
+    """Every state of the card with a stability of 42."""
+
+    def changed(memory: MemoryState) -> MemoryState:
+        return replace(memory, stability=42.0)
+
+    rows = [(row.id, changed(row.before), changed(row.after)) for row in card.rows]
+    return changed(card.memory), rows
+
+
+def test_recompute_memory_rewrites_chunk_by_chunk(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    histories_store(store)
+    monkeypatch.setattr(stored_history, "_CHUNK", 2)
+    before = store.card_histories(["hist"])
+    skipped = before[1].card_id
+
+    def recompute(card: CardHistory) -> Recomputed | None:
+        return None if card.card_id == skipped else steadier(card)
+
+    counts = store.recompute_memory(["hist"], recompute, setting=("hist", "new_per_day", "7"))
+    assert counts == (4, 16)
+    after = store.card_histories(["hist"])
+    assert after[1] == before[1]
+    for card in after[:1] + after[2:]:
+        states = [
+            card.memory,
+            *(row.before for row in card.rows),
+            *(row.after for row in card.rows),
+        ]
+        assert {state.stability for state in states} == {42.0}
+    assert store.settings("hist") == {"new_per_day": "7"}
+
+
+def test_recompute_memory_is_all_or_nothing(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    histories_store(store)
+    monkeypatch.setattr(stored_history, "_CHUNK", 2)
+    before = store.card_histories(["hist"])
+    seen: list[int] = []
+
+    def recompute(card: CardHistory) -> Recomputed:
+        seen.append(card.card_id)
+        if len(seen) == 4:  # in the second chunk, once the first is written
+            raise RuntimeError("stop")
+        return steadier(card)
+
+    with pytest.raises(RuntimeError, match="stop"):
+        store.recompute_memory(["hist"], recompute, setting=("hist", "new_per_day", "7"))
+    assert seen == [card.card_id for card in before[:4]]
+    assert store.card_histories(["hist"]) == before
+    assert store.settings("hist") == {}

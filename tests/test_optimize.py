@@ -1,6 +1,7 @@
-"""recall optimize: training items in review days, srs-benchmark metrics, a deterministic fit
-that beats the defaults on a real history, stored states equal to a replay afterwards, too
-little history refused, per-deck settings, and the CLI."""
+"""recall optimize: training items in review days, srs-benchmark metrics (the prepared
+training set's the very floats of the definition), a deterministic fit that beats the defaults
+on a real history, stored states equal to a replay afterwards, too little history refused,
+per-deck settings, and the CLI."""
 
 from __future__ import annotations
 
@@ -8,12 +9,18 @@ import csv
 import json
 import math
 import random
+import sys
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import fsrs_rs_python
 import pytest
 from typer.testing import CliRunner
 
+import recall1924.optimize as optimizing
+import recall1924.store.history as stored_history
 from conftest import SHARED_TESTDATA, make_deck
 from recall1924.cli import app
 from recall1924.deck import PastAnswer
@@ -22,14 +29,18 @@ from recall1924.importers import import_deck
 from recall1924.models import ReviewKind
 from recall1924.optimize import (
     MIN_TRAINING_ITEMS,
+    Metrics,
+    Review,
+    TrainingSet,
     evaluate,
     fit,
     optimize,
+    review_sequence,
     review_sequences,
     suggest_retention,
     training_items,
 )
-from recall1924.scheduling import MemoryState, Rating, answer, build_scheduler
+from recall1924.scheduling import MemoryState, Rating, answer, build_scheduler, retrievability
 from recall1924.settings import Settings
 from recall1924.store import Store
 
@@ -53,9 +64,99 @@ def test_delta_t_counts_review_days_with_the_day_start() -> None:
     assert review_sequences([answers], day_starts_at=4) == [[(3, 0), (3, 1), (3, 0), (3, 1)]]
 
 
+def test_review_sequence_from_review_days() -> None:
+    assert review_sequence([(3, 700), (1, 700), (3, 702), (4, 709)]) == [
+        (3, 0),
+        (1, 0),
+        (3, 2),
+        (4, 7),
+    ]
+    assert review_sequence([]) == []
+
+
 def test_training_items_end_at_each_answer_on_a_later_day() -> None:
     sequence = [(3, 0), (1, 0), (3, 2), (3, 0), (4, 5)]
     assert training_items([sequence]) == [sequence[:3], sequence]
+
+
+def test_fsrs_items_are_the_training_items_made_one_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # fsrs-rs's reviews cannot be read back: made here as tuples and lists instead
+    monkeypatch.setattr(fsrs_rs_python, "FSRSReview", lambda rating, delta_t: (rating, delta_t))
+    monkeypatch.setattr(fsrs_rs_python, "FSRSItem", list)
+    sequences = [[(3, 0), (1, 0), (3, 2), (3, 0), (4, 5)], [(2, 0)], [], [(1, 0), (3, 1), (3, 1)]]
+    training = TrainingSet.of(sequences)
+    items = training.fsrs_items()
+    assert len(items) == training.items == 4
+    assert list(items) == training_items(sequences) == list(items)  # and again: not used up
+    assert items[3] == sequences[3] and items[-1] == sequences[3]
+    assert training.answers == 9
+
+
+def reference_metrics(
+    parameters: Sequence[float], sequences: Sequence[Sequence[Review]]
+) -> Metrics:
+    """The metrics as the module docstring defines them, summed bin by bin from scratch, with
+    fsrs-rs's states of all cards at once."""
+    model = fsrs_rs_python.FSRS(list(parameters))
+    states = model.historical_memory_state_batch(
+        [
+            fsrs_rs_python.FSRSItem([fsrs_rs_python.FSRSReview(*review) for review in sequence])
+            for sequence in sequences
+        ]
+    )
+    decay = -parameters[20]
+    eps = sys.float_info.epsilon
+    loss = 0.0
+    count = 0
+    bins: dict[tuple[float, float, float], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+
+    def binned(value: float, scale: float, base: float, digits: int) -> float:
+        return round(scale * base ** math.floor(math.log(value) / math.log(base)), digits)
+
+    for sequence, after in zip(sequences, states, strict=True):
+        long_term = 0
+        lapses = 0
+        for index, (rating, delta_t) in enumerate(sequence):
+            if index > 0 and delta_t > 0:
+                long_term += 1
+                predicted = retrievability(delta_t, after[index - 1].stability, decay)
+                recalled = 1.0 if rating > 1 else 0.0
+                clipped = min(1 - eps, max(eps, predicted))
+                loss -= recalled * math.log(clipped) + (1 - recalled) * math.log(1 - clipped)
+                count += 1
+                key = (
+                    binned(delta_t, 2.48, 3.62, 2),
+                    binned(long_term + 1, 1.99, 1.89, 0),
+                    0.0 if lapses == 0 else binned(lapses, 1.65, 1.73, 0),
+                )
+                cell = bins[key]
+                cell[0] += recalled
+                cell[1] += predicted
+                cell[2] += 1
+            if rating == 1 and delta_t > 0:
+                lapses += 1
+    if count == 0:
+        return Metrics(math.nan, math.nan, 0)
+    squared = sum(n * (r / n - p / n) ** 2 for r, p, n in bins.values())
+    return Metrics(loss / count, math.sqrt(squared / count), count)
+
+
+@pytest.mark.parametrize("chunk", [3, 4096])
+def test_scoring_gives_the_very_floats_of_the_definition(
+    monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    # scored a few cards at a time or all at once, in any order of bins met
+    monkeypatch.setattr(optimizing, "_SCORED_CHUNK", chunk)
+    sequences = review_sequences(generated_history(60, seed=11), day_starts_at=4)
+    sequences += [[(1, 0), (1, 3), (1, 2), (3, 9), (4, 30)], [(3, 0)], [(3, 0), (3, 0)]]
+    training = TrainingSet.of(sequences)
+    steeper = (*build_scheduler(DEFAULT).parameters[:20], 0.6)
+    for parameters in (build_scheduler(DEFAULT).parameters, steeper):
+        assert training.evaluate(parameters) == reference_metrics(parameters, sequences)
+    nothing = TrainingSet.of([[(3, 0), (2, 0)]]).evaluate(steeper)
+    assert math.isnan(nothing.log_loss) and math.isnan(nothing.rmse_bins) and nothing.reviews == 0
 
 
 def test_metrics_follow_srs_benchmark_by_hand() -> None:
@@ -173,7 +274,11 @@ def trained_store(store: Store) -> Store:
     return store
 
 
-def test_optimize_saves_and_stored_states_equal_a_replay(trained_store: Store) -> None:
+@pytest.mark.parametrize("chunk", [7, 500])
+def test_optimize_saves_and_stored_states_equal_a_replay(
+    trained_store: Store, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    monkeypatch.setattr(stored_history, "_CHUNK", chunk)  # rewritten a few cards at a time
     store = trained_store
     report = optimize(
         store,

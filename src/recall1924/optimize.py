@@ -2,8 +2,10 @@
 
 Holds :func:`optimize` (fit, compare with the current parameters, save the fitted ones if they
 predict better, then recompute every card's memory state from its history),
-:func:`review_sequences`, :func:`training_items`, :func:`fit`, :func:`evaluate` (log loss and
-RMSE(bins)), :func:`replay_card` and :func:`suggest_retention`, with the reports they return.
+:func:`review_sequence` and :func:`review_sequences`, :func:`training_items`,
+:class:`TrainingSet` (a history prepared once for fitting and scoring), :func:`fit`,
+:func:`evaluate` (log loss and RMSE(bins)), :func:`replay_card` and :func:`suggest_retention`,
+with the reports they return.
 
 The engine is fsrs-rs-python (the Rust fsrs-rs that Anki itself trains with, as a wheel with no
 further dependency). Measured on the 31,361 answers of a real Anki history (20,407 training
@@ -36,32 +38,36 @@ from __future__ import annotations
 import math
 import sys
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
+from recall1924.collector import collector_paused
 from recall1924.models import ReviewKind
-from recall1924.scheduling import MemoryState, build_scheduler, retrievability, review_day
+from recall1924.scheduling import MemoryState, build_scheduler, review_day
 from recall1924.settings import DEFINITIONS, Settings
 
 if TYPE_CHECKING:
     from fsrs import Scheduler
+    from fsrs_rs_python import FSRSItem, FSRSReview
 
     from recall1924.store import Store
-    from recall1924.store.history import CardHistory, LoggedRow
+    from recall1924.store.history import CardHistory, LoggedRow, Recomputed
 
 __all__ = [
     "MIN_TRAINING_ITEMS",
     "Metrics",
     "OptimizeReport",
     "RetentionRow",
+    "TrainingSet",
     "evaluate",
     "fit",
     "optimize",
     "replay_card",
+    "review_sequence",
     "review_sequences",
     "suggest_retention",
     "training_items",
@@ -157,42 +163,238 @@ class OptimizeReport:
 # ---------------------------------------------------------------------------------------------
 
 
-def _is_review(row: LoggedRow) -> bool:
-    return row.kind == ReviewKind.Review
+def _deltas(days: Iterable[tuple[int, int]]) -> Iterator[Review]:
+    last: int | None = None
+    for rating, day in days:
+        yield rating, 0 if last is None else max(0, day - last)
+        last = day
+
+
+def review_sequence(days: Iterable[tuple[int, int]]) -> list[Review]:
+    """A card's answers as ``(rating, delta_t)`` from its ``(rating, review day)`` answers,
+    oldest first: ``delta_t`` is the review days since the answer before (0 for the first and
+    for answers on the same review day)."""
+    return list(_deltas(days))
 
 
 def review_sequences(
     histories: Iterable[Sequence[tuple[int, datetime]]], *, day_starts_at: int
 ) -> list[list[Review]]:
-    """Each card's answers as ``(rating, delta_t)``: days since the answer before, counted in
-    review days (0 for the first answer and for answers on the same review day).
+    """Each card's answers as ``(rating, delta_t)`` (see :func:`review_sequence`), for the
+    cards with answers.
 
     Args:
         histories: per card, its ``(rating, at)`` answers, oldest first.
         day_starts_at: the local hour a review day starts.
     """
-    sequences: list[list[Review]] = []
-    for answers in histories:
-        sequence: list[Review] = []
-        last: int | None = None
-        for rating, at in answers:
-            day = review_day(at, day_starts_at)
-            sequence.append((rating, 0 if last is None else max(0, day - last)))
-            last = day
-        if sequence:
-            sequences.append(sequence)
-    return sequences
+    sequences = (
+        review_sequence((rating, review_day(at, day_starts_at)) for rating, at in answers)
+        for answers in histories
+    )
+    return [sequence for sequence in sequences if sequence]
 
 
 def training_items(sequences: Iterable[Sequence[Review]]) -> list[list[Review]]:
     """The FSRS training items: for every answer on a later review day than the card's answer
-    before, the card's answers up to and including it (what to predict, and from what)."""
+    before, the card's answers up to and including it (what to predict, and from what).
+
+    Quadratic in a card's answers, for looking at a small history: :class:`TrainingSet`
+    hands fsrs-rs the same items one at a time."""
     return [
         list(sequence[: index + 1])
         for sequence in sequences
         for index, (_rating, delta_t) in enumerate(sequence)
         if index > 0 and delta_t > 0
     ]
+
+
+def _bin(value: float, scale: float, base: float, digits: int) -> float:
+    return round(scale * base ** math.floor(math.log(value) / math.log(base)), digits)
+
+
+def _bin_key(delta_t: int, long_term: int, lapses: int) -> tuple[float, float, float]:
+    return (
+        _bin(delta_t, 2.48, 3.62, 2),
+        _bin(long_term + 1, 1.99, 1.89, 0),
+        0.0 if lapses == 0 else _bin(lapses, 1.65, 1.73, 0),
+    )
+
+
+_SCORED_CHUNK = 4096
+"""Cards whose memory states fsrs-rs computes at a time while scoring: a few tens of
+thousands of states alive at once, not one per answer of the whole history."""
+
+
+class TrainingSet:
+    """Every card's answers prepared, in one pass, for fitting (:func:`fit`) and for scoring
+    any parameters (:meth:`evaluate`).
+
+    Per card it keeps its answers as fsrs-rs reviews (40 bytes an answer), and per scored
+    answer -- one on a later review day than the card's answer before, which is also where a
+    training item ends -- what does not depend on the parameters: which state predicts it,
+    the days since, the outcome and the bin. Comparing the current and the fitted parameters
+    then needs only each answer's predicted retrievability; the training items (a card of n
+    answers is in up to n - 1 of up to n answers) are made only while fsrs-rs copies them.
+    """
+
+    def __init__(self) -> None:
+        import fsrs_rs_python  # only the commands that fit load it
+
+        self._review = fsrs_rs_python.FSRSReview
+        self._reviews: list[list[FSRSReview]] = []
+        self._scored: list[int] = []
+        """Per card, how many of its answers are scored."""
+        # Per scored answer, card by card: the index of the card's state it is predicted from
+        # (the answer before's), the days since it, whether it was recalled, its bin.
+        self._state: list[int] = []
+        self._delta_t: list[int] = []
+        self._recalled: list[bool] = []
+        self._cell: list[int] = []
+        self._bins: dict[tuple[float, float, float], int] = {}
+        """Bin by key, numbered in the order first met (the order its sums are added in)."""
+        self._cell_of: dict[tuple[int, int, int], int] = {}
+        """Bin by unbinned ``(delta_t, long-term answers, lapses)``: computed once each."""
+        self.answers = 0
+
+    @classmethod
+    def of(cls, sequences: Iterable[Iterable[Review]]) -> TrainingSet:
+        """A training set of ``sequences``, each card's ``(rating, delta_t)`` answers."""
+        training = cls()
+        for sequence in sequences:
+            training.add(sequence)
+        return training
+
+    @property
+    def items(self) -> int:
+        """Training items, which are also the answers scored."""
+        return len(self._state)
+
+    def add(self, sequence: Iterable[Review]) -> None:
+        """Add a card's ``(rating, delta_t)`` answers, oldest first (none: nothing added)."""
+        answers = list(sequence)
+        if not answers:
+            return
+        review = self._review
+        self._reviews.append([review(rating, delta_t) for rating, delta_t in answers])
+        self.answers += len(answers)
+        # Run for every scored answer of a million: the lists' methods looked up once a card.
+        state, delta, recalled, cell_at = (
+            self._state.append,
+            self._delta_t.append,
+            self._recalled.append,
+            self._cell.append,
+        )
+        cell_of = self._cell_of
+        long_term = 0
+        lapses = 0
+        for index, (rating, delta_t) in enumerate(answers):
+            if delta_t <= 0:
+                continue
+            if index > 0:
+                long_term += 1
+                unbinned = (delta_t, long_term, lapses)
+                cell = cell_of.get(unbinned)
+                if cell is None:
+                    key = _bin_key(delta_t, long_term, lapses)
+                    cell = cell_of[unbinned] = self._bins.setdefault(key, len(self._bins))
+                state(index - 1)
+                delta(delta_t)
+                recalled(rating > 1)
+                cell_at(cell)
+            if rating == 1:
+                lapses += 1
+        self._scored.append(long_term)
+
+    def fsrs_items(self) -> Sequence[FSRSItem]:
+        """The :func:`training_items` as fsrs-rs items, made as they are read."""
+        return _TrainingItems(self.items, self._training_items)
+
+    def _training_items(self) -> Iterator[FSRSItem]:
+        from fsrs_rs_python import FSRSItem
+
+        ends = iter(self._state)
+        for reviews, scored in zip(self._reviews, self._scored, strict=True):
+            for _ in range(scored):
+                yield FSRSItem(reviews[: next(ends) + 2])
+
+    def evaluate(self, parameters: Sequence[float]) -> Metrics:
+        """Log loss and RMSE(bins) of ``parameters`` (srs-benchmark's definitions; see the
+        module docstring). NaN for both when no answer can be scored.
+
+        Sums are taken in the order they always were -- card by card, answer by answer, bins
+        in the order first met -- so the figures are the very same floats as summing bin by
+        bin from scratch.
+        """
+        import fsrs_rs_python as engine
+
+        count = self.items
+        if count == 0:
+            return Metrics(math.nan, math.nan, 0)
+        model = engine.FSRS(list(parameters))
+        decay = -parameters[20]
+        # scheduling.retrievability with its constant out of the loop: the same operations in
+        # the same order, so the same floats
+        factor = 0.9 ** (1 / decay) - 1
+        eps = sys.float_info.epsilon
+        high = 1 - eps
+        log = math.log
+        loss = 0.0
+        predicted_sums = [0.0] * len(self._bins)
+        scored = zip(self._state, self._delta_t, self._recalled, self._cell, strict=True)
+        for start in range(0, len(self._reviews), _SCORED_CHUNK):
+            cards = self._reviews[start : start + _SCORED_CHUNK]
+            states_of = model.historical_memory_state_batch(
+                [engine.FSRSItem(reviews) for reviews in cards]
+            )
+            many_of = self._scored[start : start + _SCORED_CHUNK]
+            for states, many in zip(states_of, many_of, strict=True):
+                for state, delta_t, recalled, cell in islice(scored, many):
+                    stability = states[state].stability
+                    predicted = (
+                        (1 + factor * delta_t / stability) ** decay if stability > 0 else 0.0
+                    )
+                    # min(1 - eps, max(eps, predicted)) without two calls, NaN included
+                    clipped = predicted if predicted > eps else eps
+                    clipped = high if clipped > high else clipped
+                    # the cross-entropy's other term is exactly zero
+                    loss -= log(clipped) if recalled else log(1 - clipped)
+                    predicted_sums[cell] += predicted
+        recalled_sums = [0] * len(self._bins)
+        counts = [0] * len(self._bins)
+        for cell, recalled in zip(self._cell, self._recalled, strict=True):
+            recalled_sums[cell] += recalled
+            counts[cell] += 1
+        squared = sum(
+            n * (recalled / n - predicted / n) ** 2
+            for recalled, predicted, n in zip(recalled_sums, predicted_sums, counts, strict=True)
+        )
+        return Metrics(loss / count, math.sqrt(squared / count), count)
+
+
+class _TrainingItems(Sequence["FSRSItem"]):
+    """A training set's items for fsrs-rs, made one at a time as its bindings iterate them
+    (they take any Sequence): each is gone once copied, instead of 13 million answers' worth
+    of items for a million answers alive beside fsrs-rs's own copy."""
+
+    def __init__(self, count: int, items: Callable[[], Iterator[FSRSItem]]) -> None:
+        self._count = count
+        self._items = items
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[FSRSItem]:
+        return self._items()
+
+    @overload
+    def __getitem__(self, index: int) -> FSRSItem: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[FSRSItem]: ...
+
+    def __getitem__(self, index: int | slice) -> FSRSItem | Sequence[FSRSItem]:
+        # For the Sequence protocol only: fsrs-rs iterates, and so should anyone else.
+        return list(self)[index]
 
 
 def _tidy(raw: Sequence[float]) -> tuple[float, ...]:
@@ -204,81 +406,35 @@ def _tidy(raw: Sequence[float]) -> tuple[float, ...]:
     return tuple(min(high, max(low, float(f"{value:.6g}"))) for value, low, high in bounds)
 
 
-def fit(sequences: Sequence[Sequence[Review]]) -> tuple[float, ...]:
-    """The FSRS-6 parameters fitted to ``sequences`` by fsrs-rs (deterministic: a fixed seed).
+def fit(training: TrainingSet | Iterable[Iterable[Review]]) -> tuple[float, ...]:
+    """The FSRS-6 parameters fitted by fsrs-rs (deterministic: a fixed seed).
 
     Args:
-        sequences: each card's ``(rating, delta_t)`` answers (see :func:`review_sequences`).
+        training: the answers, or each card's ``(rating, delta_t)`` answers (see
+            :func:`review_sequences`).
     """
     import fsrs_rs_python as engine
 
-    items = [
-        engine.FSRSItem([engine.FSRSReview(rating, delta_t) for rating, delta_t in item])
-        for item in training_items(sequences)
-    ]
-    return _tidy(engine.FSRS(engine.DEFAULT_PARAMETERS).compute_parameters(items))
+    if not isinstance(training, TrainingSet):
+        training = TrainingSet.of(training)
+    model = engine.FSRS(engine.DEFAULT_PARAMETERS)
+    return _tidy(model.compute_parameters(training.fsrs_items()))
 
 
-# Metrics
-# ---------------------------------------------------------------------------------------------
-
-
-def _bin(value: float, scale: float, base: float, digits: int) -> float:
-    return round(scale * base ** math.floor(math.log(value) / math.log(base)), digits)
-
-
-def evaluate(parameters: Sequence[float], sequences: Sequence[Sequence[Review]]) -> Metrics:
-    """Log loss and RMSE(bins) of ``parameters`` on ``sequences`` (srs-benchmark's definitions;
-    see the module docstring). NaN for both when no answer can be scored."""
-    import fsrs_rs_python as engine
-
-    model = engine.FSRS(list(parameters))
-    states = model.historical_memory_state_batch(
-        [
-            engine.FSRSItem([engine.FSRSReview(rating, delta_t) for rating, delta_t in sequence])
-            for sequence in sequences
-        ]
-    )
-    decay = -parameters[20]
-    eps = sys.float_info.epsilon
-    loss = 0.0
-    count = 0
-    bins: dict[tuple[float, float, float], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
-    for sequence, after in zip(sequences, states, strict=True):
-        long_term = 0
-        lapses = 0
-        for index, (rating, delta_t) in enumerate(sequence):
-            if index > 0 and delta_t > 0:
-                long_term += 1
-                stability = after[index - 1].stability
-                predicted = retrievability(delta_t, stability, decay)
-                recalled = 1.0 if rating > 1 else 0.0
-                clipped = min(1 - eps, max(eps, predicted))
-                loss -= recalled * math.log(clipped) + (1 - recalled) * math.log(1 - clipped)
-                count += 1
-                key = (
-                    _bin(delta_t, 2.48, 3.62, 2),
-                    _bin(long_term + 1, 1.99, 1.89, 0),
-                    0.0 if lapses == 0 else _bin(lapses, 1.65, 1.73, 0),
-                )
-                cell = bins[key]
-                cell[0] += recalled
-                cell[1] += predicted
-                cell[2] += 1
-            if rating == 1 and delta_t > 0:
-                lapses += 1
-    if count == 0:
-        return Metrics(math.nan, math.nan, 0)
-    squared = sum(
-        n * (recalled / n - predicted / n) ** 2 for recalled, predicted, n in bins.values()
-    )
-    return Metrics(loss / count, math.sqrt(squared / count), count)
+def evaluate(parameters: Sequence[float], sequences: Iterable[Iterable[Review]]) -> Metrics:
+    """Log loss and RMSE(bins) of ``parameters`` on ``sequences``, each card's
+    ``(rating, delta_t)`` answers (see :meth:`TrainingSet.evaluate`)."""
+    return TrainingSet.of(sequences).evaluate(parameters)
 
 
 # Replay
 # ---------------------------------------------------------------------------------------------
 
 _MEMORY_FIELDS = tuple(field.name for field in fields(MemoryState))
+
+
+def _is_review(row: LoggedRow) -> bool:
+    return row.kind == ReviewKind.Review
 
 
 def _by_hand(row: LoggedRow, current: MemoryState) -> MemoryState:
@@ -353,6 +509,43 @@ def _decks_in_scope(store: Store, deck_key: str | None) -> list[str]:
     return [deck.key for deck in store.decks() if "parameters" not in store.settings(deck.key)]
 
 
+def _fit_and_score(
+    store: Store,
+    decks: Sequence[str],
+    *,
+    scope: str,
+    current: tuple[float, ...],
+    day_starts_at: int,
+    dry_run: bool,
+) -> OptimizeReport:
+    """The scope's answers counted and, if there are enough, fitted, with the metrics of the
+    current and the fitted parameters."""
+    # Plain (rating, review day) tuples, a card at a time: the rows' memory states are not
+    # read for the fit (a million answers as dataclasses took over a gigabyte).
+    training = TrainingSet()
+    if decks:
+        for _card_id, days in store.answer_days(decks, day_starts_at=day_starts_at):
+            training.add(_deltas(days))
+    report = OptimizeReport(
+        scope=scope,
+        answers=training.answers,
+        items=training.items,
+        current=current,
+        dry_run=dry_run,
+    )
+    if report.needed:
+        return report
+    started = time.perf_counter()
+    fitted = fit(training)
+    return replace(
+        report,
+        fitted=fitted,
+        fit_seconds=time.perf_counter() - started,
+        before=training.evaluate(report.current),
+        after=training.evaluate(fitted),
+    )
+
+
 def optimize(
     store: Store,
     *,
@@ -383,55 +576,40 @@ def optimize(
     decks = _decks_in_scope(store, deck_key)
     settings = global_settings if deck_key is None else settings_for(deck_key)
     day_starts_at = global_settings.day_starts_at
-    histories = store.card_histories(decks) if decks else []
-    sequences = review_sequences(
-        ([(row.rating, row.at) for row in card.rows if _is_review(row)] for card in histories),
-        day_starts_at=day_starts_at,
-    )
     from fsrs.scheduler import DEFAULT_PARAMETERS
 
-    report = OptimizeReport(
-        scope=deck_key or "global",
-        answers=sum(len(sequence) for sequence in sequences),
-        items=len(training_items(sequences)),
-        current=tuple(settings.parameters or DEFAULT_PARAMETERS),
-        dry_run=dry_run,
-    )
-    if report.needed:
-        return report
-    started = time.perf_counter()
-    fitted = fit(sequences)
-    report = replace(
-        report,
-        fitted=fitted,
-        fit_seconds=time.perf_counter() - started,
-        before=evaluate(report.current, sequences),
-        after=evaluate(fitted, sequences),
-    )
-    if dry_run or not report.improved:
+    with collector_paused():
+        report = _fit_and_score(
+            store,
+            decks,
+            scope=deck_key or "global",
+            current=tuple(settings.parameters or DEFAULT_PARAMETERS),
+            day_starts_at=day_starts_at,
+            dry_run=dry_run,
+        )
+    fitted = report.fitted
+    if fitted is None or dry_run or not report.improved:
         return report
 
     schedulers = {
         deck: build_scheduler(replace(settings_for(deck), parameters=fitted)) for deck in decks
     }
-    cards: dict[int, MemoryState] = {}
-    logs: dict[int, tuple[MemoryState, MemoryState]] = {}
-    for card in histories:
+
+    def recompute(card: CardHistory) -> Recomputed | None:
         if not any(_is_review(row) for row in card.rows):
-            continue
-        memory, rows = replay_card(
-            card, scheduler=schedulers[card.deck_key], day_starts_at=day_starts_at
-        )
-        cards[card.card_id] = memory
-        logs.update((log_id, (before, after)) for log_id, before, after in rows)
+            return None
+        return replay_card(card, scheduler=schedulers[card.deck_key], day_starts_at=day_starts_at)
+
     saved_at = backup() if backup is not None else None
     text = DEFINITIONS["parameters"].format(fitted)
-    store.rewrite_memory(cards, logs, setting=(deck_key or "global", "parameters", text))
+    cards, answers = store.recompute_memory(
+        decks, recompute, setting=(deck_key or "global", "parameters", text)
+    )
     return replace(
         report,
         saved=True,
-        cards_updated=len(cards),
-        answers_updated=len(logs),
+        cards_updated=cards,
+        answers_updated=answers,
         backup=saved_at,
     )
 

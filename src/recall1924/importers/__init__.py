@@ -15,14 +15,13 @@ rollover hour, which a new collection takes.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from recall1924.clock import day_bounds
+from recall1924.collector import collector_paused
 from recall1924.deck import DeckSpec, PastAnswer, SectionSpec
 from recall1924.errors import DeckFileError, UnsupportedFormatError
 from recall1924.scheduling import MemoryState
@@ -112,25 +111,8 @@ def read_decks(path: Path, *, fmt: str | None = None, deck_key: str | None = Non
         UnsupportedFormatError: for a format recall does not read.
         DeckFileError: if the file is unreadable, not what it claims, or invalid.
     """
-    with _collector_paused():
+    with collector_paused():
         return _read_decks(path, fmt=fmt or detect_format(path), deck_key=deck_key)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while a big deck's objects are built or compared.
-
-    A 100,000-card deck is hundreds of thousands of new objects, none of them in a cycle; each
-    collection the allocations trigger walks every one made so far, a third of the time spent
-    reading a big file. The collector runs again afterwards, as it was.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _read_decks(path: Path, *, fmt: str, deck_key: str | None) -> ReadResult:
@@ -356,7 +338,7 @@ def import_decks(
     twice = sorted({key for key in keys if keys.count(key) > 1})
     if twice:
         raise DeckFileError("", [f"deck {twice[0]!r} appears twice in the file"])
-    with _collector_paused():
+    with collector_paused():
         saved = None
         backed_up = False
         day = _day_start(store, day_starts_at, dry_run=dry_run)

@@ -1,14 +1,25 @@
 """Review history in bulk: every answer of a deck's cards for training and replay, and the
-memory states a replay recomputes, written back in one transaction."""
+memory states a replay recomputes, written back in one transaction.
+
+Holds :class:`LoggedRow`, :class:`CardHistory` and :class:`HistoryStore`. A history of a
+million answers is read a card at a time (:meth:`HistoryStore.answer_days`,
+:meth:`HistoryStore.each_card_history`) and rewritten a chunk of cards at a time
+(:meth:`HistoryStore.recompute_memory`), never held whole.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
-from recall1924.scheduling import MemoryState, State
+from sqlalchemy import Connection
+
+from recall1924.models import ReviewKind
+from recall1924.scheduling import MemoryState, State, review_day
 from recall1924.store.base import MEMORY_FIELDS, StoreBase
 
 
@@ -35,11 +46,28 @@ class CardHistory:
     rows: tuple[LoggedRow, ...]
 
 
-# Plain SQL with the column type's own text form: a long history is tens of thousands of rows
-# with a dozen datetimes each, and converting them through SQLAlchemy's types took most of the
-# time of `recall optimize` (about 2 s of 3 for a 31,000-answer history).
+Recomputed = tuple[MemoryState, Sequence[tuple[int, MemoryState, MemoryState]]]
+"""A card's new memory state, and ``(log id, before, after)`` for each of its rows."""
+
+# Plain SQL with the column type's own text form: a long history is a million rows with a
+# dozen datetimes each, and converting them through SQLAlchemy's types took most of the time
+# of `recall optimize` (about 2 s of 3 for a 31,000-answer history).
 _TEXT = "%Y-%m-%d %H:%M:%S.%f"
 """How SQLAlchemy's SQLite DateTime (under UTCDateTime) writes a naive UTC datetime."""
+
+_HOUR = slice(0, 13)
+"""The hour of a stored time, ``YYYY-MM-DD HH``: the key review days are cached by."""
+
+_LAST_OF_HOUR = timedelta(hours=1, microseconds=-1)
+
+_CHUNK = 500
+"""Cards read (and rewritten) per statement: their ids are bound one by one, and SQLite
+before 3.32 takes at most 999 variables."""
+
+# `State(n)` goes through Enum.__call__ (about 2 µs): two states a row, a million rows.
+_STATES = {int(state): state for state in State}
+
+_REVIEW = int(ReviewKind.Review)
 
 
 def _to_text(moment: datetime | None) -> str | None:
@@ -48,22 +76,6 @@ def _to_text(moment: datetime | None) -> str | None:
 
 def _time(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-def _maybe_time(text: str | None) -> datetime | None:
-    return None if text is None else _time(text)
-
-
-def _memory(values: Sequence[Any]) -> MemoryState:
-    state, step, stability, difficulty, due, last_review = values
-    return MemoryState(
-        State(state),
-        step,
-        stability,
-        difficulty,
-        _time(due),
-        _maybe_time(last_review),
-    )
 
 
 def _columns(suffix: str = "") -> str:
@@ -81,57 +93,216 @@ def _values(memory: MemoryState) -> tuple[Any, ...]:
     )
 
 
+def _marks(count: int) -> str:
+    return ", ".join("?" for _ in range(count))
+
+
+class _Times:
+    """Stored times read back, each distinct text parsed once: in a history one answer's
+    "before" times are the answer before's "after" times."""
+
+    def __init__(self) -> None:
+        self._parsed: dict[str, datetime] = {}
+
+    def time(self, text: str) -> datetime:
+        found = self._parsed.get(text)
+        if found is None:
+            found = self._parsed[text] = _time(text)
+        return found
+
+    def memory(self, values: Sequence[Any]) -> MemoryState:
+        state, step, stability, difficulty, due, last_review = values
+        return MemoryState(
+            _STATES[state],
+            step,
+            stability,
+            difficulty,
+            self.time(due),
+            None if last_review is None else self.time(last_review),
+        )
+
+
+class _ReviewDays:
+    """``scheduling.review_day`` of stored times, worked out once per UTC hour.
+
+    Parsing a million times and turning each into local time cost more than a second; a
+    two-year history has only some 17,500 distinct hours. An hour is cached only when it lies
+    wholly in one review day at one UTC offset (checked at its first and last microsecond),
+    so the answer is the same as the function's for every time in it; in an hour where the
+    clocks change or where a half-hour zone's day starts, each time is worked out alone.
+    """
+
+    def __init__(self, day_starts_at: int) -> None:
+        self._starts_at = day_starts_at
+        self.by_hour: dict[str, int] = {}
+        """Review day by the stored text's hour (:data:`_HOUR`), for hours wholly in one."""
+
+    def of(self, text: str) -> int:
+        """The review day of the stored time ``text`` (after a miss in :attr:`by_hour`)."""
+        at = _time(text)
+        start = at.replace(minute=0, second=0, microsecond=0)
+        end = start + _LAST_OF_HOUR
+        day = review_day(start, self._starts_at)
+        if (
+            review_day(end, self._starts_at) == day
+            and start.astimezone().utcoffset() == end.astimezone().utcoffset()
+            # another text form would put other times under the key
+            and start.isoformat(" ")[_HOUR] == text[_HOUR]
+        ):
+            self.by_hour[text[_HOUR]] = day
+            return day
+        return review_day(at, self._starts_at)
+
+
+def _driver_rows(
+    connection: Connection, sql: str, params: Sequence[object]
+) -> Iterable[tuple[Any, ...]]:
+    # The driver's own tuples, on the same connection and in its transaction: SQLAlchemy's
+    # Row for each of a million rows cost 0.3 s.
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    rows: Iterable[tuple[Any, ...]] = driver.execute(sql, params)
+    return rows
+
+
+def _scope_filter(deck_keys: Sequence[str]) -> str:
+    return (
+        "card_id IN (SELECT card.id FROM card JOIN deck ON deck.id = card.deck_id "
+        f"WHERE deck.key IN ({_marks(len(deck_keys))}))"
+    )
+
+
 class HistoryStore(StoreBase):
+    def answer_days(
+        self, deck_keys: Sequence[str] | None, *, day_starts_at: int
+    ) -> Iterator[tuple[int, list[tuple[int, int]]]]:
+        """Each card's Review-kind answers (cram and manual rows are not memory evidence) as
+        ``(rating, review day)``, oldest first, one card at a time in card id order.
+
+        Args:
+            deck_keys: only the cards of these decks; None for every deck.
+            day_starts_at: the local hour a review day starts (see ``scheduling.review_day``).
+
+        Yields:
+            ``(card id, answers)`` for every card with at least one such answer.
+        """
+        if deck_keys is not None and not deck_keys:
+            return
+        days = _ReviewDays(day_starts_at)
+        by_hour = days.by_hour
+        with self.engine.connect() as connection:
+            sql, params = self._answers_query(connection, deck_keys)
+            for card_id, answers in groupby(_driver_rows(connection, sql, params), itemgetter(0)):
+                # `or`: review days are date ordinals, never 0
+                yield (
+                    card_id,
+                    [
+                        (rating, by_hour.get(at[_HOUR]) or days.of(at))
+                        for _card, rating, at in answers
+                    ],
+                )
+
+    def _answers_query(
+        self, connection: Connection, deck_keys: Sequence[str] | None
+    ) -> tuple[str, tuple[object, ...]]:
+        # The rows of one card are scattered over the table (answers are written as they are
+        # given, all cards interleaved), so reading a whole collection through the (card_id,
+        # reviewed_at) index is a million random lookups: 2.2 s. Scanning the table and sorting
+        # takes 0.7 s (and no deck filter when the scope is every card). Decks with under a
+        # quarter of the collection's cards are still read through the index. NOT INDEXED is
+        # SQLite's; PostgreSQL's planner makes this choice itself.
+        where = ""
+        params: tuple[object, ...] = (_REVIEW,)
+        table = "review_log NOT INDEXED"
+        if deck_keys is not None:
+            in_scope, cards = connection.exec_driver_sql(
+                "SELECT sum(deck_id IN (SELECT id FROM deck WHERE key IN "
+                f"({_marks(len(deck_keys))}))), count(*) FROM card",
+                tuple(deck_keys),
+            ).one()
+            if in_scope != cards:
+                where = f"AND {_scope_filter(deck_keys)}"
+                params += tuple(deck_keys)
+                if (in_scope or 0) * 4 < cards:
+                    table = "review_log"
+        return (
+            f"SELECT card_id, rating, reviewed_at FROM {table} WHERE kind = ? {where} "
+            # the same order as every other reader of a card's history
+            "ORDER BY card_id, reviewed_at, id",
+            params,
+        )
+
     def card_histories(self, deck_keys: Sequence[str] | None = None) -> list[CardHistory]:
         """Every card that has review log rows, with all of them (every kind), oldest first.
 
         Args:
             deck_keys: only the cards of these decks; None for every deck.
         """
+        return list(self.each_card_history(deck_keys))
+
+    def each_card_history(self, deck_keys: Sequence[str] | None = None) -> Iterator[CardHistory]:
+        """:meth:`card_histories` one card at a time (a chunk of cards read at once).
+
+        Args:
+            deck_keys: only the cards of these decks; None for every deck.
+        """
+        if deck_keys is not None and not deck_keys:
+            return
+        with self.engine.connect() as connection:
+            ids = self._history_card_ids(connection, deck_keys)
+            for start in range(0, len(ids), _CHUNK):
+                yield from self._histories(connection, ids[start : start + _CHUNK])
+
+    def _history_card_ids(
+        self, connection: Connection, deck_keys: Sequence[str] | None
+    ) -> list[int]:
         where = ""
         params: tuple[str, ...] = ()
         if deck_keys is not None:
-            if not deck_keys:
-                return []
-            where = f"WHERE deck.key IN ({', '.join('?' for _ in deck_keys)})"
+            where = f"deck_id IN (SELECT id FROM deck WHERE key IN ({_marks(len(deck_keys))})) AND"
             params = tuple(deck_keys)
-        rows: dict[int, list[LoggedRow]] = {}
-        with self.engine.connect() as connection:
-            logs = connection.exec_driver_sql(
-                f"SELECT review_log.card_id, review_log.id, kind, rating, reviewed_at, "
-                f"{_columns('_before')}, {_columns('_after')} FROM review_log "
-                "JOIN card ON card.id = review_log.card_id JOIN deck ON deck.id = card.deck_id "
-                # the same order as every other reader of a card's history
-                f"{where} ORDER BY review_log.card_id, reviewed_at, review_log.id",
-                params,
-            )
-            for row in logs:
-                rows.setdefault(row[0], []).append(
-                    LoggedRow(
-                        row[1],
-                        row[2],
-                        row[3],
-                        _time(row[4]),
-                        _memory(row[5:11]),
-                        _memory(row[11:17]),
-                    )
+        found = connection.exec_driver_sql(
+            f"SELECT id FROM card WHERE {where} "
+            "EXISTS (SELECT 1 FROM review_log WHERE card_id = card.id) ORDER BY id",
+            params,
+        )
+        return [card_id for (card_id,) in found]
+
+    def _histories(self, connection: Connection, card_ids: Sequence[int]) -> list[CardHistory]:
+        # One chunk of cards: their rows, then the cards; times parsed once per chunk.
+        marks = _marks(len(card_ids))
+        times = _Times()
+        logs = _driver_rows(
+            connection,
+            f"SELECT card_id, id, kind, rating, reviewed_at, {_columns('_before')}, "
+            f"{_columns('_after')} FROM review_log WHERE card_id IN ({marks}) "
+            # the same order as every other reader of a card's history
+            "ORDER BY card_id, reviewed_at, id",
+            card_ids,
+        )
+        rows = {
+            card_id: tuple(
+                LoggedRow(
+                    row[1],
+                    row[2],
+                    row[3],
+                    times.time(row[4]),
+                    times.memory(row[5:11]),
+                    times.memory(row[11:17]),
                 )
-            cards = connection.exec_driver_sql(
-                f"SELECT card.id, deck.key, card.created_at, {_columns()} FROM card "
-                f"JOIN deck ON deck.id = card.deck_id {where}",
-                params,
+                for row in logged
             )
-            found = {row[0]: row for row in cards if row[0] in rows}
+            for card_id, logged in groupby(logs, itemgetter(0))
+        }
+        cards = connection.exec_driver_sql(
+            f"SELECT card.id, deck.key, card.created_at, {_columns()} FROM card "
+            f"JOIN deck ON deck.id = card.deck_id WHERE card.id IN ({marks}) ORDER BY card.id",
+            tuple(card_ids),
+        )
         return [
-            CardHistory(
-                card_id,
-                found[card_id][1],
-                _time(found[card_id][2]),
-                _memory(found[card_id][3:9]),
-                tuple(logged),
-            )
-            for card_id, logged in rows.items()
-            if card_id in found
+            CardHistory(card[0], card[1], _time(card[2]), times.memory(card[3:9]), rows[card[0]])
+            for card in cards
+            if card[0] in rows
         ]
 
     def rewrite_memory(
@@ -148,28 +319,91 @@ class HistoryStore(StoreBase):
             logs: each review log row's new before and after states, by log id.
             setting: ``(scope, key, canonical text)`` to store with them, if any.
         """
-
-        def assignments(suffix: str = "") -> str:
-            return ", ".join(f"{name}{suffix} = ?" for name in MEMORY_FIELDS)
-
         with self.engine.begin() as connection:
-            if cards:
-                connection.exec_driver_sql(
-                    f"UPDATE card SET {assignments()} WHERE id = ?",
-                    [(*_values(memory), card_id) for card_id, memory in cards.items()],
-                )
-            if logs:
-                connection.exec_driver_sql(
-                    f"UPDATE review_log SET {assignments('_before')}, {assignments('_after')} "
-                    "WHERE id = ?",
-                    [
-                        (*_values(before), *_values(after), log_id)
-                        for log_id, (before, after) in logs.items()
-                    ],
-                )
+            _write_memory(
+                connection,
+                [(*_values(memory), card_id) for card_id, memory in cards.items()],
+                [
+                    (*_values(before), *_values(after), log_id)
+                    for log_id, (before, after) in logs.items()
+                ],
+            )
             if setting is not None:
-                connection.exec_driver_sql(
-                    "INSERT INTO setting (scope, key, value) VALUES (?, ?, ?) "
-                    "ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value",
-                    setting,
-                )
+                _write_setting(connection, setting)
+
+    def recompute_memory(
+        self,
+        deck_keys: Sequence[str],
+        recompute: Callable[[CardHistory], Recomputed | None],
+        *,
+        setting: tuple[str, str, str] | None = None,
+    ) -> tuple[int, int]:
+        """Recompute the memory state of every card of ``deck_keys`` with review log rows,
+        and of each of its rows, and write them and ``setting`` in one transaction.
+
+        Reads and writes a chunk of cards at a time, so that a history of any length takes
+        the memory of one chunk. The transaction is immediate: no other recall answers a card
+        between its history being read and its new state written.
+
+        Args:
+            deck_keys: the decks whose cards to recompute.
+            recompute: a card's new state and its rows' (see :data:`Recomputed`), or None to
+                leave the card as it is.
+            setting: ``(scope, key, canonical text)`` to store with them, if any.
+
+        Returns:
+            How many cards and review log rows were rewritten.
+
+        Raises:
+            DatabaseBusyError: another recall held the database past the busy timeout.
+        """
+        cards = answers = 0
+        with self._writing() as session:
+            connection = session.connection()
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            ids = self._history_card_ids(connection, deck_keys) if deck_keys else []
+            for start in range(0, len(ids), _CHUNK):
+                card_rows: list[tuple[Any, ...]] = []
+                log_rows: list[tuple[Any, ...]] = []
+                for history in self._histories(connection, ids[start : start + _CHUNK]):
+                    found = recompute(history)
+                    if found is None:
+                        continue
+                    memory, rows = found
+                    card_rows.append((*_values(memory), history.card_id))
+                    log_rows.extend(
+                        (*_values(before), *_values(after), log_id)
+                        for log_id, before, after in rows
+                    )
+                _write_memory(connection, card_rows, log_rows)
+                cards += len(card_rows)
+                answers += len(log_rows)
+            if setting is not None:
+                _write_setting(connection, setting)
+            session.commit()
+        return cards, answers
+
+
+def _assignments(suffix: str = "") -> str:
+    return ", ".join(f"{name}{suffix} = ?" for name in MEMORY_FIELDS)
+
+
+def _write_memory(
+    connection: Connection, cards: list[tuple[Any, ...]], logs: list[tuple[Any, ...]]
+) -> None:
+    if cards:
+        connection.exec_driver_sql(f"UPDATE card SET {_assignments()} WHERE id = ?", cards)
+    if logs:
+        connection.exec_driver_sql(
+            f"UPDATE review_log SET {_assignments('_before')}, {_assignments('_after')} "
+            "WHERE id = ?",
+            logs,
+        )
+
+
+def _write_setting(connection: Connection, setting: tuple[str, str, str]) -> None:
+    connection.exec_driver_sql(
+        "INSERT INTO setting (scope, key, value) VALUES (?, ?, ?) "
+        "ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value",
+        setting,
+    )
