@@ -251,3 +251,36 @@ def test_real_packages_leave_with_their_notes_and_come_back_unchanged(
     assert sum(summary(out)["cards unchanged"]) == cards
     assert sum(summary(out)["answers added"]) == 0
     assert everything(db_path) == before
+
+
+SPANISH = APKG / "pedscoffee_SpanishAnkiExportReal.apkg"
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not SPANISH.is_file(), reason="../shared/testdata is absent")
+def test_the_spanish_package_goes_to_anki_and_back_with_every_card_and_answer(
+    tmp_path: Path, db_path: Path
+) -> None:
+    import json
+
+    recall("import", str(SPANISH))
+    before = everything(db_path)
+    listing = json.loads(recall("cards", "--json", "--limit", "0"))
+    package = tmp_path / "spanish-again.apkg"
+    recall("export", "--format", "apkg", "-o", str(package))
+
+    # Into the same collection: every card unchanged, no answer twice.
+    out = recall("import", str(package))
+    assert sum(summary(out)["cards unchanged"]) == len(listing) == 2887
+    assert sum(summary(out)["answers added"]) == 0
+    assert everything(db_path)[2:] == before[2:]  # the cards and answers (the source moved)
+
+    # Into a new collection: the same cards with the same memory states and history.
+    fresh = tmp_path / "fresh.db"
+    recall("--db", str(fresh), "import", str(package))
+    again = json.loads(recall("--db", str(fresh), "cards", "--json", "--limit", "0"))
+    drop = {"id"}
+    assert [{k: v for k, v in card.items() if k not in drop} for card in again] == [
+        {k: v for k, v in card.items() if k not in drop} for card in listing
+    ]
+    assert len(answers_in(fresh)) == len(answers_in(db_path)) == 31361
