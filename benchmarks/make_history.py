@@ -25,7 +25,8 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from recall1924.deckfile import CardSpec, DeckSpec, SectionSpec
-from recall1924.importers import import_deck, read_bundled
+from recall1924.importers import read_bundled
+from recall1924.importing import import_deck
 from recall1924.models import Card, ReviewLog
 from recall1924.scheduling import (
     MemoryState,

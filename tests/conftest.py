@@ -13,7 +13,7 @@ import pytest
 
 from recall1924.clock import FixedClock
 from recall1924.deckfile import CardSpec, DeckSpec, SectionSpec
-from recall1924.importers import import_deck
+from recall1924.importing import import_deck
 from recall1924.settings import Settings
 from recall1924.store import Store
 

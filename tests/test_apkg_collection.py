@@ -21,7 +21,8 @@ from conftest import NOW
 from recall1924.clock import FixedClock, day_bounds
 from recall1924.context import App
 from recall1924.deck import PastAnswer
-from recall1924.importers import ImportReport, import_decks, read_decks
+from recall1924.importers import read_decks
+from recall1924.importing import ImportReport, import_decks
 
 pytest.importorskip("anki")
 

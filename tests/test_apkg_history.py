@@ -222,7 +222,7 @@ def test_every_answer_not_imported_is_counted_with_its_reason(
 
 
 def test_the_summary_shows_what_was_left_out(db_path: Path, tmp_path: Path) -> None:
-    from recall1924.importers import ImportPlan, ImportReport
+    from recall1924.importing import ImportPlan, ImportReport
     from recall1924.ui.reports import print_import
 
     plan = ImportPlan("d", "D", True, ("a",), (), (), (), False, 1, 0)

@@ -27,7 +27,7 @@ from recall1924.browse import (
 from recall1924.cli import app
 from recall1924.cli.collection import CARD_SORTS, CARD_STATES
 from recall1924.deck import CardSpec, DeckSpec, SectionSpec
-from recall1924.importers import import_deck
+from recall1924.importing import import_deck
 from recall1924.models import ReviewKind
 from recall1924.scheduling import Rating, State, answer, decay_of
 from recall1924.store import Store

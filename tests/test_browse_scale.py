@@ -34,7 +34,7 @@ from recall1924.browse import (
 )
 from recall1924.cli import app
 from recall1924.deck import CardSpec, DeckSpec, SectionSpec
-from recall1924.importers import import_deck
+from recall1924.importing import import_deck
 from recall1924.models import ReviewKind
 from recall1924.scheduling import (
     CardStatus,

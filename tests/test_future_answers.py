@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from conftest import make_deck
 from recall1924.cli import app
 from recall1924.clock import day_bounds
-from recall1924.importers import import_deck
+from recall1924.importing import import_deck
 from recall1924.scheduling import Rating
 from recall1924.store import Scope, Store
 from test_stats import give

@@ -19,7 +19,7 @@ import recall1924.store.history as stored_history
 from conftest import SHARED_TESTDATA, make_deck
 from recall1924.deck import PastAnswer
 from recall1924.history import replay
-from recall1924.importers import import_deck
+from recall1924.importing import import_deck
 from recall1924.models import ReviewKind
 from recall1924.scheduling import MemoryState, Rating, State, answer, build_scheduler, review_day
 from recall1924.settings import Settings

@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from conftest import NOW, make_deck
 from recall1924.cli import app
 from recall1924.deck import CardSpec, DeckSpec, SectionSpec
-from recall1924.importers import import_decks
+from recall1924.importing import import_decks
 from recall1924.store import Store
 from recall1924.store.decks import _CHUNK
 

@@ -12,7 +12,8 @@ from fsrs import Scheduler
 from conftest import NOW, make_deck
 from recall1924.deckfile import CardSpec, SectionSpec
 from recall1924.errors import DeckFileError, UnsupportedFormatError
-from recall1924.importers import detect_format, import_deck, import_decks, plan_import, read_decks
+from recall1924.importers import detect_format, read_decks
+from recall1924.importing import import_deck, import_decks, plan_import
 from recall1924.scheduling import Rating, answer
 from recall1924.store import Store
 

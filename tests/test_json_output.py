@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from conftest import NOW
 from recall1924.cli import app
 from recall1924.deck import CardSpec, DeckSpec, SectionSpec
-from recall1924.importers import import_deck
+from recall1924.importing import import_deck
 from recall1924.store import Store
 from recall1924.ui.text import visible_json
 

@@ -22,7 +22,8 @@ from conftest import NOW
 from recall1924.clock import FixedClock
 from recall1924.deck import CardSpec, DeckSpec, SectionSpec
 from recall1924.errors import DeckFileError
-from recall1924.importers import import_deck, import_decks, read_decks
+from recall1924.importers import read_decks
+from recall1924.importing import import_deck, import_decks
 from recall1924.media import (
     CardMedia,
     MediaFile,

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import NOW
 from recall1924.deck import CardSpec, DeckSpec, SectionSpec
-from recall1924.importers import import_deck
+from recall1924.importing import import_deck
 from recall1924.media import media_folder
 from recall1924.store import Store, StoredMedia
 from test_media import HEART, sha

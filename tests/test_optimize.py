@@ -25,7 +25,7 @@ from conftest import SHARED_TESTDATA, make_deck
 from recall1924.cli import app
 from recall1924.deck import PastAnswer
 from recall1924.history import replay
-from recall1924.importers import import_deck
+from recall1924.importing import import_deck
 from recall1924.models import ReviewKind
 from recall1924.optimize import (
     MIN_TRAINING_ITEMS,

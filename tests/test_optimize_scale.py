@@ -30,7 +30,7 @@ from sqlmodel import Session
 
 import recall1924.store.history as stored_history
 from conftest import make_deck
-from recall1924.importers import import_deck
+from recall1924.importing import import_deck
 from recall1924.models import ReviewLog
 from recall1924.optimize import TrainingSet, fit, optimize
 from recall1924.scheduling import MemoryState, State

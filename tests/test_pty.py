@@ -15,7 +15,7 @@ import pytest
 
 from conftest import NOW
 from recall1924.deckfile import CardSpec, DeckSpec, SectionSpec, read_deck_file
-from recall1924.importers import import_deck
+from recall1924.importing import import_deck
 from recall1924.paths import bundled_deck_path
 from recall1924.store import Store
 

@@ -18,7 +18,7 @@ from conftest import NOW, make_deck
 from recall1924 import db
 from recall1924.clock import FixedClock, day_start
 from recall1924.errors import DatabaseError
-from recall1924.importers import import_deck
+from recall1924.importing import import_deck
 from recall1924.models import ReviewKind
 from recall1924.review import (
     Action,

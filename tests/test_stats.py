@@ -14,7 +14,7 @@ from fsrs.scheduler import DEFAULT_PARAMETERS
 
 from conftest import NOW, make_deck
 from recall1924.clock import review_date as clock_review_date
-from recall1924.importers import import_deck
+from recall1924.importing import import_deck
 from recall1924.models import ReviewKind
 from recall1924.scheduling import MemoryState, Rating, State, answer, decay_of
 from recall1924.stats import build_report

@@ -21,7 +21,7 @@ from rich.console import Console
 from conftest import NOW
 from recall1924.deckfile import CardSpec, DeckSpec, SectionSpec
 from recall1924.exam import Exam
-from recall1924.importers import import_deck
+from recall1924.importing import import_deck
 from recall1924.scheduling import decay_of
 from recall1924.settings import Settings
 from recall1924.stats import StatsReport, build_report

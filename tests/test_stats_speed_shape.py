@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from conftest import NOW, make_deck
 from recall1924.cli import app
-from recall1924.importers import import_deck
+from recall1924.importing import import_deck
 from recall1924.scheduling import Rating, retrievability
 from recall1924.store import Store
 from test_stats import answer_at_interval, give

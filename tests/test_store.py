@@ -10,7 +10,7 @@ from fsrs import Scheduler
 
 from conftest import NOW, make_deck
 from recall1924.errors import DatabaseError, NotFoundError, StaleCardError
-from recall1924.importers import import_deck
+from recall1924.importing import import_deck
 from recall1924.scheduling import MemoryState, Rating, State, answer
 from recall1924.store import Scope, Store
 

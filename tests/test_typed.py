@@ -13,7 +13,7 @@ from rich.console import Console
 from conftest import NOW, make_deck
 from recall1924.clock import FixedClock
 from recall1924.deckfile import CardSpec, DeckSpec, SectionSpec, read_deck_file
-from recall1924.importers import import_deck
+from recall1924.importing import import_deck
 from recall1924.paths import bundled_deck_path
 from recall1924.review import Action, Phase, ReviewSession, Submit, run, scheduled_session
 from recall1924.scheduling import Rating, build_scheduler

@@ -16,7 +16,7 @@ from conftest import NOW
 from recall1924 import typed
 from recall1924.clock import FixedClock
 from recall1924.deckfile import CardSpec, DeckSpec, SectionSpec
-from recall1924.importers import import_deck
+from recall1924.importing import import_deck
 from recall1924.review import ReviewSession, Submit, scheduled_session
 from recall1924.scheduling import Rating, build_scheduler
 from recall1924.settings import Settings

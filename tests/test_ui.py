@@ -15,7 +15,7 @@ from rich.panel import Panel
 from conftest import NOW
 from recall1924.clock import FixedClock
 from recall1924.deckfile import CardSpec, DeckSpec, SectionSpec, read_deck_file
-from recall1924.importers import import_deck
+from recall1924.importing import import_deck
 from recall1924.paths import bundled_deck_path
 from recall1924.review import Action, ReviewSession, scheduled_session
 from recall1924.scheduling import build_scheduler, decay_of

@@ -31,7 +31,8 @@ from recall1924.context import App
 from recall1924.deck import DeckSpec, SectionSpec
 from recall1924.deckfile import read_deck_file
 from recall1924.exporters.toml import write_toml
-from recall1924.importers import BUNDLED_SOURCE, import_decks, read_decks
+from recall1924.importers import BUNDLED_SOURCE, read_decks
+from recall1924.importing import import_decks
 from recall1924.scheduling import Rating, answer
 from recall1924.store import GLOBAL_SCOPE, Store
 

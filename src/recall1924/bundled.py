@@ -25,7 +25,7 @@ from recall1924.words import plural
 
 if TYPE_CHECKING:
     from recall1924.deck import DeckSpec
-    from recall1924.importers import ImportPlan
+    from recall1924.importing import ImportPlan
     from recall1924.store import Store
 
 BUNDLED_KEY = "stalin-1924"
@@ -159,7 +159,8 @@ def import_bundled(
     Returns:
         What changed (or would change).
     """
-    from recall1924.importers import import_decks, plan_import, read_bundled
+    from recall1924.importers import read_bundled
+    from recall1924.importing import import_decks, plan_import
 
     deck = deck or read_bundled()
     version = deck.version or FIRST_VERSION

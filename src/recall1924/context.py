@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from rich.console import Console  # noqa: TID251 - a type only; ui builds it
 
     from recall1924.deck import PastAnswer
-    from recall1924.importers import ImportPlan
+    from recall1924.importing import ImportPlan
     from recall1924.scheduling import MemoryState
     from recall1924.settings import Settings
     from recall1924.store import Store
@@ -79,7 +79,8 @@ class App:
         return store
 
     def _import_bundled(self, store: Store) -> ImportPlan:
-        from recall1924.importers import import_deck, read_bundled
+        from recall1924.importers import read_bundled
+        from recall1924.importing import import_deck
 
         return import_deck(store, read_bundled(), now=self.clock.now())
 

@@ -61,15 +61,8 @@ def import_(
     history, and an Anki package's review history comes along. All or nothing: a file with any
     error changes nothing, and the database is backed up before anything is written.
     """
-    from recall1924.importers import (
-        FORMATS,
-        ImportReport,
-        ReadResult,
-        import_decks,
-        plan_import,
-        read_bundled,
-        read_decks,
-    )
+    from recall1924.importers import FORMATS, ReadResult, read_bundled, read_decks
+    from recall1924.importing import ImportReport, import_decks, plan_import
     from recall1924.ui.reports import print_import
 
     if fmt is not None and fmt not in FORMATS:

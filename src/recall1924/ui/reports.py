@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from recall1924.importers import ImportReport
+from recall1924.importing import ImportReport
 from recall1924.models import ReviewKind
 from recall1924.review import Summary
 from recall1924.settings import DEFINITIONS, format_duration
