@@ -27,18 +27,11 @@ import re
 from collections.abc import Sequence
 
 from recall1924.deck import DeckSpec
+from recall1924.importers.csv import HEADER_NAMES
 
-HEADER = (
-    "question",
-    "answer",
-    "section",
-    "tags",
-    "note",
-    "id",
-    "section_title",
-    "deck",
-    "deck_title",
-)
+# The columns recall's own CSV has, named once, where the reader knows them: the first nine
+# on every export, then deck_description, deck_version and source_id where needed.
+HEADER = HEADER_NAMES[: HEADER_NAMES.index("deck_title") + 1]
 """The columns every export has, in order; see :func:`columns` for the rest."""
 
 _WHITESPACE = re.compile(r"\s+")
