@@ -24,8 +24,8 @@ from recall1924.store.base import (
     memory_columns,
     sql_time,
     stored,
+    stored_moment,
 )
-from recall1924.store.cards import _utc
 
 _CHUNK = 5000
 """Rows written per executemany: a big import never holds all its rows as parameters."""
@@ -69,8 +69,8 @@ class ExistingCard:
             step,
             stability,
             difficulty,
-            _utc(due),
-            None if last_review is None else _utc(last_review),
+            stored_moment(due),
+            None if last_review is None else stored_moment(last_review),
         )
 
 
@@ -337,7 +337,7 @@ class DeckStore(StoreBase):
                     or tags.decode(row[7]) != card_spec.tags
                     or row[8] != card_spec.source_id
                 ):
-                    stamp = now if card_spec.key in change.changed else _utc(row[9])
+                    stamp = now if card_spec.key in change.changed else stored_moment(row[9])
                     memory_now = memory_columns(answers[-1].after) if answers else {}
                     edited.append(
                         {

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
@@ -20,7 +20,7 @@ from sqlalchemy import Connection
 
 from recall1924.models import ReviewKind
 from recall1924.scheduling import MemoryState, State, review_day
-from recall1924.store.base import MEMORY_FIELDS, StoreBase
+from recall1924.store.base import MEMORY_FIELDS, StoreBase, stored_moment, time_text
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,6 @@ Recomputed = tuple[MemoryState, Sequence[tuple[int, MemoryState, MemoryState]]]
 # Plain SQL with the column type's own text form: a long history is a million rows with a
 # dozen datetimes each, and converting them through SQLAlchemy's types took most of the time
 # of `recall optimize` (about 2 s of 3 for a 31,000-answer history).
-_TEXT = "%Y-%m-%d %H:%M:%S.%f"
 """How SQLAlchemy's SQLite DateTime (under UTCDateTime) writes a naive UTC datetime."""
 
 _HOUR = slice(0, 13)
@@ -71,11 +70,7 @@ _REVIEW = int(ReviewKind.Review)
 
 
 def _to_text(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(UTC).strftime(_TEXT)
-
-
-def _time(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+    return None if moment is None else time_text(moment)
 
 
 def _columns(suffix: str = "") -> str:
@@ -107,7 +102,7 @@ class _Times:
     def time(self, text: str) -> datetime:
         found = self._parsed.get(text)
         if found is None:
-            found = self._parsed[text] = _time(text)
+            found = self._parsed[text] = stored_moment(text)
         return found
 
     def memory(self, values: Sequence[Any]) -> MemoryState:
@@ -139,7 +134,7 @@ class _ReviewDays:
 
     def of(self, text: str) -> int:
         """The review day of the stored time ``text`` (after a miss in :attr:`by_hour`)."""
-        at = _time(text)
+        at = stored_moment(text)
         start = at.replace(minute=0, second=0, microsecond=0)
         end = start + _LAST_OF_HOUR
         day = review_day(start, self._starts_at)
@@ -300,7 +295,9 @@ class HistoryStore(StoreBase):
             tuple(card_ids),
         )
         return [
-            CardHistory(card[0], card[1], _time(card[2]), times.memory(card[3:9]), rows[card[0]])
+            CardHistory(
+                card[0], card[1], stored_moment(card[2]), times.memory(card[3:9]), rows[card[0]]
+            )
             for card in cards
             if card[0] in rows
         ]

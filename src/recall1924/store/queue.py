@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, and_, func
@@ -22,6 +22,7 @@ from recall1924.store.base import (
     available,
     memory_of,
     sql_time,
+    stored_moment,
 )
 
 
@@ -324,7 +325,7 @@ class QueueStore(StoreBase):
             value = session.exec(query).one()
         # func.min bypasses the column type, so the stored text comes back as text.
         if isinstance(value, str):
-            return datetime.fromisoformat(value).replace(tzinfo=UTC)
+            return stored_moment(value)
         return value
 
     def day_counts(

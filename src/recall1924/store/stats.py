@@ -25,7 +25,7 @@ from sqlalchemy import Connection, text
 from recall1924.clock import day_start, review_date
 from recall1924.models import ReviewKind
 from recall1924.scheduling import MemoryState, Rating, State
-from recall1924.store.base import LEARNING_STATES, StoreBase, sql_time
+from recall1924.store.base import LEARNING_STATES, StoreBase, sql_time, stored_moment
 
 MATURE_DAYS = 21
 """An interval of at least this many days makes a review card mature, as in Anki."""
@@ -570,8 +570,8 @@ class StatsStore(StoreBase):
                     step,
                     stability,
                     difficulty,
-                    _utc(due),
-                    None if last_review is None else _utc(last_review),
+                    stored_moment(due),
+                    None if last_review is None else stored_moment(last_review),
                 ),
             )
             for (
@@ -596,7 +596,3 @@ def _deck_join(deck_id: int | None) -> str:
 def _deck_where(deck_id: int | None, column: str = "card.deck_id") -> str:
     # Written only when there is a deck: "(:deck_id IS NULL OR ...)" costs a test on every row.
     return f"AND {column} = :deck_id" if deck_id is not None else ""
-
-
-def _utc(stored: str) -> datetime:
-    return datetime.fromisoformat(stored).replace(tzinfo=UTC)
