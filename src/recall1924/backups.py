@@ -118,10 +118,11 @@ def _describe(exc: BaseException) -> str:
         if exc.errno in (errno.EACCES, errno.EPERM):
             return "permission denied"
         return exc.strerror or str(exc)
-    text = str(exc)
-    if "full" in text or "disk I/O" in text:
+    from recall1924.db import refusal
+
+    if refusal(exc) in ("full", "io"):
         return "the disk is full or failing"
-    return text
+    return str(exc)
 
 
 def _short_of_space(folder: Path, db: Path) -> bool:

@@ -59,6 +59,24 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
+def refusal(error: BaseException) -> str | None:
+    """What SQLite's refusal of a statement means: ``"busy"`` (another connection holds the
+    lock past the busy timeout), ``"readonly"`` (the file or its folder cannot be written),
+    ``"full"`` (the disk), ``"io"`` (the disk failed, or filled mid-write), or None for
+    anything else. Told from the driver's message, the only
+    place SQLite says it: the one function that reads those words."""
+    text = str(getattr(error, "orig", None) or error)
+    if "locked" in text or "busy" in text:
+        return "busy"
+    if "readonly" in text or "read-only" in text:
+        return "readonly"
+    if "full" in text:
+        return "full"
+    if "disk I/O" in text:
+        return "io"
+    return None
+
+
 def _sqlite_error(path: Path, exc: sqlite3.Error | OSError) -> DatabaseError:
     """One line for SQLite (or the file system) refusing ``path``, in the user's terms."""
     text = str(exc)

@@ -87,6 +87,14 @@ class BackupError(DatabaseError):
 class ReadOnlyDatabaseError(DatabaseError):
     """The database, or its folder, cannot be written: recall can read it, not change it."""
 
+    @classmethod
+    def at(cls, path: object, consequence: str) -> ReadOnlyDatabaseError:
+        """The one line for a write refused at ``path``: what it means, what to do."""
+        return cls(
+            f"{path} is read-only: recall {consequence} (check the file's and its folder's "
+            "permissions, or copy it somewhere writable and use --db)"
+        )
+
 
 class DatabaseReplacedError(DatabaseError):
     """The database file was replaced, moved or deleted while recall had it open."""

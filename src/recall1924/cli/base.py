@@ -48,17 +48,17 @@ class RecallGroup(TyperGroup):
 
 def _database_line(ctx: Any, error: BaseException) -> str:
     """What SQLite's refusal means for this command's database, in one line."""
-    text = str(error)
+    from recall1924.db import refusal
+    from recall1924.errors import ReadOnlyDatabaseError
+
     found = getattr(ctx.find_root(), "obj", None)
     path = getattr(found, "db_path", "the database")
-    if "readonly" in text:
-        return (
-            f"{path} is read-only: recall can show it but not change it (check the file's and "
-            "its folder's permissions, or copy it somewhere writable and use --db)"
-        )
-    if "full" in text:
+    refused = refusal(error)
+    if refused == "readonly":
+        return str(ReadOnlyDatabaseError.at(path, "can show it but not change it"))
+    if refused == "full":
         return f"the disk holding {path} is full: nothing was changed; free some space"
-    return f"database error: {text}"
+    return f"database error: {error}"
 
 
 app = typer.Typer(

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, and_, or_
 from sqlmodel import Session, col
 
-from recall1924.db import OpenedDatabase, file_identity
+from recall1924.db import OpenedDatabase, file_identity, refusal
 from recall1924.errors import (
     DatabaseBusyError,
     DatabaseReplacedError,
@@ -145,9 +145,10 @@ class StoreBase:
             with self._session() as session:
                 yield session
         except OperationalError as exc:
-            if "locked" in str(exc.orig) or "busy" in str(exc.orig):
+            refused = refusal(exc)
+            if refused == "busy":
                 raise DatabaseBusyError("the database is busy in another recall") from exc
-            if "readonly" in str(exc.orig):
+            if refused == "readonly":
                 raise self.read_only_error("cannot save there") from None
             raise
         # A file swapped in while this write ran: the write went to the old one.
@@ -155,10 +156,7 @@ class StoreBase:
 
     def read_only_error(self, consequence: str) -> ReadOnlyDatabaseError:
         """The one-line error for a write to a database that cannot be written."""
-        return ReadOnlyDatabaseError(
-            f"{self.path} is read-only: recall {consequence} (check the file's and its "
-            "folder's permissions, or copy it somewhere writable and use --db)"
-        )
+        return ReadOnlyDatabaseError.at(self.path, consequence)
 
     def check_writable(self) -> None:
         """Make sure answers can be saved, before a session shows its first card.
@@ -177,9 +175,10 @@ class StoreBase:
                 connection.exec_driver_sql("CREATE TABLE recall_write_check (x)")
                 connection.exec_driver_sql("ROLLBACK")
         except OperationalError as exc:
-            if "readonly" in str(exc.orig) or "read-only" in str(exc.orig):
+            refused = refusal(exc)
+            if refused == "readonly":
                 raise self.read_only_error("cannot save answers there") from None
-            if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
+            if refused != "busy":
                 raise
 
 
