@@ -259,10 +259,20 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def latest_backup_time(db: Path) -> datetime | None:
-    """When the newest backup of ``db`` was taken, or None."""
+def backup_if_due(
+    db: Path, now: datetime, *, every: timedelta = REVIEW_BACKUP_EVERY
+) -> Path | None:
+    """Back ``db`` up unless its newest backup is less than ``every`` old (one stamped after
+    ``now``, from a clock set wrong, does not count). Returns the backup made, if one was.
+
+    Raises:
+        BackupError: as :func:`take_backup`.
+    """
     backups = list_backups(db)
-    return backups[0].taken_at if backups else None
+    latest = backups[0].taken_at if backups else None
+    if latest is not None and latest <= now and now - latest < every:
+        return None
+    return take_backup(db, now)
 
 
 def read_contents(path: Path, *, check: bool = True) -> BackupContents:

@@ -75,15 +75,11 @@ def _run_session(app_obj: App, session: ReviewSession, scope: Scope, *, typing: 
 def _backup_after_session(app_obj: App) -> None:
     """Back up after a session with answers, unless the newest backup is recent; a backup
     that fails is a notice (every answer is already saved in the collection)."""
-    from recall1924.backups import REVIEW_BACKUP_EVERY, latest_backup_time, take_backup
+    from recall1924.backups import backup_if_due
     from recall1924.errors import BackupError
 
-    now = app_obj.clock.now()
-    latest = latest_backup_time(app_obj.db_path)
-    if latest is not None and latest <= now and now - latest < REVIEW_BACKUP_EVERY:
-        return
     try:
-        take_backup(app_obj.db_path, now)
+        backup_if_due(app_obj.db_path, app_obj.clock.now())
     except BackupError as exc:
         app_obj.notices.append(str(exc))
     show_notices(app_obj)
