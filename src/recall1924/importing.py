@@ -183,6 +183,7 @@ def import_decks(
     day_starts_at: int | None = None,
     backup: Callable[[], Path | None] | None = None,
     progress: Progress | None = None,
+    media_from: Path | None = None,
 ) -> ImportReport:
     """Import ``decks`` into ``store`` in one transaction (unless ``dry_run``).
 
@@ -205,6 +206,9 @@ def import_decks(
             that would change nothing (every deck stored as the file has it, no answer new)
             writes nothing, so it is not called.
         progress: told how far the comparison (and the replay of history) has got.
+        media_from: the file the decks were read from: the images and sounds it holds for
+            their cards are stored after the decks are (never in a dry run), and a notice
+            says what came.
 
     Raises:
         DeckFileError: if the file has the same deck twice.
@@ -259,8 +263,14 @@ def import_decks(
             "the future: a wrong clock or a damaged file; left out, as such an answer would "
             "keep its card out of every queue",
         )
-    notices = () if day.notice is None else (day.notice,)
-    return ImportReport(tuple(plans), tuple(skipped), saved, tuple(left_out), notices)
+    notices = [] if day.notice is None else [day.notice]
+    if media_from is not None and not dry_run:
+        from recall1924.media import import_media
+
+        media = import_media(store, media_from, decks).notice()
+        if media is not None:
+            notices.append(media)
+    return ImportReport(tuple(plans), tuple(skipped), saved, tuple(left_out), tuple(notices))
 
 
 def _changes_cards(plan: ImportPlan, *, prune: bool) -> bool:

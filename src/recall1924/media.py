@@ -118,8 +118,10 @@ def import_media(store: Store, path: Path, decks: Sequence[DeckSpec]) -> MediaRe
     from recall1924.importers.anki_package import copy_media, media_entries
     from recall1924.store import StoredMedia
 
+    if not zipfile.is_zipfile(path):  # first: a big CSV's cards are not walked for names
+        return MediaReport()
     wanted = {deck.key: _named(deck) for deck in decks}
-    if not any(wanted.values()) or not zipfile.is_zipfile(path):
+    if not any(wanted.values()):
         return MediaReport()
     folder = media_folder(store.path)
     try:

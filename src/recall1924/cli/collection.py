@@ -114,13 +114,8 @@ def import_(
                     day_starts_at=read.day_starts_at,
                     backup=None if first else app_obj.backup,
                     progress=progress,
+                    media_from=path,
                 )
-            if not dry_run and path is not None:
-                from recall1924.media import import_media
-
-                media = import_media(store, path, read.decks).notice()
-                if media is not None:
-                    app_obj.notices.append(media)
         if first and not bundled and not dry_run:
             app_obj.notices.append(
                 "This new collection holds only what you imported; "
