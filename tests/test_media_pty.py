@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import sys
 import time
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from recall1924.media import media_folder
 from recall1924.store import Store, StoredMedia
 from test_media import HEART, sha
 from test_pty import Screen
+from test_pty import spawn as pty_spawn
 
 pytestmark = pytest.mark.pty
 
@@ -52,22 +52,9 @@ def fake_opener(folder: Path) -> Path:
 
 
 def spawn(db_path: Path, **environ: str) -> pexpect.spawn:
-    env = {
-        **os.environ,
-        "RECALL_DB": str(db_path),
-        "RECALL_NOW": "2026-11-27T09:00:00+00:00",
-        **environ,
-    }
-    env.pop("COLUMNS", None)
-    env.pop("NO_COLOR", None) if "NO_COLOR" not in environ else None
-    return pexpect.spawn(
-        sys.executable,
-        ["-m", "recall1924", "review"],
-        env=env,
-        encoding="utf-8",
-        dimensions=(30, 90),
-        timeout=20,
-    )
+    # Colour on unless a test says otherwise: kitty's placeholders are told apart by it.
+    wanted: dict[str, str | None] = {"NO_COLOR": None, **environ}
+    return pty_spawn(db_path, dimensions=(30, 90), environ=wanted)
 
 
 def answers(db_path: Path) -> int:

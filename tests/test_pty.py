@@ -73,7 +73,9 @@ def spawn(
     dimensions: tuple[int, int] = (40, 110),
     command: str = "review",
     now: str = "2026-11-27T09:00:00+00:00",
+    environ: dict[str, str | None] | None = None,
 ) -> pexpect.spawn:
+    """The real command in a pty; ``environ`` sets variables last (None removes one)."""
     env = {
         **os.environ,
         "RECALL_DB": str(db_path),
@@ -81,6 +83,11 @@ def spawn(
         "TERM": "xterm-256color",
     }
     env.pop("COLUMNS", None)
+    for name, value in (environ or {}).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
     return pexpect.spawn(
         sys.executable,
         ["-m", "recall1924", command, *args],
