@@ -59,6 +59,9 @@ class Card(SQLModel, table=True):
     so rewording a card keeps its history. ``last_review`` is null until the first answer.
     ``source_id`` says what the card is in the file it came from (an Anki note's GUID and
     template). A suspended card is never due; a buried one not before ``buried_until``.
+    ``edited_at`` is set once the wording is the student's own (an update of the deck then keeps
+    it, and puts the deck's newer wording in ``upstream``); ``flag`` is non-zero for a flagged
+    card, with the student's ``flag_reason`` if they gave one.
     """
 
     __table_args__ = (
@@ -84,6 +87,10 @@ class Card(SQLModel, table=True):
     difficulty: float | None = None
     due: datetime = Field(sa_type=UTCDateTime)
     last_review: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    flag: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    flag_reason: str | None = None
+    edited_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    upstream: dict[str, str | None] | None = Field(default=None, sa_type=JSON)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
