@@ -243,6 +243,10 @@ FLAT_MB = 40
 """How far above the floor's peak memory still counts as flat: recall's own modules and a
 page of results, not the collection."""
 
+QUERY = f"{SEARCH_WORD} -is:suspended (is:due or prop:r<0.9) -tag:none"
+"""A query of every kind of term the language has but names: a word, states, retrievability
+(a function per card), tags, negation and a group (``recall cards QUERY``, docs/search.md)."""
+
 FITTED = re.compile(r"Fitted .*? in ([0-9.]+) s")
 
 
@@ -391,6 +395,14 @@ FIGURES = [
             (f"recall cards --search {SEARCH_WORD}, peak memory", f"≤ floor + {FLAT_MB} MB"),
         ),
         command(["cards", "--search", SEARCH_WORD], 2, memory=flat_memory),
+    ),
+    Figure(
+        "cards-query",
+        (
+            (f"recall cards '{QUERY}'", "≤ 2× floor"),
+            (f"recall cards '{QUERY}', peak memory", f"≤ floor + {FLAT_MB} MB"),
+        ),
+        command(["cards", QUERY], 2, memory=flat_memory),
     ),
     Figure(
         "optimize",

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from postgres import postgres_server, postgres_url  # noqa: F401 - fixtures, for tests marked postgres
 from recall1924.clock import FixedClock
 from recall1924.deckfile import CardSpec, DeckSpec, SectionSpec
 from recall1924.importing import import_deck
@@ -25,6 +26,8 @@ SHARED_TESTDATA = Path(__file__).resolve().parents[2] / "shared" / "testdata"
 def plain_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     db = tmp_path / "recall.db"
     monkeypatch.setenv("RECALL_DB", str(db))
+    monkeypatch.delenv("RECALL_DATABASE_URL", raising=False)  # never the developer's server
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # nor their data folder
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "80")
     monkeypatch.setenv("TERM", "dumb")

@@ -10,7 +10,7 @@ import struct
 import time
 import zipfile
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -26,13 +26,15 @@ from anki_fixtures import (
 )
 from anki_memory import package_memory_states
 from conftest import NOW, SHARED_TESTDATA
-from recall1924.deck import CardSpec, DeckSpec, SectionSpec, hint_line, read_hint
+from recall1924.deck import CardSpec, DeckSpec, PastAnswer, SectionSpec, hint_line, read_hint
 from recall1924.errors import DeckFileError
 from recall1924.exporters import write_apkg
+from recall1924.history import last_life
 from recall1924.identity import NOTETYPE_ID, anki_card_key, deck_mark
 from recall1924.importers import read_decks
 from recall1924.importers.anki_templates import Context, parse, render
 from recall1924.importers.apkg import _answers, read_apkg
+from recall1924.models import ReviewKind
 
 
 @pytest.fixture
@@ -399,17 +401,19 @@ def test_suspended_cards_are_marked_and_buried_ones_are_not(
     ]
 
 
-def test_history_keeps_the_answers_anki_computes_memory_state_from(
+def test_history_keeps_every_answer_and_marks_where_ankis_memory_state_starts(
     anki: AnkiBuilder, tmp_path: Path
 ) -> None:
     reset, due_set, crammed, plain = (anki.add(BASIC, [f"q{n}", "a"])[0] for n in range(4))
-    for rating in (3, 3, 1, 3):
-        anki.answer(reset, rating)
+    earlier = [anki.answer(reset, rating) for rating in (3, 3, 1, 3)]
     anki.reset([reset])  # the answers before this belong to the card's earlier life
+    reset_at = anki.col.db.scalar("select max(id) from revlog where cid = ?", reset)
     after_reset = [anki.answer(reset, 3), anki.answer(reset, 4)]
     anki.set_due_date([due_set])  # a manual row, no answer
     after_due_set = anki.answer(due_set, 3)
+    crammed_at = anki.answer(crammed, 3)
     anki.cram(crammed, 3)  # a filtered deck without rescheduling: no effect on scheduling
+    cram_at = anki.col.db.scalar("select max(id) from revlog where cid = ?", crammed)
     plain_ids = [anki.answer(plain, rating) for rating in (1, 3, 3)]
     revlog = anki.col.db.all("select cid, type, ease, factor from revlog")
     assert (reset, 4, 0, 0) in [tuple(row) for row in revlog]  # the rows Anki wrote
@@ -418,15 +422,21 @@ def test_history_keeps_the_answers_anki_computes_memory_state_from(
 
     found = cards(anki.export(tmp_path / "history.apkg"))
 
-    def stamps(card_id: int) -> list[tuple[int, int, int | None]]:
+    def stamps(card_id: int) -> list[tuple[int, int, int | None, ReviewKind]]:
         return [
-            (round(answer.at.timestamp() * 1000), answer.rating, answer.duration_ms)
+            (round(answer.at.timestamp() * 1000), answer.rating, answer.duration_ms, answer.kind)
             for answer in found[source(anki, card_id)].history
         ]
 
-    assert stamps(reset) == [(after_reset[0], 3, 1503), (after_reset[1], 4, 1504)]
-    assert stamps(due_set) == [(after_due_set, 3, 1503)]
-    assert stamps(crammed) == []
+    review, cram, reset_kind = ReviewKind.Review, ReviewKind.Cram, ReviewKind.Reset
+    assert stamps(reset) == [
+        *((at, r, 1500 + r, review) for at, r in zip(earlier, (3, 3, 1, 3), strict=True)),
+        (reset_at, 0, None, reset_kind),
+        (after_reset[0], 3, 1503, review),
+        (after_reset[1], 4, 1504, review),
+    ]
+    assert stamps(due_set) == [(after_due_set, 3, 1503, review)]  # no row for the due date
+    assert stamps(crammed) == [(crammed_at, 3, 1503, review), (cram_at, 3, 1503, cram)]
     assert [s[:2] for s in stamps(plain)] == list(zip(plain_ids, (1, 3, 3), strict=True))
     assert all(a.at.tzinfo is not None for a in found[source(anki, plain)].history)
 
@@ -441,10 +451,13 @@ def rows(*entries: tuple[int, int, int, int]) -> list[tuple[int, int, int, int, 
 
 
 LEARN, REVIEW, RELEARN, CRAM, MANUAL = 0, 1, 2, 3, 4
+# what _answers makes of row n: its answer (n), a cram answer, Anki's own reset, or a reset
+# recall puts in a millisecond before row n ("<n") or after the last answer (">")
+Made = int | tuple[str, int] | str
 
 
 @pytest.mark.parametrize(
-    ("history", "kept"),
+    ("history", "memory", "made"),
     [
         # a review card's whole life, relearning included
         (
@@ -455,37 +468,78 @@ LEARN, REVIEW, RELEARN, CRAM, MANUAL = 0, 1, 2, 3, 4
                 (RELEARN, 3, 1, 2300),
             ],
             [0, 1, 2, 3],
+            [0, 1, 2, 3],
         ),
         # an early review in a filtered deck that reschedules counts; cramming does not
         (
             [(LEARN, 3, 1, 2500), (CRAM, 3, 3, 2500), (CRAM, 4, 0, 0), (REVIEW, 3, 9, 2500)],
             [0, 1, 3],
+            [0, 1, ("cram", 2), 3],
         ),
         # set due date and FSRS rescheduling rows are not answers
         (
             [(LEARN, 3, 1, 2500), (MANUAL, 0, 5, 2500), (5, 0, 7, 2500), (REVIEW, 3, 9, 2500)],
             [0, 3],
+            [0, 3],
         ),
         # a reset cuts the earlier life
-        ([(LEARN, 3, 1, 2500), (REVIEW, 3, 4, 2500), (MANUAL, 0, 0, 0), (LEARN, 1, -60, 0)], [3]),
+        (
+            [(LEARN, 3, 1, 2500), (REVIEW, 3, 4, 2500), (MANUAL, 0, 0, 0), (LEARN, 1, -60, 0)],
+            [3],
+            [0, 1, ("reset", 2), 3],
+        ),
         # old Anki wrote no reset row: a learning run after reviews starts a new life
         (
             [(LEARN, 3, 1, 2500), (REVIEW, 3, 4, 2500), (LEARN, 3, -600, 0), (LEARN, 3, 1, 2500)],
             [2, 3],
+            [0, 1, "<2", 2, 3],
+        ),
+        # reviews after a reset before a learning run: the run starts the memory state
+        (
+            [(LEARN, 3, 1, 2500), (MANUAL, 0, 0, 0), (REVIEW, 3, 4, 2500), (LEARN, 3, 1, 2500)],
+            [3],
+            [0, ("reset", 1), 2, "<3", 3],
         ),
         # no learning run (a truncated history): from the first answer a day or more apart
-        ([(RELEARN, 1, -600, 2300), (RELEARN, 3, 1, 2300), (REVIEW, 3, 3, 2300)], [1, 2]),
+        (
+            [(RELEARN, 1, -600, 2300), (RELEARN, 3, 1, 2300), (REVIEW, 3, 3, 2300)],
+            [1, 2],
+            [0, "<1", 1, 2],
+        ),
+        # a truncated history that starts a day or more apart needs no reset
+        ([(REVIEW, 3, 3, 2300), (REVIEW, 3, 8, 2300)], [0, 1], [0, 1]),
         # reset and never answered since: nothing
-        ([(LEARN, 3, 1, 2500), (MANUAL, 0, 0, 0)], []),
-        ([(CRAM, 3, 0, 0)], []),
+        ([(LEARN, 3, 1, 2500), (MANUAL, 0, 0, 0)], [], [0, ("reset", 1)]),
+        # no answer Anki computes a memory state from: the card is new after them all
+        ([(RELEARN, 3, -600, 2300), (RELEARN, 3, -60, 2300)], [], [0, 1, ">"]),
+        ([(CRAM, 3, 0, 0)], [], [("cram", 0)]),
     ],
 )
 def test_revlog_rows_kept_follow_anki_fsrs(
-    history: list[tuple[int, int, int, int]], kept: list[int]
+    history: list[tuple[int, int, int, int]], memory: list[int], made: list[Made]
 ) -> None:
     revlog = rows(*history)
-    assert [(a.at, a.rating) for a in _answers(revlog)[0]] == [
-        (datetime.fromtimestamp(revlog[n][1] / 1000, UTC), revlog[n][2]) for n in kept
+    kept = _answers(revlog)[0]
+
+    def moment(n: int) -> datetime:
+        return datetime.fromtimestamp(revlog[n][1] / 1000, UTC)
+
+    def expected(item: Made) -> tuple[datetime, int, ReviewKind]:
+        gap = timedelta(milliseconds=1)
+        if isinstance(item, int):
+            return moment(item), revlog[item][2], ReviewKind.Review
+        if isinstance(item, tuple):
+            kind, n = item
+            return moment(n), revlog[n][2], ReviewKind[kind.capitalize()]
+        if item == ">":
+            return moment(len(revlog) - 1) + gap, 0, ReviewKind.Reset
+        return moment(int(item[1:])) - gap, 0, ReviewKind.Reset
+
+    assert [(a.at, a.rating, a.kind) for a in kept] == [expected(item) for item in made]
+    # what Anki computes the memory state from: the reviews after the last reset
+    life = kept[last_life([a.kind for a in kept]) :]
+    assert [(a.at, a.rating) for a in life if a.kind is ReviewKind.Review] == [
+        (moment(n), revlog[n][2]) for n in memory
     ]
 
 
@@ -723,10 +777,9 @@ def test_frontside_and_type_on_the_answer_side() -> None:
 # ---------------------------------------------------------------------------------------------
 
 APKG = SHARED_TESTDATA / "apkg"
-# notes, cards, answers, cards with history, suspended. The answers are the README's (the
-# backend's count of revlog rows with ease > 0) less what Anki's FSRS memory state leaves out:
-# the Spanish package holds two "cram" rows (type 3, factor 0: answered in a filtered deck with
-# rescheduling off), which do not affect scheduling.
+# notes, cards, answers, cards with answers, suspended. The answers are the README's, the
+# backend's count of revlog rows with ease > 0: every one is kept (the Spanish package's two
+# "cram" rows, type 3 with factor 0, as cram answers), and resets are not answers.
 EXPECTED = {
     "ankitects_media.apkg": (1, 1, 0, 0, 0),
     "ankitects_update1.apkg": (1, 1, 0, 0, 0),
@@ -735,11 +788,16 @@ EXPECTED = {
     "openrussian_test.apkg": (54, 54, 0, 0, 0),
     "clintafk_newly_learned_words.apkg": (19, 19, 0, 0, 0),
     "pedscoffee_Example_Deck.apkg": (4, 4, 0, 0, 0),
-    "pedscoffee_SpanishAnkiExportReal.apkg": (2887, 2887, 31363 - 2, 2878, 4),
+    "pedscoffee_SpanishAnkiExportReal.apkg": (2887, 2887, 31363, 2878, 4),
     "latex2anki_example.apkg": (5, 10, 0, 0, 0),
     "skinatro_collection.anki21": (167, 190, 15, 15, 0),
 }
 corpus = pytest.mark.skipif(not APKG.is_dir(), reason="../shared/testdata is absent")
+
+
+def answers_of(card: CardSpec) -> list[PastAnswer]:
+    """A card's answers: its history without the resets."""
+    return [answer for answer in card.history if answer.kind is not ReviewKind.Reset]
 
 
 @pytest.mark.corpus
@@ -752,8 +810,8 @@ def test_every_real_package_matches_the_official_backend() -> None:
         counts = (
             len(guids),
             len(found),
-            sum(len(card.history) for card in found),
-            sum(1 for card in found if card.history),
+            sum(len(answers_of(card)) for card in found),
+            sum(1 for card in found if answers_of(card)),
             sum(card.suspended for card in found),
         )
         assert counts == expected, name

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,6 +22,7 @@ from conftest import NOW
 from recall1924.cli import app
 from recall1924.identity import anki_card_key
 from recall1924.importers import read_decks
+from recall1924.models import ReviewKind
 from test_apkg_collection import import_file
 
 pytest.importorskip("anki")
@@ -199,10 +201,8 @@ def test_answers_from_the_future_are_left_out_by_the_import(
 # ---------------------------------------------------------------------------------------------
 
 
-def test_every_answer_not_imported_is_counted_with_its_reason(
-    anki: AnkiBuilder, tmp_path: Path
-) -> None:
-    reset, crammed = (anki.add(BASIC, [f"q{n}", "a"])[0] for n in range(2))
+def test_every_answer_anki_keeps_is_kept_with_its_resets(anki: AnkiBuilder, tmp_path: Path) -> None:
+    reset, crammed, untouched = (anki.add(BASIC, [f"q{n}", "a"])[0] for n in range(3))
     for rating in (3, 3, 1, 3):
         anki.answer(reset, rating)
     anki.reset([reset])
@@ -213,12 +213,119 @@ def test_every_answer_not_imported_is_counted_with_its_reason(
 
     read = read_decks(anki.export(tmp_path / "history.apkg"))
 
-    kept = sum(len(card.history) for deck in read.decks for card in deck.cards)
-    assert (answers, kept) == (7, 2)
-    assert len(read.left_out) == 2
-    cram, earlier = sorted(read.left_out)
-    assert cram.startswith("1 answer given while cramming")
-    assert earlier.startswith("4 answers from before a card's last reset")
+    history = {str(card.source_id): card.history for deck in read.decks for card in deck.cards}
+    kinds = {
+        source: [answer.kind.name for answer in answers] for source, answers in history.items()
+    }
+    assert answers == 7 and read.left_out == ()
+    assert kinds[f"anki:{anki.note_guid(reset)}:0"] == [*["Review"] * 4, "Reset", "Review"]
+    assert kinds[f"anki:{anki.note_guid(crammed)}:0"] == ["Review", "Cram"]
+    assert kinds[f"anki:{anki.note_guid(untouched)}:0"] == []
+
+
+def test_what_cannot_come_is_counted_with_its_reason(anki: AnkiBuilder, tmp_path: Path) -> None:
+    kept, deleted = (anki.add(BASIC, [f"q{n}", "a"])[0] for n in range(2))
+    ids = [anki.answer(kept, rating) for rating in (3, 3, 3)]
+    anki.answer(deleted, 3)
+    package = anki.export(tmp_path / "clean.apkg", legacy=True)
+
+    def damage(connection: sqlite3.Connection) -> None:
+        connection.execute("UPDATE revlog SET ease = 5 WHERE id = ?", (ids[1],))
+        connection.execute("DELETE FROM cards WHERE id = ?", (deleted,))
+
+    read = read_decks(rewrite_package(package, tmp_path / "damaged.apkg", damage))
+
+    [card] = read.decks[0].cards
+    assert [round(answer.at.timestamp() * 1000) for answer in card.history] == [ids[0], ids[2]]
+    assert sorted(read.left_out) == [
+        "1 answer to cards no longer in the file (deleted in Anki)",
+        "1 answer with a button Anki does not have (an ease other than 1 to 4)",
+    ]
+
+
+def test_the_import_says_what_it_kept_and_where_memory_states_start(
+    anki: AnkiBuilder, tmp_path: Path, db_path: Path
+) -> None:
+    reset, plain = (anki.add(BASIC, [f"q{n}", "a"])[0] for n in range(2))
+    for rating in (3, 3, 1, 3):
+        anki.answer(reset, rating)
+    anki.reset([reset])
+    anki.answer(reset, 3)
+    last = anki.answer(plain, 3)
+    # Anki stamps its rows with the real clock: the import runs just after them
+    now = datetime.fromtimestamp(last / 1000, UTC) + timedelta(hours=1)
+
+    report = import_file(anki.export(tmp_path / "history.apkg"), db_path, now=now)
+
+    assert report.left_out == ()
+    assert report.notices == (
+        "Kept 6 answers; the memory state of 1 card starts at its last reset, as in Anki (the "
+        "answers before it are kept as history)",
+    )
+    assert report.decks[0].answers_added == 6 and report.decks[0].resets_added == 1
+
+
+# a card's first life, and after a break the answers of a second (or more of the first)
+FIRST_LIFE = [(3, 0), (3, 0.01), (3, 3), (1, 10), (3, 10.01), (3, 20)]
+SECOND_LIFE = [(1, 30), (3, 30.01), (3, 30.02), (4, 33), (3, 45)]
+
+
+def test_memory_states_after_a_reset_or_a_new_learning_run_are_ankis(
+    anki: AnkiBuilder, tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Forgotten (Anki's Forget row before its second life), relearnt (a second run of learning
+    # rows and no reset row, as old Anki wrote) and plain (the same answers, one life).
+    names = ("forgotten", "relearnt", "plain")
+    cards = {name: anki.add(BASIC, [name, "a"])[0] for name in names}
+    for minutes, card in enumerate(cards.values()):  # a revlog id is one answer's time
+        for rating, days in FIRST_LIFE + SECOND_LIFE:
+            anki.answer(card, rating, at=START + timedelta(days=days, minutes=minutes))
+    reset_at = int((START + timedelta(days=25)).timestamp() * 1000)
+
+    def second_lives(connection: sqlite3.Connection) -> None:
+        for name in ("forgotten", "relearnt"):
+            # the first three answers of the second life are learning steps
+            connection.execute(
+                "UPDATE revlog SET type = 0 WHERE id IN (SELECT id FROM revlog WHERE cid = ? "
+                "AND id >= ? ORDER BY id LIMIT 3)",
+                (cards[name], reset_at),
+            )
+        connection.execute(
+            "INSERT INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time, type) "
+            "VALUES (?, ?, -1, 0, 0, 10, 0, 0, 4)",
+            (reset_at, cards["forgotten"]),
+        )
+
+    package = rewrite_package(
+        anki.export(tmp_path / "lives.apkg", legacy=True), tmp_path / "rewritten.apkg", second_lives
+    )
+    anki_states = package_memory_states(package, folder=tmp_path / "check")
+    expected = {
+        anki_card_key(*anki_states.notes[card_id]): state
+        for card_id, state in anki_states.states.items()
+    }
+    monkeypatch.setenv("RECALL_NOW", NOW.isoformat())
+    runner = CliRunner()
+    assert runner.invoke(app, ["import", str(package)], catch_exceptions=False).exit_code == 0
+    listing = runner.invoke(app, ["cards", "--json"], catch_exceptions=False).stdout
+    shown = {row["key"]: (row["stability"], row["difficulty"]) for row in json.loads(listing)}
+    assert len(expected) == 3 and None not in expected.values()
+    assert {
+        key: shown[key] == pytest.approx(state, rel=0.01) for key, state in expected.items()
+    } == (dict.fromkeys(expected, True))
+    # every answer kept, and the two lives told apart by a reset
+    with sqlite3.connect(db_path) as connection:
+        kinds = connection.execute(
+            "SELECT card.key, count(*), sum(kind = 3) FROM review_log JOIN card ON card.id = "
+            "card_id GROUP BY card.key ORDER BY min(review_log.id)"
+        ).fetchall()
+    connection.close()
+    lives = len(FIRST_LIFE) + len(SECOND_LIFE)
+    assert sorted((count, resets) for _key, count, resets in kinds) == [
+        (lives, 0),
+        (lives + 1, 1),
+        (lives + 1, 1),
+    ]
 
 
 def test_the_summary_shows_what_was_left_out(db_path: Path, tmp_path: Path) -> None:
@@ -239,13 +346,15 @@ def test_the_summary_shows_what_was_left_out(db_path: Path, tmp_path: Path) -> N
 
 
 @pytest.mark.corpus
-def test_the_spanish_packages_two_cramming_answers_are_reported() -> None:
+def test_the_spanish_packages_two_cramming_answers_are_kept_as_cram() -> None:
     from conftest import SHARED_TESTDATA
 
     path = SHARED_TESTDATA / "apkg" / "pedscoffee_SpanishAnkiExportReal.apkg"
     if not path.is_file():
         pytest.skip("../shared/testdata is absent")
     read = read_decks(path)
-    assert sum(len(card.history) for deck in read.decks for card in deck.cards) == 31_361
-    [line] = read.left_out
-    assert line.startswith("2 answers given while cramming")
+    kinds = Counter(
+        answer.kind for deck in read.decks for card in deck.cards for answer in card.history
+    )
+    assert kinds == {ReviewKind.Review: 31_361, ReviewKind.Cram: 2}
+    assert read.left_out == ()

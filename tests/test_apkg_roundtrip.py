@@ -6,6 +6,7 @@ Anki note leave as that one note, each in its template's place."""
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -47,7 +48,7 @@ def recall(*args: str) -> str:
 def answers_in(db_path: Path) -> list[tuple[object, ...]]:
     with sqlite3.connect(db_path) as conn:
         rows = conn.execute(
-            "SELECT deck.key, card.key, rating, reviewed_at, duration_ms FROM review_log "
+            "SELECT deck.key, card.key, kind, rating, reviewed_at, duration_ms FROM review_log "
             "JOIN card ON card.id = review_log.card_id JOIN deck ON deck.id = card.deck_id "
             "ORDER BY deck.key, card.key, reviewed_at"
         ).fetchall()
@@ -283,4 +284,6 @@ def test_the_spanish_package_goes_to_anki_and_back_with_every_card_and_answer(
     assert [{k: v for k, v in card.items() if k not in drop} for card in again] == [
         {k: v for k, v in card.items() if k not in drop} for card in listing
     ]
-    assert len(answers_in(fresh)) == len(answers_in(db_path)) == 31361
+    # every answer, the two cram answers as cram
+    assert len(answers_in(fresh)) == len(answers_in(db_path)) == 31363
+    assert Counter(row[2] for row in answers_in(fresh)) == {0: 31361, 1: 2}

@@ -442,6 +442,10 @@ def test_card_shows_text_memory_and_history(demo_store: Store) -> None:
         "last_review",
         "reviews",
         "lapses",
+        "flagged",
+        "flag_reason",
+        "edited_at",
+        "upstream",
         "history",
     ]
     assert data["deck"] == "demo" and data["section"] == "one" and data["key"] == "a"

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from conftest import SHARED_TESTDATA
 from recall1924.cli import app
+from recall1924.models import ReviewKind
 from test_apkg import EXPECTED
 from test_csv import EXPECTED_CARDS
 
@@ -38,8 +39,10 @@ def recall(*args: str) -> str:
 def counts(db_path: Path) -> tuple[int, int, int, int, int]:
     with sqlite3.connect(db_path) as conn:
         cards = conn.execute("SELECT source_id, suspended FROM card").fetchall()
+        # a reset is no answer
         answers, with_history = conn.execute(
-            "SELECT COUNT(*), COUNT(DISTINCT card_id) FROM review_log"
+            "SELECT COUNT(*), COUNT(DISTINCT card_id) FROM review_log WHERE kind != ?",
+            (ReviewKind.Reset,),
         ).fetchone()
     notes = {source.rsplit(":", 1)[0] for source, _suspended in cards}
     suspended = sum(flag for _source, flag in cards)
@@ -74,7 +77,7 @@ def test_importing_the_same_history_twice_adds_nothing(db_path: Path) -> None:
     out = " ".join(recall("import", spanish).split())
     assert "answers added 0 0 0" in out and "cards unchanged 4 2576 307" in out
     with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM review_log").fetchone() == (31361,)
+        assert conn.execute("SELECT COUNT(*) FROM review_log").fetchone() == (31363,)
 
 
 def test_imported_cards_show_ankis_stability_and_difficulty(db_path: Path, tmp_path: Path) -> None:

@@ -671,6 +671,13 @@ def test_snippet_problems_name_their_lines() -> None:
     ]
 
 
+def test_snippet_problem_is_said_once_per_key() -> None:
+    # An answer that is no string is not also reported empty.
+    with pytest.raises(DeckFileError) as caught:
+        parse_snippet('id = "c"\nsection = "s"\nquestion = "Q"\nanswer = 3\n')
+    assert caught.value.problems == ["line 4: 'answer' must be a string in quotes"]
+
+
 def test_snippet_toml_error_has_line_and_column() -> None:
     with pytest.raises(DeckFileError) as caught:
         parse_snippet('id = "c"\nsection = "s"\nquestion = "no end\nanswer = "A"\n')

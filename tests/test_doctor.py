@@ -166,6 +166,7 @@ def test_a_healthy_collection_is_ok(collection: Path) -> None:
         "✓ future answers: ok\n"
         "✓ settings: ok\n"
         f"✓ lost answers: ok ({compared} backups compared)\n"
+        "✓ media files: ok (no media)\n"
         "Everything is in order.\n"
     )
     code, report = doctor_json()
@@ -178,6 +179,7 @@ def test_a_healthy_collection_is_ok(collection: Path) -> None:
         "future_answers",
         "settings",
         "lost_answers",
+        "media",
     ]
     # Nothing to repair: no backup is taken, and it exits 0.
     code, report = doctor_json("--repair")

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from recall1924.review import Action
-from recall1924.ui.keys import KeyDecoder, StreamKeys, TerminalKeys
-from recall1924.ui.review import BOUND
+from recall1924.ui.bindings import BOUND
+from recall1924.ui.keys import KeyDecoder
+from recall1924.ui.terminal import StreamKeys, TerminalKeys
 
 # (bytes, keys, where the sequence comes from). Every form the key reader once misread as a
 # rating or as q is here.

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from rich.segment import ControlType, Segment
 from typer.testing import CliRunner
 
 from conftest import NOW
@@ -39,8 +40,9 @@ from recall1924.review import Action, ReviewSession, scheduled_session
 from recall1924.scheduling import build_scheduler
 from recall1924.settings import Settings
 from recall1924.store import Store, StoredMedia
+from recall1924.ui.bindings import KEYS, View
 from recall1924.ui.media import ScreenMedia, graphics, open_file, opener, without_controls
-from recall1924.ui.review import KEYS, ReviewScreen, TerminalReviewUI, View
+from recall1924.ui.review import ReviewScreen, TerminalReviewUI
 
 
 def png(width: int = 4, height: int = 2, colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:
@@ -110,6 +112,11 @@ def import_with_media(store: Store, path: Path) -> str | None:
     return import_media(store, path, read.decks).notice()
 
 
+def stored_files(folder: Path) -> list[str]:
+    """The files in the media folder, without its lock file."""
+    return sorted(path.name for path in folder.iterdir() if path.name != ".lock")
+
+
 def media_rows(db_path: Path) -> list[tuple[str, str, str, int]]:
     with sqlite3.connect(db_path) as connection:
         return connection.execute(
@@ -132,7 +139,7 @@ def test_a_packages_media_are_stored_once_by_content(
 
     folder = db_path.parent / "media"
     heart, beat = f"{sha(HEART)}.png", f"{sha(BEAT)}.mp3"
-    assert sorted(path.name for path in folder.iterdir()) == sorted([heart, beat])
+    assert stored_files(folder) == sorted([heart, beat])
     assert (folder / heart).read_bytes() == HEART and (folder / beat).read_bytes() == BEAT
     # one copy, named by two decks
     assert media_rows(db_path) == [
@@ -149,13 +156,31 @@ def test_the_same_file_from_another_package_is_not_stored_again(
     anki_package: Path, store: Store, db_path: Path
 ) -> None:
     import_with_media(store, build(anki_package, legacy=False))
-    before = sorted((db_path.parent / "media").iterdir())
+    before = stored_files(db_path.parent / "media")
 
     notice = import_with_media(store, build(anki_package, legacy=True, name="again.apkg"))
 
-    assert sorted((db_path.parent / "media").iterdir()) == before
+    assert stored_files(db_path.parent / "media") == before
     assert notice is not None and "2 already in the collection" in notice
     assert len(media_rows(db_path)) == 3
+
+
+def test_an_unchanged_reimport_rewrites_no_media_row(store: Store, db_path: Path) -> None:
+    path = legacy_package(db_path.parent / "one.apkg", {"x.png": HEART}, question="[image: x.png]")
+    import_with_media(store, path)
+    with sqlite3.connect(db_path) as connection:  # counts the rows written from now on
+        connection.execute("CREATE TABLE written (n INTEGER)")
+        for event in ("INSERT", "DELETE"):
+            connection.execute(
+                f"CREATE TRIGGER media_{event} AFTER {event} ON media "
+                "BEGIN INSERT INTO written VALUES (1); END"
+            )
+
+    import_with_media(store, path)
+
+    with sqlite3.connect(db_path) as connection:
+        assert connection.execute("SELECT count(*) FROM written").fetchone() == (0,)
+    assert len(media_rows(db_path)) == 1
 
 
 def test_the_same_name_in_two_decks_can_be_two_pictures(store: Store, db_path: Path) -> None:
@@ -374,9 +399,11 @@ def test_exported_fields_name_their_files_as_anki_does() -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def picture_deck(store: Store, db_path: Path, data: bytes = HEART) -> Path:
+def picture_deck(
+    store: Store, db_path: Path, data: bytes = HEART, answer: str = "The heart [sound: beat.mp3]"
+) -> Path:
     """A deck of one card naming a stored picture; returns the stored file."""
-    card = CardSpec("heart", "[image: heart.png] Which organ?", "The heart [sound: beat.mp3]")
+    card = CardSpec("heart", "[image: heart.png] Which organ?", answer)
     import_deck(store, DeckSpec("anatomy", "Anatomy", (SectionSpec("s", "S", (card,)),)), now=NOW)
     folder = media_folder(db_path)
     folder.mkdir(exist_ok=True)
@@ -544,13 +571,60 @@ def test_without_the_library_the_card_shows_names(
 
 
 def test_a_sixel_picture_not_wholly_on_screen_is_not_drawn() -> None:
-    from rich.segment import ControlType, Segment
-
     sixel = Segment("\x1bPq#0~~\x1b\\", control=[(ControlType.CURSOR_FORWARD, 0)])
+    # a control that does not say how far up it draws is never kept
     rows = [[Segment("text")], [Segment("  "), sixel]]
     assert without_controls(rows) == [[Segment("text")], [Segment("  ")]]
     plain = [[Segment("text")]]
     assert without_controls(plain) is plain
+    # a picture two rows high, drawn from the row below it
+    up = Segment("\x1b[2A", control=[(ControlType.CURSOR_UP, 2)])
+    draws = [up, sixel]
+    picture = [[Segment("  ")], [Segment("  ")], draws]
+    assert without_controls([[Segment("text")], *picture]) == [[Segment("text")], *picture]
+    assert without_controls(picture[1:]) == [[Segment("  ")], []]  # its top row is cut off
+
+
+def sixels(rows: list[list[Segment]]) -> list[tuple[int, int]]:
+    """Where the screen draws Sixel pictures: (the row that draws one, how many rows up it goes
+    to start it)."""
+    found = []
+    for index, row in enumerate(rows):
+        if any(segment.control and "\x1bP" in segment.text for segment in row):
+            codes = [code for segment in row for code in segment.control or ()]
+            found.append(
+                (index, sum(code[1] for code in codes if code[0] == ControlType.CURSOR_UP))
+            )
+    return found
+
+
+def test_a_sixel_picture_is_drawn_whenever_it_is_wholly_on_screen(
+    store: Store, db_path: Path
+) -> None:
+    pytest.importorskip("textual_image")
+    # an answer too long for the screen: the card scrolls
+    picture_deck(store, db_path, png(8, 8), answer="\n".join(f"line {n}" for n in range(40)))
+    session = session_for(store)
+    session.apply(Action.REVEAL)
+    term = Console(file=io.StringIO(), width=60, height=30, color_system="truecolor")
+    screen = ReviewScreen()
+    screen.media = ScreenMedia(CardMedia(store).of, "sixel")
+
+    rows = screen.compose(term, session)
+    [(at, up)] = sixels(rows)
+    text = ["".join(segment.text for segment in row) for row in rows]
+    below_question = next(n for n, line in enumerate(text) if line.startswith("╰")) + 1
+    # drawn from the row below the question, over the blank rows kept for it
+    assert up > 0 and at - up == below_question
+    assert all(not text[n].strip() for n in range(at - up, at))
+    assert screen.move(View.LINE_DOWN)
+    assert sixels(screen.compose(term, session)) == [(at - 1, up)]  # scrolled with the card
+    for _ in range(below_question):
+        screen.move(View.LINE_DOWN)
+    # its top off screen, it would draw over the header: blank rows instead
+    assert sixels(screen.compose(term, session)) == []
+    screen.move(View.TOP)
+    assert sixels(screen.compose(term, session)) == [(at, up)]  # and drawn again once back
 
 
 def test_recall_export_carries_the_media_back_to_anki(

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import fsrs_rs_python
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import recall1924.optimize as optimizing
@@ -157,6 +159,36 @@ def test_scoring_gives_the_very_floats_of_the_definition(
         assert training.evaluate(parameters) == reference_metrics(parameters, sequences)
     nothing = TrainingSet.of([[(3, 0), (2, 0)]]).evaluate(steeper)
     assert math.isnan(nothing.log_loss) and math.isnan(nothing.rmse_bins) and nothing.reviews == 0
+
+
+# Review days as answer_days gives them: same-day answers, gaps, and a day that goes back (the
+# clocks turned back across the day start)
+card_days = st.lists(
+    st.tuples(st.integers(1, 4), st.integers(-1, 40)), min_size=0, max_size=12
+).map(
+    lambda steps: [
+        (rating, 738_000 + sum(step for _, step in steps[: i + 1]))
+        for i, (rating, _) in enumerate(steps)
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(card_days, max_size=6))
+def test_a_cards_review_days_added_at_once_are_its_review_sequence_added(
+    histories: list[list[tuple[int, int]]],
+) -> None:
+    by_days, by_sequence = TrainingSet(), TrainingSet()
+    for days in histories:
+        by_days.add_days(days)
+        by_sequence.add(review_sequence(days))
+    assert (by_days.answers, by_days.items) == (by_sequence.answers, by_sequence.items)
+    assert [repr(item) for item in by_days.fsrs_items()] == [
+        repr(item) for item in by_sequence.fsrs_items()
+    ]
+    steeper = (*build_scheduler(DEFAULT).parameters[:20], 0.6)
+    for parameters in (build_scheduler(DEFAULT).parameters, steeper):
+        assert repr(by_days.evaluate(parameters)) == repr(by_sequence.evaluate(parameters))
 
 
 def test_metrics_follow_srs_benchmark_by_hand() -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 import tracemalloc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,7 +31,7 @@ from sqlmodel import Session
 import recall1924.store.history as stored_history
 from conftest import make_deck
 from recall1924.importing import import_deck
-from recall1924.models import ReviewLog
+from recall1924.models import ReviewKind, ReviewLog
 from recall1924.optimize import TrainingSet, fit, optimize
 from recall1924.scheduling import MemoryState, State
 from recall1924.settings import Settings
@@ -136,6 +136,39 @@ def test_a_small_deck_is_read_through_the_index(store: Store, db_path: Path) -> 
     ((_text, plan),) = plans(db_path, seen)
     assert "SEARCH review_log USING INDEX ix_review_log_card_time" in plan
     assert "TEMP B-TREE" not in plan
+
+
+def test_only_a_card_with_a_reset_is_searched_for_its_last(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a million answers, a few resets: finding where a card's last life starts is work for the
+    # cards that have one, not a pass over every card's answers
+    ids = bulk_history(store, "main", cards=30, answers=5)
+    reset_at = START + timedelta(days=2, hours=12)
+    new = MemoryState.new(reset_at)
+    with Session(store.engine) as session:
+        session.add(
+            ReviewLog(
+                card_id=ids[7],
+                kind=ReviewKind.Reset,
+                rating=0,
+                reviewed_at=reset_at,
+                **memory_columns(new, "_before"),
+                **memory_columns(new, "_after"),
+            )
+        )
+        session.commit()
+    searched: list[int] = []
+    real = stored_history.last_life
+
+    def last_life(kinds: Sequence[int]) -> int:
+        searched.append(len(kinds))
+        return real(kinds)
+
+    monkeypatch.setattr(stored_history, "last_life", last_life)
+    found = dict(store.answer_days(["main"], day_starts_at=4))
+    assert searched == [6]  # its five answers and the reset
+    assert len(found) == 30 and len(found[ids[7]]) == 3 and len(found[ids[8]]) == 5
 
 
 def counting(

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fsrs import Card as FsrsCard
+from fsrs import Scheduler
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -253,3 +254,63 @@ def test_answer_in_turn_is_answer_after_answer(fuzz: bool, settings: Settings) -
     for state, (rating, at) in zip(states, turns, strict=True):
         memory = answer(scheduler, card_id=4, memory=memory, rating=rating, at=at, day_starts_at=4)
         assert state == memory
+
+
+def reviewed_by_fsrs(
+    scheduler: Scheduler, memory: MemoryState, turns: list[tuple[Rating, datetime]]
+) -> list[MemoryState]:
+    """Each answer straight through fsrs, one card built per answer: review days by
+    ``elapsed_days``, fuzz seeded from the card and its last review, as recall promises."""
+    states = []
+    for rating, at in turns:
+        card = memory.to_fsrs(4)
+        if memory.last_review is not None:
+            days = elapsed_days(memory.last_review, at, day_starts_at=4)
+            card.last_review = at - timedelta(days=days)
+        random.seed(f"4:{memory.last_review.isoformat() if memory.last_review else 'new'}")
+        card, _log = scheduler.review_card(card, rating, review_datetime=at)
+        memory = MemoryState.from_fsrs(card)
+        states.append(memory)
+    return states
+
+
+def test_answer_in_turn_gives_fsrs_own_states_and_dues(settings: Settings) -> None:
+    # late at night and early next morning, same-day answers, long gaps: the states and fuzzed
+    # due times an import stores for each answer are fsrs's own
+    scheduler = build_scheduler(replace(settings, enable_fuzzing=True))
+    turns = [
+        (Rating(rating), START + timedelta(days=day, hours=hours))
+        for day, hours, rating in [
+            (0, 0, 3), (0, 13, 1), (0, 13.2, 3), (1, -6, 3), (4, 12, 2), (20, 14, 4),
+            (21, 1, 1), (21, 2, 3), (60, 0, 3), (400, 5, 3),
+        ]
+    ]  # fmt: skip
+    start = MemoryState(State.Review, None, 3.0, 6.0, START, START - timedelta(days=3))
+    for memory in (MemoryState.new(START), start):
+        expected = reviewed_by_fsrs(scheduler, memory, turns)
+        assert (
+            answer_in_turn(scheduler, card_id=4, memory=memory, answers=turns, day_starts_at=4)
+            == expected
+        )
+
+
+def test_answer_in_turn_works_out_each_review_day_once(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # an Anki history replays tens of thousands of answers: one review day each, not the two
+    # of both ends of every gap
+    import recall1924.scheduling as scheduling
+
+    counted = []
+
+    def counting(at: datetime, day_starts_at: int) -> int:
+        counted.append(at)
+        return review_day(at, day_starts_at)
+
+    monkeypatch.setattr(scheduling, "review_day", counting)
+    turns = [(Rating.Good, START + timedelta(days=day)) for day in range(10)]
+    memory = MemoryState(State.Review, None, 3.0, 6.0, START, START - timedelta(days=3))
+    answer_in_turn(
+        build_scheduler(settings), card_id=4, memory=memory, answers=turns, day_starts_at=4
+    )
+    assert len(counted) == len(turns) + 1

@@ -20,8 +20,9 @@ from recall1924.scheduling import Rating, build_scheduler
 from recall1924.settings import Settings
 from recall1924.store import Store
 from recall1924.typed import Comparison, Found, PointMatch, compare, fold, key_points, suggest
+from recall1924.ui.editor import Edit, Editor
 from recall1924.ui.keys import KeyDecoder, Paste
-from recall1924.ui.review import Edit, Editor, ReviewScreen, TerminalReviewUI
+from recall1924.ui.review import ReviewScreen, TerminalReviewUI
 
 CARDS = {
     card.key: card

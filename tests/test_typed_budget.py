@@ -22,7 +22,8 @@ from recall1924.scheduling import Rating, build_scheduler
 from recall1924.settings import Settings
 from recall1924.store import Store
 from recall1924.typed import MAX_ANSWER, MAX_POINTS, MAX_TYPED, compare, key_points, suggest
-from recall1924.ui.review import ReviewScreen, View
+from recall1924.ui.bindings import View
+from recall1924.ui.review import ReviewScreen
 
 HUGE = "Word. " * 50_000
 """300 KB: 50,000 one-word key points."""

@@ -22,8 +22,9 @@ from recall1924.scheduling import build_scheduler, decay_of
 from recall1924.settings import Settings
 from recall1924.stats import build_report
 from recall1924.store import QueueCounts, Store
+from recall1924.ui.bindings import KEYS, View, key_lines
 from recall1924.ui.reports import print_overview
-from recall1924.ui.review import KEYS, ReviewScreen, TerminalReviewUI, View, key_lines
+from recall1924.ui.review import ReviewScreen, TerminalReviewUI
 from recall1924.ui.text import safe, visible
 
 

@@ -19,9 +19,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     # Why: a student can now edit a card and flag it, in review or from the shell. A card whose
     # wording is the student's (edited_at set) is never overwritten by an update of the deck it
-    # came from; the deck's newer wording is kept beside it (upstream) so recall can say that
-    # one exists and show it. A flag is a colour-free mark with an optional reason ("ask in
-    # class"). Adding nullable or defaulted columns needs no copy of the table.
+    # came from; the deck's own wording is kept beside it (upstream: the one the card had, then
+    # any newer one an update brings) so recall can say that a newer one exists and show it. A
+    # flag is a colour-free mark with an optional reason ("ask in class"). Adding nullable or
+    # defaulted columns needs no copy of the table.
     with op.batch_alter_table("card") as batch:
         batch.add_column(sa.Column("flag", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("flag_reason", sa.String(), nullable=True))

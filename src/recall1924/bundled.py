@@ -6,7 +6,9 @@ deck. The deck file carries a ``version``; the collection records the version it
 When a newer recall meets an older copy it imports the shipped deck as ``recall import`` would
 (text updated, new cards added, every card whose id stays keeps its memory state and history)
 and *retires* the cards no longer in the file: suspended, never deleted, so their history
-stays. A retired card that a later version brings back is unsuspended. Only a copy recall
+stays. A retired card that a later version brings back is unsuspended. A card the student
+reworded (or wrote) in the collection keeps their wording, and is never retired: the shipped
+wording is kept beside it, and the notice says how to see it. Only a copy recall
 imported itself (source :data:`~recall1924.importers.BUNDLED_SOURCE`) is updated: a deck with
 the bundled id that the student imported from their own file is left alone, and a notice
 says once per shipped version how to update it.
@@ -85,7 +87,9 @@ class BundledUpdate:
         if self.restored:
             parts.append(f"{len(self.restored)} back from retirement")
         done = "Would update" if self.dry_run else "Updated"
-        return f"{done} the bundled deck to version {self.version}: {', '.join(parts)}"
+        line = f"{done} the bundled deck to version {self.version}: {', '.join(parts)}"
+        kept = self.plan.kept_notice()
+        return line if kept is None else f"{line}; {kept}"
 
 
 def check_bundled(

@@ -1,4 +1,5 @@
-"""The one place dependencies are wired: database path, clock, settings, scheduler, console.
+"""The one place dependencies are wired: database location, clock, settings, scheduler,
+console.
 
 :class:`App` is built once per command from the command line and environment and handed to
 the command. It opens the database lazily (a command that needs none, like ``--help``, never
@@ -8,13 +9,14 @@ deck.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from recall1924.clock import Clock, day_bounds
+from recall1924.location import DatabaseLocation
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -33,7 +35,8 @@ if TYPE_CHECKING:
 class App:
     """Everything a command needs, built on first use."""
 
-    db_path: Path
+    database: InitVar[DatabaseLocation | Path]
+    """Where the collection is (a :class:`Path` is a SQLite file): :attr:`location`."""
     clock: Clock
     bundled: bool = True
     """Whether this command looks after the bundled deck: imports it into a new collection and
@@ -43,6 +46,20 @@ class App:
     """Things the user should know that happened on the way (an upgrade, a first import)."""
     _deck_settings: dict[str, Settings] = field(default_factory=dict, init=False, repr=False)
     _deck_schedulers: dict[str, Scheduler] = field(default_factory=dict, init=False, repr=False)
+    location: DatabaseLocation = field(init=False)
+    """The collection's store, from ``database``."""
+
+    def __post_init__(self, database: DatabaseLocation | Path) -> None:
+        self.location = DatabaseLocation.of(database)
+
+    @property
+    def db_path(self) -> Path:
+        """The collection's SQLite file, for what works on the file itself (backups, doctor).
+
+        Raises:
+            NotSqliteError: the collection is on a PostgreSQL server.
+        """
+        return self.location.sqlite_file("this command")
 
     @cached_property
     def store(self) -> Store:
@@ -57,7 +74,7 @@ class App:
             # machine import the bundled deck once.
             first.append(self._import_bundled(created))
 
-        store = Store.open(self.db_path, self.clock.now(), setup=setup if self.bundled else None)
+        store = Store.open(self.location, self.clock.now(), setup=setup if self.bundled else None)
         if store.backup is not None:
             self.notices.append(f"Upgraded the database; the old one is kept at {store.backup}")
         if self.bundled and not first and not store.read_only and store.deck_count() == 0:
@@ -65,7 +82,7 @@ class App:
         if first:
             self.notices.append(
                 f"First run: imported the bundled deck {first[0].deck_title!r} "
-                f"({len(first[0].added)} cards) into {self.db_path}"
+                f"({len(first[0].added)} cards) into {self.location}"
             )
         elif self.bundled and not store.read_only:
             from recall1924.bundled import check_bundled
@@ -99,8 +116,10 @@ class App:
             day_starts_at=self.settings.day_starts_at,
         )
 
-    def backup(self) -> Path:
+    def backup(self) -> Path | None:
         """Back the database up before a big change (the set of copies is kept bounded).
+        None for a collection on a PostgreSQL server, whose backups are the server's own
+        (pg_dump, its write-ahead log), not a copy of a file recall could take.
 
         Raises:
             BackupError: the copy could not be made; nothing was changed.
@@ -111,6 +130,8 @@ class App:
         store = self.__dict__.get("store")  # none yet while the open itself updates
         if store is not None and store.read_only:
             raise store.read_only_error("cannot change it")
+        if not self.location.is_sqlite:
+            return None
         return take_backup(self.db_path, self.clock.now())
 
     @cached_property

@@ -1,11 +1,18 @@
-"""The database file: engine, UTC datetime column type, and migrations.
+"""The database: engine, UTC datetime column type, and migrations, on SQLite or PostgreSQL.
 
-Holds :class:`UTCDateTime`, :func:`open_database` (migrate if needed, then an engine with WAL,
-foreign keys and a busy timeout) and :data:`HEAD_REVISION`. An up-to-date database is
-recognised with one query through :mod:`sqlite3`, so the common path never imports Alembic; an
-older one is backed up (:mod:`recall1924.backups`) and then upgraded in one transaction, under
-the collection's exclusive lock (:mod:`recall1924.locking`); one from a newer recall is refused
-and left untouched. A database in a folder recall cannot write to opens read-only.
+Holds :class:`UTCDateTime`, :func:`open_database` (migrate if needed, then an engine) and
+:data:`HEAD_REVISION`. Where the collection is comes as a
+:class:`~recall1924.location.DatabaseLocation`.
+
+A SQLite file gets WAL, foreign keys and a busy timeout. An up-to-date file is recognised with
+one query through :mod:`sqlite3`, so the common path never imports Alembic; an older one is
+backed up (:mod:`recall1924.backups`) and then upgraded in one transaction, under the
+collection's exclusive lock (:mod:`recall1924.locking`); one from a newer recall is refused and
+left untouched. A database in a folder recall cannot write to opens read-only.
+
+A PostgreSQL database is upgraded the same way, in one transaction, under a PostgreSQL
+advisory lock instead of the file lock; the server keeps its own backups (pg_dump), so none is
+taken. A server that cannot be reached, or a missing driver, is one line.
 """
 
 from __future__ import annotations
@@ -31,13 +38,15 @@ from recall1924.errors import (
     NewerDatabaseError,
     ReadOnlyDatabaseError,
     RecallError,
+    UnreachableDatabaseError,
 )
-from recall1924.locking import WAIT_SECONDS, CollectionLock
+from recall1924.location import DatabaseLocation
+from recall1924.locking import WAIT_SECONDS, CollectionLock, ServerLock
 from recall1924.paths import migrations_path
 from recall1924.scheduling import retrievability
 
 # The newest migration in migrations/versions; tests check that Alembic agrees.
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0007"
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -234,25 +243,35 @@ def file_identity(path: Path) -> tuple[int, int] | None:
 
 
 def open_database(
-    path: Path, now: datetime, *, setup: Callable[[Engine], None] | None = None
+    location: DatabaseLocation | Path,
+    now: datetime,
+    *,
+    setup: Callable[[Engine], None] | None = None,
 ) -> OpenedDatabase:
-    """Open (creating or upgrading as needed) the database at ``path``.
+    """Open (creating or upgrading as needed) the collection at ``location``.
 
     Creating and upgrading happen under the collection's exclusive lock: of two recalls
     started together on a new machine, one creates the collection and the other waits and
     then opens it.
 
     Args:
-        path: the SQLite file; its folder is created if missing.
-        now: used to name the backup taken before an upgrade.
+        location: the store; a :class:`Path` is a SQLite file, whose folder is created if
+            missing.
+        now: used to name the backup taken before a SQLite file is upgraded.
         setup: run on a collection this open created, before any other recall sees it (the
             first import of the bundled deck).
 
     Raises:
-        NewerDatabaseError: the file was written by a newer recall; it is not touched.
+        NewerDatabaseError: the database was written by a newer recall; it is not touched.
         ReadOnlyDatabaseError: it needs creating or upgrading, and its folder is read-only.
-        DatabaseError: the file is not a recall database or cannot be opened.
+        UnreachableDatabaseError: the PostgreSQL server did not answer or refused the login.
+        DatabaseError: the database is not recall's, cannot be opened, or needs a driver
+            that is not installed.
     """
+    location = DatabaseLocation.of(location)
+    if location.path is None:
+        return _open_server(location, setup)
+    path = location.path
     if not _writable(path):
         return _open_read_only(path)
     try:
@@ -294,13 +313,17 @@ def _ready(path: Path) -> bool:
     return False
 
 
-def _check_known(path: Path, has_tables: bool, revision: str | None) -> None:
+def _check_known(
+    where: object, has_tables: bool, revision: str | None, *, kind: str = "file"
+) -> None:
+    """Refuse a database recall did not write (it has tables, but no revision) or one a
+    newer recall wrote; ``kind`` is what the message calls it."""
     if has_tables and revision is None:
-        raise DatabaseError(f"{path} is not a recall database; refusing to change it")
+        raise DatabaseError(f"{where} is not a recall database; refusing to change it")
     if revision is not None and revision not in known_revisions():
         raise NewerDatabaseError(
-            f"{path} was written by a newer recall (schema {revision}); "
-            "upgrade recall to use it. The file was not changed."
+            f"{where} was written by a newer recall (schema {revision}); "
+            f"upgrade recall to use it. The {kind} was not changed."
         )
 
 
@@ -346,3 +369,128 @@ def _open_read_only(path: Path) -> OpenedDatabase:
     return OpenedDatabase(
         make_engine(path, read_only=True), read_only=True, identity=file_identity(path)
     )
+
+
+# PostgreSQL
+# ---------------------------------------------------------------------------------------------
+
+CONNECT_TIMEOUT_SECONDS = 10
+"""How long opening waits for a server to answer before saying it cannot reach it."""
+
+
+def make_server_engine(location: DatabaseLocation) -> Engine:
+    """An engine for the PostgreSQL database at ``location`` (no connection yet, no migration).
+
+    Raises:
+        DatabaseError: psycopg, the driver, is not installed.
+    """
+    try:
+        import psycopg  # noqa: F401 - only to say what to install; SQLAlchemy imports it
+    except ImportError:
+        raise DatabaseError(
+            f"{location} is a PostgreSQL database, and recall needs the psycopg driver for it: "
+            "pip install 'recall1924[postgres]'"
+        ) from None
+    from sqlalchemy.engine import make_url
+
+    url = make_url(location.url)
+    connect_args: dict[str, Any] = {}
+    if "connect_timeout" not in url.query:
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
+    return create_engine(url, connect_args=connect_args)
+
+
+def _reach(engine: Engine, location: DatabaseLocation) -> Any:
+    """A connection to the server, or the one line saying why there is none."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        return engine.connect()
+    except DBAPIError as exc:
+        lines = str(exc.orig or exc).strip().splitlines() or [type(exc).__name__]
+        reason = " ".join(lines[0].split())  # libpq pads "FATAL:  ..."
+        for prefix in ("connection failed: ", "connection is bad: "):
+            reason = reason.removeprefix(prefix)
+        if "does not exist" in reason and "database" in reason:
+            reason += " (create it first: createdb, or CREATE DATABASE)"
+        raise UnreachableDatabaseError(
+            f"cannot reach the database at {location}: {reason}"
+        ) from None
+
+
+def server_revision(connection: Any) -> tuple[bool, str | None]:
+    """Whether the connection's schema holds any table, and the Alembic revision it records
+    (what :func:`_stored_revision` reads from a SQLite file)."""
+    from sqlalchemy import text
+
+    tables = set(
+        connection.execute(
+            text(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = current_schema()"
+            )
+        ).scalars()
+    )
+    if "alembic_version" not in tables:
+        return bool(tables), None
+    revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    return True, revision
+
+
+def _open_server(
+    location: DatabaseLocation, setup: Callable[[Engine], None] | None
+) -> OpenedDatabase:
+    """Open the PostgreSQL database at ``location``, creating or upgrading its schema first.
+
+    The common case, a schema at head, is a few quick statements under the advisory lock
+    held shared. Otherwise the upgrade runs under that lock held exclusively, in one
+    transaction (PostgreSQL changes a schema transactionally: all of it or none), and
+    ``setup`` fills a collection this open created while the lock is still held, so a second
+    recall started at the same moment waits and then finds the bundled deck imported once.
+    """
+    engine = make_server_engine(location)
+    try:
+        with _reach(engine, location) as connection:
+            with ServerLock(connection, str(location)) as lock:
+                lock.share()  # a recall preparing the schema is done first
+                has_tables, revision = server_revision(connection)
+            if revision == HEAD_REVISION:
+                return OpenedDatabase(engine)
+            _check_known(location, has_tables, revision, kind="database")
+            created = _prepare_server(connection, location, setup, engine)
+        return OpenedDatabase(engine, created=created)
+    except BaseException:
+        engine.dispose()
+        raise
+
+
+def _prepare_server(
+    connection: Any,
+    location: DatabaseLocation,
+    setup: Callable[[Engine], None] | None,
+    engine: Engine,
+) -> bool:
+    """Upgrade the schema to head under the advisory lock; whether this created it."""
+    from alembic import command
+
+    with ServerLock(connection, str(location)) as lock:
+        lock.own()
+        has_tables, revision = server_revision(connection)
+        if revision == HEAD_REVISION:  # another recall did it while this one waited
+            connection.commit()
+            return False
+        _check_known(location, has_tables, revision, kind="database")
+        try:
+            command.upgrade(_alembic_config(connection), "head")
+            connection.commit()
+        except BaseException as exc:
+            connection.rollback()
+            if isinstance(exc, RecallError) or not isinstance(exc, Exception):
+                raise
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+            raise DatabaseError(
+                f"could not prepare {location}: {reason[0] if reason else type(exc).__name__}"
+            ) from exc
+        if not has_tables and setup is not None:
+            setup(engine)
+        return not has_tables

@@ -13,8 +13,11 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from recall1924.scheduling import ReviewKind
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 ID_RULE = "lowercase letters, digits and '-', starting with a letter or digit, at most 64"
@@ -22,17 +25,20 @@ ID_RULE = "lowercase letters, digits and '-', starting with a letter or digit, a
 
 @dataclass(frozen=True)
 class PastAnswer:
-    """One answer given to a card before it came to recall (e.g. in Anki).
+    """One answer given to a card before it came to recall (e.g. in Anki), or a reset.
 
     Attributes:
         at: when it was given, timezone-aware UTC.
-        rating: 1 Again, 2 Hard, 3 Good, 4 Easy.
+        rating: 1 Again, 2 Hard, 3 Good, 4 Easy; 0 for a reset.
         duration_ms: how long the answer took, if known.
+        kind: a scheduled review; cram practice, which changed nothing; or a reset, after which
+            the card was new again (the answers before it are its earlier life).
     """
 
     at: datetime
     rating: int
     duration_ms: int | None = None
+    kind: ReviewKind = ReviewKind.Review
 
 
 @dataclass(frozen=True)
@@ -56,11 +62,12 @@ class CardSpec:
 
 @dataclass(frozen=True)
 class SectionSpec:
-    """An ordered group of cards."""
+    """An ordered group of cards: a tuple, or for a big text file the cards it keeps out of
+    memory (:class:`recall1924.spool.SpooledCards`), read back each time they are iterated."""
 
     key: str
     title: str
-    cards: tuple[CardSpec, ...] = ()
+    cards: Sequence[CardSpec] = ()
 
 
 @dataclass(frozen=True)

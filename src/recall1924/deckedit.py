@@ -36,7 +36,15 @@ from recall1924.deck import ID_PATTERN, ID_RULE, CardSpec, DeckSpec, SectionSpec
 from recall1924.deckfile import parse_deck, read_deck_file
 from recall1924.errors import DeckFileError
 
-__all__ = ["SNIPPET_KEYS", "add_card", "card_snippet", "edit_card", "new_card_id", "parse_snippet"]
+__all__ = [
+    "SNIPPET_KEYS",
+    "add_card",
+    "card_snippet",
+    "check_card",
+    "edit_card",
+    "new_card_id",
+    "parse_snippet",
+]
 
 SNIPPET_KEYS = ("id", "section", "question", "answer", "note", "tags")
 _SNIPPET = "<card>"
@@ -170,6 +178,25 @@ def _card_problems(card: CardSpec) -> list[tuple[str, str]]:
     if not all(card.tags):
         problems.append(("tags", "every tag must be a non-empty string"))
     return problems
+
+
+def check_card(card: CardSpec, *, what: str = "card") -> CardSpec:
+    """The card as a deck file would hold it (text stripped, a blank note no note), checked by
+    the rules the deck loader holds a file's card to: for a card that is written to the
+    collection only, or given as command-line options.
+
+    Args:
+        card: the card; an empty id is reported as such.
+        what: where it comes from, to start each message with.
+
+    Raises:
+        DeckFileError: one message per problem, each starting with ``what``.
+    """
+    card = _normalised(card)
+    problems = _card_problems(card)
+    if problems:
+        raise DeckFileError(what, [f"{what}: {text}" for _, text in problems])
+    return card
 
 
 # --- the file --------------------------------------------------------------------------------
@@ -613,7 +640,10 @@ def parse_snippet(text: str, *, taken: Collection[str] = ()) -> tuple[str, CardS
     lines = text.splitlines()
     problems: list[str] = []
 
+    reported: set[str] = set()
+
     def add(key: str, message: str) -> None:
+        reported.add(key)
         line = _snippet_line(lines, key)
         problems.append(f"line {line}: {message}" if line else message)
 
@@ -651,8 +681,8 @@ def parse_snippet(text: str, *, taken: Collection[str] = ()) -> tuple[str, CardS
     for name, message in _card_problems(card):
         if name == "id" and not card.key:
             continue  # no question to make one from: reported as the question's problem
-        if name in ("question", "answer") and name not in data:
-            continue  # already reported missing
+        if name in reported:
+            continue  # already reported: missing, or not a string
         add(name, message)
     if problems:
         raise DeckFileError(_SNIPPET, problems)

@@ -5,7 +5,8 @@ and, with ``repair``, a :class:`Repair` saying what was fixed. The checks: SQLit
 and foreign-key checks; orphaned rows; cards whose memory state disagrees with a replay of
 their history; answers stamped later than now; stored settings recall cannot read; and answers
 missing from the collection that a backup still holds (an older recall's upgrade deleted every
-answer of a collection, leaving them only in the backup it took first).
+answer of a collection, leaving them only in the backup it took first); and the
+media folder's files against the names the decks have (:mod:`recall1924.media_check`).
 
 Without ``repair`` nothing is written, and a missing database is not created. A repair backs
 the database up first, then in one transaction restores missing answers, deletes orphaned rows
@@ -21,7 +22,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import pairwise
 from pathlib import Path
@@ -58,7 +59,7 @@ class Finding:
 
     check: str
     """A stable name for scripts: integrity, foreign_keys, orphans, memory, future_answers,
-    settings, lost_answers."""
+    settings, lost_answers, media."""
     title: str
     problems: int
     summary: str
@@ -216,7 +217,10 @@ def _diagnose(app: App) -> _Diagnosis:
     settings, problems = _settings(store)
     # Reading the settings left these as notices too; the report says them once.
     app.notices[:] = [notice for notice in app.notices if notice not in problems]
-    findings = [integrity, keys, orphans.finding, memory.finding, future, settings, lost]
+    from recall1924.media_check import check_media, media_finding
+
+    media = media_finding(check_media(store))  # the folder's files against the media rows
+    findings = [integrity, keys, orphans.finding, memory.finding, future, settings, lost, media]
     return _Diagnosis(findings, names, orphans=orphans, lost=restorable)
 
 
@@ -389,15 +393,17 @@ def _same(one: MemoryState, other: MemoryState) -> bool:
 
 
 def _memory(histories: Iterable[CardHistory], app: App, names: dict[int, CardName]) -> _Memory:
-    """Replay every card whose history starts at its first answer and compare it with the
-    card. A card as its last answer left it is sound even where the replay differs: the
-    settings changed since, or an exam brought that answer's due date forward. A card that
-    differs from both drifted; a rewrite fixes it when the replay gives back that last answer
-    (so it is the history recall wrote) and no answer is missing from it."""
+    """Replay every card whose history starts at its first answer, or at a reset (which starts
+    from new whatever came before it), and compare it with the card. A card as its last answer
+    left it is sound even where the replay differs: the settings changed since, or an exam
+    brought that answer's due date forward. A card that differs from both drifted; a rewrite
+    fixes it when the replay gives back that last answer (so it is the history recall wrote)
+    and no answer is missing from it."""
+    from recall1924.models import ReviewKind
     from recall1924.optimize import replay_card
     from recall1924.scheduling import CardStatus
 
-    replayed = not_from_new = as_logged = 0
+    replayed = not_from_new = from_reset = as_logged = 0
     unreplayable: list[int] = []
     drifted: list[int] = []
     shown: list[str] = []
@@ -406,8 +412,12 @@ def _memory(histories: Iterable[CardHistory], app: App, names: dict[int, CardNam
     left: Counter[str] = Counter()
     for card in histories:
         if card.rows[0].before.status is not CardStatus.New:
-            not_from_new += 1
-            continue
+            resets = [n for n, row in enumerate(card.rows) if row.kind == ReviewKind.Reset]
+            if not resets:
+                not_from_new += 1
+                continue
+            from_reset += 1  # what came before its first reset is not checked, nor rewritten
+            card = replace(card, rows=card.rows[resets[0] :])
         scheduler = app.scheduler_for(card.deck_key)
         try:
             memory, rows = replay_card(
@@ -445,12 +455,18 @@ def _memory(histories: Iterable[CardHistory], app: App, names: dict[int, CardNam
         "replayed": replayed,
         "as_last_answer_left_it": as_logged,
         "not_from_new": not_from_new,
+        "from_reset": from_reset,
         "unreplayable": len(unreplayable),
         "drifted": listed,
     }
     notes = [f"{plural(replayed, 'card')} replayed"]
     if as_logged:
         notes.append(f"{as_logged} differ from their replay but are as their last answer left them")
+    if from_reset:
+        notes.append(
+            f"{plural(from_reset, 'card')} whose history does not start at its first answer "
+            "checked from its first reset"
+        )
     if not_from_new:
         notes.append(
             f"{plural(not_from_new, 'card')} whose history does not start at its first answer "
@@ -681,6 +697,12 @@ def _repair(app: App, found: _Diagnosis) -> Repair:
                     f"{_eg(_named(memory.fixable, names), count)}",
                 )
             )
+    # Files after rows, outside the transaction: removed only once nothing committed names them.
+    if any(finding.check == "media" and finding.repairable for finding in found.findings):
+        from recall1924.media_check import repair_media
+
+        if (media := repair_media(app.store)) is not None:
+            done.append(media)
     return Repair(backup, tuple(done))
 
 

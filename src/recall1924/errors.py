@@ -32,6 +32,11 @@ class UnsupportedFormatError(RecallError):
     """The file is of a kind recall cannot import (yet)."""
 
 
+class SpoolError(RecallError):
+    """The temporary file a big import keeps its cards in could not be written or read back
+    (a full disk, an unwritable ``TMPDIR``); nothing was imported."""
+
+
 class DatabaseError(RecallError):
     """The database cannot be opened or used."""
 
@@ -102,3 +107,38 @@ class DatabaseReplacedError(DatabaseError):
 
 class CollectionInUseError(DatabaseError):
     """Another recall has the collection open, and what was asked needs it to itself."""
+
+
+class DatabaseURLError(RecallError):
+    """``--db``/``--database-url`` or ``RECALL_DATABASE_URL`` names no store recall can use."""
+
+    exit_code = 2
+
+
+class UnreachableDatabaseError(DatabaseError):
+    """The database server did not answer (down, wrong host, refused the login)."""
+
+
+class NotSqliteError(RecallError):
+    """A command that works on a SQLite collection's file (a backup, a restore, doctor's file
+    checks) asked of a collection on a database server, which keeps its own (pg_dump)."""
+
+    exit_code = 2
+
+
+class QueryError(RecallError):
+    """A query (``recall cards QUERY``, ``--query``) that does not parse.
+
+    Attributes:
+        message: what is wrong, in a few words.
+        position: where the offending token starts in the query (0 for its first character).
+        token: that token, as the user wrote it (shortened, control characters escaped).
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, position: int, token: str) -> None:
+        self.message = message
+        self.position = position
+        self.token = token
+        super().__init__(f'bad query at "{token}" (column {position + 1}): {message}')

@@ -6,28 +6,32 @@ Holds :func:`plan_import` (pure: what an import would add, update, leave or find
 :func:`import_decks` / :func:`import_deck`, and :class:`ImportPlan` / :class:`ImportReport`.
 Reading files is :mod:`recall1924.importers`' part. Cards match on their deck's key and their own
 key (for Anki notes, one made from the note's GUID), so rewording a card keeps its memory state
-and history. Answers a card was given elsewhere are replayed into its memory state by the
-``replay`` function the caller passes (see :mod:`recall1924.history`). What a file holds besides
-its decks travels beside them, as the reader found it: the rows it skipped and the answers it left
-out (each with why), the cards Anki had buried, and a whole Anki collection's own day rollover
-hour, which a new collection takes.
+and history; a card whose wording is the student's own (changed with ``recall edit``, kept in the
+collection only) keeps it whatever the file says, with the file's wording recorded beside it
+(:class:`~recall1924.store.edits.Upstream`) and never retired or pruned. Answers a card was given
+elsewhere are replayed into its memory state by the ``replay`` function the caller passes (see
+:mod:`recall1924.history`). What a file holds besides its decks travels beside them, as the
+reader found it: the rows it skipped and the answers it left out (each with why), the cards Anki
+had buried, and a whole Anki collection's own day rollover hour, which a new collection takes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from recall1924.clock import day_bounds
 from recall1924.collector import collector_paused
-from recall1924.deck import DeckSpec, PastAnswer, SectionSpec
+from recall1924.deck import CardSpec, DeckSpec, PastAnswer, SectionSpec
 from recall1924.errors import DeckFileError
 from recall1924.importers import BUNDLED_SOURCE
-from recall1924.scheduling import MemoryState
+from recall1924.scheduling import MemoryState, ReviewKind
+from recall1924.spool import SpooledCards
 from recall1924.store import ExistingCard, Store
 from recall1924.store.decks import DeckChange, ExistingDeck, LoggedAnswer
+from recall1924.store.edits import Upstream
 from recall1924.words import plural
 
 Progress = Callable[[int, int], None]
@@ -53,6 +57,30 @@ class ImportPlan:
     answers_known: int = 0
     """Answers in the file that the collection already holds (or that are older than the
     card's history in recall), not added again."""
+    resets_added: int = 0
+    """Resets added with the answers (not answers themselves: see ``ReviewKind.Reset``)."""
+    kept: tuple[str, ...] = ()
+    """Cards whose wording is the student's own and differs from the file's: the student's
+    stays (the file's is kept beside it, for ``recall card`` to show)."""
+    newer: tuple[str, ...] = ()
+    """Those of :attr:`kept` whose wording in the file is new since the student changed them
+    (or since the last import)."""
+
+    def kept_notice(self) -> str | None:
+        """One line on the cards that keep the student's wording, or None if there are none."""
+        if not self.kept:
+            return None
+        count = len(self.kept)
+        line = f"{plural(count, 'card')} {'keeps' if count == 1 else 'keep'} your wording"
+        if not self.newer:
+            return f"{line} (the file has the deck's own)"
+        if len(self.newer) == 1:
+            return f"{line}; a newer wording exists: recall card {self.newer[0]} shows it"
+        shown = ", ".join(self.newer[:5]) + (" …" if len(self.newer) > 5 else "")
+        return (
+            f"{line}; a newer wording exists for {len(self.newer)}: recall card KEY shows it "
+            f"({shown})"
+        )
 
 
 @dataclass(frozen=True)
@@ -90,16 +118,30 @@ def _compare(
     prune: bool,
     replay: Replay | None,
     progress: Progress | None = None,
+    now: datetime | None = None,
+    logged: Mapping[str, datetime] | None = None,
 ) -> tuple[ImportPlan, DeckChange, bool]:
     """The plan and the change for ``deck``, and whether every card the file has is stored
-    just so already (text, section, place in it, source id) and no answer is new."""
+    just so already (text, section, place in it, source id) and no answer is new.
+    ``logged``: each stored card's latest review log row (``Store.last_logged``)."""
     current = existing or {}
-    total = len(deck.cards)
-    added, updated, unchanged = [], [], []
+    total = sum(len(section.cards) for section in deck.sections)
+    added: list[str] = []
+    updated: list[str] = []
+    unchanged: list[str] = []
+    wording = _Wording(now)
     answers: dict[str, list[LoggedAnswer]] = {}
-    known = fresh_total = done = 0
+    known = fresh_total = resets_total = done = 0
     in_place = True
     for section in deck.sections:
+        if existing is None and isinstance(section.cards, SpooledCards):
+            # A new deck from a text file: every card is added and none has answers to replay,
+            # so its cards are not read back (only to be written).
+            added.extend(section.cards.keys)
+            done += len(section.cards)
+            if progress is not None:
+                progress(done, total)
+            continue
         for position, card in enumerate(section.cards):
             done += 1
             if progress is not None and done % 100 == 0:
@@ -107,32 +149,45 @@ def _compare(
             before = current.get(card.key)
             if before is None:
                 added.append(card.key)
+            elif before.edited and not before.same_content(card):
+                wording.keep(before, card)
+                if before.section_key != section.key:
+                    updated.append(card.key)  # placement is the file's to say
             elif not before.same_content(card) or before.section_key != section.key:
                 updated.append(card.key)
             else:
                 unchanged.append(card.key)
+                if before.edited:
+                    wording.settled.add(card.key)
                 # the same card, but a save would still move it or change its source id
                 if in_place and (before.position != position or before.source_id != card.source_id):
                     in_place = False
             if not card.history:
                 continue
-            # Only answers after the card's last one in recall are new: a re-import of the
-            # same file, or a newer export of it, adds each answer once.
+            # Only answers after the card's last row in recall (of any kind: cram and resets
+            # leave its last review as it was) are new: a re-import of the same file, or a
+            # newer export of it, adds each answer once.
             start = before.memory if before else MemoryState.new(card.history[0].at)
-            last = start.last_review
+            last = start.last_review if logged is None else logged.get(card.key)
             fresh = [past for past in card.history if last is None or past.at > last]
-            known += len(card.history) - len(fresh)
-            fresh_total += len(fresh)
+            resets = _resets(fresh)
+            known += len(card.history) - _resets(card.history) - (len(fresh) - resets)
+            fresh_total += len(fresh) - resets
+            resets_total += resets
             if fresh and replay is not None:
                 states = replay(fresh, start)
                 answers[card.key] = [
-                    LoggedAnswer(past.at, past.rating, past.duration_ms, before_, after)
+                    LoggedAnswer(past.at, past.rating, past.duration_ms, before_, after, past.kind)
                     for past, (before_, after) in zip(fresh, states, strict=True)
                 ]
     missing: tuple[str, ...] = ()
     if current:
-        in_file = {card.key for card in deck.cards}
-        missing = tuple(sorted(key for key in current if key not in in_file))
+        in_file = {key for section in deck.sections for key in _keys(section.cards)}
+        # A card whose wording is the student's is theirs: never retired or pruned for not
+        # being in the file (one they added is in no file).
+        missing = tuple(
+            sorted(key for key, card in current.items() if key not in in_file and not card.edited)
+        )
     plan = ImportPlan(
         deck_key=deck.key,
         deck_title=deck.title,
@@ -144,15 +199,71 @@ def _compare(
         pruned=prune,
         answers_added=fresh_total,
         answers_known=known,
+        resets_added=resets_total,
+        kept=tuple(wording.kept),
+        newer=tuple(wording.upstream),
     )
     change = DeckChange(
-        spec=deck,
+        spec=wording.applied(deck),
         changed=frozenset(updated),
         prune=frozenset(missing if prune else ()),
         answers=answers,
+        upstream=wording.upstream,
+        settled=frozenset(wording.settled),
     )
-    in_place = in_place and existing is not None and not _changes_cards(plan, prune=prune)
+    in_place = (
+        in_place
+        and existing is not None
+        and not _changes_cards(plan, prune=prune)
+        and not wording.upstream
+        and not wording.settled
+    )
     return plan, change, in_place
+
+
+@dataclass
+class _Wording:
+    """The cards of an import whose wording is the student's own (``edited_at`` set).
+
+    Such a card keeps its wording whatever the file says; the file's wording is kept beside it
+    as its upstream when it is new (not the one already recorded there). A card whose file
+    wording is now the student's too is *settled*: no longer marked as the student's, so the
+    file speaks for it again.
+    """
+
+    now: datetime | None
+    """When the import runs: the time a newer wording is recorded with."""
+    kept: dict[str, CardSpec] = field(default_factory=dict)
+    """The student's wording, by key, for the cards that keep it."""
+    upstream: dict[str, Upstream] = field(default_factory=dict)
+    settled: set[str] = field(default_factory=set)
+
+    def keep(self, stored: ExistingCard, card: CardSpec) -> None:
+        self.kept[card.key] = replace(
+            card,
+            question=stored.question,
+            answer=stored.answer,
+            note=stored.note,
+            tags=stored.tags,
+        )
+        recorded = stored.upstream
+        if recorded is None or not recorded.same_wording(card):
+            self.upstream[card.key] = Upstream.of(card, updated_at=self.now)
+
+    def applied(self, deck: DeckSpec) -> DeckSpec:
+        """``deck`` with the student's wording for the cards that keep it."""
+        if not self.kept:
+            return deck
+        return replace(
+            deck,
+            sections=tuple(
+                replace(
+                    section,
+                    cards=tuple(self.kept.get(card.key, card) for card in section.cards),
+                )
+                for section in deck.sections
+            ),
+        )
 
 
 def _stored_as_is(deck: DeckSpec, stored: ExistingDeck) -> bool:
@@ -207,8 +318,10 @@ def import_decks(
             writes nothing, so it is not called.
         progress: told how far the comparison (and the replay of history) has got.
         media_from: the file the decks were read from: the images and sounds it holds for
-            their cards are stored after the decks are (never in a dry run), and a notice
-            says what came.
+            their cards (and the files Anki keeps for their note types) are stored after the
+            decks are (never in a dry run), and a notice says what came. Whatever the file,
+            the decks then forget the files their cards no longer name, and stored files
+            nothing names are removed.
 
     Raises:
         DeckFileError: if the file has the same deck twice.
@@ -229,12 +342,18 @@ def import_decks(
         decks, future = _drop_future(decks, now + FUTURE_GRACE)
         plans, changes = [], []
         for deck in decks:
-            if replay is None and not dry_run and any(card.history for card in deck.cards):
+            if replay is None and not dry_run and any(card.history for card in _held(deck)):
                 raise ValueError("a deck with history needs a replay function")
             stored = store.existing_deck(deck.key)
             existing = None if stored is None else stored.cards
             plan, change, in_place = _compare(
-                deck, existing, prune=prune, replay=replay, progress=progress
+                deck,
+                existing,
+                prune=prune,
+                replay=replay,
+                progress=progress,
+                now=now,
+                logged=None if stored is None else store.last_logged(deck.key),
             )
             if (
                 stored is not None
@@ -244,7 +363,7 @@ def import_decks(
                 # Nothing came from this file (an unchanged CSV round trip of the bundled
                 # deck): it stays the bundled deck and keeps its updates. Any other deck's
                 # source becomes the file it was last imported from, where the student edits it.
-                change = replace(change, spec=replace(deck, source=stored.source))
+                change = replace(change, spec=replace(change.spec, source=stored.source))
             if stored is not None and in_place and _stored_as_is(change.spec, stored):
                 change = replace(change, nothing_to_write=True)
             plans.append(plan)
@@ -264,18 +383,66 @@ def import_decks(
             "keep its card out of every queue",
         )
     notices = [] if day.notice is None else [day.notice]
-    if media_from is not None and not dry_run:
-        from recall1924.media import import_media
+    if (history := _history_notice(decks)) is not None:
+        notices.append(history)
+    if not dry_run:
+        from recall1924.media import forget_unnamed, import_media
 
-        media = import_media(store, media_from, decks).notice()
-        if media is not None:
-            notices.append(media)
+        if media_from is not None:
+            media = import_media(store, media_from, decks).notice()
+            if media is not None:
+                notices.append(media)
+        # after the decks are committed: files their cards no longer name, and then files
+        # nothing names, go (a crash in between leaves a file too many, never one too few)
+        forget_unnamed(store, [deck.key for deck in decks])
     return ImportReport(tuple(plans), tuple(skipped), saved, tuple(left_out), tuple(notices))
 
 
 def _changes_cards(plan: ImportPlan, *, prune: bool) -> bool:
     """Whether importing ``plan`` adds, changes or deletes any card or answer."""
-    return bool(plan.added or plan.updated or plan.answers_added or (prune and plan.missing))
+    return bool(
+        plan.added
+        or plan.updated
+        or plan.answers_added
+        or plan.resets_added
+        or (prune and plan.missing)
+    )
+
+
+def _held(deck: DeckSpec) -> Iterator[CardSpec]:
+    """The cards of ``deck`` that may carry history: those held in memory. Spooled ones (a
+    text file's, :class:`~recall1924.spool.SpooledCards`) carry none, and reading them back
+    costs a pass over the whole file's cards."""
+    for section in deck.sections:
+        if not isinstance(section.cards, SpooledCards):
+            yield from section.cards
+
+
+def _keys(cards: Sequence[CardSpec]) -> Sequence[str]:
+    """The keys of ``cards``, without reading spooled cards back."""
+    return cards.keys if isinstance(cards, SpooledCards) else [card.key for card in cards]
+
+
+def _resets(history: Sequence[PastAnswer]) -> int:
+    return sum(1 for past in history if past.kind == ReviewKind.Reset)
+
+
+def _history_notice(decks: Sequence[DeckSpec]) -> str | None:
+    """What the file's history brings, when some card's memory state starts at a reset (its
+    earlier answers are kept, and count as answers, but no longer shape the memory state)."""
+    answers = reset_cards = 0
+    for deck in decks:
+        for card in _held(deck):
+            resets = _resets(card.history)
+            answers += len(card.history) - resets
+            reset_cards += resets > 0
+    if not reset_cards:
+        return None
+    return (
+        f"Kept {plural(answers, 'answer')}; the memory state of {plural(reset_cards, 'card')} "
+        f"starts at {'its' if reset_cards == 1 else 'their'} last reset, as in Anki (the "
+        "answers before it are kept as history)"
+    )
 
 
 @dataclass(frozen=True)
@@ -323,11 +490,14 @@ def _drop_future(decks: Sequence[DeckSpec], limit: datetime) -> tuple[list[DeckS
     dropped = 0
     kept = []
     for deck in decks:
-        if not any(past.at > limit for card in deck.cards for past in card.history):
+        if not any(past.at > limit for card in _held(deck) for past in card.history):
             kept.append(deck)
             continue
         sections = []
         for section in deck.sections:
+            if isinstance(section.cards, SpooledCards):
+                sections.append(section)  # no history, so nothing in the future
+                continue
             cards = []
             for card in section.cards:
                 history = tuple(past for past in card.history if past.at <= limit)

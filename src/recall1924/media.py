@@ -2,9 +2,12 @@
 
 Holds :func:`media_folder`, :func:`references` (the names card text gives, as the importers
 write them: ``[image: name]``, ``[sound: name]``), :func:`import_media` (an Anki package's
-media into the folder after its decks were imported), :class:`CardMedia` (the files the card on
-screen names, for the review screen), :func:`files_for` (what an export carries) and, for the
-apkg exporter, :func:`apkg_media` and :func:`anki_field`.
+media, or a bare collection's ``collection.media``, into the folder after its decks were
+imported), :func:`forget_unnamed` (the files a re-imported deck no longer names),
+:class:`CardMedia` (the files the card on screen names, for the review screen), :func:`files_for`
+(what an export carries) and, for the apkg exporter, :func:`apkg_media` and :func:`anki_field`.
+Removing files nothing names, and what ``recall doctor`` checks, are
+:mod:`recall1924.media_check`'s.
 
 Each file is stored once, however many decks use it, named by the SHA-256 of its content and
 its original extension (``<db folder>/media/3a7b….png``); the ``media`` table says which stored
@@ -20,8 +23,7 @@ import os
 import re
 import shutil
 import tempfile
-import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, BinaryIO
@@ -32,6 +34,7 @@ from recall1924.words import plural
 
 if TYPE_CHECKING:
     from recall1924.deck import DeckSpec
+    from recall1924.importers.anki_package import MediaEntry, MediaSource
     from recall1924.store import Store
 
 FOLDER = "media"
@@ -64,6 +67,18 @@ def stored_name(digest: str, name: str) -> str:
 # Importing
 # ---------------------------------------------------------------------------------------------
 
+STATIC_PREFIXES = ("_", "latex-")
+"""How the names of the files Anki keeps whatever the cards name start: a note type's fonts,
+style sheets and scripts (named in its CSS and templates, ``url("_font.ttf")``), add-ons' files,
+LaTeX's pictures. Anki's importer takes every one a package holds without tracking who uses it,
+and its media check never calls one unused (rslib ``is_static``, ``media/check.rs``)."""
+
+
+def is_static(name: str) -> bool:
+    """Whether Anki keeps the file ``name`` whatever the cards name (see
+    :data:`STATIC_PREFIXES`)."""
+    return name.startswith(STATIC_PREFIXES)
+
 
 @dataclass(frozen=True)
 class MediaReport:
@@ -72,9 +87,13 @@ class MediaReport:
     Attributes:
         stored: files written to the media folder.
         reused: files the folder had already (the same content, from any deck).
-        linked: names in decks' cards now pointing at a stored file.
-        missing: names the cards give that the package does not hold.
+        linked: names in decks' cards (and static files) now pointing at a stored file.
+        missing: names the cards give that the package (or folder) does not hold.
         problem: why the package's media were not imported (its decks were), if they were not.
+        static: the files taken though no card names them, as Anki keeps them (see
+            :func:`is_static`).
+        where: where the files were looked for, as the notice says it.
+        absent: why nothing was there (no ``collection.media`` folder), when so.
     """
 
     stored: int = 0
@@ -82,6 +101,9 @@ class MediaReport:
     linked: int = 0
     missing: tuple[str, ...] = ()
     problem: str | None = None
+    static: tuple[str, ...] = ()
+    where: str = "in the package"
+    absent: str | None = None
 
     def notice(self) -> str | None:
         """One line for the user, or None when there was nothing to say."""
@@ -91,87 +113,176 @@ class MediaReport:
         if self.linked:
             files = self.stored + self.reused
             there = f" ({self.reused} already in the collection)" if self.reused else ""
-            parts.append(f"Media: {plural(files, 'file')} for the cards{there}")
+            what = [f"{plural(files - len(self.static), 'file')} for the cards"]
+            if self.static:
+                what = what if files > len(self.static) else []
+                what.append(f"{plural(len(self.static), 'file')} for the note types")
+                there = f" ({_shown(self.static)})" + there
+            parts.append(f"Media: {' and '.join(what)}{there}")
         if self.missing:
-            shown = ", ".join(self.missing[:3]) + (", …" if len(self.missing) > 3 else "")
             verb = "is" if len(self.missing) == 1 else "are"
             parts.append(
-                f"{plural(len(self.missing), 'file')} the cards name {verb} not in the "
-                f"package ({shown})"
+                f"{plural(len(self.missing), 'file')} the cards name {verb} not {self.where} "
+                f"({_shown(self.missing)})" + (f": {self.absent}" if self.absent else "")
             )
         return "; ".join(parts) or None
 
 
+def _shown(names: Sequence[str]) -> str:
+    return ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
+
+
 def import_media(store: Store, path: Path, decks: Sequence[DeckSpec]) -> MediaReport:
-    """Store the media of the package at ``path`` that ``decks`` (just imported from it) name.
+    """Store the media that ``decks`` (just imported from the file at ``path``) name, and the
+    files Anki keeps whatever the cards name (:func:`is_static`), from the package itself or,
+    for a bare collection, from the ``collection.media`` folder beside it.
 
     Call it after the decks were written, never in a dry run: an import that is refused or
-    only planned writes no media. Every file is inflated into a scratch folder inside the
-    media folder first, within its declared size; only when all are whole are they moved into
-    place and the names linked, so a package whose media fail leaves nothing behind. A file
-    that is not a zip archive (TOML, CSV, a bare Anki collection) brings no media.
+    only planned writes no media. Every file is copied (inflated) into a scratch folder inside
+    the media folder first, within its declared size; only when all are whole are they moved
+    into place and the names linked, so a package whose media fail leaves nothing behind. A
+    file that is neither an Anki package nor a collection (TOML, CSV) brings no media.
 
     Returns:
         What was stored; a problem with the media is reported in it, not raised, since the
         decks are already in.
     """
-    from recall1924.importers.anki_package import copy_media, media_entries
-    from recall1924.store import StoredMedia
+    from recall1924.importers.anki_package import media_source
 
-    if not zipfile.is_zipfile(path):  # first: a big CSV's cards are not walked for names
-        return MediaReport()
-    wanted = {deck.key: _named(deck) for deck in decks}
-    if not any(wanted.values()):
-        return MediaReport()
     folder = media_folder(store.path)
     try:
-        with zipfile.ZipFile(path) as archive:
-            entries = {entry.name: entry for entry in media_entries(path, archive)}
-            chosen: dict[str, str] = {}  # name in the cards -> name in the package
-            missing: set[str] = set()
-            for names in wanted.values():
-                for name in names:
-                    found = name if name in entries else unquote(name)
-                    if found in entries:
-                        chosen[name] = found
-                    else:
-                        missing.add(name)
-            if not chosen:
-                return MediaReport(missing=tuple(sorted(missing)))
-            folder.mkdir(parents=True, exist_ok=True)
-            scratch = Path(tempfile.mkdtemp(prefix=".incoming-", dir=folder))
-            try:
-                # package name -> (stored name, size, the inflated copy in the scratch folder)
-                copies: dict[str, tuple[str, int, Path]] = {}
-                for index, package_name in enumerate(sorted(set(chosen.values()))):
-                    entry = entries[package_name]
-                    part = scratch / str(index)
-                    with part.open("wb") as sink:
-                        hashing = _Hashing(sink)
-                        copy_media(path, archive, entry, hashing)
-                    copies[package_name] = (hashing.stored_name(entry.name), entry.size, part)
-                stored = reused = 0
-                for name, size, part in copies.values():
-                    target = folder / name
-                    if target.is_file() and target.stat().st_size == size:
-                        reused += 1
-                    else:
-                        os.replace(part, target)
-                        stored += 1
-            finally:
-                shutil.rmtree(scratch, ignore_errors=True)
+        with media_source(path) as source:
+            if source is None:  # first: a big CSV's cards are not walked for names
+                return MediaReport()
+            chosen = _choose(source.entries(), decks)
+            if not chosen.entries:
+                return MediaReport(missing=chosen.missing, where=source.where, absent=source.absent)
+            stored, reused, links = _store(store, source, chosen, folder)
     except DeckFileError as exc:
         return MediaReport(problem=_without_path(str(exc), path))
     except OSError as exc:
         return MediaReport(problem=f"cannot write to {folder}: {exc.strerror or exc}")
-    links = [
-        StoredMedia(deck_key, name, *copies[chosen[name]][:2])
-        for deck_key, names in wanted.items()
-        for name in sorted(names)
-        if name in chosen
-    ]
-    store.link_media(links)
-    return MediaReport(stored, reused, len(links), tuple(sorted(missing)))
+    return MediaReport(
+        stored, reused, links, chosen.missing, static=chosen.static, where=source.where
+    )
+
+
+@dataclass(frozen=True)
+class _Chosen:
+    """What :func:`import_media` takes: by deck, the names it links; the entries they are."""
+
+    names: dict[str, set[str]]
+    entries: dict[str, MediaEntry]
+    """A name as the decks have it -> the entry holding it."""
+    missing: tuple[str, ...]
+    static: tuple[str, ...]
+    """Files taken that no card names."""
+
+
+def _choose(entries: Sequence[MediaEntry], decks: Sequence[DeckSpec]) -> _Chosen:
+    import unicodedata
+
+    # A name as the cards give it, URL-quoted or not, in either Unicode normal form (macOS
+    # folders keep names decomposed).
+    lookup = {entry.name: entry for entry in entries}
+    for entry in entries:
+        lookup.setdefault(unicodedata.normalize("NFC", entry.name), entry)
+    named = {deck.key: _named(deck) for deck in decks}
+    chosen: dict[str, MediaEntry] = {}
+    missing: set[str] = set()
+    for names in named.values():
+        for name in names:
+            found = next(
+                (
+                    lookup[form]
+                    for candidate in (name, unquote(name))
+                    for form in (candidate, unicodedata.normalize("NFC", candidate))
+                    if form in lookup
+                ),
+                None,
+            )
+            if found is None:
+                missing.add(name)
+            else:
+                chosen[name] = found
+    static = {entry.name for entry in entries if is_static(entry.name)}
+    for name in static:
+        chosen.setdefault(name, lookup[name])
+    in_cards = set().union(*named.values()) if named else set()
+    return _Chosen(
+        names={key: names | static for key, names in named.items()},
+        entries=chosen,
+        missing=tuple(sorted(missing)),
+        static=tuple(sorted(static - in_cards)),
+    )
+
+
+def _store(
+    store: Store, source: MediaSource, chosen: _Chosen, folder: Path
+) -> tuple[int, int, int]:
+    """Copy the chosen files into a scratch folder, then (holding the media lock) move them
+    into place and link the names; how many were stored, reused, and linked."""
+    from recall1924.importers.anki_package import MAX_UNPACKED
+    from recall1924.media_check import SCRATCH, media_lock
+    from recall1924.store import StoredMedia
+
+    wanted = sorted({entry.name: entry for entry in chosen.entries.values()}.items())
+    total = sum(entry.size for _name, entry in wanted)
+    if total > MAX_UNPACKED:
+        raise DeckFileError("", [f"refused: the media would take {total:,} bytes, over 2 GB"])
+    folder.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=SCRATCH, dir=folder))
+    try:
+        # entry name -> (stored name, size, the copy in the scratch folder)
+        copies: dict[str, tuple[str, int, Path]] = {}
+        for index, (name, entry) in enumerate(wanted):
+            part = scratch / str(index)
+            with part.open("wb") as sink:
+                hashing = _Hashing(sink)
+                source.copy(entry, hashing)
+            copies[name] = (hashing.stored_name(name), entry.size, part)
+        with media_lock(folder):
+            stored = reused = 0
+            for file, size, part in copies.values():
+                target = folder / file
+                if target.is_file() and target.stat().st_size == size:
+                    reused += 1
+                else:
+                    os.replace(part, target)
+                    stored += 1
+            links = [
+                StoredMedia(deck_key, name, *copies[chosen.entries[name].name][:2])
+                for deck_key, names in chosen.names.items()
+                for name in sorted(names)
+                if name in chosen.entries
+            ]
+            store.link_media(links)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return stored, reused, len(links)
+
+
+def forget_unnamed(store: Store, deck_keys: Iterable[str]) -> int:
+    """Forget the files of the decks ``deck_keys`` that their cards no longer name (a
+    re-import reworded or deleted the cards naming them), then remove the stored files nothing
+    names any more (:func:`recall1924.media_check.remove_unused`). A static file
+    (:func:`is_static`) stays with its deck. Call it after the decks' changes are committed.
+
+    Returns:
+        How many names were forgotten.
+    """
+    from recall1924.media_check import remove_unused
+
+    forgotten = 0
+    for key in deck_keys:
+        links = store.deck_media([key])
+        if not links:
+            continue
+        named = {name for text in store.texts_naming_media(key) for _kind, name in references(text)}
+        gone = [link.name for link in links if link.name not in named and not is_static(link.name)]
+        forgotten += store.unlink_media(key, gone)
+    remove_unused(store)
+    return forgotten
 
 
 def _named(deck: DeckSpec) -> set[str]:

@@ -10,21 +10,15 @@ datetime is UTC. Changing a table here needs a migration in ``migrations/version
 from __future__ import annotations
 
 from datetime import datetime
-from enum import IntEnum
+from typing import Any
 
 from sqlalchemy import JSON, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from recall1924.db import UTCDateTime
+from recall1924.scheduling import ReviewKind
 
-
-class ReviewKind(IntEnum):
-    """Why a review log row exists: a scheduled review, practice outside the schedule, or an
-    edit of the schedule by hand."""
-
-    Review = 0
-    Cram = 1
-    Manual = 2
+__all__ = ["Card", "Deck", "Media", "ReviewKind", "ReviewLog", "Section", "Setting"]
 
 
 class Deck(SQLModel, table=True):
@@ -59,14 +53,46 @@ class Card(SQLModel, table=True):
     so rewording a card keeps its history. ``last_review`` is null until the first answer.
     ``source_id`` says what the card is in the file it came from (an Anki note's GUID and
     template). A suspended card is never due; a buried one not before ``buried_until``.
-    ``edited_at`` is set once the wording is the student's own (an update of the deck then keeps
-    it, and puts the deck's newer wording in ``upstream``); ``flag`` is non-zero for a flagged
-    card, with the student's ``flag_reason`` if they gave one.
+    ``edited_at`` is set once the wording is the student's own and lives only here (not in a deck
+    file of theirs): an import or an update of the deck then keeps it. ``upstream`` is the deck's
+    own wording of such a card (question, answer, note, tags, and ``updated_at``: when an import
+    brought a newer one, null for the wording the card had when the student first changed it);
+    null for a card the student wrote. ``flag`` is non-zero for a flagged card, with the
+    student's ``flag_reason`` if they gave one.
     """
 
     __table_args__ = (
         UniqueConstraint("deck_id", "key"),
-        Index("ix_card_due", "due"),
+        # Narrow covering indexes (migration 0007): the queue ranges over due times, the glance
+        # and stats group by deck and section, and neither reads the wide rows.
+        Index(
+            "ix_card_due",
+            "due",
+            "state",
+            "last_review",
+            "suspended",
+            "buried_until",
+            "deck_id",
+            "section_id",
+            "stability",
+        ),
+        Index(
+            "ix_card_memory",
+            "deck_id",
+            "section_id",
+            "last_review",
+            "state",
+            "due",
+            "suspended",
+            "buried_until",
+            "stability",
+            "difficulty",
+            "review_answers",
+            "review_lapses",
+            "mature_answers",
+            "mature_lapses",
+            "position",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -90,9 +116,20 @@ class Card(SQLModel, table=True):
     flag: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     flag_reason: str | None = None
     edited_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    upstream: dict[str, str | None] | None = Field(default=None, sa_type=JSON)
+    upstream: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    # The question, answer and note, and the tags, folded for searching (migration 0006): every
+    # write of the content writes them too (store.search.search_columns).
+    search_text: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    search_tags: str = Field(default="", sa_column_kwargs={"server_default": ""})
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+    # Kept by the database's triggers from the card's answers (store.dialect), never written
+    # here: its scheduled answers in the Review state, those rated Again, and both again at a
+    # mature interval, which true retention sums.
+    review_answers: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    review_lapses: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    mature_answers: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    mature_lapses: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class ReviewLog(SQLModel, table=True):

@@ -101,7 +101,8 @@ class OptimizeReport:
     scope: str
     """The deck key, or 'global' for the decks that use the collection's parameters."""
     answers: int
-    """Review-kind answers in scope (cram and manual rows are not memory evidence)."""
+    """Review-kind answers in scope since each card's last reset (cram and manual rows are not
+    memory evidence, nor an earlier life: Anki's optimizer leaves those out too)."""
     items: int
     """Training items: answers on a later review day than the card's answer before."""
     current: tuple[float, ...]
@@ -305,6 +306,52 @@ class TrainingSet:
                 lapses += 1
         self._scored.append(long_term)
 
+    def add_days(self, days: Sequence[tuple[int, int]]) -> None:
+        """Add a card's ``(rating, review day)`` answers, oldest first: the same as
+        ``add(review_sequence(days))``, in one loop.
+
+        The loop a million answers run through when ``recall optimize`` reads a collection:
+        the days between answers, the fsrs-rs review and what scoring keeps, worked out in
+        turn (the days between, a list of them, the reviews and the scoring were four passes).
+        """
+        if not days:
+            return
+        review = self._review
+        reviews: list[FSRSReview] = []
+        keep = reviews.append
+        state, delta, recalled, cell_at = (
+            self._state.append,
+            self._delta_t.append,
+            self._recalled.append,
+            self._cell.append,
+        )
+        cell_of = self._cell_of
+        long_term = 0
+        lapses = 0
+        last = days[0][1]
+        for rating, day in days:
+            delta_t = day - last
+            last = day
+            if delta_t <= 0:  # the first answer, one on the same review day (or a clock change)
+                keep(review(rating, 0))
+                continue
+            keep(review(rating, delta_t))
+            long_term += 1
+            unbinned = (delta_t, long_term, lapses)
+            cell = cell_of.get(unbinned)
+            if cell is None:
+                key = _bin_key(delta_t, long_term, lapses)
+                cell = cell_of[unbinned] = self._bins.setdefault(key, len(self._bins))
+            state(len(reviews) - 2)
+            delta(delta_t)
+            recalled(rating > 1)
+            cell_at(cell)
+            if rating == 1:
+                lapses += 1
+        self._reviews.append(reviews)
+        self.answers += len(reviews)
+        self._scored.append(long_term)
+
     def fsrs_items(self) -> Sequence[FSRSItem]:
         """The :func:`training_items` as fsrs-rs items, made as they are read."""
         return _TrainingItems(self.items, self._training_items)
@@ -456,15 +503,18 @@ def replay_card(
     Review-kind answers are replayed with :func:`recall1924.history.replay` from the state the
     card's first row found (a new card's; else ``MemoryState.new(card.created_at)``). Cram and
     manual rows are not answers to FSRS: each passes the state on, with only its own hand edits.
+    A reset leaves a new card's state (``history.reset_state``), whatever came before it.
 
     Returns:
         The card's final state, and ``(log id, before, after)`` for every row.
     """
     from recall1924.deck import PastAnswer
-    from recall1924.history import replay
+    from recall1924.history import replay, reset_state
 
-    first = card.rows[0].before
-    current = first if first.last_review is None else MemoryState.new(card.created_at)
+    first = card.rows[0]
+    # A reset's state before is what it found, and nothing after it depends on it.
+    keep = first.before.last_review is None or first.kind == ReviewKind.Reset
+    current = first.before if keep else MemoryState.new(card.created_at)
     rewritten: list[tuple[int, MemoryState, MemoryState]] = []
     run: list[LoggedRow] = []
 
@@ -490,7 +540,7 @@ def replay_card(
             run.append(row)
             continue
         flush()
-        after = _by_hand(row, current)
+        after = reset_state(row.at) if row.kind == ReviewKind.Reset else _by_hand(row, current)
         rewritten.append((row.id, current, after))
         current = after
     flush()
@@ -525,7 +575,7 @@ def _fit_and_score(
     training = TrainingSet()
     if decks:
         for _card_id, days in store.answer_days(decks, day_starts_at=day_starts_at):
-            training.add(_deltas(days))
+            training.add_days(days)
     report = OptimizeReport(
         scope=scope,
         answers=training.answers,
@@ -553,7 +603,7 @@ def optimize(
     global_settings: Settings,
     settings_for: Callable[[str], Settings],
     dry_run: bool = False,
-    backup: Callable[[], Path] | None = None,
+    backup: Callable[[], Path | None] | None = None,
 ) -> OptimizeReport:
     """Fit the FSRS parameters to a deck's answers (or to every deck using the collection's
     parameters), and keep them if they predict those answers better.

@@ -1,8 +1,10 @@
-"""Where things live: the database and the files shipped with recall.
+"""Where things live: the default database and the files shipped with recall.
 
-The database path comes from ``--db``, else ``RECALL_DB``, else the platform's user data
-folder. The bundled deck and the Alembic migrations ship inside the package; in a source
-checkout (an editable install) they are found at the top of the repository instead.
+The collection is the SQLite file in the platform's user data folder unless ``--db``,
+``--database-url``, ``RECALL_DATABASE_URL`` or ``RECALL_DB`` names another store
+(:func:`recall1924.location.locate` chooses). The bundled deck and the Alembic migrations ship
+inside the package; in a source checkout (an editable install) they are found at the top of the
+repository instead.
 """
 
 from __future__ import annotations
@@ -21,13 +23,6 @@ def default_db_path() -> Path:
     from platformdirs import user_data_path
 
     return user_data_path(APP_NAME, appauthor=False) / DB_FILENAME
-
-
-def resolve_db_path(option: str | Path | None) -> Path:
-    """The database to use: ``option`` (``--db`` or ``RECALL_DB``) when given, else the default."""
-    if option:
-        return Path(option).expanduser()
-    return default_db_path()
 
 
 def _shipped(*parts: str) -> Path:

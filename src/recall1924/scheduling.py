@@ -34,6 +34,7 @@ __all__ = [
     "CardStatus",
     "MemoryState",
     "Rating",
+    "ReviewKind",
     "State",
     "answer",
     "answer_in_turn",
@@ -45,6 +46,22 @@ __all__ = [
     "retrievability",
     "review_day",
 ]
+
+
+class ReviewKind(IntEnum):
+    """Why a review log row exists: a scheduled review, practice outside the schedule, an edit
+    of the schedule by hand, or a reset.
+
+    A reset (``recall forget``, Anki's Forget) sends the card back to new with its history
+    kept: the row has rating 0, the card's state before it and a new card's after it. A card's
+    memory state is computed from the answers after its last reset row, so an import marks
+    there where Anki's own FSRS starts a card's memory state again.
+    """
+
+    Review = 0
+    Cram = 1
+    Manual = 2
+    Reset = 3
 
 
 class CardStatus(IntEnum):
@@ -94,8 +111,10 @@ class MemoryState:
     @classmethod
     def from_fsrs(cls, card: Card) -> MemoryState:
         """The memory state of an fsrs card."""
+        state = card.state
         return cls(
-            State(card.state),
+            # fsrs sets its own State members; the Enum call (a microsecond) only for others
+            state if type(state) is State else State(state),
             card.step,
             card.stability,
             card.difficulty,
@@ -118,9 +137,9 @@ def build_scheduler(settings: Settings) -> Scheduler:
 
 @contextmanager
 def _random_state_kept(scheduler: Scheduler) -> Iterator[None]:
-    # fsrs draws its fuzz from the module-level random generator, which _review seeds; give the
-    # caller's state back afterwards. Saving it costs more than a review, so a run of answers
-    # saves it once, and a scheduler without fuzz, which draws nothing, not at all.
+    # fsrs draws its fuzz from the module-level random generator, which answer_in_turn seeds;
+    # give the caller's state back afterwards. Saving it costs more than a review, so a run of
+    # answers saves it once, and a scheduler without fuzz, which draws nothing, not at all.
     if not scheduler.enable_fuzzing:
         yield
         return
@@ -152,30 +171,6 @@ def elapsed_days(last_review: datetime, at: datetime, *, day_starts_at: int | No
     if day_starts_at is None:
         return max(0, (at - last_review).days)
     return max(0, review_day(at, day_starts_at) - review_day(last_review, day_starts_at))
-
-
-def _review(
-    scheduler: Scheduler,
-    *,
-    card_id: int,
-    memory: MemoryState,
-    rating: Rating,
-    at: datetime,
-    day_starts_at: int | None,
-) -> MemoryState:
-    card = memory.to_fsrs(card_id)
-    if day_starts_at is not None and memory.last_review is not None:
-        # fsrs counts whole 24-hour periods since card.last_review. Hand it a last review that
-        # lies exactly as many days before `at` as review days passed, so its count is ours;
-        # fsrs records `at` itself as the new last review.
-        days = elapsed_days(memory.last_review, at, day_starts_at=day_starts_at)
-        card.last_review = at - timedelta(days=days)
-    if scheduler.enable_fuzzing:
-        # seeded per card and review, so the same answer always gives the same interval
-        last = memory.last_review.isoformat() if memory.last_review else "new"
-        random.seed(f"{card_id}:{last}")
-    card, _log = scheduler.review_card(card, rating, review_datetime=at)
-    return MemoryState.from_fsrs(card)
 
 
 def answer(
@@ -235,18 +230,31 @@ def answer_in_turn(
     Returns:
         One state per answer: the state after it.
     """
+    # One fsrs card carried through the run (review_card copies it, never changes it) and each
+    # answer's review day worked out once: an Anki history replays tens of thousands of answers.
     states: list[MemoryState] = []
+    card = memory.to_fsrs(card_id)
+    last_review = memory.last_review
+    last_day = 0
+    if day_starts_at is not None and last_review is not None:
+        last_day = review_day(last_review, day_starts_at)
+    fuzz = scheduler.enable_fuzzing
     with _random_state_kept(scheduler):
         for rating, at in answers:
-            memory = _review(
-                scheduler,
-                card_id=card_id,
-                memory=memory,
-                rating=rating,
-                at=at,
-                day_starts_at=day_starts_at,
-            )
-            states.append(memory)
+            if day_starts_at is not None:
+                day = review_day(at, day_starts_at)
+                if last_review is not None:
+                    # fsrs counts whole 24-hour periods since card.last_review. Hand it a last
+                    # review that lies exactly as many days before `at` as review days passed,
+                    # so its count is ours; fsrs records `at` itself as the new last review.
+                    card.last_review = at - timedelta(days=max(0, day - last_day))
+                last_day = day
+            if fuzz:
+                # seeded per card and review, so the same answer always gives the same interval
+                random.seed(f"{card_id}:{last_review.isoformat() if last_review else 'new'}")
+            card, _log = scheduler.review_card(card, rating, review_datetime=at)
+            states.append(MemoryState.from_fsrs(card))
+            last_review = at
     return states
 
 

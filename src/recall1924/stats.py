@@ -19,10 +19,9 @@ None until there are such answers.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from recall1924 import clock
 from recall1924.clock import day_bounds, day_start, iso, review_date
@@ -34,10 +33,7 @@ from recall1924.exam import (
 )
 from recall1924.settings import Settings
 from recall1924.store import GLOBAL_SCOPE, Scope, SectionRow, Store
-from recall1924.store.stats import STABILITY_BOUNDS, DayActivity, Distributions, SectionRecall
-
-if TYPE_CHECKING:
-    from concurrent.futures import Future
+from recall1924.store.stats import STABILITY_BOUNDS, DayActivity, Distributions
 
 FORECAST_DAYS = 30
 HEATMAP_WEEKS = 12
@@ -301,11 +297,13 @@ def _history(store: Store, *, today: date, day_starts_at: int, deck_id: int | No
     ]
     streak = _streak(found, today, first)
     latest = today if today in found else today - timedelta(days=1)
-    end = first
+    end, stretch = first, len(days)
     while streak and latest - timedelta(days=streak - 1) == end and streak < MAX_STREAK:
-        # As long as the heatmap: go on back, as many days again at a time (one indexed look
-        # a day, in one query).
-        begin = max(end - timedelta(days=len(days)), latest - timedelta(days=MAX_STREAK - 1))
+        # As long as the heatmap: go on back, twice as many days each time (one indexed look
+        # a day, a few hundred days a statement), so that a streak of years takes a handful
+        # of statements and looks at no more than twice its days.
+        begin = max(end - timedelta(days=stretch), latest - timedelta(days=MAX_STREAK - 1))
+        stretch *= 2
         answered = store.answered_days(
             since=day_start(begin, day_starts_at),
             until=day_start(end, day_starts_at),
@@ -443,8 +441,8 @@ def build_report(
         deck_decays: the decay of each deck (by id) whose parameters are its own, for its
             sections' mastery when stats cover every deck.
         glance: only what the glance shows, due now, new and mastery per section: not
-            retention, the one figure that reads every answer ever given (each is None), nor
-            the learning, review and suspended counts or the stability (0 and None).
+            retention (each None), nor the learning, review and suspended counts or the
+            stability (0 and None), each a sum the glance would not show.
     """
     scope = scope or Scope()
     settings = settings or Settings.from_stored({})
@@ -465,61 +463,43 @@ def build_report(
     history: History | None = None
     distributions: list[Distribution] = []
     exam_report: ExamReport | None = None
-    with ExitStack() as stack:
-        recall: Future[dict[tuple[str, str], SectionRecall]] | None = None
-        if not glance:
-            # Retention reads every answer ever given, by far the longest part: it runs on a
-            # second connection (SQLite lets go of Python's lock while it reads) while this
-            # one counts the cards.
-            from concurrent.futures import ThreadPoolExecutor
-
-            pool = stack.enter_context(ThreadPoolExecutor(max_workers=1))
-            recall = pool.submit(
-                store.section_recall, deck_id=deck_id, answered_before=tomorrow_start
+    rows = _rows(
+        store,
+        now=now,
+        decay=decay,
+        deck_id=deck_id,
+        horizon_day=horizon.day,
+        day_starts_at=starts,
+        deck_decays=deck_decays or {},
+        counts=not glance,
+        answered_before=tomorrow_start,
+    )
+    # Today is [start, end): answers stamped on a later day are not today's. A caller's own
+    # day_start ends when its day does (the store's default end), not at this day's end.
+    counts = store.day_counts(
+        day_start or today_start,
+        Scope(deck_id=deck_id),
+        day_end=tomorrow_start if day_start is None or day_start == today_start else None,
+    )
+    if full:
+        forecast = _forecast(store, today=today, day_starts_at=starts, deck_id=deck_id)
+        history = _history(store, today=today, day_starts_at=starts, deck_id=deck_id)
+        distributions = _distributions(
+            store.distributions(
+                decay=decay, horizon_day=horizon.day, day_starts_at=starts, deck_id=deck_id
             )
-        rows = _rows(
-            store,
-            now=now,
-            decay=decay,
-            deck_id=deck_id,
-            horizon_day=horizon.day,
-            day_starts_at=starts,
-            deck_decays=deck_decays or {},
-            counts=not glance,
         )
-        # Today is [start, end): answers stamped on a later day are not today's. A caller's
-        # own day_start ends when its day does (the store's default end), not at this day's
-        # end.
-        counts = store.day_counts(
-            day_start or today_start,
-            Scope(deck_id=deck_id),
-            day_end=tomorrow_start if day_start is None or day_start == today_start else None,
-        )
-        if full:
-            forecast = _forecast(store, today=today, day_starts_at=starts, deck_id=deck_id)
-            history = _history(store, today=today, day_starts_at=starts, deck_id=deck_id)
-            distributions = _distributions(
-                store.distributions(
-                    decay=decay, horizon_day=horizon.day, day_starts_at=starts, deck_id=deck_id
-                )
+        if exam is not None:
+            exam_report = _exam_report(
+                store,
+                exam,
+                now=now,
+                settings=settings,
+                decay=decay,
+                deck_id=deck_id,
+                titles={(row.deck_key, row.section_key): row.section_title for row in rows},
+                new_today=counts.new_introduced,
             )
-            if exam is not None:
-                exam_report = _exam_report(
-                    store,
-                    exam,
-                    now=now,
-                    settings=settings,
-                    decay=decay,
-                    deck_id=deck_id,
-                    titles={(row.deck_key, row.section_key): row.section_title for row in rows},
-                    new_today=counts.new_introduced,
-                )
-        if recall is not None:
-            found = recall.result()
-            rows = [
-                row.with_recall(found.get((row.deck_key, row.section_key), SectionRecall()))
-                for row in rows
-            ]
     decks: dict[str, DeckStats] = {}
     for row in rows:
         deck = decks.setdefault(row.deck_key, DeckStats(row.deck_key, row.deck_title, []))
@@ -550,15 +530,18 @@ def _rows(
     day_starts_at: int,
     deck_decays: Mapping[int, float],
     counts: bool,
+    answered_before: datetime,
 ) -> list[SectionRow]:
-    """The cards' figures per section, each deck's mastery on its own forgetting curve."""
+    """The cards' figures per section (with retention unless only ``counts`` for the glance),
+    each deck's mastery on its own forgetting curve."""
     rows = store.section_rows(
         now=now,
         decay=decay,
         deck_id=deck_id,
         horizon_day=horizon_day,
         day_starts_at=day_starts_at,
-        retention=False,
+        answered_before=answered_before,
+        retention=counts,
         counts=counts,
     )
     for own_deck, own_decay in deck_decays.items():

@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from recall1924.cli.base import DbOption, JsonOption, app, app_for, print_json
+from recall1924.cli.base import DbOption, app, app_for
+from recall1924.cli.output import JsonOption, emit
+
+if TYPE_CHECKING:
+    from rich.console import Console  # noqa: TID251 - a type only; ui builds it
 
 
-def _existing(ctx: typer.Context, db: Path | None) -> Path:
+def _sqlite_file(ctx: typer.Context, db: str | None, command: str) -> Path:
+    """The collection's SQLite file: these commands copy the file itself, so a collection on
+    a PostgreSQL server is refused in one line (the server has pg_dump and pg_restore)."""
+    return app_for(ctx, db, bundled=False).location.sqlite_file(f"recall {command}")
+
+
+def _existing(ctx: typer.Context, db: str | None) -> Path:
     """The collection's file, which must exist (these commands never create one)."""
     from recall1924.errors import NotFoundError
 
-    path = app_for(ctx, db, bundled=False).db_path
+    path = _sqlite_file(ctx, db, "backup")
     if not path.exists():
         raise NotFoundError(f"there is no collection at {path} yet")
     return path
@@ -50,31 +60,36 @@ def backups(ctx: typer.Context, as_json: JsonOption = False, db: DbOption = None
     from recall1924.errors import DatabaseError
 
     app_obj = app_for(ctx, db, bundled=False)
+    path = _sqlite_file(ctx, db, "backups")
     found = []
-    for item in list_backups(app_obj.db_path):
+    for item in list_backups(path):
         try:
             contents = read_contents(item.path, check=False)
         except DatabaseError:
             contents = None
         found.append((item, contents))
-    if as_json:
-        print_json(
-            [
-                {
-                    "file": str(item.path),
-                    "taken_at": iso(item.taken_at),
-                    "size": item.size,
-                    "cards": None if contents is None else contents.cards,
-                    "answers": None if contents is None else contents.answers,
-                    "schema": None if contents is None else contents.revision,
-                }
-                for item, contents in found
-            ]
-        )
-        return
-    from recall1924.ui.backups import print_backups
 
-    print_backups(app_obj.console, found, str(backup_folder(app_obj.db_path)))
+    def table(console: Console) -> None:
+        from recall1924.ui.backups import print_backups
+
+        print_backups(console, found, str(backup_folder(path)))
+
+    emit(
+        app_obj,
+        as_json,
+        json=lambda: [
+            {
+                "file": str(item.path),
+                "taken_at": iso(item.taken_at),
+                "size": item.size,
+                "cards": None if contents is None else contents.cards,
+                "answers": None if contents is None else contents.answers,
+                "schema": None if contents is None else contents.revision,
+            }
+            for item, contents in found
+        ],
+        table=table,
+    )
 
 
 @app.command()
@@ -91,6 +106,7 @@ def restore(
     from recall1924.backups import read_contents, resolve_backup, restore_backup
 
     app_obj = app_for(ctx, db, bundled=False)
+    _sqlite_file(ctx, db, "restore")
     source = resolve_backup(app_obj.db_path, which)
     contents = read_contents(source)
     if not yes:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -17,7 +17,11 @@ from recall1924.cli.base import (
     print_json,
     show_notices,
 )
+from recall1924.cli.query import QueryOption, QueryWords, parse_query, query_scope
 from recall1924.words import plural
+
+if TYPE_CHECKING:
+    from recall1924.query import Query
 
 
 @app.command("import")
@@ -74,7 +78,7 @@ def import_(
         ReadResult((read_bundled(),)) if path is None else read_decks(path, fmt=fmt, deck_key=deck)
     )
     app_obj = app_for(ctx, db, bundled=False)
-    if dry_run and not app_obj.db_path.exists():
+    if dry_run and app_obj.location.is_sqlite and not app_obj.db_path.exists():
         # Opening would create the collection: a dry run must not.
         plans = tuple(plan_import(spec, None, prune=prune) for spec in read.decks)
         report = ImportReport(plans, read.skipped, left_out=read.left_out)
@@ -165,10 +169,12 @@ def decks_remove(
         )
     saved = app_obj.backup()
     cards = app_obj.store.remove_deck(key)
+    from recall1924.media_check import remove_unused
+
+    remove_unused(app_obj.store)  # files nothing names now; those a backup names stay for it
     show_notices(app_obj)
-    typer.echo(
-        f"Deleted deck {key!r} and its {cards} cards; the collection before is kept at {saved}"
-    )
+    kept = "" if saved is None else f"; the collection before is kept at {saved}"
+    typer.echo(f"Deleted deck {key!r} and its {cards} cards{kept}")
 
 
 # The browser's choices, spelled here so that --help and a bad value are caught before the
@@ -189,6 +195,7 @@ def _one_of(choices: tuple[str, ...]) -> Any:
 @app.command()
 def cards(
     ctx: typer.Context,
+    query: QueryWords = None,
     deck: DeckOption = None,
     section: Annotated[
         str | None, typer.Option("--section", help="Only this section (its id).")
@@ -198,7 +205,8 @@ def cards(
         typer.Option(
             "--search",
             metavar="TEXT",
-            help="Only cards whose question or answer holds TEXT (any case).",
+            help="Only cards whose question, answer or note holds TEXT as it is, in any case "
+            'or accents: the query "TEXT", wildcards and names aside.',
         ),
     ] = None,
     state: Annotated[
@@ -233,14 +241,47 @@ def cards(
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """List cards with their memory state, one per line: filter, search and sort them."""
+    """List cards with their memory state, one per line: find, filter and sort them.
+
+    QUERY is recall's search language, Anki's: recall cards deck:spanish is:due "to be"
+    -tag:easy (docs/search.md).
+    """
+    # A bad query stops here, before the collection is opened.
+    _show_cards(
+        ctx,
+        parse_query(query),
+        deck=deck,
+        section=section,
+        search=search,
+        state=state,
+        sort=sort,
+        limit=limit,
+        as_json=as_json,
+        db=db,
+    )
+
+
+def _show_cards(
+    ctx: typer.Context,
+    found: Query,
+    *,
+    deck: str | None,
+    section: str | None,
+    search: str | None = None,
+    state: str | None = None,
+    sort: str | None = None,
+    limit: int | None = None,
+    as_json: bool = False,
+    db: str | None = None,
+) -> None:
+    """The listing of ``recall cards`` (and ``recall due --list``): the table, or ``--json``."""
     from recall1924.browse import TABLE_ROWS, SortKey, StateFilter, iter_cards, list_cards
     from recall1924.scheduling import decay_of
     from recall1924.ui.browser import print_cards
 
     app_obj = app_for(ctx, db)
     store = app_obj.store
-    scope = store.scope(deck, section)
+    scope = query_scope(app_obj, found, deck, section)
     now = app_obj.clock.now()
     day_starts_at, decay = app_obj.settings.day_starts_at, decay_of(app_obj.scheduler)
     state_filter = None if state is None else StateFilter(state)
@@ -353,22 +394,28 @@ def export(
             "says another format.",
         ),
     ] = False,
+    query: QueryOption = None,
     db: DbOption = None,
 ) -> None:
     """Write decks to a file: recall TOML, CSV for a spreadsheet, or an Anki package with the
     review history.
 
-    The file appears whole or not at all. A file already there is kept unless --force is given.
+    With --query, only the cards it matches, in the sections and decks that hold them. The
+    file appears whole or not at all. A file already there is kept unless --force is given.
     """
     from recall1924.errors import ExportError
     from recall1924.exporters import check_export, export_decks
 
     # Refused before the collection is opened: a refusal costs nothing and creates nothing.
     written = check_export(output, fmt=fmt, force=force)
+    found = parse_query(query)
     app_obj = app_for(ctx, db)
-    if output.resolve() == app_obj.db_path.resolve():
+    if app_obj.location.is_sqlite and output.resolve() == app_obj.db_path.resolve():
         raise ExportError(f"{output} is the collection's database; write the export elsewhere")
-    specs = app_obj.store.deck_specs(deck)
+    matched = None if query is None else query_scope(app_obj, found).match
+    specs = app_obj.store.deck_specs(deck, match=matched)
+    if query is not None and not specs:
+        raise ExportError(f"no card matches {query!r}; nothing was written")
     media = {}
     if written == "apkg":
         from recall1924.media import files_for
@@ -382,3 +429,65 @@ def export(
     typer.echo(
         f"Wrote {plural(len(specs), 'deck')} ({plural(cards, 'card')}) to {output} as {written}"
     )
+
+
+@app.command()
+def due(
+    ctx: typer.Context,
+    query: QueryWords = None,
+    days: Annotated[
+        int,
+        typer.Option(
+            "--days", min=1, max=366, metavar="N", help="Review days to look ahead, today's first."
+        ),
+    ] = 7,
+    listing: Annotated[
+        bool, typer.Option("--list", help="List the cards themselves, soonest due first.")
+    ] = False,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            min=0,
+            metavar="N",
+            help="With --list: at most N cards, 0 for all [default: 200 in the table, all with "
+            "--json].",
+        ),
+    ] = None,
+    deck: DeckOption = None,
+    section: Annotated[
+        str | None, typer.Option("--section", help="Only this section (its id).")
+    ] = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """What comes due day by day, per deck and section: overdue cards count today, suspended
+    ones never. With QUERY, only the cards it matches (docs/search.md); --list lists them."""
+    from recall1924.query import both
+
+    found = parse_query(query)  # a bad query stops here, before the collection is opened
+    if listing:
+        from recall1924.due import coming_due
+
+        listed = both(found, coming_due(days))
+        _show_cards(
+            ctx, listed, deck=deck, section=section, sort="due", limit=limit, as_json=as_json, db=db
+        )
+        return
+    from recall1924.due import forecast
+    from recall1924.ui.due import print_due
+
+    app_obj = app_for(ctx, db)
+    scope = query_scope(app_obj, found, deck, section)
+    result = forecast(
+        app_obj.store,
+        scope,
+        now=app_obj.clock.now(),
+        day_starts_at=app_obj.settings.day_starts_at,
+        days=days,
+    )
+    show_notices(app_obj)
+    if as_json:
+        print_json(result.to_json())
+    else:
+        print_due(app_obj.console, result)

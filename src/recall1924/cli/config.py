@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from recall1924.cli.base import (
-    DbOption,
-    JsonOption,
-    app,
-    app_for,
-    config_app,
-    print_json,
-    show_notices,
-)
+from recall1924.cli.base import DbOption, app, app_for, config_app, show_notices
+from recall1924.cli.output import JsonOption, emit
+
+if TYPE_CHECKING:
+    from rich.console import Console  # noqa: TID251 - a type only; ui builds it
 
 
 @app.command()
@@ -55,28 +51,31 @@ def optimize(
             found.cards for found in app_obj.store.decks() if deck is None or found.key == deck
         )
         suggested, rows = suggest_retention(settings, cards=cards)
-        show_notices(app_obj)
-        if as_json:
-            print_json(
-                {
-                    "suggested": suggested,
-                    "current": settings.desired_retention,
-                    "rows": [
-                        {
-                            "retention": row.retention,
-                            "reviews_per_day": row.reviews_per_day,
-                            "minutes_per_day": row.minutes_per_day,
-                            "remembered": row.remembered,
-                            "introduced": row.introduced,
-                        }
-                        for row in rows
-                    ],
-                }
-            )
-        else:
+
+        def retention_table(console: Console) -> None:
             from recall1924.ui.optimize import print_retention
 
-            print_retention(app_obj.console, suggested, rows, settings.desired_retention)
+            print_retention(console, suggested, rows, settings.desired_retention)
+
+        emit(
+            app_obj,
+            as_json,
+            json=lambda: {
+                "suggested": suggested,
+                "current": settings.desired_retention,
+                "rows": [
+                    {
+                        "retention": row.retention,
+                        "reviews_per_day": row.reviews_per_day,
+                        "minutes_per_day": row.minutes_per_day,
+                        "remembered": row.remembered,
+                        "introduced": row.introduced,
+                    }
+                    for row in rows
+                ],
+            },
+            table=retention_table,
+        )
         return
     report = run_optimize(
         app_obj.store,
@@ -86,13 +85,13 @@ def optimize(
         dry_run=dry_run,
         backup=app_obj.backup,
     )
-    show_notices(app_obj)
-    if as_json:
-        print_json(report.to_json())
-    else:
+
+    def table(console: Console) -> None:
         from recall1924.ui.optimize import print_optimize
 
-        print_optimize(app_obj.console, report)
+        print_optimize(console, report)
+
+    emit(app_obj, as_json, json=report.to_json, table=table)
 
 
 @config_app.callback()
@@ -115,20 +114,24 @@ def config(
         app_obj.store.scope(deck)  # names the decks there are when there is no such deck
         deck_settings = app_obj.settings_for(deck)
         own = set(app_obj.store.settings(deck))
-        show_notices(app_obj)
-        if as_json:
-            print_json({"deck": deck, "settings": deck_settings.as_json(), "own": sorted(own)})
-        else:
-            changed = set(app_obj.store.settings())
-            print_settings(app_obj.console, deck_settings.as_display(), changed, deck=deck, own=own)
+        shown = deck_settings.as_display()
+        emit(
+            app_obj,
+            as_json,
+            json=lambda: {"deck": deck, "settings": deck_settings.as_json(), "own": sorted(own)},
+            table=lambda console: print_settings(
+                console, shown, set(app_obj.store.settings()), deck=deck, own=own
+            ),
+        )
         return
     settings = app_obj.settings  # a stored value it cannot read is a notice, not an error
     changed = set(app_obj.store.settings())
-    show_notices(app_obj)
-    if as_json:
-        print_json(settings.as_json())
-    else:
-        print_settings(app_obj.console, settings.as_display(), changed)
+    emit(
+        app_obj,
+        as_json,
+        json=settings.as_json,
+        table=lambda console: print_settings(console, settings.as_display(), changed),
+    )
 
 
 # Unknown options pass through as arguments so that a negative value (`new_per_day -1`)

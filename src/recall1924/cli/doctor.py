@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from recall1924.cli.base import DbOption, JsonOption, app, app_for, print_json, show_notices
+from recall1924.cli.base import DbOption, app, app_for
+from recall1924.cli.output import JsonOption, emit
+
+if TYPE_CHECKING:
+    from rich.console import Console  # noqa: TID251 - a type only; ui builds it
 
 
 @app.command()
@@ -30,13 +34,16 @@ def doctor(
     from recall1924.doctor import examine
 
     app_obj = app_for(ctx, db, bundled=False)
+    # Its checks start from the file (SQLite's integrity check, its backups): on PostgreSQL
+    # one line says so, before anything is opened.
+    app_obj.location.sqlite_file("recall doctor")
     report = examine(app_obj, repair=repair)
-    show_notices(app_obj)
-    if as_json:
-        print_json(report.to_json())
-    else:
+
+    def table(console: Console) -> None:
         from recall1924.ui.doctor import print_doctor
 
-        print_doctor(app_obj.console, report)
+        print_doctor(console, report)
+
+    emit(app_obj, as_json, json=report.to_json, table=table)
     if not report.ok:
         raise typer.Exit(1)

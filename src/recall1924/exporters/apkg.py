@@ -17,9 +17,11 @@ each card's text, not the note's fields, so template *n* shows Front_n and Back_
 :func:`~recall1924.identity.recall_note_type`). Anki's own names (``nid``, ``did``, ``ivl``,
 ``revlog``) are used here, as they are the format's.
 
-Cards answered before get a review state and one revlog row per answer. The interval is a
-simple SM-2 estimate from the answers and the time between them: Anki recomputes FSRS memory
-state from the revlog, which is exact.
+Cards answered before get a review state and one revlog row per answer, cram answers and
+resets included (as Anki writes them: a filtered deck's answer without rescheduling, and
+Forget's manual row), so that Anki, and recall importing the package, start the memory state
+where recall does. The interval is a simple SM-2 estimate from the answers and the time between
+them: Anki recomputes FSRS memory state from the revlog, which is exact.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ from recall1924.identity import (
     recall_note_type,
     section_mark,
 )
+from recall1924.scheduling import ReviewKind
 
 __all__ = [
     "NOTETYPE_ID",
@@ -79,7 +82,7 @@ GUID_CHARS = (
 # Card types and queues in Anki's cards table, and revlog entry types.
 NEW, REVIEW = 0, 2
 QUEUE_SUSPENDED = -1
-REVLOG_LEARN, REVLOG_REVIEW, REVLOG_RELEARN = 0, 1, 2
+REVLOG_LEARN, REVLOG_REVIEW, REVLOG_RELEARN, REVLOG_FILTERED, REVLOG_MANUAL = range(5)
 AGAIN, HARD, EASY = 1, 2, 4
 
 _SCHEMA = """
@@ -157,17 +160,36 @@ class _Schedule:
     factor: int
     lapses: int
     revlog: tuple[tuple[int, int, int, int, int, int], ...]  # ease ivl lastIvl factor time type
+    last_review: int | None = None
+    """Which revlog row is the card's last review (``None``: a new card, never or since reset)."""
+
+    @property
+    def reps(self) -> int:
+        """The answers Anki counts (every row with a button)."""
+        return sum(1 for row in self.revlog if row[0])
 
 
 def _schedule(history: Sequence[PastAnswer]) -> _Schedule:
-    """Replay ``history`` with SM-2-like rules: the first answer is learning, an Again on a
-    review card is a lapse and the answers after it relearning, until one passes."""
+    """Replay ``history`` with SM-2-like rules: the first answer (of the card, or since a
+    reset) is learning, an Again on a review card is a lapse and the answers after it
+    relearning, until one passes. A reset is Anki's own Forget row (Manual, ease 0, factor 0)
+    and makes the card new; a cram answer is a filtered deck's with rescheduling off (factor 0)
+    and changes nothing: Anki reads both back as they were meant."""
     ivl, factor, lapses = 0, 2500, 0
     rows = []
-    previous: PastAnswer | None = None
+    previous: PastAnswer | None = None  # the last review since the last reset
+    last_review: int | None = None
     relearning = False
     for index, answer in enumerate(sorted(history, key=lambda past: past.at)):
-        if index == 0:
+        time_ms = min(MAX_ANSWER_MS, max(0, answer.duration_ms or 0))
+        if answer.kind == ReviewKind.Reset:
+            rows.append((0, 0, ivl, 0, 0, REVLOG_MANUAL))
+            ivl, factor, previous, last_review, relearning = 0, 2500, None, None, False
+            continue
+        if answer.kind != ReviewKind.Review:
+            rows.append((answer.rating, ivl, ivl, 0, time_ms, REVLOG_FILTERED))
+            continue
+        if previous is None:
             kind = REVLOG_LEARN
         elif relearning:
             kind = REVLOG_RELEARN
@@ -180,11 +202,11 @@ def _schedule(history: Sequence[PastAnswer]) -> _Schedule:
             if kind == REVLOG_REVIEW:
                 lapses += 1
                 factor = max(1300, factor - 200)
-            relearning = index > 0
+            relearning = previous is not None
             ivl = 1
         else:
             relearning = False
-            if index == 0:
+            if previous is None:
                 ivl = {HARD: 1, EASY: 4}.get(answer.rating, 1)
             elif answer.rating == HARD:
                 factor = max(1300, factor - 150)
@@ -194,13 +216,12 @@ def _schedule(history: Sequence[PastAnswer]) -> _Schedule:
                 ivl = max(2, round(base * factor / 1000 * 1.3))
             else:
                 ivl = max(1, round(base * factor / 1000))
-        time_ms = min(MAX_ANSWER_MS, max(0, answer.duration_ms or 0))
         rows.append((answer.rating, ivl, last_ivl, factor, time_ms, kind))
-        previous = answer
+        previous, last_review = answer, index
     if previous is None:
-        return _Schedule(NEW, None, 0, 0, 0, ())
+        return _Schedule(NEW, None, 0, 0, lapses, tuple(rows))
     due_at = previous.at + timedelta(days=ivl)
-    return _Schedule(REVIEW, due_at, ivl, factor, lapses, tuple(rows))
+    return _Schedule(REVIEW, due_at, ivl, factor, lapses, tuple(rows), last_review)
 
 
 def _unique_names(names: Sequence[str], keys: Sequence[str], *, levels: bool = False) -> list[str]:
@@ -483,9 +504,10 @@ def _fill(
             queue = QUEUE_SUSPENDED if card.suspended else plan.ctype
             answers = sorted(card.history, key=lambda past: past.at)
             revlog_ids = _revlog_ids(answers, used_revlog_ids)
-            # Anki keeps the last review's time with the card, the last revlog row's (Check
-            # Database sets it when it differs)
-            data = _dumps({"lrt": revlog_ids[-1] // 1000}) if revlog_ids else ""
+            # Anki keeps the last review's time with the card (Check Database sets it when it
+            # differs); a new card has none
+            last = plan.last_review
+            data = "" if last is None else _dumps({"lrt": revlog_ids[last] // 1000})
             db.execute(
                 "INSERT INTO cards VALUES (?,?,?,?,?,-1,?,?,?,?,?,?,?,0,0,0,0,?)",
                 (
@@ -499,7 +521,7 @@ def _fill(
                     due,
                     plan.ivl,
                     plan.factor,
-                    len(plan.revlog),
+                    plan.reps,
                     plan.lapses,
                     data,
                 ),

@@ -5,17 +5,22 @@ that schema 18's config columns need.
 Holds :func:`collection_file`, which leaves a readable copy of the collection in a scratch
 folder, :func:`whole_collection` (a whole collection, or a package of decks?), :func:`fail` (one
 clear line), :func:`media_entries` and :func:`copy_media` (the package's media files, listed
-and checked, then inflated one at a time within their declared size; :mod:`recall1924.media`
-stores them), and :func:`proto` / :func:`proto_text`.
+and checked, then inflated one at a time within their declared size), :func:`media_source` (the
+media an Anki file brings: a package's, or those of the ``collection.media`` folder beside a
+bare collection, listed and copied the same way; :mod:`recall1924.media` stores them), and
+:func:`proto` / :func:`proto_text`.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
+import stat
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import IO, NoReturn, Protocol
@@ -258,6 +263,134 @@ def copy_media(path: Path, archive: zipfile.ZipFile, entry: MediaEntry, sink: _S
 @dataclass(frozen=True)
 class _Writer:
     write: Callable[[bytes], object]
+
+
+class MediaSource(Protocol):
+    """Where an Anki file's media come from: its own zip archive, or a folder beside it."""
+
+    @property
+    def where(self) -> str:
+        """Where a file the cards name was looked for, as the import's summary says it
+        (``in the package``)."""
+        ...
+
+    @property
+    def absent(self) -> str | None:
+        """Why nothing is there, when that is so for a reason the user should hear."""
+        ...
+
+    def entries(self) -> list[MediaEntry]:
+        """The files there, each name and size checked (see :func:`media_entries`)."""
+        ...
+
+    def copy(self, entry: MediaEntry, sink: _Sink) -> None:
+        """Write ``entry``'s bytes to ``sink``, never more than its size."""
+        ...
+
+
+@contextmanager
+def media_source(path: Path) -> Iterator[MediaSource | None]:
+    """The media the Anki file at ``path`` brings: a package's (``.apkg``, ``.colpkg``), or
+    for a bare collection (``collection.anki2``) the files of the folder Anki keeps beside it
+    (``collection.media``); None for a file that is neither (TOML, CSV), told from its first
+    bytes alone.
+
+    Raises:
+        DeckFileError: the archive cannot be read.
+    """
+    try:
+        with path.open("rb") as file:
+            head = file.read(len(_SQLITE_MAGIC))
+    except OSError:
+        head = b""
+    if head == _SQLITE_MAGIC:
+        yield _FolderMedia(path, path.with_suffix(".media"))
+        return
+    if not head.startswith(b"PK") or not zipfile.is_zipfile(path):
+        yield None
+        return
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        fail(path, f"damaged or truncated zip archive ({exc})")
+    with archive:
+        yield _PackageMedia(path, archive)
+
+
+@dataclass(frozen=True)
+class _PackageMedia:
+    path: Path
+    archive: zipfile.ZipFile
+    where: str = "in the package"
+    absent: str | None = None
+
+    def entries(self) -> list[MediaEntry]:
+        return media_entries(self.path, self.archive)
+
+    def copy(self, entry: MediaEntry, sink: _Sink) -> None:
+        copy_media(self.path, self.archive, entry, sink)
+
+
+@dataclass(frozen=True)
+class _FolderMedia:
+    """The media folder of a bare collection, as Anki keeps it: each file under its own name.
+
+    Only regular files with a safe name are listed: a link, even to a picture, could carry any
+    file of the user's into the collection (and out again with an export).
+    """
+
+    path: Path
+    folder: Path
+
+    @property
+    def where(self) -> str:
+        return f"in {self.folder.name}"
+
+    @property
+    def absent(self) -> str | None:
+        if self.folder.is_dir():
+            return None
+        return f"there is no {self.folder.name} folder beside {self.path.name}"
+
+    def entries(self) -> list[MediaEntry]:
+        found: list[MediaEntry] = []
+        try:
+            with os.scandir(self.folder) as listing:
+                for item in listing:
+                    if not safe_media_name(item.name) or not item.is_file(follow_symlinks=False):
+                        continue
+                    size = item.stat(follow_symlinks=False).st_size
+                    found.append(MediaEntry(item.name, item.name, size, zstd=False))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        except OSError as exc:
+            fail(self.path, f"cannot read {self.folder.name} ({exc.strerror or exc})")
+        return sorted(found, key=lambda entry: entry.name)
+
+    def copy(self, entry: MediaEntry, sink: _Sink) -> None:
+        name = entry.name
+        try:
+            # O_NOFOLLOW: a file made a link since it was listed is refused, not followed
+            fd = os.open(
+                self.folder / entry.member,
+                os.O_RDONLY
+                | os.O_CLOEXEC
+                | getattr(os, "O_NOFOLLOW", 0)
+                | getattr(os, "O_NONBLOCK", 0),
+            )
+        except OSError as exc:
+            fail(self.path, f"cannot read media file {name!r} ({exc.strerror or exc})")
+        with os.fdopen(fd, "rb") as source:
+            if not stat.S_ISREG(os.fstat(source.fileno()).st_mode):
+                fail(self.path, f"media file {name!r} is no longer a plain file")
+            written = 0
+            while chunk := source.read(min(_CHUNK, entry.size - written + 1)):
+                written += len(chunk)
+                if written > entry.size:
+                    fail(self.path, f"media file {name!r} grew while it was copied")
+                sink.write(chunk)
+        if written != entry.size:
+            fail(self.path, f"media file {name!r} changed while it was copied")
 
 
 def safe_media_name(name: str) -> bool:

@@ -19,8 +19,10 @@ read from their fields, not rendered. Inside, in the order the data flows:
   JSON or schema 18's tables (whose config columns are protobuf, read by a small decoder);
 - rendering: Anki's templates and cloze deletions (:mod:`.anki_templates`), then
   :func:`~recall1924.importers.html.html_to_text`;
-- history: the revlog rows Anki's own FSRS memory state is computed from, numbered as Anki's
-  current scheduler numbers them, and a count, by reason, of every answer left out.
+- history: every answer Anki keeps (its revlog rows with a button), numbered as Anki's current
+  scheduler numbers them, cramming marked as cram, and a reset wherever Anki's own FSRS starts
+  the card's memory state again (see :func:`_answers`); and a count, by reason, of the few
+  answers that cannot come (damaged times, impossible buttons, cards not imported).
 
 The names inside follow Anki's (``nid``, ``did``, ``ord``, ``revlog``): they are the source's.
 """
@@ -34,7 +36,7 @@ import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
@@ -70,6 +72,7 @@ from recall1924.importers.anki_templates import (
     render,
 )
 from recall1924.importers.html import html_to_text
+from recall1924.scheduling import ReviewKind
 from recall1924.words import plural
 
 __all__ = ["AnkiFile", "read_apkg"]
@@ -88,24 +91,8 @@ FIRST_ANSWER_MS = int(datetime(2006, 1, 1, tzinfo=UTC).timestamp() * 1000)
 LAST_ANSWER_MS = int(datetime(LAST_YEAR, 1, 1, tzinfo=UTC).timestamp() * 1000)
 
 # Why answers (revlog rows with an ease) are left out; the summary lists them in this order.
-CRAMMING, EARLIER, TRUNCATED, NO_SUCH_BUTTON, CARD_SKIPPED, CARD_DELETED = range(6)
-TOO_EARLY, TOO_LATE = range(6, 8)
+NO_SUCH_BUTTON, CARD_SKIPPED, CARD_DELETED, TOO_EARLY, TOO_LATE = range(5)
 _LEFT_OUT = {
-    CRAMMING: (
-        "answer",
-        "given while cramming (in a filtered deck set not to reschedule): they do not change "
-        "a card's schedule, in Anki either",
-    ),
-    EARLIER: (
-        "answer",
-        "from before a card's last reset (or its last new start in learning): Anki's FSRS "
-        "starts the card's memory state again there, and recall keeps its history from there",
-    ),
-    TRUNCATED: (
-        "answer",
-        "from the start of histories without their learning steps, before the first answer a "
-        "day or more after the one before: Anki's FSRS leaves them out too",
-    ),
     NO_SUCH_BUTTON: ("answer", "with a button Anki does not have (an ease other than 1 to 4)"),
     CARD_SKIPPED: ("answer", "to cards recall skipped (listed as skipped)"),
     CARD_DELETED: ("answer", "to cards no longer in the file (deleted in Anki)"),
@@ -577,29 +564,26 @@ def _revlog(rows: Sequence[_Revlog], *, v2: bool) -> tuple[dict[int, list[_Revlo
     return {cid: list(group) for cid, group in groupby(kept, key=itemgetter(0))}, left_out
 
 
-def _answers(rows: Sequence[_Revlog]) -> tuple[tuple[PastAnswer, ...], Counter[int]]:
-    """The answers Anki itself computes the card's FSRS memory state from, and the card's other
-    answers counted by why they are left out.
+def _memory_start(rows: Sequence[_Revlog]) -> int:
+    """Where the answers Anki computes the card's FSRS memory state from begin: an index into
+    ``rows`` (one card's, sorted by time), ``len(rows)`` when Anki computes it from none.
 
-    Rows are one card's, sorted by time. The rule is Anki's
-    ``reviews_for_fsrs`` (rslib/src/scheduler/fsrs/params.rs) as used for memory states
-    (``fsrs_item_for_memory_state`` in memory_state.rs: not training, no "ignore before" date),
-    with the row kinds of rslib/src/revlog/mod.rs:
+    The rule is Anki's ``reviews_for_fsrs`` (rslib/src/scheduler/fsrs/params.rs) as used for
+    memory states (``fsrs_item_for_memory_state`` in memory_state.rs: not training, no "ignore
+    before" date), with the row kinds of rslib/src/revlog/mod.rs:
 
-    - a row with ease 0 is not an answer: "set due date" (type 4, Manual, factor > 0),
-      "reset/forget" (type 4 with factor 0) and FSRS rescheduling (type 5);
     - "cramming", a review in a filtered deck with rescheduling off (type 3 with factor 0,
-      ``is_cramming``), does not affect scheduling and is dropped;
-    - working back from the newest row, history stops at the start of the last run of
-      learning (type 0) answers, or at a reset: what came before belonged to an earlier life
-      of the card (old Anki versions wrote no reset row, hence the learning-run rule);
-    - a card with no learning run keeps its answers from the first graded answer whose
-      interval is at least a day (a truncated history; Anki then seeds the state from SM-2);
-    - a reset with no grade after it leaves no history at all.
+      ``is_cramming``), does not affect scheduling and is passed over;
+    - working back from the newest row, the memory state starts at the last run of learning
+      (type 0) answers, or after a reset ("Forget": type 4, Manual, with factor 0): what came
+      before belonged to an earlier life of the card (old Anki versions wrote no reset row,
+      hence the learning-run rule);
+    - a card with no learning run starts at the first graded answer whose interval is at least
+      a day (a truncated history; Anki then seeds the state from SM-2);
+    - a reset with no grade after it leaves the card new.
     """
     first_learning: int | None = None
     first_graded: int | None = None
-    bounded = False  # by a reset or a learning run: what precedes is an earlier life
     for index in range(len(rows) - 1, -1, -1):
         _, _, ease, interval, factor, _, kind = rows[index]
         if kind == FILTERED and factor == 0:
@@ -609,34 +593,65 @@ def _answers(rows: Sequence[_Revlog]) -> tuple[tuple[PastAnswer, ...], Counter[i
             first_graded = index
         if graded and kind == LEARNING:
             first_learning = index
-            bounded = True
         elif kind == MANUAL and factor == 0:
-            bounded = True
             if first_learning is None and first_graded is None:
-                first_graded = len(rows)  # nothing after the reset
+                return len(rows)  # nothing after the reset
             break
         elif first_learning is not None:
             break
     start = first_learning if first_learning is not None else first_graded
+    return len(rows) if start is None else start
+
+
+_RESET_GAP = timedelta(milliseconds=1)
+"""How far a reset recall puts in lies before the answer it precedes (or after the last one):
+a revlog id's unit, so that it leaves in the Anki package recall writes and comes back at the
+same moment."""
+
+
+def _answers(rows: Sequence[_Revlog]) -> tuple[tuple[PastAnswer, ...], Counter[int]]:
+    """Every answer of the card that Anki keeps, marked so that the answers after the last
+    reset are the ones Anki computes its FSRS memory state from; and the answers that cannot be
+    kept, counted by why.
+
+    Rows are one card's, sorted by time. A row with ease 0 is not an answer: Anki's own reset
+    ("Forget", type 4 with factor 0) comes as a reset, "set due date" (type 4 with a factor)
+    and FSRS rescheduling (type 5) are left out, as Anki's answer count leaves them. Cramming
+    (type 3 with factor 0) comes as cram, which changes no memory state. Where Anki starts the
+    memory state again without a reset row of its own (at a new learning run, at a truncated
+    history's first day-or-more answer, or after the last answer when it starts from none; see
+    :func:`_memory_start`), a reset is put in, a millisecond before that answer (or after the
+    last one), so that the answers before it are kept as the card's earlier life.
+    """
+    start = _memory_start(rows)
     left_out: Counter[int] = Counter()
-    kept = []
+    kept: list[PastAnswer] = []
+    since_reset = False  # a review kept since the last reset (or the first row)
     for index, (_, revlog_id, ease, _, factor, duration, kind) in enumerate(rows):
+        at = datetime.fromtimestamp(revlog_id / 1000, UTC)
+        if index == start and since_reset:
+            kept.append(PastAnswer(at - _RESET_GAP, 0, kind=ReviewKind.Reset))
+            since_reset = False
         if ease == 0:
+            if kind == MANUAL and factor == 0:
+                kept.append(PastAnswer(at, 0, kind=ReviewKind.Reset))
+                since_reset = False
             continue
         if not 1 <= ease <= 4:
             left_out[NO_SUCH_BUTTON] += 1
-        elif kind == FILTERED and factor == 0:
-            left_out[CRAMMING] += 1
-        elif start is None or index < start:
-            left_out[EARLIER if bounded else TRUNCATED] += 1
-        else:
-            kept.append(
-                PastAnswer(
-                    at=datetime.fromtimestamp(revlog_id / 1000, UTC),
-                    rating=ease,
-                    duration_ms=duration if duration > 0 else None,
-                )
+            continue
+        cramming = kind == FILTERED and factor == 0
+        kept.append(
+            PastAnswer(
+                at,
+                ease,
+                duration if duration > 0 else None,
+                ReviewKind.Cram if cramming else ReviewKind.Review,
             )
+        )
+        since_reset = since_reset or not cramming
+    if start == len(rows) and since_reset:
+        kept.append(PastAnswer(kept[-1].at + _RESET_GAP, 0, kind=ReviewKind.Reset))
     return tuple(kept), left_out
 
 

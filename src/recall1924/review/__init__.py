@@ -8,6 +8,11 @@ session knows nothing of keys or screens: a terminal UI, a test's scripted UI or
 end all drive it the same way. Every answer is committed by the store before the next card is
 chosen.
 
+The card on screen can also be reworded (:meth:`ReviewSession.edit_text` and
+:meth:`ReviewSession.save_edit`, where its deck lives: :mod:`recall1924.editing`) or flagged
+(:class:`Flag`); each is a :class:`Changed` in the session's history, which undo takes back like
+an answer.
+
 A session may be *typed*: each card then starts in :attr:`Phase.TYPING`, the student's answer
 comes in as :class:`Submit` (text), and the answer is shown with a
 :class:`~recall1924.typed.Comparison` and a suggested rating that :attr:`Action.CONFIRM`
@@ -28,6 +33,8 @@ from recall1924.review.queues import (
 from recall1924.review.session import (
     Action,
     Answered,
+    Changed,
+    Flag,
     Phase,
     ReviewSession,
     ReviewUI,
@@ -45,7 +52,9 @@ __all__ = [
     "Allowance",
     "AnswerPolicy",
     "Answered",
+    "Changed",
     "CramQueue",
+    "Flag",
     "Phase",
     "PracticeOnly",
     "Queue",

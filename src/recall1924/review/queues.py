@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -107,7 +107,7 @@ class ScheduledQueue:
         self._learning = self.store.learning_due(self.scope, now=now, day_end=end)
         self._reviews, self._new, self._counts = [], [], {}
         for deck_id, counts in by_deck.items():
-            in_deck = Scope(deck_id=deck_id, section_id=self.scope.section_id)
+            in_deck = replace(self.scope, deck_id=deck_id)  # the section and query kept
             self._counts[deck_id] = [counts.review, counts.new]
             reviews = min(counts.review, allowance.reviews_left(deck_id))
             if reviews:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol, TypeVar
@@ -14,7 +14,7 @@ from fsrs import Scheduler
 
 from recall1924 import exam
 from recall1924.clock import Clock, day_bounds, review_date
-from recall1924.errors import CardGoneError, DatabaseBusyError, StaleCardError
+from recall1924.errors import CardGoneError, DatabaseBusyError, NotFoundError, StaleCardError
 from recall1924.models import ReviewKind
 from recall1924.scheduling import (
     MemoryState,
@@ -25,6 +25,7 @@ from recall1924.settings import Settings
 from recall1924.store import CardView, QueueCounts, Scope, Store
 
 if TYPE_CHECKING:
+    from recall1924.editing import CardToEdit, FlagChange, Saved
     from recall1924.typed import Comparison
 
 from recall1924.review.policies import AnswerPolicy, PracticeOnly, Schedule
@@ -48,6 +49,11 @@ class Action(Enum):
     UNDO = "undo"
     SUSPEND = "suspend"
     BURY = "bury"
+    EDIT = "edit"
+    """Change the card's wording: a UI with an editor runs it (see
+    :meth:`ReviewSession.edit_text`); given to :meth:`ReviewSession.apply`, it says how else."""
+    FLAG = "flag"
+    """Flag the card with no reason, or take its flag off (see :class:`Flag`)."""
     QUIT = "quit"
 
 
@@ -70,6 +76,15 @@ class Submit:
 
 
 @dataclass(frozen=True)
+class Flag:
+    """Flag the card on screen, with an optional reason ("ask in class"), or (``on`` false)
+    take its flag off."""
+
+    reason: str | None = None
+    on: bool = True
+
+
+@dataclass(frozen=True)
 class Answered:
     """One answer given in this session (what undo takes back)."""
 
@@ -89,6 +104,15 @@ class SetAside:
 
     card_id: int
     action: Action
+
+
+@dataclass(frozen=True)
+class Changed:
+    """A card edited or flagged in this session (undo puts its wording or flag back)."""
+
+    card_id: int
+    edit: Saved | None = None
+    flag: FlagChange | None = None
 
 
 @dataclass(frozen=True)
@@ -148,7 +172,7 @@ class ReviewSession:
     draft: str = field(default="", init=False)
     """Text to start the answer with: what was typed before for a card whose answer was
     undone."""
-    history: list[Answered | SetAside] = field(default_factory=list, init=False)
+    history: list[Answered | SetAside | Changed] = field(default_factory=list, init=False)
     notify: Callable[[], None] = field(default=lambda: None, init=False)
     """Called when the session has news to show before the next key (waiting for the
     database); :func:`run` sets it to redraw."""
@@ -157,6 +181,8 @@ class ReviewSession:
     _began_at: float = field(default=0.0, init=False)
     _typed_answers: dict[int, str] = field(default_factory=dict, init=False)
     """What was typed for each answer still standing, by review log id (undo gives it back)."""
+    _editing: CardToEdit | None = field(default=None, init=False)
+    """The card :meth:`edit_text` gave out, which :meth:`save_edit` saves."""
 
     @property
     def answers(self) -> list[Answered]:
@@ -168,12 +194,15 @@ class ReviewSession:
         self._began_at = self.timer()
         self._advance()
 
-    def apply(self, action: Action | Submit) -> None:
+    def apply(self, action: Action | Submit | Flag) -> None:
         """Do what the user asked, if it makes sense now; otherwise say why not."""
         self.message = None
         if isinstance(action, Submit):
             if self.phase in (Phase.TYPING, Phase.QUESTION):
                 self.submit(action.text)
+        elif isinstance(action, Flag):
+            if self._showing():
+                self._flag(action)
         elif action is Action.QUIT or (self.phase is Phase.FINISHED and action is not Action.UNDO):
             self.phase = Phase.DONE
         elif action is Action.UNDO:
@@ -189,14 +218,96 @@ class ReviewSession:
             elif self.phase is Phase.ANSWER:
                 self.message = "Rate it: 1 Again, 2 Hard, 3 Good, 4 Easy"
         elif action in (Action.SUSPEND, Action.BURY):
-            if self.phase in (Phase.TYPING, Phase.QUESTION, Phase.ANSWER):
+            if self._showing():
                 self._set_aside(action)
+        elif action is Action.FLAG:
+            if self.card is not None and self._showing():
+                self._flag(Flag(on=not self.card.flag))
+        elif action is Action.EDIT:
+            if self.card is not None and self._showing():
+                self.message = f"Change it with: recall edit {self.card.key}"
         elif self.phase is Phase.ANSWER:
             self._rate(Rating(action.value))
         elif self.phase is Phase.QUESTION:
             self.message = "Show the answer first (Space)"
         elif self.phase is Phase.TYPING:
             self.message = "Type your answer first (Enter checks it)"
+
+    def _showing(self) -> bool:
+        return self.card is not None and self.phase in (Phase.TYPING, Phase.QUESTION, Phase.ANSWER)
+
+    def edit_text(self) -> str | None:
+        """The card on screen as the TOML text the student edits (see
+        :meth:`~recall1924.editing.CardToEdit.snippet`), or None when no card is shown.
+
+        Raises:
+            RecallError: the card cannot be edited (a collection that cannot be written, a
+                deck file that cannot be read, a card deleted meanwhile).
+        """
+        from recall1924.editing import editable
+
+        self.message = None
+        if self.card is None or not self._showing():
+            return None
+        self._editing = editable(self.store, self.card.id)
+        return self._editing.snippet()
+
+    def save_edit(self, text: str) -> Saved:
+        """Save the student's edit of the text :meth:`edit_text` gave, where the deck lives
+        (:func:`~recall1924.editing.save_edit`); the card stays on screen, reworded, as it was
+        (question or answer shown), and undo puts the old wording back. Returns what was
+        saved.
+
+        Raises:
+            DeckFileError: the text is not a valid card, or the deck's file cannot be changed:
+                nothing was saved; the problems are for the student to fix.
+        """
+        from recall1924.deckedit import parse_snippet
+        from recall1924.editing import save_edit
+
+        target = self._editing
+        assert target is not None, "edit_text first"
+        section, card = parse_snippet(text)
+        saved = self._saving(lambda: save_edit(self.store, target, section, card, now=self._now()))
+        self._editing = None
+        self._shown_at = self.timer()  # the time spent editing is not the answer's
+        if not saved.changed:
+            self.message = "Unchanged; nothing was saved"
+            return saved
+        self.history.append(Changed(saved.card_id, edit=saved))
+        self._refresh(saved.card_id)
+        where = f"in {saved.file}" if saved.file is not None else "as your own wording"
+        self.message = f"Saved {where}; u undoes"
+        return saved
+
+    def _flag(self, flag: Flag) -> None:
+        from recall1924.editing import flag_card
+
+        card = self.card
+        assert card is not None
+        try:
+            change = self._saving(lambda: flag_card(self.store, card.id, flag.reason, on=flag.on))
+        except (CardGoneError, NotFoundError) as exc:
+            self.message = f"Cannot flag it: {exc}"
+            return
+        self.history.append(Changed(card.id, flag=change))
+        self.card = replace(card, flag=change.flag, flag_reason=change.reason)
+        done = "Unflagged" if not change.flag else "Flagged"
+        why = f" ({change.reason})" if change.flag and change.reason else ""
+        self.message = f"{done}{why}; u undoes"
+
+    def _refresh(self, card_id: int) -> None:
+        """Show the card on screen as it is stored now (reworded), in the same phase."""
+        if self.card is None or self.card.id != card_id:
+            return
+        self.card = self.store.card(card_id)
+        if self.phase is Phase.ANSWER and self.typed_text is not None:
+            from recall1924.typed import compare, suggest
+
+            self.comparison = compare(
+                self.typed_text, self.card.answer, question=self.card.question
+            )
+            self.suggested = suggest(self.comparison)
 
     def submit(self, text: str) -> None:
         """Check a typed answer to the card on screen and show the answer beside it, with a
@@ -319,6 +430,9 @@ class ReviewSession:
             self.message = "Nothing to undo in this session"
             return
         last = self.history.pop()
+        if isinstance(last, Changed):
+            self._undo_change(last)
+            return
         draft = ""
         try:
             if isinstance(last, SetAside):
@@ -344,6 +458,29 @@ class ReviewSession:
         self.queue.put_back(last.card_id)
         self._show(card)
         self.draft = draft
+        self.message = f"Undid {done}"
+
+    def _undo_change(self, last: Changed) -> None:
+        from recall1924.editing import restore_flag, undo_edit
+        from recall1924.errors import DeckFileError
+
+        try:
+            if last.edit is not None:
+                edit = last.edit
+                self._saving(lambda: undo_edit(self.store, edit, now=self._now()))
+                done = "the edit"
+            else:
+                assert last.flag is not None
+                flag = last.flag
+                self._saving(lambda: restore_flag(self.store, flag))
+                done = "the flag" if flag.flag else "the unflag"
+            self._refresh(last.card_id)
+        except (CardGoneError, NotFoundError) as exc:
+            self.message = f"Cannot undo: {exc}"
+            return
+        except DeckFileError as exc:
+            self.message = f"Cannot undo: {exc.problems[0] if exc.problems else exc}"
+            return
         self.message = f"Undid {done}"
 
     def _advance(self) -> None:
@@ -437,7 +574,7 @@ class ReviewUI(Protocol):
         """Display the session as it now is."""
         ...
 
-    def next_action(self, session: ReviewSession) -> Action | Submit:
+    def next_action(self, session: ReviewSession) -> Action | Submit | Flag:
         """Wait for the user's next action (in :attr:`Phase.TYPING`, their typed answer)."""
         ...
 

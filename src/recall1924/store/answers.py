@@ -1,7 +1,9 @@
-"""Answers: saving one with the card's new memory state, undoing one, reading them back."""
+"""Answers: saving one with the card's new memory state, undoing one, resetting cards to new
+(a reset row each, the history kept), reading them back."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import func
@@ -69,10 +71,14 @@ class AnswerStore(StoreBase):
             card = session.get(Card, log.card_id)
             assert card is not None
             later = session.exec(
-                select(ReviewLog.id).where(
+                select(ReviewLog.kind).where(
                     ReviewLog.card_id == log.card_id, col(ReviewLog.id) > log_id
                 )
             ).first()
+            if later == ReviewKind.Reset:
+                # its state before the reset is the answer's after: undoing the answer now
+                # would put back a state the reset had taken away
+                raise StaleCardError("that card was reset to new (recall forget) since")
             if later is not None:
                 raise StaleCardError("that card was answered again in another session since")
             set_memory(card, memory_of(log, "_before"))
@@ -80,6 +86,52 @@ class AnswerStore(StoreBase):
             session.delete(log)
             session.commit()
             return log.card_id
+
+    def reset_cards(self, card_ids: Iterable[int], *, at: datetime) -> dict[int, int]:
+        """Send cards back to new, each with a reset row (rating 0, its state before, a new
+        card's after) that keeps its history: all in one transaction. A card already new is
+        left alone (a reset would change nothing).
+
+        Returns:
+            The reset row's log id, by card id, for the cards reset.
+
+        Raises:
+            CardGoneError: if a card was deleted meanwhile; nothing changed.
+            DatabaseBusyError: if another recall held the database too long; nothing changed.
+        """
+        from recall1924.history import reset_state
+
+        wanted = list(dict.fromkeys(card_ids))
+        with self._writing() as session:
+            cards = {
+                card.id: card for card in session.exec(select(Card).where(col(Card.id).in_(wanted)))
+            }
+            if len(cards) != len(wanted):
+                raise CardGoneError("a card was deleted in another window meanwhile")
+            logs: dict[int, ReviewLog] = {}
+            for card_id in wanted:
+                card = cards[card_id]
+                before = memory_of(card)
+                if before.last_review is None:
+                    continue
+                after = reset_state(at)
+                set_memory(card, after)
+                session.add(card)
+                logs[card_id] = ReviewLog(
+                    card_id=card_id,
+                    kind=ReviewKind.Reset,
+                    rating=0,
+                    reviewed_at=at,
+                    **memory_columns(before, "_before"),
+                    **memory_columns(after, "_after"),
+                )
+                session.add(logs[card_id])
+            session.commit()
+            ids: dict[int, int] = {}
+            for card_id, log in logs.items():
+                assert log.id is not None
+                ids[card_id] = log.id
+            return ids
 
     def lapses(self, card_id: int) -> int:
         """How often the card was forgotten once learnt: Again on a card in review."""

@@ -22,18 +22,29 @@ from recall1924.errors import (
     DatabaseReplacedError,
     ReadOnlyDatabaseError,
 )
+from recall1924.location import DatabaseLocation
 from recall1924.models import Card
 from recall1924.scheduling import MemoryState, State
 
 LEARNING_STATES = (int(State.Learning), int(State.Relearning))
 
 
+@dataclass(frozen=True, eq=False)
+class CardFilter:
+    """A query (``recall cards QUERY``, ``--query``) compiled to a condition on one ``card``
+    row (:mod:`recall1924.store.search` builds them). Equal only to itself."""
+
+    clause: ColumnElement[bool]
+
+
 @dataclass(frozen=True)
 class Scope:
-    """Which cards a command works on: all, one deck, or one section."""
+    """Which cards a command works on: all, one deck, or one section; and of those, only the
+    ones a query matches (``match``)."""
 
     deck_id: int | None = None
     section_id: int | None = None
+    match: CardFilter | None = None
 
     def where(self) -> list[ColumnElement[bool]]:
         clauses: list[ColumnElement[bool]] = []
@@ -41,6 +52,8 @@ class Scope:
             clauses.append(col(Card.deck_id) == self.deck_id)
         if self.section_id is not None:
             clauses.append(col(Card.section_id) == self.section_id)
+        if self.match is not None:
+            clauses.append(self.match.clause)
         return clauses
 
 
@@ -55,8 +68,10 @@ def time_text(value: datetime) -> str:
 _stored_time = lru_cache(maxsize=4096)(time_text)
 
 
-_PLAIN = frozenset({str, int, float, type(None)})
-_CONVERT: dict[type, Any] = {datetime: _stored_time, list: json.dumps, bool: int}
+# A bool stays one: sqlite3 stores it as 1 or 0 itself, and PostgreSQL's boolean columns take
+# no integer.
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_CONVERT: dict[type, Any] = {datetime: _stored_time, list: json.dumps}
 
 
 def stored(value: Any) -> Any:
@@ -78,9 +93,12 @@ def insert_many(session: Session, table: str, rows: list[dict[str, Any]]) -> Non
     if not rows:
         return
     columns = list(rows[0])
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+    connection = session.connection()
+    # The driver's own placeholder: sqlite3's qmark, psycopg's format.
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(mark for _ in columns)})"
     values = [tuple(stored(row[column]) for column in columns) for row in rows]
-    session.connection().exec_driver_sql(sql, values)
+    connection.exec_driver_sql(sql, values)
 
 
 def available(at: datetime) -> ColumnElement[bool]:
@@ -92,12 +110,15 @@ def available(at: datetime) -> ColumnElement[bool]:
 class StoreBase:
     """The engine, and sessions on it, that every part of the :class:`Store` uses."""
 
-    def __init__(self, opened: OpenedDatabase | Engine, path: Path) -> None:
+    def __init__(self, opened: OpenedDatabase | Engine, location: DatabaseLocation | Path) -> None:
         if not isinstance(opened, OpenedDatabase):
             opened = OpenedDatabase(opened)
         self.engine = opened.engine
-        self.path = path
-        """The database file."""
+        self.location = DatabaseLocation.of(location)
+        """Where the collection is: a SQLite file or a PostgreSQL database."""
+        self.path = self.location.local_path
+        """The SQLite file; for a collection on a server, the name in the user data folder
+        that this machine's files of it (media) are kept beside."""
         self.backup = opened.backup
         """The copy taken before this open upgraded the database, if it did."""
         self.read_only = opened.read_only
@@ -156,7 +177,7 @@ class StoreBase:
 
     def read_only_error(self, consequence: str) -> ReadOnlyDatabaseError:
         """The one-line error for a write to a database that cannot be written."""
-        return ReadOnlyDatabaseError.at(self.path, consequence)
+        return ReadOnlyDatabaseError.at(self.location, consequence)
 
     def check_writable(self) -> None:
         """Make sure answers can be saved, before a session shows its first card.
@@ -168,6 +189,9 @@ class StoreBase:
 
         if self.read_only:
             raise self.read_only_error("cannot save answers there")
+        if not self.location.is_sqlite:
+            self._check_server_writable()
+            return
         try:
             with self.engine.connect() as connection:
                 # Only a real write finds a read-only file; this one is rolled back.
@@ -180,6 +204,22 @@ class StoreBase:
                 raise self.read_only_error("cannot save answers there") from None
             if refused != "busy":
                 raise
+
+    def _check_server_writable(self) -> None:
+        """On PostgreSQL: the session may write (not a standby, not a read-only default) and
+        this role may save answers and change cards."""
+        from sqlalchemy import text
+
+        with self.engine.connect() as connection:
+            writable = connection.execute(
+                text(
+                    "SELECT current_setting('transaction_read_only') = 'off' "
+                    "AND has_table_privilege('review_log', 'INSERT') "
+                    "AND has_table_privilege('card', 'UPDATE')"
+                )
+            ).scalar()
+        if not writable:
+            raise self.read_only_error("cannot save answers there")
 
 
 def sql_time(moment: datetime) -> str:

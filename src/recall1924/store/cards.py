@@ -3,25 +3,47 @@ them for the browser (the cards a :class:`CardQuery` selects, streamed with thei
 counts; one card with its history).
 
 A listing is filtered, searched and ordered in SQL, with constructs PostgreSQL shares (``LIKE``
-on ``lower()``, ``CASE``, ``COALESCE``), so that a collection of any size costs one pass and
-one chunk of rows in memory.
+on the folded text, ``CASE``, ``COALESCE``), so that a collection of any size costs one pass
+and one chunk of rows in memory. A query (:mod:`recall1924.query`) comes in the scope
+(:attr:`~recall1924.store.base.Scope.match`), compiled by :mod:`recall1924.store.search`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    FromClause,
+    Integer,
+    String,
+    Subquery,
+    Table,
+    and_,
+    case,
+    column,
+    func,
+    literal_column,
+    or_,
+    text,
+    type_coerce,
+    update,
+)
+from sqlalchemy import select as sql_select
 from sqlmodel import col, select
 
 from recall1924.errors import NotFoundError
 from recall1924.models import Card, Deck, ReviewKind, ReviewLog, Section
+from recall1924.query import Pattern
 from recall1924.scheduling import CardStatus, MemoryState, Rating, State
 from recall1924.store.base import Scope, StoreBase, memory_of, stored_moment
+from recall1924.store.edits import Upstream
+from recall1924.store.search import found_text
 
 
 class CardOrder(Enum):
@@ -41,8 +63,8 @@ class CardQuery:
 
     Attributes:
         scope: the deck or section.
-        search: only cards whose question or answer holds this text in any case (see
-            :func:`search_pattern` for what "any case" covers).
+        search: only cards whose question, answer or note holds this text, in any case and
+            with or without accents (``--search``: :func:`recall1924.query.literal`).
         statuses: only cards in one of these statuses (empty: any).
         suspended: only suspended cards (True), or only the others (False).
         min_lapses: only cards with at least this many lapses.
@@ -60,7 +82,7 @@ class CardQuery:
     def filtered(self) -> bool:
         """Whether some cards of the scope may be left out."""
         limited = self.suspended is not None or self.min_lapses is not None
-        return bool(self.search or self.statuses or limited)
+        return bool(self.search or self.statuses or limited or self.scope.match is not None)
 
 
 class CardRecord(NamedTuple):
@@ -104,15 +126,22 @@ class CardDetail:
     suspended: bool
     buried_until: datetime | None
     memory: MemoryState
+    flag: int = 0
+    flag_reason: str | None = None
+    edited_at: datetime | None = None
+    """When the wording became the student's own (it lives in the collection only)."""
+    upstream: Upstream | None = None
+    """The deck's own wording beside the student's, if it has one."""
 
 
 @dataclass(frozen=True)
 class HistoryEntry:
-    """One answer to a card, as its history shows it."""
+    """One answer to a card (or a reset), as its history shows it."""
 
     reviewed_at: datetime
     kind: ReviewKind
-    rating: Rating
+    rating: Rating | None
+    """None for a reset, which is no answer."""
     duration_ms: int | None
     before: MemoryState
     after: MemoryState
@@ -121,39 +150,33 @@ class HistoryEntry:
 _CHUNK = 500
 """Cards read from the database at a time."""
 
-_DECK_ORDER = "deck.id, section.position, card.position, card.id"
-_ORDER = {
-    CardOrder.Deck: _DECK_ORDER,
-    CardOrder.Due: f"CASE WHEN card.last_review IS NULL THEN 1 ELSE 0 END, card.due, {_DECK_ORDER}",
-    CardOrder.Lapses: f"COALESCE(answers.lapses, 0) DESC, {_DECK_ORDER}",
-}
+_CARD: Table = Card.__table__  # type: ignore[attr-defined]
+_DECK: Table = Deck.__table__  # type: ignore[attr-defined]
+_SECTION: Table = Section.__table__  # type: ignore[attr-defined]
+_DECK_ORDER = (_DECK.c.id, _SECTION.c.position, _CARD.c.position, _CARD.c.id)
 
 # Every card's answers and lapses, for a listing of every card: one pass over the review log.
 _ANSWERS = """
-    LEFT JOIN (
-        -- "+": group from a narrow covering index (state_before, kind, card_id, rating, ...);
-        -- SQLite would rather walk ix_review_log_card_time in card order and look up every
-        -- row, ten times slower on a million answers. A hint for SQLite only: PostgreSQL
-        -- wants the column grouped as it is selected (and "+card_id AS card_id" would cost
-        -- SQLite its index on the result, a scan of it per card).
-        SELECT card_id,
-               COUNT(*) AS reviews,
-               SUM(CASE WHEN state_before = :review_state AND rating = :again THEN 1 ELSE 0 END)
-                   AS lapses
-        FROM review_log
-        WHERE kind = :review_kind
-        GROUP BY +card_id
-    ) AS answers ON answers.card_id = card.id"""
+    -- "+": group from a narrow covering index (state_before, kind, card_id, rating, ...);
+    -- SQLite would rather walk ix_review_log_card_time in card order and look up every row,
+    -- ten times slower on a million answers. A hint for SQLite only: PostgreSQL wants the
+    -- column grouped as it is selected (and "+card_id AS card_id" would cost SQLite its index
+    -- on the result, a scan of it per card).
+    SELECT card_id,
+           COUNT(*) AS reviews,
+           SUM(CASE WHEN state_before = :review_state AND rating = :again THEN 1 ELSE 0 END)
+               AS lapses
+    FROM review_log
+    WHERE kind = :review_kind
+    GROUP BY +card_id"""
 
 # Only the lapses, for a filter or an order by them when the answers are counted for the
 # rows shown: that covering index holds these answers side by side, in card order.
 _LAPSES = """
-    LEFT JOIN (
-        SELECT card_id, COUNT(*) AS lapses
-        FROM review_log
-        WHERE state_before = :review_state AND kind = :review_kind AND rating = :again
-        GROUP BY card_id
-    ) AS answers ON answers.card_id = card.id"""
+    SELECT card_id, 0 AS reviews, COUNT(*) AS lapses
+    FROM review_log
+    WHERE state_before = :review_state AND kind = :review_kind AND rating = :again
+    GROUP BY card_id"""
 
 _COUNTS = """
     SELECT card_id,
@@ -174,91 +197,104 @@ _COUNT_PARAMS = {
 _STATES = {int(state): state for state in State}
 _NO_ANSWERS = (0, 0)
 
+_SECTIONS_IN_ORDER = (
+    sql_select(_SECTION.c.id, _DECK.c.key, _SECTION.c.key)
+    .select_from(_SECTION.join(_DECK, _DECK.c.id == _SECTION.c.deck_id))
+    .order_by(_DECK.c.id, _SECTION.c.position)
+)
+# The times as stored, parsed by stored_moment (ten times faster than their column type).
+_SECTION_CARDS = text(
+    "SELECT id, key, question, state, suspended, stability, difficulty, due, last_review, "
+    "review_lapses FROM card WHERE section_id = :section ORDER BY position, id"
+)
+_ALL_ANSWERS = text("SELECT card_id, COUNT(*) FROM review_log GROUP BY card_id")
+_OTHER_ANSWERS = text(
+    # Every state named: the answers are found through the (state_before, kind, card_id, ...)
+    # index, not by reading every row.
+    f"SELECT card_id, COUNT(*) FROM review_log WHERE state_before IN "
+    f"({', '.join(str(int(state)) for state in State)}) AND kind IN "
+    f"({', '.join(str(int(kind)) for kind in ReviewKind if kind is not ReviewKind.Review)}) "
+    "GROUP BY card_id"
+)
 
-def search_pattern(text: str) -> tuple[str, bool]:
-    """The ``LIKE`` pattern (``\\`` escaping) that ``lower()`` of every text holding ``text``
-    in any case matches, and whether every text it matches holds it.
 
-    ASCII letters match in either case on any database. A letter outside ASCII that has
-    cases stands for any one character, since ``lower()`` folds such letters in PostgreSQL but
-    not in SQLite; the pattern is then not exact, and a match is checked with
-    :meth:`str.casefold`. Either way, a letter whose folded form is several letters or ASCII
-    ("ß" and "ss", "ﬁ" and "fi", the Kelvin sign and "k") matches only itself.
+def _review_counts(connection: Connection) -> dict[int, int]:
+    """Each card's scheduled answers (kind Review), for the cards that have any.
+
+    Every answer is counted from the narrow ``(card_id, reviewed_at)`` index, in card order
+    with no sort, and the few of the other kinds (cram, edits, resets) taken off: counting the
+    reviews themselves reads each answer's kind from a wider index and sorts a million entries
+    to group them, three times as long.
     """
-    exact = True
-    parts = []
-    for char in text:
-        if char.isascii():
-            parts.append("\\" + char if char in "\\%_" else char.lower())
-        elif char == char.lower() == char.upper() == char.casefold():
-            parts.append(char)  # no case: as it is
-        else:
-            parts.append("_")
-            exact = False
-    return f"%{''.join(parts)}%", exact
+    counts: dict[int, int] = dict(connection.execute(_ALL_ANSWERS).all())
+    for card_id, others in connection.execute(_OTHER_ANSWERS):
+        counts[card_id] -= others
+    return counts
+
+
+def _answers(sql: str) -> Subquery:
+    """The answer counts of :data:`_ANSWERS` or :data:`_LAPSES`, to join as ``answers``."""
+    counts = text(sql).bindparams(
+        review_state=int(State.Review), again=int(Rating.Again), review_kind=int(ReviewKind.Review)
+    )
+    return counts.columns(
+        column("card_id", Integer), column("reviews", Integer), column("lapses", Integer)
+    ).subquery("answers")
 
 
 class _Selection(NamedTuple):
-    """The ``FROM ... WHERE ...`` of a listing, its parameters, and the check of a search's
-    candidates (by question and answer) when the SQL cannot decide alone."""
+    """What a listing reads: the tables joined, the conditions, and the answer counts joined
+    (as ``answers``), if they are."""
 
-    sql: str
-    params: dict[str, Any]
-    check: Callable[[str, str], bool] | None
+    joined: FromClause
+    where: list[ColumnElement[bool]]
+    answers: Subquery | None
 
 
 def _selection(query: CardQuery, *, counted: bool = False, ordered: bool = False) -> _Selection:
     """``counted``: every card's answers and lapses are joined (as ``answers``); ``ordered``:
     the rows are listed, in the query's order (else only counted)."""
-    params: dict[str, Any] = dict(_COUNT_PARAMS)
-    where: list[str] = []
-    if query.scope.deck_id is not None:
-        where.append("card.deck_id = :deck_id")
-        params["deck_id"] = query.scope.deck_id
-    if query.scope.section_id is not None:
-        where.append("card.section_id = :section_id")
-        params["section_id"] = query.scope.section_id
+    where = query.scope.where()
     if query.statuses:
-        either = []
+        either: list[ColumnElement[bool]] = []
         if CardStatus.New in query.statuses:
-            either.append("card.last_review IS NULL")
+            either.append(_CARD.c.last_review.is_(None))
         # An answered card's status is its state.
         answered = sorted(int(status) for status in query.statuses if status is not CardStatus.New)
         if answered:
-            names = ", ".join(f":state{state}" for state in answered)
-            either.append(f"(card.last_review IS NOT NULL AND card.state IN ({names}))")
-        where.append(f"({' OR '.join(either)})")
+            either.append(and_(_CARD.c.last_review.is_not(None), _CARD.c.state.in_(answered)))
+        where.append(or_(*either))
     if query.suspended is not None:
-        where.append("card.suspended = :suspended")
-        params["suspended"] = query.suspended
-    if query.min_lapses is not None:
-        where.append("COALESCE(answers.lapses, 0) >= :min_lapses")
-        params["min_lapses"] = query.min_lapses
-    check = None
+        where.append(_CARD.c.suspended.is_(query.suspended))
     if query.search:
-        params["pattern"], exact = search_pattern(query.search)
-        where.append(
-            "(lower(card.question) LIKE :pattern ESCAPE '\\'"
-            " OR lower(card.answer) LIKE :pattern ESCAPE '\\')"
-        )
-        if not exact:
-            folded = query.search.casefold()
-
-            def check(question: str, answer: str) -> bool:
-                return folded in question.casefold() or folded in answer.casefold()
-
-    sql = "FROM card"
+        where.append(found_text(Pattern.of([query.search])))
+    joined: FromClause = _CARD
     if ordered:
         # Only the order (and the rows) need them: every card has its deck and section, as the
         # foreign keys make sure, so a count does without.
-        sql += " JOIN deck ON deck.id = card.deck_id JOIN section ON section.id = card.section_id"
+        joined = joined.join(_DECK, _DECK.c.id == _CARD.c.deck_id).join(
+            _SECTION, _SECTION.c.id == _CARD.c.section_id
+        )
+    answers = None
     if counted:
-        sql += _ANSWERS
+        answers = _answers(_ANSWERS)
     elif query.min_lapses is not None or (ordered and query.order is CardOrder.Lapses):
-        sql += _LAPSES
-    if where:
-        sql += "\n    WHERE " + "\n      AND ".join(where)
-    return _Selection(sql, params, check)
+        answers = _answers(_LAPSES)
+    if answers is not None:
+        joined = joined.outerjoin(answers, answers.c.card_id == _CARD.c.id)
+    if query.min_lapses is not None:
+        assert answers is not None
+        where.append(func.coalesce(answers.c.lapses, 0) >= query.min_lapses)
+    return _Selection(joined, where, answers)
+
+
+def _order(query: CardQuery, answers: Subquery | None) -> list[Any]:
+    if query.order is CardOrder.Due:
+        return [case((_CARD.c.last_review.is_(None), 1), else_=0), _CARD.c.due, *_DECK_ORDER]
+    if query.order is CardOrder.Lapses:
+        assert answers is not None
+        return [func.coalesce(answers.c.lapses, 0).desc(), *_DECK_ORDER]
+    return list(_DECK_ORDER)
 
 
 def _answer_counts(driver: Any, card_ids: list[int]) -> dict[int, tuple[int, int]]:
@@ -329,41 +365,48 @@ class CardStore(StoreBase):
             limit: at most this many; None for all.
         """
         query = query or CardQuery()
+        if limit is None and not query.filtered and query.order is CardOrder.Deck:
+            yield from self._every_card(query.scope)
+            return
         # The answers of every card of the scope are counted in one pass over the review log,
         # joined; those of fewer (a limit, a filter) with a look-up per chunk, which costs less
         # the fewer they are.
         counted = limit is None and not query.filtered
-        selection = _selection(query, counted=counted, ordered=True)
-        columns = (
-            "card.id, deck.key, section.key, card.key, card.question, card.state,"
-            " card.suspended, card.stability, card.difficulty, card.due, card.last_review"
+        joined, where, answers = _selection(query, counted=counted, ordered=True)
+        counts_columns: list[Any] = [literal_column("0"), literal_column("0")]
+        if answers is not None and counted:
+            counts_columns = [
+                func.coalesce(answers.c.reviews, 0),
+                func.coalesce(answers.c.lapses, 0),
+            ]
+        statement = (
+            sql_select(
+                _CARD.c.id,
+                _DECK.c.key,
+                _SECTION.c.key,
+                _CARD.c.key,
+                _CARD.c.question,
+                _CARD.c.state,
+                # As stored: the times are parsed below, ten times faster than their column
+                # type would (stored_moment), which shows over a whole collection.
+                type_coerce(_CARD.c.suspended, Integer),
+                _CARD.c.stability,
+                _CARD.c.difficulty,
+                type_coerce(_CARD.c.due, String),
+                type_coerce(_CARD.c.last_review, String),
+                *counts_columns,
+            )
+            .select_from(joined)
+            .where(*where)
+            .order_by(*_order(query, answers))
         )
-        columns += (
-            ", COALESCE(answers.reviews, 0), COALESCE(answers.lapses, 0)" if counted else ", 0, 0"
-        )
-        if selection.check is not None:
-            columns += ", card.answer"
-        sql = f"SELECT {columns}\n    {selection.sql}\n    ORDER BY {_ORDER[query.order]}"
-        params = selection.params
-        if limit is not None and selection.check is None:
-            sql += "\n    LIMIT :limit"
-            params = params | {"limit": limit}
-        left, check = limit, selection.check
+        if limit is not None:
+            statement = statement.limit(limit)
         with self.engine.connect() as connection:
-            # The driver's own cursor: SQLAlchemy's result rows would cost a second or so more
-            # on a collection of 100,000 cards.
             driver = connection.connection.driver_connection
             assert driver is not None
-            cursor = driver.execute(sql, params)
-            while left is None or left > 0:
-                rows = cursor.fetchmany(_CHUNK)
-                if not rows:
-                    break
-                if check is not None:
-                    rows = [row[:-1] for row in rows if check(row[4], row[-1])]
-                if left is not None:
-                    rows = rows[:left]
-                    left -= len(rows)
+            result = connection.execute(statement)
+            while rows := result.fetchmany(_CHUNK):
                 counts = {} if counted else _answer_counts(driver, [row[0] for row in rows])
                 for (
                     card_id,
@@ -397,19 +440,75 @@ class CardStore(StoreBase):
                         lapses,
                     )
 
+    def _every_card(self, scope: Scope) -> Iterator[CardRecord]:
+        """Every card of ``scope`` (a deck, a section or all), in deck order, with its answers
+        counted: ``recall cards --json --limit 0``.
+
+        Section by section, each one's cards by position (its index, then a sort of its few
+        rows): one statement for all, ordered by section position and joined with the
+        answers, sorted the whole collection's rows and took three times as long. Lapses are
+        the card's own counter (:data:`dialect.ANSWER_COUNTERS`' ``review_lapses``, the same
+        answers); the answers are counted apart, by :func:`_review_counts`.
+        """
+        sections = _SECTIONS_IN_ORDER
+        if scope.deck_id is not None:
+            sections = sections.where(_SECTION.c.deck_id == scope.deck_id)
+        if scope.section_id is not None:
+            sections = sections.where(_SECTION.c.id == scope.section_id)
+        new_record = CardRecord._make  # from one tuple: half the time of the constructor
+        with self.engine.connect() as connection:
+            reviews = _review_counts(connection)
+            for section_id, deck, section in connection.execute(sections).all():
+                result = connection.execute(_SECTION_CARDS, {"section": section_id})
+                while rows := result.fetchmany(_CHUNK):
+                    for (
+                        card_id,
+                        key,
+                        question,
+                        state,
+                        suspended,
+                        stability,
+                        difficulty,
+                        due,
+                        last_review,
+                        lapses,
+                    ) in rows:
+                        yield new_record(
+                            (
+                                deck,
+                                section,
+                                key,
+                                question,
+                                _STATES[state],
+                                bool(suspended),
+                                stability,
+                                difficulty,
+                                stored_moment(due),
+                                None if last_review is None else stored_moment(last_review),
+                                reviews.get(card_id, 0),
+                                lapses,
+                            )
+                        )
+
     def card_count(self, query: CardQuery | None = None) -> int:
         """How many cards ``query`` selects."""
-        selection = _selection(query or CardQuery())
+        joined, where, _answers = _selection(query or CardQuery())
+        statement = sql_select(func.count()).select_from(joined).where(*where)
         with self.engine.connect() as connection:
-            driver = connection.connection.driver_connection
-            assert driver is not None
-            if selection.check is None:
-                sql = f"SELECT COUNT(*) {selection.sql}"
-                return int(driver.execute(sql, selection.params).fetchone()[0])
-            sql = f"SELECT card.question, card.answer {selection.sql}"
-            check = selection.check
-            cursor = driver.execute(sql, selection.params)
-            return sum(1 for question, answer in cursor if check(question, answer))
+            return int(connection.execute(statement).scalar_one())
+
+    def set_suspended_where(self, scope: Scope, suspended: bool) -> int:
+        """Suspend (or unsuspend) every card of ``scope`` (a query's cards: ``suspend --query``)
+        that is not so already, in one statement; returns how many changed."""
+        statement = (
+            update(Card)
+            .where(*scope.where(), col(Card.suspended).is_(not suspended))
+            .values(suspended=suspended)
+        )
+        with self._writing() as session:
+            done = session.execute(statement)
+            session.commit()
+        return int(done.rowcount)  # type: ignore[attr-defined]
 
     def card_detail(self, card_id: int) -> CardDetail:
         """One card by its database id, with its deck and section.
@@ -444,6 +543,10 @@ class CardStore(StoreBase):
             suspended=card.suspended,
             buried_until=card.buried_until,
             memory=memory_of(card),
+            flag=card.flag,
+            flag_reason=card.flag_reason,
+            edited_at=card.edited_at,
+            upstream=Upstream.from_stored(card.upstream),
         )
 
     def card_history(self, card_id: int) -> list[HistoryEntry]:
@@ -459,7 +562,7 @@ class CardStore(StoreBase):
             HistoryEntry(
                 reviewed_at=log.reviewed_at,
                 kind=ReviewKind(log.kind),
-                rating=Rating(log.rating),
+                rating=None if log.kind == ReviewKind.Reset else Rating(log.rating),
                 duration_ms=log.duration_ms,
                 before=memory_of(log, "_before"),
                 after=memory_of(log, "_after"),

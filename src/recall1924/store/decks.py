@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -16,9 +17,12 @@ from recall1924.deck import CardSpec, DeckSpec, PastAnswer, SectionSpec
 from recall1924.errors import NotFoundError
 from recall1924.models import Card, Deck, ReviewKind, ReviewLog, Section
 from recall1924.scheduling import MemoryState, State
+from recall1924.spool import SpooledCards
+from recall1924.store import dialect
 from recall1924.store.base import (
     CONTENT_COLUMNS,
     MEMORY_FIELDS,
+    CardFilter,
     Scope,
     StoreBase,
     memory_columns,
@@ -26,9 +30,18 @@ from recall1924.store.base import (
     stored,
     stored_moment,
 )
+from recall1924.store.edits import Upstream
+from recall1924.store.search import search_columns
+
+_EXPORTED_KINDS = (int(ReviewKind.Review), int(ReviewKind.Cram), int(ReviewKind.Reset))
 
 _CHUNK = 5000
 """Rows written per executemany: a big import never holds all its rows as parameters."""
+
+_WRITE_CACHE_KIB = 64 * 1024
+"""The page cache an import writes through (see :func:`dialect.set_page_cache`): a million new
+cards' inserts take a fifth less time than through SQLite's own 2 MiB, for 64 MiB more memory
+at most, only while it writes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +60,14 @@ class ExistingCard:
     source_id: str | None
     stored_memory: tuple[Any, ...]
     """The memory columns as stored: state, step, stability, difficulty, due, last_review."""
+    edited: bool = False
+    """The wording is the student's own (``edited_at`` is set): an import keeps it."""
+    stored_upstream: str | None = None
+    """The deck's own wording beside the student's, as stored (see :attr:`upstream`)."""
+
+    @property
+    def upstream(self) -> Upstream | None:
+        return Upstream.from_stored(self.stored_upstream)
 
     @property
     def content(self) -> CardSpec:
@@ -90,13 +111,15 @@ class ExistingDeck:
 
 @dataclass(frozen=True)
 class LoggedAnswer:
-    """An answer given elsewhere, with the memory state it found and the one it left."""
+    """An answer given elsewhere (or a reset), with the memory state it found and the one it
+    left."""
 
     at: datetime
     rating: int
     duration_ms: int | None
     before: MemoryState
     after: MemoryState
+    kind: ReviewKind = ReviewKind.Review
 
 
 @dataclass(frozen=True)
@@ -108,6 +131,10 @@ class DeckChange:
     changed: frozenset[str] = frozenset()
     prune: frozenset[str] = frozenset()
     answers: Mapping[str, Sequence[LoggedAnswer]] = field(default_factory=dict)
+    upstream: Mapping[str, Upstream] = field(default_factory=dict)
+    """The deck's wording to keep beside cards whose wording stays the student's, by key."""
+    settled: frozenset[str] = frozenset()
+    """Cards whose wording was the student's and is now the file's too: no longer marked."""
     nothing_to_write: bool = False
     """The collection already holds this deck exactly so: no row would change, and
     :meth:`DeckStore.save_decks` leaves it alone (not even its ``updated_at``)."""
@@ -168,17 +195,24 @@ class DeckStore(StoreBase):
             if deck_id is not None:
                 query = query.where(Section.deck_id == deck_id)
             found = session.exec(query).all()
+            # Every deck imported from Anki has a section "main": across decks, each section is
+            # named with its deck, or the list would say "main" twice.
+            named = select(Deck.key, Section.key).join(Deck, col(Deck.id) == col(Section.deck_id))
             if not found:
-                known_query = select(Section.key).order_by(
-                    col(Section.deck_id), col(Section.position)
-                )
+                known_query = named.order_by(col(Section.deck_id), col(Section.position))
                 if deck_id is not None:
                     known_query = known_query.where(Section.deck_id == deck_id)
-                known = ", ".join(session.exec(known_query).all()) or "none"
-                raise NotFoundError(f"no section {section_key!r} (sections: {known})")
+                rows = session.exec(known_query).all()
+                several = len({deck for deck, _section in rows}) > 1
+                known = ", ".join(
+                    f"{deck}/{section}" if several else section for deck, section in rows
+                )
+                raise NotFoundError(f"no section {section_key!r} (sections: {known or 'none'})")
             if len(found) > 1:
+                decks = named.where(Section.key == section_key).order_by(col(Section.deck_id))
+                owners = ", ".join(deck for deck, _section in session.exec(decks).all())
                 raise NotFoundError(
-                    f"section {section_key!r} is in several decks; name one with --deck"
+                    f"section {section_key!r} is in several decks ({owners}); name one with --deck"
                 )
             section_id, owner = found[0]
             return Scope(deck_id=owner, section_id=section_id)
@@ -208,7 +242,8 @@ class DeckStore(StoreBase):
             # per card, seconds over a 100,000-card deck whose memory is mostly never looked at.
             rows = connection.exec_driver_sql(
                 "SELECT card.id, card.key, section.key, card.position, card.question, "
-                "card.answer, card.note, card.tags, card.source_id, card.state, card.step, "
+                "card.answer, card.note, card.tags, card.source_id, "
+                "card.edited_at IS NOT NULL, card.upstream, card.state, card.step, "
                 "card.stability, card.difficulty, card.due, card.last_review "
                 "FROM card JOIN section ON section.id = card.section_id WHERE card.deck_id = ?",
                 (deck_id,),
@@ -226,6 +261,8 @@ class DeckStore(StoreBase):
                     tags.decode(tags_text),
                     source_id,
                     tuple(memory),
+                    bool(edited),
+                    upstream,
                 )
                 for (
                     card_id,
@@ -237,6 +274,8 @@ class DeckStore(StoreBase):
                     note,
                     tags_text,
                     source_id,
+                    edited,
+                    upstream,
                     *memory,
                 ) in rows
             }
@@ -249,7 +288,7 @@ class DeckStore(StoreBase):
         Cards match on deck, section and card keys, so a card's memory state and review
         history survive any change to its text.
         """
-        with self._session() as session:
+        with self._session() as session, _page_cache(session, _WRITE_CACHE_KIB):
             for change in changes:
                 if not change.nothing_to_write:
                     self._write_deck(session, change, now)
@@ -301,53 +340,62 @@ class DeckStore(StoreBase):
             section.position = position
             session.add(section)
             session.flush()
-            for card_position, card_spec in enumerate(section_spec.cards):
-                row = cards.get(card_spec.key)
-                answers = change.answers.get(card_spec.key)
+            into = section.id  # read once: an ORM attribute costs a look-up per card
+            for card_position, (
+                key,
+                question,
+                answer,
+                note,
+                card_tags,
+                source_id,
+                suspended,
+            ) in enumerate(_card_fields(section_spec.cards)):
+                row = cards.get(key)
+                answers = change.answers.get(key)
                 if row is None:
                     memory = _stored_memory(answers[-1].after) if answers else new_memory
                     added.append(
                         (
                             deck_id,
-                            card_spec.key,
-                            section.id,
+                            key,
+                            into,
                             card_position,
-                            card_spec.question,
-                            card_spec.answer,
-                            card_spec.note,
-                            tags.encode(card_spec.tags),
-                            card_spec.source_id,
-                            int(card_spec.suspended),
+                            question,
+                            answer,
+                            note,
+                            tags.encode(card_tags),
+                            source_id,
+                            bool(suspended),  # PostgreSQL's boolean takes no int
                             *memory,
                             *stamps,
+                            *search_columns(question, answer, note, card_tags).values(),
                         )
                     )
                     if len(added) == _CHUNK:
                         _insert_cards(session, added)
                         added = []
                     continue
-                (card_id, _key, section_id, stored_position, question, answer, note) = row[:7]
+                card_id, _key, section_id, stored_position, *stored_text = row[:7]
                 if (
                     answers
-                    or section_id != section.id
+                    or section_id != into
                     or stored_position != card_position
-                    or question != card_spec.question
-                    or answer != card_spec.answer
-                    or note != card_spec.note
-                    or tags.decode(row[7]) != card_spec.tags
-                    or row[8] != card_spec.source_id
+                    or stored_text != [question, answer, note]
+                    or tags.decode(row[7]) != card_tags
+                    or row[8] != source_id
                 ):
-                    stamp = now if card_spec.key in change.changed else stored_moment(row[9])
+                    stamp = now if key in change.changed else stored_moment(row[9])
                     memory_now = memory_columns(answers[-1].after) if answers else {}
                     edited.append(
                         {
-                            "section_id": section.id,
+                            "section_id": into,
                             "position": card_position,
-                            "question": card_spec.question,
-                            "answer": card_spec.answer,
-                            "note": card_spec.note,
-                            "tags": list(card_spec.tags),
-                            "source_id": card_spec.source_id,
+                            "question": question,
+                            "answer": answer,
+                            "note": note,
+                            "tags": list(card_tags),
+                            "source_id": source_id,
+                            **search_columns(question, answer, note, card_tags),
                         }
                         | memory_now
                         | {"card_id": card_id, "updated_at": stamp}
@@ -361,6 +409,8 @@ class DeckStore(StoreBase):
             session.execute(
                 update(table).where(table.c.id == bindparam("card_id")).values(columns), rows
             )
+        if change.upstream or change.settled:
+            _mark_wording(session, deck_id, change)
         if change.answers:
             ids: dict[str, int] = dict(
                 connection.exec_driver_sql(
@@ -370,7 +420,7 @@ class DeckStore(StoreBase):
             _insert_answers(
                 session,
                 (
-                    (ids[key], int(ReviewKind.Review), logged)
+                    (ids[key], int(logged.kind), logged)
                     for key, answers in change.answers.items()
                     for logged in answers
                 ),
@@ -405,9 +455,14 @@ class DeckStore(StoreBase):
             session.commit()
             return cards
 
-    def deck_specs(self, deck_key: str | None = None) -> list[DeckSpec]:
+    def deck_specs(
+        self, deck_key: str | None = None, match: CardFilter | None = None
+    ) -> list[DeckSpec]:
         """Every deck (or deck ``deck_key``) as the neutral specs an export writes: sections
         and cards in order, each card with its source id, suspension and review answers.
+
+        ``match`` (``export --query``): only the cards it matches, and only the sections and
+        decks that hold one; no other card is read.
 
         Raises:
             NotFoundError: if there is no such deck.
@@ -432,12 +487,20 @@ class DeckStore(StoreBase):
                     col(ReviewLog.reviewed_at),
                     col(ReviewLog.rating),
                     col(ReviewLog.duration_ms),
+                    col(ReviewLog.kind),
                 )
-                .where(col(ReviewLog.kind) == int(ReviewKind.Review))
+                # what an export carries: answers, cram and resets (not hand edits)
+                .where(col(ReviewLog.kind).in_(_EXPORTED_KINDS))
                 .order_by(col(ReviewLog.card_id), col(ReviewLog.reviewed_at), col(ReviewLog.id))
             )
-            for card_id, at, rating, duration in connection.execute(log_query):
-                history.setdefault(card_id, []).append(PastAnswer(at, rating, duration))
+            only = () if match is None else (match.clause,)
+            if match is not None:
+                matched = sa_select(col(Card.id)).where(*only)
+                log_query = log_query.where(col(ReviewLog.card_id).in_(matched))
+            for card_id, at, rating, duration, kind in connection.execute(log_query):
+                history.setdefault(card_id, []).append(
+                    PastAnswer(at, rating, duration, ReviewKind(kind))
+                )
             specs = []
             for deck_id, key, title, description, version in decks:
                 sections = connection.execute(
@@ -448,7 +511,7 @@ class DeckStore(StoreBase):
                 cards: dict[int | None, list[CardSpec]] = {row[0]: [] for row in sections}
                 card_query = (
                     sa_select(*CONTENT_COLUMNS, col(Card.source_id), col(Card.suspended))
-                    .where(col(Card.deck_id) == deck_id)
+                    .where(col(Card.deck_id) == deck_id, *only)
                     .order_by(col(Card.section_id), col(Card.position), col(Card.id))
                 )
                 for row in connection.execute(card_query):
@@ -464,6 +527,10 @@ class DeckStore(StoreBase):
                             suspended=bool(row.suspended),
                         )
                     )
+                if match is not None:
+                    sections = [row for row in sections if cards[row[0]]]
+                    if not sections:
+                        continue
                 specs.append(
                     DeckSpec(
                         key=key,
@@ -509,6 +576,29 @@ class _TagsCodec:
         return text
 
 
+CardFields = tuple[str, str, str, str | None, tuple[str, ...], str | None, bool]
+"""A card's key, question, answer, note, tags, source id and suspension."""
+
+
+def _card_fields(cards: Sequence[CardSpec]) -> Iterator[CardFields]:
+    """The fields of ``cards``, in order: a spooled section's (a big text file's) as they were
+    kept, without making a CardSpec of each (a second over a million cards)."""
+    if isinstance(cards, SpooledCards):
+        for key, question, answer, note, tags, source_id in cards.fields():
+            yield key, question, answer, note, tags, source_id, False
+        return
+    for card in cards:
+        yield (
+            card.key,
+            card.question,
+            card.answer,
+            card.note,
+            card.tags,
+            card.source_id,
+            card.suspended,
+        )
+
+
 def _stored_values(values: Iterable[Any]) -> tuple[Any, ...]:
     return tuple(stored(value) for value in values)
 
@@ -529,12 +619,50 @@ def _stored_memory(memory: MemoryState) -> tuple[Any, ...]:
 
 _CARD_COLUMNS = (
     "deck_id, key, section_id, position, question, answer, note, tags, source_id, suspended, "
-    "state, step, stability, difficulty, due, last_review, created_at, updated_at"
+    "state, step, stability, difficulty, due, last_review, created_at, updated_at, "
+    "search_text, search_tags"
 )
 _LOG_COLUMNS = ", ".join(
     ["card_id", "kind", "rating", "reviewed_at", "duration_ms"]
     + [f"{name}{side}" for side in ("_before", "_after") for name in MEMORY_FIELDS]
 )
+
+
+def _mark_wording(session: Session, deck_id: int, change: DeckChange) -> None:
+    """Record the deck's wording beside the cards that keep the student's, and unmark the
+    cards whose wording the file now holds too."""
+    connection = session.connection()
+    if change.upstream:
+        connection.exec_driver_sql(
+            "UPDATE card SET upstream = ? WHERE deck_id = ? AND key = ?",
+            [(wording.to_text(), deck_id, key) for key, wording in change.upstream.items()],
+        )
+    if change.settled:
+        connection.exec_driver_sql(
+            "UPDATE card SET edited_at = NULL, upstream = NULL WHERE deck_id = ? AND key = ?",
+            [(deck_id, key) for key in change.settled],
+        )
+
+
+@contextmanager
+def _page_cache(session: Session, kib: int) -> Iterator[None]:
+    """The session's connection with a page cache of ``kib`` KiB for the block, then the one
+    it had (where the database sizes one per connection: :func:`dialect.page_cache_size`)."""
+    connection = session.connection()
+    read = dialect.page_cache_size(connection.dialect.name)
+    if read is None:
+        yield
+        return
+    # On the driver's connection: the size is the connection's, not the transaction's, and is
+    # given back even after a failed write has left the session to roll back.
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    (before,) = driver.execute(read).fetchone()
+    driver.execute(dialect.set_page_cache(-kib))
+    try:
+        yield
+    finally:
+        driver.execute(dialect.set_page_cache(before))
 
 
 def _insert_cards(session: Session, rows: list[tuple[Any, ...]]) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from recall1924.history import last_life
 from recall1924.models import ReviewKind
 from recall1924.scheduling import MemoryState, State, review_day
 from recall1924.store.base import MEMORY_FIELDS, StoreBase, stored_moment, time_text
@@ -67,6 +68,10 @@ before 3.32 takes at most 999 variables."""
 _STATES = {int(state): state for state in State}
 
 _REVIEW = int(ReviewKind.Review)
+_RESET = int(ReviewKind.Reset)
+_CARD = itemgetter(0)
+_KIND = itemgetter(3)
+"""The card and the kind of an answer row (see :meth:`HistoryStore._answers_query`)."""
 
 
 def _to_text(moment: datetime | None) -> str | None:
@@ -171,8 +176,10 @@ class HistoryStore(StoreBase):
     def answer_days(
         self, deck_keys: Sequence[str] | None, *, day_starts_at: int
     ) -> Iterator[tuple[int, list[tuple[int, int]]]]:
-        """Each card's Review-kind answers (cram and manual rows are not memory evidence) as
-        ``(rating, review day)``, oldest first, one card at a time in card id order.
+        """Each card's Review-kind answers since its last reset (cram and manual rows are not
+        memory evidence, and what came before a reset is an earlier life, which Anki's
+        optimizer leaves out too) as ``(rating, review day)``, oldest first, one card at a
+        time in card id order.
 
         Args:
             deck_keys: only the cards of these decks; None for every deck.
@@ -187,13 +194,19 @@ class HistoryStore(StoreBase):
         by_hour = days.by_hour
         with self.engine.connect() as connection:
             sql, params = self._answers_query(connection, deck_keys)
-            for card_id, answers in groupby(_driver_rows(connection, sql, params), itemgetter(0)):
+            for card_id, group in groupby(_driver_rows(connection, sql, params), _CARD):
+                rows = list(group)
+                # Run for each of a million rows: a reset is rare, looked for at C speed first.
+                if _RESET in map(_KIND, rows):
+                    rows = rows[last_life(list(map(_KIND, rows))) :]
+                    if not rows:
+                        continue
                 # `or`: review days are date ordinals, never 0
                 yield (
                     card_id,
                     [
                         (rating, by_hour.get(at[_HOUR]) or days.of(at))
-                        for _card, rating, at in answers
+                        for _card, rating, at, _kind in rows
                     ],
                 )
 
@@ -207,7 +220,7 @@ class HistoryStore(StoreBase):
         # quarter of the collection's cards are still read through the index. NOT INDEXED is
         # SQLite's; PostgreSQL's planner makes this choice itself.
         where = ""
-        params: tuple[object, ...] = (_REVIEW,)
+        params: tuple[object, ...] = (_REVIEW, _RESET)
         table = "review_log NOT INDEXED"
         if deck_keys is not None:
             in_scope, cards = connection.exec_driver_sql(
@@ -221,11 +234,23 @@ class HistoryStore(StoreBase):
                 if (in_scope or 0) * 4 < cards:
                     table = "review_log"
         return (
-            f"SELECT card_id, rating, reviewed_at FROM {table} WHERE kind = ? {where} "
+            f"SELECT card_id, rating, reviewed_at, kind FROM {table} WHERE kind IN (?, ?) {where} "
             # the same order as every other reader of a card's history
             "ORDER BY card_id, reviewed_at, id",
             params,
         )
+
+    def last_logged(self, deck_key: str) -> dict[str, datetime]:
+        """When each card of deck ``deck_key`` with review log rows got its latest (of any
+        kind: an answer, cram, a reset), by card key: an import adds only what is later."""
+        with self.engine.connect() as connection:
+            rows = connection.exec_driver_sql(
+                "SELECT card.key, (SELECT max(reviewed_at) FROM review_log "
+                "WHERE review_log.card_id = card.id) AS latest FROM card "
+                "JOIN deck ON deck.id = card.deck_id WHERE deck.key = ? AND latest IS NOT NULL",
+                (deck_key,),
+            )
+            return {key: stored_moment(latest) for key, latest in rows}
 
     def card_histories(self, deck_keys: Sequence[str] | None = None) -> list[CardHistory]:
         """Every card that has review log rows, with all of them (every kind), oldest first.

@@ -7,7 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, and_, func
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    TextClause,
+    and_,
+    func,
+    literal_column,
+    text,
+    type_coerce,
+)
 from sqlalchemy import select as sql_select
 from sqlmodel import col, select
 
@@ -15,6 +24,7 @@ from recall1924 import clock
 from recall1924.errors import CardGoneError
 from recall1924.models import Card, Deck, ReviewKind, ReviewLog, Section
 from recall1924.scheduling import MemoryState, State
+from recall1924.store import dialect
 from recall1924.store.base import (
     LEARNING_STATES,
     Scope,
@@ -43,6 +53,9 @@ class CardView:
     memory: MemoryState
     suspended: bool = False
     buried_until: datetime | None = None
+    flag: int = 0
+    """Non-zero for a card the student flagged (with ``flag_reason`` if they gave one)."""
+    flag_reason: str | None = None
 
     def available(self, at: datetime) -> bool:
         """Whether the card may be shown at ``at``: not suspended, not buried past it."""
@@ -114,6 +127,8 @@ class QueueStore(StoreBase):
             memory=memory_of(card),
             suspended=card.suspended,
             buried_until=card.buried_until,
+            flag=card.flag,
+            flag_reason=card.flag_reason,
         )
 
     def card(self, card_id: int) -> CardView:
@@ -162,10 +177,7 @@ class QueueStore(StoreBase):
                 review = and_(review, col(Card.deck_id).not_in(no_reviews_from))
             review_order: list[Any] = [col(Card.due)]
             if weakest_at is not None:
-                moment, decay = weakest_at
-                elapsed = func.julianday(sql_time(moment)) - func.julianday(col(Card.last_review))
-                recall = func.fsrs_retrievability(elapsed, col(Card.stability), decay)
-                review_order = [recall, col(Card.due)]
+                review_order = [_recall_at(*weakest_at), col(Card.due)]
             candidates.append((review, review_order))
         if allow_new:
             new: ColumnElement[bool] = col(Card.last_review).is_(None)
@@ -231,7 +243,7 @@ class QueueStore(StoreBase):
     def learning_due(self, scope: Scope, *, now: datetime, day_end: datetime) -> list[Waiting]:
         """Learning and relearning cards in ``scope`` due before ``day_end``, soonest first."""
         query = (
-            sql_select(col(Card.id), col(Card.deck_id), col(Card.due))
+            sql_select(col(Card.id), col(Card.deck_id), _stored(col(Card.due)))
             .where(
                 col(Card.last_review).is_not(None),
                 col(Card.state).in_(LEARNING_STATES),
@@ -243,7 +255,7 @@ class QueueStore(StoreBase):
         )
         with self._session() as session:
             return [
-                Waiting((due,), card_id, deck_id)
+                Waiting((stored_moment(due),), card_id, deck_id)
                 for card_id, deck_id, due in session.execute(query)
             ]
 
@@ -260,24 +272,31 @@ class QueueStore(StoreBase):
         overdue first, or with ``weakest_at`` (a moment and the forgetting curve's decay) the
         least likely to be recalled then first."""
         order: list[Any] = [col(Card.due)]
+        where = scope.where()
         if weakest_at is not None:
-            moment, decay = weakest_at
-            elapsed = func.julianday(sql_time(moment)) - func.julianday(col(Card.last_review))
-            order = [func.fsrs_retrievability(elapsed, col(Card.stability), decay), col(Card.due)]
+            order = [_recall_at(*weakest_at), col(Card.due)]
+        else:
+            # Read in due order until enough are found: with the deck (or section) tested
+            # from an index, SQLite would rather take every card of the deck from the index
+            # that starts with deck_id, and sort them.
+            where = _tested_after_reading(scope)
         query = (
-            sql_select(col(Card.id), col(Card.deck_id), *order)
+            sql_select(col(Card.id), col(Card.deck_id), *order[:-1], _stored(col(Card.due)))
             .where(
                 col(Card.last_review).is_not(None),
                 col(Card.state) == int(State.Review),
                 col(Card.due) < day_end,
                 available(now),
-                *scope.where(),
+                *where,
             )
             .order_by(*order, col(Card.id))
             .limit(limit)
         )
         with self._session() as session:
-            return [Waiting(tuple(row[2:]), row[0], row[1]) for row in session.execute(query)]
+            return [
+                Waiting((*row[2:-1], stored_moment(row[-1])), row[0], row[1])
+                for row in session.execute(query)
+            ]
 
     def new_cards(self, scope: Scope, *, now: datetime, limit: int) -> list[Waiting]:
         """The first ``limit`` never-seen cards of ``scope`` in deck order."""
@@ -375,3 +394,27 @@ def _next_day_start(day_start: datetime) -> datetime:
     # next one starts, at the same local hour a day later.
     local = day_start.astimezone()
     return clock.day_start(local.date() + timedelta(days=1), local.hour)
+
+
+def _stored(column: Any) -> Any:
+    """``column`` (a stored time) as the stored text, for :func:`stored_moment`: the column
+    type's own parsing costs ten times as much, which shows over thousands of rows."""
+    return type_coerce(column, String)
+
+
+def _recall_at(moment: datetime, decay: float) -> TextClause:
+    """SQL for each card's chance of recall at ``moment`` on the curve of ``decay``."""
+    elapsed = dialect.days_between(":moment", "card.last_review")
+    return text(dialect.retrievability(elapsed, native=False)).bindparams(
+        moment=sql_time(moment), decay=decay
+    )
+
+
+def _tested_after_reading(scope: Scope) -> list[ColumnElement[bool]]:
+    """:meth:`Scope.where`, with its deck and section tested on each row read rather than
+    looked up in an index (:func:`~recall1924.store.dialect.unindexed`)."""
+    clauses = Scope(match=scope.match).where()
+    for name, value in (("deck_id", scope.deck_id), ("section_id", scope.section_id)):
+        if value is not None:
+            clauses.append(literal_column(dialect.unindexed(f"card.{name}")) == value)
+    return clauses

@@ -5,16 +5,19 @@ Holds :class:`SectionRow` (per-section counts, summed retrievability, true reten
 :class:`DayActivity`, :class:`PlanCard` and :class:`StatsStore`.
 
 A card's elapsed review days (for retrievability) are counted in SQL as Python counts them
-(``scheduling.review_day``): a stored UTC time is turned into local time (``'localtime'``, the
-same C library zone Python's ``astimezone`` uses) and moved back by the day-start hour, so its
-date is its review day. Answers and due cards per day are counted the other way round: Python
-works out when each review day starts (``clock.day_start``) and SQL counts between those times,
-through the indexes on ``reviewed_at`` and ``due``, with no date arithmetic per row.
+(``scheduling.review_day``; :func:`~recall1924.store.dialect.review_days_to`). Answers and due
+cards per day are counted the other way round: Python works out when each review day starts
+(``clock.day_start``) and SQL counts between those times, through the indexes on
+``reviewed_at`` and ``due``, with no date arithmetic per row. True retention reads no answer:
+each card counts its own (:data:`~recall1924.store.dialect.ANSWER_COUNTERS`, kept by the
+database), and only answers stamped on a later day are looked up, to be left out. What SQLite
+writes differently from PostgreSQL comes from :mod:`~recall1924.store.dialect`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import json
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
@@ -24,84 +27,41 @@ from sqlalchemy import Connection, text
 
 from recall1924.clock import day_start, review_date
 from recall1924.models import ReviewKind
-from recall1924.scheduling import MemoryState, Rating, State
+from recall1924.scheduling import MemoryState, State
+from recall1924.store import dialect
 from recall1924.store.base import LEARNING_STATES, StoreBase, sql_time, stored_moment
+from recall1924.store.dialect import (
+    MATURE_DAYS,
+    days_between,
+    greatest,
+    least,
+    review_day_shift,
+    review_days_to,
+    truncate,
+)
 
-MATURE_DAYS = 21
-"""An interval of at least this many days makes a review card mature, as in Anki."""
+__all__ = [
+    "MATURE_DAYS",
+    "STABILITY_BOUNDS",
+    "DayActivity",
+    "Distributions",
+    "PlanCard",
+    "SectionRecall",
+    "SectionRow",
+    "StatsStore",
+]
 
 # The answers history counts: scheduled reviews and practice, not hand edits of the schedule.
 _ANSWER_KINDS = f"({int(ReviewKind.Review)}, {int(ReviewKind.Cram)})"
 
 _REVIEW = int(State.Review)
-_AGAIN = int(Rating.Again)
 
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 """Before any stored time."""
 
-_DAYS_PER_QUERY = 100
-"""Review days counted in one statement (one ``UNION ALL`` branch each): under SQLite's limit
-of 500 branches, and more than the heatmap's 84 days."""
-
-
-def _shift(day_starts_at: int) -> str:
-    # The modifier that turns local time into its review day's date.
-    return f"-{day_starts_at} hours"
-
-
-def _days_to_horizon(column: str) -> str:
-    """SQL for the whole review days from the one holding the stored time ``column`` to the
-    review day ``:horizon`` (a date).
-
-    Dialect-specific (SQLite): the Julian day of the local time moved back by the day-start
-    hour, rounded down to its day by adding a half (Julian days begin at noon) and truncating.
-    The same number as going through ``date()`` and back, without writing and parsing a date
-    per card.
-    """
-    return (
-        f"julianday(:horizon) + 0.5 - CAST(julianday({column}, 'localtime', :shift) + 0.5 "
-        "AS INTEGER)"
-    )
-
-
-def _at_least_days_after(later: str, earlier: str, days: float) -> str:
-    """SQL that is true when the stored time ``later`` is ``days`` days or more after
-    ``earlier`` (null when either is).
-
-    Dialect-specific: SQLite stores times as text, so the difference goes through
-    ``julianday`` (to the millisecond); PostgreSQL will write ``later - earlier >= interval``.
-    """
-    return f"julianday({later}) - julianday({earlier}) >= {days}"
-
-
-# Anki's interval is in whole days, rounded half away from zero (SQLite's ROUND): 20.5 days
-# is 21 already. Compared without rounding, so the interval is worked out with one
-# subtraction per answer.
-_MATURE = _at_least_days_after("due_before", "last_review_before", MATURE_DAYS - 0.5)
-
-_RECALLED_WEIGHT = 2**32
-"""Mature answers and, of those, the recalled ones are counted in one sum: 1 for each mature
-answer and this much more for each recalled one (no section has this many answers), so the
-interval is worked out once per answer rather than once per count."""
-
-
-def _retrievability(elapsed: str, *, native: bool) -> str:
-    """SQL for ``scheduling.retrievability`` of a card's ``stability`` after ``elapsed`` days
-    (an SQL expression), on the forgetting curve of ``:decay``.
-
-    ``native``: written out with SQL's ``power``, no call into Python per card: the same IEEE
-    operations in the same order, and the same C ``pow`` that Python's ``**`` calls, so the
-    very same double. SQLite's (when built with its math functions, as Python's usually is):
-    ``CAST`` truncates as ``int()`` does (not ``floor``, which SQLAlchemy replaces with a
-    Python function); PostgreSQL will write ``GREATEST(0, trunc(...))``. Else the Python
-    function registered as ``fsrs_retrievability``.
-    """
-    if not native:
-        return f"fsrs_retrievability({elapsed}, stability, :decay)"
-    factor = "(power(0.9, 1.0 / :decay) - 1)"
-    days = f"MAX(0, CAST({elapsed} AS INTEGER))"
-    curve = f"power(1 + {factor} * {days} / stability, :decay)"
-    return f"CASE WHEN stability > 0 THEN {curve} ELSE 0.0 END"
+_DAYS_PER_QUERY = 1000
+"""Review days counted in one statement, at most: more than the heatmap and a few years of
+streak, few enough that a statement never holds a long one's memory."""
 
 
 @dataclass(frozen=True)
@@ -215,21 +175,22 @@ def _chunks(
 def _per_day(
     connection: Connection,
     spans: Iterable[tuple[date, datetime, datetime]],
-    branch: str,
+    figures: Sequence[str],
     params: dict[str, Any],
 ) -> Iterator[tuple[date, tuple[Any, ...]]]:
-    """Run ``branch`` (a SELECT of aggregates between ``:start_N`` and ``:end_N``) once per
-    review day, as one ``UNION ALL`` statement per hundred days: each day is one range of an
-    index, and no row needs its date worked out or sorting into days."""
+    """Each of ``figures`` (scalar subqueries on the rows from ``{start}`` to before
+    ``{end}``) for each review day in ``spans``, in one statement per few hundred days: the
+    days' bounds come as one parameter (:func:`~recall1924.store.dialect.json_rows`), and each
+    figure of a day is one range of an index, so no row needs its date worked out or sorting
+    into days, and the statement is the same however many days it covers."""
+    days = dialect.json_rows(":days", ("n", "day_start", "day_end"))
+    columns = ", ".join(
+        figure.format(start="day.day_start", end="day.day_end") for figure in figures
+    )
+    sql = text(f"SELECT day.n, {columns} FROM {days} AS day ORDER BY day.n")
     for chunk in _chunks(spans):
-        sql = " UNION ALL ".join(
-            f"SELECT {n}, {branch.format(start=f':start_{n}', end=f':end_{n}')}"
-            for n in range(len(chunk))
-        )
-        bounds = {}
-        for n, (_day, start, end) in enumerate(chunk):
-            bounds[f"start_{n}"], bounds[f"end_{n}"] = sql_time(start), sql_time(end)
-        for n, *values in connection.execute(text(sql), {**params, **bounds}):
+        bounds = [[n, sql_time(start), sql_time(end)] for n, (_day, start, end) in enumerate(chunk)]
+        for n, *values in connection.execute(sql, {**params, "days": json.dumps(bounds)}):
             yield chunk[n][0], tuple(values)
 
 
@@ -248,8 +209,9 @@ class StatsStore(StoreBase):
     ) -> list[SectionRow]:
         """Per-section counts, summed retrievability and review-card recall, in deck order.
 
-        Aggregated in the database in one pass over the cards, so the cost does not grow with
-        what Python has to hold.
+        Aggregated in the database in one pass over ``ix_card_memory``, which holds every
+        column it reads (the cards' own answer counters included, so no answer is read), so
+        the cost does not grow with the history or with what Python has to hold.
 
         Args:
             now: the moment "due now" is counted at (and retrievability, without a horizon).
@@ -260,63 +222,62 @@ class StatsStore(StoreBase):
             day_starts_at: the local hour a review day starts.
             answered_before: count only answers given before this (the end of today) in
                 retention, so one stamped on a later day by a wrong clock is left out.
-            retention: also the recall of review cards (:meth:`section_recall`), the one
-                figure that reads every answer; without it the recall fields are 0.
+            retention: also the recall of review cards; without it the recall fields are 0.
             counts: also the learning, review and suspended counts and the stability sums;
                 without them (the glance) those are 0.
         """
         if horizon_day is None:
-            elapsed = "julianday(:now) - julianday(last_review)"
+            elapsed = days_between(":now", "last_review")
         else:
-            elapsed = _days_to_horizon("last_review")
-        learning = ", ".join(str(state) for state in LEARNING_STATES)
-        retrievability = _retrievability(elapsed, native=self._has_power)
+            elapsed = review_days_to("last_review")
+        retrievability = dialect.retrievability(elapsed, native=self._has_power)
         seen = "last_review IS NOT NULL"
+        learning = ", ".join(str(state) for state in LEARNING_STATES)
         # (name, aggregate, its value for a section without cards), in SectionRow's order.
         aggregates = [
             ("cards", "COUNT(*)", "0"),
-            ("new", "SUM(last_review IS NULL)", "0"),
-            ("learning", f"SUM({seen} AND state IN ({learning}))", "0"),
-            ("review", f"SUM({seen} AND state = {_REVIEW})", "0"),
+            ("new", _count_if("last_review IS NULL"), "0"),
+            ("learning", _count_if(f"{seen} AND state IN ({learning})"), "0"),
+            ("review", _count_if(f"{seen} AND state = {_REVIEW}"), "0"),
             (
                 "due_now",
-                f"SUM({seen} AND due <= :now AND NOT suspended "
-                "AND (buried_until IS NULL OR buried_until <= :now))",
+                _count_if(
+                    f"{seen} AND due <= :now AND NOT suspended "
+                    "AND (buried_until IS NULL OR buried_until <= :now)"
+                ),
                 "0",
             ),
             ("r_sum", f"SUM(CASE WHEN {seen} THEN {retrievability} ELSE 0.0 END)", "0.0"),
-            # the recall of review cards: from section_recall
-            ("recalled", "0", "0"),
-            ("recall_attempts", "0", "0"),
-            ("suspended", "SUM(suspended)", "0"),
+            ("suspended", _count_if("suspended"), "0"),
             ("s_sum", f"SUM(CASE WHEN {seen} THEN stability ELSE 0.0 END)", "0.0"),
-            ("s_count", f"SUM({seen} AND stability IS NOT NULL)", "0"),
+            ("s_count", _count_if(f"{seen} AND stability IS NOT NULL"), "0"),
+            *((name, f"SUM({name})", "0") for name in dialect.ANSWER_COUNTERS),
         ]
-        # For every deck, no test on each card at all. For one deck, a test no index on deck_id
-        # can answer: its cards are still read in ix_card_section_id's order, so the sums add
-        # up in the same order and come out the same to the last bit.
-        in_deck = "" if deck_id is None else "WHERE :deck_id IS NULL OR deck_id = :deck_id"
-        if not counts:
-            # Only what the glance shows: each left-out sum costs a few ms over 100,000 cards.
-            shown = {"cards", "new", "due_now", "r_sum"}
-            aggregates = [
-                (name, aggregate if name in shown else empty, empty)
-                for name, aggregate, empty in aggregates
-            ]
+        shown = {"cards", "new", "due_now", "r_sum"}  # what the glance shows
+        shown |= {"learning", "review", "suspended", "s_sum", "s_count"} if counts else set()
+        shown |= set(dialect.ANSWER_COUNTERS) if retention else set()
+        # Each left-out sum costs a few ms over 100,000 cards.
+        aggregates = [
+            (name, aggregate if name in shown else empty, empty)
+            for name, aggregate, empty in aggregates
+        ]
+        # Grouped by deck and section, the order of ix_card_memory: no sorting, one deck is one
+        # range of it, and every deck's sums add up in the same order as one deck's alone
+        # (the same to the last bit).
         sql = text(
             f"""
             WITH cards AS (
                 SELECT section_id,
                        {", ".join(f"{aggregate} AS {name}" for name, aggregate, _ in aggregates)}
-                FROM card {in_deck}
-                GROUP BY section_id
+                FROM card {"" if deck_id is None else "WHERE deck_id = :deck_id"}
+                GROUP BY deck_id, section_id
             )
-            SELECT deck.key, deck.title, section.key, section.title,
+            SELECT section.id, deck.key, deck.title, section.key, section.title,
                    {", ".join(f"COALESCE(cards.{name}, {empty})" for name, _, empty in aggregates)}
             FROM section
             JOIN deck ON deck.id = section.deck_id
             LEFT JOIN cards ON cards.section_id = section.id
-            WHERE :deck_id IS NULL OR deck.id = :deck_id
+            {"" if deck_id is None else "WHERE deck.id = :deck_id"}
             ORDER BY deck.id, section.position
             """
         )
@@ -325,86 +286,53 @@ class StatsStore(StoreBase):
             "decay": decay,
             "deck_id": deck_id,
             "horizon": horizon_day.isoformat() if horizon_day else None,
-            "shift": _shift(day_starts_at),
+            "shift": review_day_shift(day_starts_at),
         }
         with self.engine.connect() as connection:
             found = connection.execute(sql, params).all()
-        rows = [SectionRow(*row) for row in found]
-        if not retention:
-            return rows
-        recall = self.section_recall(deck_id=deck_id, answered_before=answered_before)
-        return [
-            row.with_recall(recall.get((row.deck_key, row.section_key), SectionRecall()))
-            for row in rows
-        ]
-
-    def section_recall(
-        self, *, deck_id: int | None = None, answered_before: datetime | None = None
-    ) -> dict[tuple[str, str], SectionRecall]:
-        """Per section (deck and section key) with answers: the scheduled answers to cards in
-        the Review state, and how many were not Again; all of them and those at a mature
-        interval. Only answers given before ``answered_before`` (the end of today) count, so
-        one stamped on a later day by a wrong clock is left out.
-
-        One pass over ``ix_review_log_recall_interval``, which covers it, grouped by card in
-        the index's order (no sorting); only the per-card sums are joined to their cards.
-        """
-        with self.engine.connect() as connection:
-            # Answers stamped on a later day (a clock that was wrong) are rare, usually none:
-            # one seek on the index on reviewed_at says whether there are any. Only then is
-            # every answer checked against them (reviewed_at is not in the covering index).
-            late = answered_before is not None and (
-                connection.execute(
-                    text("SELECT 1 FROM review_log WHERE reviewed_at >= :at LIMIT 1"),
-                    {"at": sql_time(answered_before)},
-                ).first()
-                is not None
+            late = (
+                _late_answers(connection, answered_before, deck_id)
+                if retention and answered_before is not None
+                else {}
             )
-            not_late = (
-                "AND id NOT IN (SELECT id FROM review_log WHERE reviewed_at >= :answered_before)"
-                if late
-                else ""
-            )
-            sql = text(
-                f"""
-                WITH per_card AS (
-                    SELECT card_id,
-                           COUNT(*) AS attempts,
-                           SUM(rating > {_AGAIN}) AS recalled,
-                           SUM(CASE WHEN {_MATURE} THEN CASE WHEN rating > {_AGAIN}
-                               THEN {1 + _RECALLED_WEIGHT} ELSE 1 END END) AS mature
-                    FROM review_log
-                    WHERE state_before = {_REVIEW} AND kind = :kind {not_late}
-                    GROUP BY card_id
-                ), per_section AS (
-                    SELECT card.section_id, SUM(per_card.attempts) AS attempts,
-                           SUM(per_card.recalled) AS recalled, SUM(per_card.mature) AS mature
-                    FROM per_card JOIN card ON card.id = per_card.card_id
-                    WHERE TRUE {_deck_where(deck_id)}
-                    GROUP BY card.section_id
+        names = [name for name, _, _ in aggregates]
+        rows = []
+        for section_id, deck_key, deck_title, section_key, section_title, *values in found:
+            sums = dict(zip(names, values, strict=True))
+            counters = [sums[name] for name in dialect.ANSWER_COUNTERS]
+            gone = late.get(section_id)
+            if gone is not None:
+                counters = [
+                    total - left_out for total, left_out in zip(counters, gone, strict=True)
+                ]
+            answers, lapses, mature_answers, mature_lapses = counters
+            rows.append(
+                SectionRow(
+                    deck_key,
+                    deck_title,
+                    section_key,
+                    section_title,
+                    cards=sums["cards"],
+                    new=sums["new"],
+                    learning=sums["learning"],
+                    review=sums["review"],
+                    due_now=sums["due_now"],
+                    retrievability_sum=sums["r_sum"],
+                    recalled=0,
+                    recall_attempts=0,
+                    suspended=sums["suspended"],
+                    stability_sum=sums["s_sum"],
+                    stability_count=sums["s_count"],
+                ).with_recall(
+                    SectionRecall(
+                        attempts=answers,
+                        recalled=answers - lapses,
+                        mature_attempts=mature_answers,
+                        mature_recalled=mature_answers - mature_lapses,
+                    )
                 )
-                SELECT deck.key, section.key, per_section.attempts, per_section.recalled,
-                       per_section.mature
-                FROM per_section
-                JOIN section ON section.id = per_section.section_id
-                JOIN deck ON deck.id = section.deck_id
-                """
             )
-            params = {
-                "kind": int(ReviewKind.Review),
-                "deck_id": deck_id,
-                "answered_before": None if answered_before is None else sql_time(answered_before),
-            }
-            found = {}
-            for deck_key, section_key, attempts, recalled, mature in connection.execute(
-                sql, params
-            ):
-                # Null without mature answers (one with no last review before it never is).
-                mature_recalled, mature_attempts = divmod(mature or 0, _RECALLED_WEIGHT)
-                found[deck_key, section_key] = SectionRecall(
-                    attempts, recalled, mature_attempts, mature_recalled
-                )
-        return found
+        return rows
 
     def due_by_day(
         self, *, since: datetime, until: datetime, day_starts_at: int, deck_id: int | None = None
@@ -412,9 +340,9 @@ class StatsStore(StoreBase):
         """Cards already seen, not suspended, falling due from ``since`` to before ``until``,
         per review day of their due time; the cards overdue before ``since`` count on its day.
         Every review day in between is there, 0 when nothing falls due."""
-        branch = (
-            "COUNT(*) FROM card WHERE due >= {start} AND due < {end} "
-            f"AND last_review IS NOT NULL AND NOT suspended {_deck_where(deck_id, 'deck_id')}"
+        due = (
+            "(SELECT COUNT(*) FROM card WHERE due >= {start} AND due < {end} "
+            f"AND last_review IS NOT NULL AND NOT suspended {_deck_where(deck_id, 'deck_id')})"
         )
         spans = list(_day_spans(since, until, day_starts_at))
         if spans:
@@ -423,7 +351,7 @@ class StatsStore(StoreBase):
         with self.engine.connect() as connection:
             return {
                 day: count
-                for day, (count,) in _per_day(connection, spans, branch, {"deck_id": deck_id})
+                for day, (count,) in _per_day(connection, spans, [due], {"deck_id": deck_id})
             }
 
     def activity(
@@ -441,20 +369,24 @@ class StatsStore(StoreBase):
         ``until`` is the end of the last day wanted (today's end for the heatmap): answers
         stamped on a later day, by a clock that was wrong, are that day's, not today's.
         """
-        branch = (
-            f"COUNT(*), COALESCE(SUM(duration_ms), 0) FROM review_log {_deck_join(deck_id)} "
+        answers = (
+            f"FROM review_log {_deck_join(deck_id)} "
             f"WHERE reviewed_at >= {{start}} AND reviewed_at < {{end}} "
             f"AND kind IN {_ANSWER_KINDS} {_deck_where(deck_id)}"
         )
+        # Both figures from one pass over the day's answers, as one text: the day's answers
+        # are read once (a million answers: 0.03 s for twelve weeks) rather than once each.
+        both = f"(SELECT COUNT(*) || ' ' || COALESCE(SUM(duration_ms), 0) {answers})"
         with self.engine.connect() as connection:
             return [
-                DayActivity(day, reviews, int(duration))
-                for day, (reviews, duration) in _per_day(
+                DayActivity(day, reviews, duration)
+                for day, (found,) in _per_day(
                     connection,
                     _day_spans(since, until, day_starts_at),
-                    branch,
+                    [both],
                     {"deck_id": deck_id},
                 )
+                for reviews, duration in [map(int, found.split())]
                 if reviews
             ]
 
@@ -469,7 +401,7 @@ class StatsStore(StoreBase):
         """The review days from ``since`` to before ``until`` with at least one answer
         (review or practice): one seek on the index on ``reviewed_at`` a day, however long
         the history."""
-        branch = (
+        answered = (
             f"EXISTS (SELECT 1 FROM review_log {_deck_join(deck_id)} "
             f"WHERE reviewed_at >= {{start}} AND reviewed_at < {{end}} "
             f"AND kind IN {_ANSWER_KINDS} {_deck_where(deck_id)})"
@@ -477,13 +409,13 @@ class StatsStore(StoreBase):
         with self.engine.connect() as connection:
             return {
                 day
-                for day, (answered,) in _per_day(
+                for day, (found,) in _per_day(
                     connection,
                     _day_spans(since, until, day_starts_at),
-                    branch,
+                    [answered],
                     {"deck_id": deck_id},
                 )
-                if answered
+                if found
             }
 
     def distributions(
@@ -500,36 +432,39 @@ class StatsStore(StoreBase):
         stability_case = " ".join(
             f"WHEN stability < {bound} THEN {index}" for index, bound in enumerate(STABILITY_BOUNDS)
         )
-        elapsed = _days_to_horizon("last_review")
-        retrievability = _retrievability(elapsed, native=self._has_power)
-        # One pass, grouped by all three buckets at once (a few hundred groups).
+        retrievability = dialect.retrievability(
+            review_days_to("last_review"), native=self._has_power
+        )
+        stability = f"CASE {stability_case} ELSE {len(STABILITY_BOUNDS)} END"
+        difficulty = least("8", greatest("0", truncate("difficulty") + " - 1"))
+        recall = least("9", truncate(f"{retrievability} * 10"))
+        # One pass, grouped by all three buckets at once (a few hundred groups), each card's
+        # three buckets as the digits of one number: a sort by one number costs half what a
+        # sort by three does, and the grouping is the longest part.
         sql = text(
             f"""
-            SELECT CASE {stability_case} ELSE {len(STABILITY_BOUNDS)} END,
-                   MIN(8, MAX(0, CAST(difficulty AS INTEGER) - 1)),
-                   MIN(9, CAST({retrievability} * 10 AS INTEGER)),
-                   COUNT(*)
+            SELECT ({stability}) * 100 + ({difficulty}) * 10 + ({recall}) AS buckets, COUNT(*)
             FROM card
             WHERE last_review IS NOT NULL AND stability IS NOT NULL
               {_deck_where(deck_id, "deck_id")}
-            GROUP BY 1, 2, 3
+            GROUP BY buckets
             """
         )
         params: dict[str, Any] = {
             "decay": decay,
             "horizon": horizon_day.isoformat(),
-            "shift": _shift(day_starts_at),
+            "shift": review_day_shift(day_starts_at),
             "deck_id": deck_id,
         }
         found = Distributions({}, {}, {})
         with self.engine.connect() as connection:
-            for stability, difficulty, recall, count in connection.execute(sql, params):
-                for buckets, bucket in (
-                    (found.stability, stability),
-                    (found.difficulty, difficulty),
-                    (found.retrievability, recall),
+            for buckets, count in connection.execute(sql, params):
+                for kind, bucket in zip(
+                    (found.stability, found.difficulty, found.retrievability),
+                    divmod(buckets // 10, 10) + (buckets % 10,),
+                    strict=True,
                 ):
-                    buckets[int(bucket)] = buckets.get(int(bucket), 0) + count
+                    kind[bucket] = kind.get(bucket, 0) + count
         return found
 
     @cached_property
@@ -587,6 +522,35 @@ class StatsStore(StoreBase):
                 last_review,
             ) in rows
         ]
+
+
+def _count_if(condition: str) -> str:
+    """A count of the rows where ``condition`` holds (standard SQL, and faster in SQLite than
+    summing the condition as an integer, which PostgreSQL does not allow)."""
+    return f"COUNT(*) FILTER (WHERE {condition})"
+
+
+def _late_answers(
+    connection: Connection, since: datetime, deck_id: int | None
+) -> dict[int, tuple[int, ...]]:
+    """Per section id, the part in each card's answer counters of the answers stamped at or
+    after ``since`` (a later review day, by a clock that was wrong): one seek on the index on
+    ``reviewed_at``, and usually nothing found."""
+    # Found by reviewed_at alone: the few answers there are, not the many that are counted or
+    # in the deck.
+    parts = ", ".join(f"SUM({part})" for part in dialect.answer_counts("review_log."))
+    sql = text(
+        f"""
+        SELECT card.section_id, {parts}
+        FROM review_log JOIN card ON card.id = review_log.card_id
+        WHERE review_log.reviewed_at >= :since
+              AND {dialect.counted("review_log.", by_index=False)}
+              {_deck_where(deck_id, dialect.unindexed("card.deck_id"))}
+        GROUP BY card.section_id
+        """
+    )
+    found = connection.execute(sql, {"since": sql_time(since), "deck_id": deck_id})
+    return {section_id: tuple(sums) for section_id, *sums in found}
 
 
 def _deck_join(deck_id: int | None) -> str:

@@ -21,7 +21,6 @@ from rich.text import Text
 from recall1924.browse import CardReport, CardRow, HistoryRow, Listing, status_name
 from recall1924.models import ReviewKind
 from recall1924.settings import format_duration
-from recall1924.ui.review import RATING_STYLE
 from recall1924.ui.text import safe, visible
 from recall1924.words import plural
 
@@ -200,6 +199,10 @@ def print_cards(console: Console, listing: Listing, *, now: datetime) -> None:
 
 
 def _history_table(history: Sequence[HistoryRow], width: int) -> Table:
+    # The review screen's colours, imported here: with them comes the whole review session,
+    # which listing cards (``recall cards --json`` above all) has no use for.
+    from recall1924.ui.bindings import RATING_STYLE
+
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     medium = width >= MEDIUM
     table.add_column("When", no_wrap=True)
@@ -217,6 +220,9 @@ def _history_table(history: Sequence[HistoryRow], width: int) -> Table:
         cells: list[str | Text] = [_local(entry.reviewed_at)]
         if medium:
             cells += [entry.kind.name.lower(), status_name(entry.status_before)]
+        if entry.rating is None:  # a reset: the answers above are an earlier life
+            table.add_row(*cells, Text("reset to new", style="bold"))
+            continue
         style = RATING_STYLE[entry.rating] if entry.kind is ReviewKind.Review else "dim"
         cells.append(Text(entry.rating.name, style=style))
         cells += [format_duration(entry.due - entry.reviewed_at), _days(entry.stability)]
@@ -227,6 +233,33 @@ def _history_table(history: Sequence[HistoryRow], width: int) -> Table:
             cells.append(NONE if seconds is None else f"{seconds:.1f}s")
         table.add_row(*cells)
     return table
+
+
+def _wording_rows(fields: Table, report: CardReport) -> None:
+    """Whose wording the card has, and the deck's own where it differs from the student's."""
+    card, upstream = report.card, report.card.upstream
+    if card.edited_at is None:
+        return
+    fields.add_row(
+        "Wording", f"your own, since {_local(card.edited_at)}: updates of the deck keep it"
+    )
+    if upstream is None:
+        return
+    label = "Newer" if upstream.updated_at is not None else "Deck's"
+    if upstream.updated_at is not None:
+        fields.add_row(
+            "Newer wording",
+            f"the deck has one since {_local(upstream.updated_at)}; recall edit {card.key} "
+            "shows it beside yours",
+        )
+    for name, mine, theirs in (
+        ("question", card.question, upstream.question),
+        ("answer", card.answer, upstream.answer),
+        ("note", card.note or "", upstream.note or ""),
+        ("tags", ", ".join(card.tags), ", ".join(upstream.tags)),
+    ):
+        if mine != theirs:
+            fields.add_row(f"{label} {name}", safe(theirs or "(none)"))
 
 
 def print_card(console: Console, report: CardReport, *, now: datetime) -> None:
@@ -254,13 +287,18 @@ def print_card(console: Console, report: CardReport, *, now: datetime) -> None:
         fields.add_row("Tags", safe(", ".join(card.tags)))
     if card.source_id:
         fields.add_row("Source", safe(card.source_id))
+    if card.flag:
+        fields.add_row("Flagged", safe(card.flag_reason or "yes (no reason given)"))
+    _wording_rows(fields, report)
     if card.suspended:
         fields.add_row("Suspended", "yes: never due until unsuspended")
     if card.buried_until is not None and card.buried_until > now:
         fields.add_row("Buried", f"until {_local(card.buried_until)}")
     state = status_name(report.status)
     if memory.last_review is None:
-        fields.add_row("State", f"{state}: not answered yet")
+        # a card with history is new again after a reset
+        why = "reset, not answered since" if report.history else "not answered yet"
+        fields.add_row("State", f"{state}: {why}")
     else:
         fields.add_row(
             "State",

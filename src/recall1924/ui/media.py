@@ -9,9 +9,9 @@ cannot hang), :func:`open_file` (the system's opener: ``xdg-open`` on Linux, ``o
 
 Pictures are drawn by textual-image, imported only when a picture is first drawn: kitty's
 graphics protocol (its Unicode placeholders are plain text, so a picture scrolls and crops with
-the card), Sixel (drawn once the rows for it are printed: only when the whole card is on
-screen) or, when asked for, coloured half blocks. Without it, or in any other terminal, a card
-shows the file's name, as before.
+the card), Sixel (drawn once the rows for it are printed, whenever all of them are on screen:
+see :func:`without_controls`) or, when asked for, coloured half blocks. Without it, or in any
+other terminal, a card shows the file's name, as before.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
-from rich.segment import Segment
+from rich.segment import ControlType, Segment
 from rich.text import Text
 
 from recall1924.ui.text import visible
@@ -303,8 +303,34 @@ class _Drawn:
 
 
 def without_controls(rows: list[list[Segment]]) -> list[list[Segment]]:
-    """``rows`` without control sequences: a Sixel picture is drawn from its last row upwards,
-    so one not wholly on screen would draw over the header; it shows as blank rows instead."""
+    """``rows`` (the part of a card the screen shows) without the control sequences that would
+    draw outside them.
+
+    A Sixel picture is printed as blank rows; the row below them moves the cursor up over those
+    rows and draws the picture down from there. That row keeps its controls when every row it
+    moves up over is in ``rows``, so a picture wholly on screen is drawn however the card is
+    scrolled (each redraw prints it again); one cut off at the top would draw over the header,
+    so it shows as blank rows, as does any control that does not say how far up it draws.
+    """
     if not any(segment.control for row in rows for segment in row):
         return rows
-    return [[segment for segment in row if not segment.control] for row in rows]
+    kept: list[list[Segment]] = []
+    for index, row in enumerate(rows):
+        up = _rows_up(row)
+        if up is None or up > index:
+            row = [segment for segment in row if not segment.control]
+        kept.append(row)
+    return kept
+
+
+def _rows_up(row: list[Segment]) -> int | None:
+    """How many rows above ``row`` its controls draw in (the cursor moves up that far before
+    the picture); 0 for a row without controls, None when they draw without moving up."""
+    controls = [code for segment in row for code in segment.control or ()]
+    if not controls:
+        return 0
+    up = 0
+    for code in controls:
+        if code[0] is ControlType.CURSOR_UP and len(code) == 2 and isinstance(code[1], int):
+            up += code[1]
+    return up or None

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from recall1924.importing import ImportReport
-from recall1924.models import ReviewKind
-from recall1924.review import Summary
+from recall1924.scheduling import ReviewKind
 from recall1924.settings import DEFINITIONS, format_duration
-from recall1924.stats import StatsReport
-from recall1924.store import DeckSummary, QueueCounts
-from recall1924.ui.review import RATING_STYLE
 from recall1924.ui.text import safe
 from recall1924.words import plural
+
+if TYPE_CHECKING:
+    # Types only: the glance and a notice print from here and need none of these modules
+    # (the import service, the review session and its key bindings) loaded.
+    from recall1924.importing import ImportReport
+    from recall1924.review import Summary
+    from recall1924.stats import StatsReport
+    from recall1924.store import DeckSummary, QueueCounts
 
 
 def _mastery_bar(value: float, width: int = 5) -> Text:
@@ -171,6 +175,9 @@ def print_import(console: Console, report: ImportReport, *, dry_run: bool) -> No
                 else ""
             )
             console.print(safe(f"{plan.deck_key}: no longer in file, {fate}: {shown}{more}"))
+        kept = plan.kept_notice()
+        if kept is not None:
+            console.print(safe(f"{plan.deck_key}: {kept}"))
         if plan.answers_known:
             console.print(
                 f"{plan.deck_key}: {plural(plan.answers_known, 'answer')} already in the "
@@ -211,6 +218,8 @@ def print_summary(
 ) -> None:
     """The end-of-session report: answers, accuracy per section, time, what is left today
     and what is due tomorrow."""
+    from recall1924.ui.bindings import RATING_STYLE
+
     left = summary.remaining
     total = left.total
     cram = summary.kind is ReviewKind.Cram

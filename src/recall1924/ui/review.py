@@ -1,9 +1,10 @@
 """The review screen: draws a :class:`~recall1924.review.ReviewSession`, turns keys into actions.
 
-Holds :data:`KEYS` (every key the screen knows, one binding a line), :class:`ReviewScreen`
-(what fits on the terminal, and where the card is scrolled to) and :class:`TerminalReviewUI`.
-Keys come from :mod:`recall1924.ui.keys`: :class:`TerminalKeys` (single keypresses) or
-:class:`StreamKeys` (a pipe, for scripts: ``printf ' 3 1 3q' | recall review``).
+Holds :class:`ReviewScreen` (what fits on the terminal, and where the card is scrolled to) and
+:class:`TerminalReviewUI` (the loop: a key read, then an action returned or the screen
+changed). The keys and the help are in :mod:`recall1924.ui.bindings`, the parts of a card in
+:mod:`recall1924.ui.card`. Keys come from :mod:`recall1924.ui.terminal`: ``TerminalKeys``
+(single keypresses) or ``StreamKeys`` (a pipe, for scripts: ``printf ' 3 1 3q' | recall review``).
 
 The screen is composed to the terminal's size: a header line (deck and progress) at the top and
 the key line at the bottom always show, and the card between them scrolls when it is longer
@@ -11,157 +12,50 @@ than the room left, with a mark saying there is more. Only as much of a card's t
 visible part needs is laid out, so a card of any size draws at once.
 
 In a typed session (``recall review --type``) each card first shows its question above a small
-editor (:class:`Editor`, keys in :data:`TYPING_KEYS`): printable keys and pastes are text, so
-"3" or "q" never rates or quits; Enter checks the answer, Alt-Enter starts a new line, Ctrl-C
-ends the session. The answer screen then shows the typed answer beside the real one (above it
-when narrow), each key point marked ✓ recalled, ~ partly, ✗ missed, and the suggested rating:
-Enter or Space takes it, 1-4 change it.
+editor (:class:`~recall1924.ui.editor.Editor`, keys in ``TYPING_KEYS``): printable keys and
+pastes are text, so "3" or "q" never rates or quits; Enter checks the answer, Alt-Enter starts
+a new line, Ctrl-C ends the session. The answer screen then shows the typed answer beside the
+real one (above it when narrow), each key point marked ✓ recalled, ~ partly, ✗ missed, and the
+suggested rating: Enter or Space takes it, 1-4 change it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from enum import Enum
+import os
+from collections.abc import Iterable
 
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.panel import Panel
 from rich.segment import Segment
-from rich.table import Table
 from rich.text import Text
 
-from recall1924.deck import HINT_START, read_hint
+from recall1924.deck import HINT_START
+from recall1924.errors import DeckFileError, RecallError
 from recall1924.models import ReviewKind
-from recall1924.review import Action, Phase, ReviewSession, Submit
-from recall1924.scheduling import Rating
-from recall1924.settings import format_duration
-from recall1924.typed import Found
+from recall1924.review import Action, Flag, Phase, ReviewSession, Submit
+from recall1924.ui.bindings import (
+    BOUND,
+    CONFIRM_BOUND,
+    LEAVE_HELP_AND_QUIT,
+    TYPING_BOUND,
+    View,
+    help_panel,
+    key_lines,
+)
+from recall1924.ui.card import card_parts
 from recall1924.ui.editor import Edit, Editor
-from recall1924.ui.keys import KeySource, Paste, StreamKeys, TerminalKeys
+from recall1924.ui.external_editor import TextEditor, edit_until_saved, editor_on
+from recall1924.ui.keys import KeySource, Paste
 from recall1924.ui.media import ScreenMedia, graphics, without_controls
-from recall1924.ui.text import safe
-from recall1924.words import plural
+from recall1924.ui.text import one_line, safe
 
-__all__ = [
-    "KEYS",
-    "RATING_STYLE",
-    "TYPING_KEYS",
-    "Binding",
-    "Edit",
-    "Editor",
-    "KeySource",
-    "ReviewScreen",
-    "StreamKeys",
-    "TerminalKeys",
-    "TerminalReviewUI",
-    "View",
-]
-
-
-class View(Enum):
-    """What a key can ask of the screen itself, leaving the session as it is."""
-
-    LINE_UP = "line up"
-    LINE_DOWN = "line down"
-    PAGE_UP = "page up"
-    PAGE_DOWN = "page down"
-    TOP = "top"
-    BOTTOM = "bottom"
-    HELP = "help"
-    OPEN = "open"
-    HINT = "hint"
-
-
-@dataclass(frozen=True)
-class Binding:
-    """Keys (names from :mod:`recall1924.ui.keys`) that do one thing.
-
-    Args:
-        keys: the key names.
-        does: the session action or screen change.
-        label: how the help names the keys ("" leaves the binding out of the help, for one
-            described together with the binding before it).
-        help: what the help says it does.
-        hint: what the key line says ("" for nothing).
-    """
-
-    keys: tuple[str, ...]
-    does: Action | View | Edit
-    label: str = ""
-    help: str = ""
-    hint: str = ""
-
-
-_QUIT_KEYS = ("q", "Q", "ctrl+c", "ctrl+d", "eof")
-
-KEYS: tuple[Binding, ...] = (
-    Binding((" ", "enter"), Action.REVEAL, "Space Enter", "show the answer", "Space show answer"),
-    Binding(("1",), Action.AGAIN, "1", "Again: forgotten"),
-    Binding(("2",), Action.HARD, "2", "Hard: remembered, with effort"),
-    Binding(("3",), Action.GOOD, "3", "Good: remembered"),
-    Binding(("4",), Action.EASY, "4", "Easy: remembered at once"),
-    Binding(("u", "U"), Action.UNDO, "u", "undo the last answer (or suspend, bury)", "u undo"),
-    Binding(("s",), Action.SUSPEND, "s", "suspend the card (until recall unsuspend)"),
-    Binding(("b",), Action.BURY, "b", "bury the card until tomorrow"),
-    Binding(("o",), View.OPEN, "o", "open its image or sound; h: its hint"),
-    Binding(("h",), View.HINT),
-    Binding(_QUIT_KEYS, Action.QUIT, "q Ctrl-C Ctrl-D", "end the session", "q quit"),
-    Binding(("up",), View.LINE_UP, "↑ ↓", "scroll the card a line"),
-    Binding(("down",), View.LINE_DOWN),
-    Binding(("pgup",), View.PAGE_UP, "PgUp PgDn", "scroll the card a page"),
-    Binding(("pgdn",), View.PAGE_DOWN),
-    Binding(("home",), View.TOP, "Home End", "the top, the end of the card"),
-    Binding(("end",), View.BOTTOM),
-    Binding(("?",), View.HELP, "?", "this help", "? help"),
-)
-
-TYPING_KEYS: tuple[Binding, ...] = (
-    Binding(("enter",), Edit.SUBMIT, "Enter", "check the answer (nothing typed: I don't know)",
-            "Enter check"),
-    Binding(("alt+enter",), Edit.NEWLINE, "Alt-Enter", "start a new line", "Alt-Enter new line"),
-    Binding(("backspace",), Edit.BACKSPACE, "Backspace Del", "delete before, at the cursor"),
-    Binding(("delete",), Edit.DELETE),
-    Binding(("left",), Edit.LEFT, "← → ↑ ↓", "move the cursor"),
-    Binding(("right",), Edit.RIGHT),
-    Binding(("up",), Edit.UP),
-    Binding(("down",), Edit.DOWN),
-    Binding(("home", "ctrl+a"), Edit.LINE_START, "Home End", "the start, the end of the line"),
-    Binding(("end", "ctrl+e"), Edit.LINE_END),
-    Binding(("ctrl+u",), Edit.CLEAR_LINE, "Ctrl-U", "delete to the start of the line"),
-    Binding(("ctrl+z",), Action.UNDO, "Ctrl-Z", "undo the last answer"),
-    Binding(("ctrl+c", "ctrl+d", "eof"), Action.QUIT, "Ctrl-C Ctrl-D", "end the session",
-            "Ctrl-C quit"),
-    Binding(("pgup",), View.PAGE_UP, "PgUp PgDn", "scroll the question a page"),
-    Binding(("pgdn",), View.PAGE_DOWN),
-    Binding(("f1",), View.HELP, "F1", "this help", "F1 help"),
-    Binding(("f2",), View.HINT, "F2", "show the card's hint"),
-)  # fmt: skip
-"""The keys while an answer is typed: every other printable key, and a paste, is text."""
-
-CONFIRM = Binding(
-    (" ", "enter"), Action.CONFIRM, "Space Enter", "take the suggested rating (typed answers)"
-)
-
-BOUND: dict[str, Action | View | Edit] = {
-    key: binding.does for binding in KEYS for key in binding.keys
-}
-TYPING_BOUND: dict[str, Action | View | Edit] = {
-    key: binding.does for binding in TYPING_KEYS for key in binding.keys
-}
-CONFIRM_BOUND = {**BOUND, **dict.fromkeys(CONFIRM.keys, CONFIRM.does)}
-
-_LEAVE_HELP_AND_QUIT = frozenset({"ctrl+c", "ctrl+d", "eof"})
-"""Keys that, on the help screen, end the session rather than only closing the help."""
-
-RATING_STYLE = {
-    Rating.Again: "red",
-    Rating.Hard: "yellow",
-    Rating.Good: "green",
-    Rating.Easy: "cyan",
-}
+__all__ = ["MAX_SCROLL", "ReviewScreen", "TerminalReviewUI"]
 
 MAX_SCROLL = 2000
 """The furthest a card scrolls, in lines: text beyond it is never laid out."""
+
+MESSAGE_LINES = 3
+"""The most lines a notice takes above the keys."""
 
 
 class _Rows:
@@ -176,77 +70,6 @@ class _Rows:
             yield Segment.line()
 
 
-def _one_line(text: Text) -> Text:
-    text.no_wrap = True
-    text.overflow = "ellipsis"
-    return text
-
-
-def _pack(items: list[tuple[str, Text]], width: int) -> list[Text]:
-    """Items on as few lines as fit in ``width``, each item whole; each item comes with the
-    separator that goes before it when it follows another on the same line."""
-    lines: list[Text] = []
-    for separator, item in items:
-        if lines and lines[-1].cell_len + len(separator) + item.cell_len <= width:
-            lines[-1].append(separator)
-            lines[-1].append_text(item)
-        else:
-            lines.append(item.copy())
-    return [_one_line(line) for line in lines]
-
-
-def _hints(phase: Phase) -> list[Text]:
-    bindings = TYPING_KEYS if phase is Phase.TYPING else KEYS
-    return [
-        Text(binding.hint, style="dim")
-        for binding in bindings
-        if binding.hint and (binding.does is not Action.REVEAL or phase is Phase.QUESTION)
-    ]
-
-
-def _suggestion(session: ReviewSession, width: int) -> list[Text]:
-    """The rating a typed answer suggests, and how to take or change it."""
-    rating = session.suggested
-    if rating is None or session.phase is not Phase.ANSWER:
-        return []
-    line = Text.assemble(
-        "Suggested: ",
-        (rating.name, f"bold {RATING_STYLE[rating]}"),
-        " — Enter to confirm, 1-4 to change",
-    )
-    return _pack([("", line)], width)
-
-
-def key_lines(session: ReviewSession, width: int) -> list[Text]:
-    """The keys to press now, on one line when it fits, else on as few as fit in ``width``."""
-    if session.phase is not Phase.ANSWER:
-        return _pack([(" · ", hint) for hint in _hints(session.phase)], width)
-    return _suggestion(session, width) + _rating_lines(session, width)
-
-
-def _rating_lines(session: ReviewSession, width: int) -> list[Text]:
-    ratings: list[Text] = []
-    for rating in Rating:
-        item = Text()
-        item.append(f" {int(rating)} ", style=f"reverse {RATING_STYLE[rating]}")
-        item.append(f" {rating.name}")
-        interval = session.intervals.get(rating)
-        if interval is not None:
-            item.append(f" {format_duration(interval)}", style="dim")
-        ratings.append(item)
-    for gap in ("   ", "  "):
-        items = [(gap, item) for item in ratings]
-        items += [(gap if n == 0 else " · ", hint) for n, hint in enumerate(_hints(session.phase))]
-        lines = _pack(items, width)
-        if len(lines) == 1:
-            return lines
-    # Too narrow for one line even with less space: the ratings, then the rest, never an item
-    # broken across lines.
-    items = [("   ", item) for item in ratings]
-    items += [("   " if n == 0 else " · ", hint) for n, hint in enumerate(_hints(session.phase))]
-    return _pack(items, width)
-
-
 def _header(session: ReviewSession, width: int) -> Text:
     remaining = session.remaining()
     left = remaining.total
@@ -257,138 +80,12 @@ def _header(session: ReviewSession, width: int) -> Text:
         progress = f"cram · done {done} · left {left}"
     if len(progress) > width // 2:
         progress = f"done {done} · left {left}"
+    if session.card is not None and session.card.flag:
+        progress = f"flagged · {progress}"
     title = safe(session.card.deck_title, "bold") if session.card else Text()
     title.truncate(max(0, width - len(progress) - 1), overflow="ellipsis")
     gap = " " * max(1, width - title.cell_len - len(progress))
-    return _one_line(Text.assemble(title, gap, (progress, "dim")))
-
-
-def _with_hints(text: str, *, shown: bool) -> str:
-    """``text`` with each hint line (``[hint: …]``, as Anki's ``{{hint:}}`` imports) folded
-    away until ``shown``, as Anki shows a hint as a link to click."""
-    if HINT_START not in text:
-        return text
-    lines = []
-    for line in text.splitlines():
-        hint = read_hint(line)
-        if hint is None:
-            lines.append(line)
-        else:
-            lines.append(f"Hint: {hint}" if shown else "Hint: press h (F2 while typing)")
-    return "\n".join(lines)
-
-
-def _card_parts(
-    session: ReviewSession, media: ScreenMedia | None = None, *, hints: bool = False
-) -> list[Callable[[int], tuple[RenderableType, bool]]]:
-    """The card's parts, top to bottom, each built with at most a given number of characters
-    of its text (and saying whether it had more). A hint shows when asked (``hints``) or with
-    the answer."""
-    card = session.card
-    if card is None:
-        return [lambda _limit: (Text("Nothing more to review now. Every answer is saved."), False)]
-    shown = hints or session.phase is Phase.ANSWER
-
-    def question(limit: int) -> tuple[RenderableType, bool]:
-        panel = Panel(
-            safe(_with_hints(card.question, shown=shown), limit=limit),
-            title=Text.assemble("Question · ", safe(card.section_title, limit=200)),
-            title_align="left",
-            subtitle=Text(card.memory.status.name.lower(), style="dim"),
-            subtitle_align="right",
-            padding=(1, 2),
-        )
-        return panel, len(card.question) > limit
-
-    def answer(limit: int) -> tuple[RenderableType, bool]:
-        panel = Panel(
-            safe(card.answer, limit=limit), title="Answer", title_align="left", padding=(1, 2)
-        )
-        return panel, len(card.answer) > limit
-
-    def note(limit: int) -> tuple[RenderableType, bool]:
-        text = Text.assemble(("Note: ", "bold"), safe(card.note or "", "italic", limit=limit))
-        return text, len(card.note or "") > limit
-
-    def compared(limit: int) -> tuple[RenderableType, bool]:
-        return _comparison(session, limit)
-
-    parts: list[Callable[[int], tuple[RenderableType, bool]]] = [question]
-    if media is not None:  # pictures below the side that names them, where they can be drawn
-        parts += media.pictures(card, card.question)
-    if session.phase is Phase.ANSWER:
-        parts.append(compared if session.comparison is not None else answer)
-        if media is not None:
-            parts += media.pictures(card, card.answer)
-        if card.note:
-            parts.append(note)
-    return parts
-
-
-_MARKS = {Found.MATCHED: ("✓", "green"), Found.PARTLY: ("~", "yellow"), Found.MISSED: ("✗", "red")}
-SIDE_BY_SIDE = 80
-"""The narrowest terminal that shows the typed answer beside the real one (else above it)."""
-
-
-def _unchecked(points: int, cut: bool) -> str:
-    """What a comparison left out: key points past typed.MAX_POINTS, and the rest of an answer
-    too long to check."""
-    more = [plural(points, "more key point")] if points else []
-    more += ["the rest of the answer"] if cut else []
-    return f"and {' and '.join(more)}, not checked"
-
-
-def _comparison(session: ReviewSession, limit: int) -> tuple[RenderableType, bool]:
-    """The typed answer and the real one, its key points marked recalled or missed."""
-    comparison = session.comparison
-    assert comparison is not None
-    typed = comparison.typed
-    mine: Text = (
-        safe(typed, limit=limit)
-        if typed.strip()
-        else Text("nothing typed: I don't know", style="dim italic")
-    )
-    points = Table.grid(padding=(0, 1))
-    points.add_column(no_wrap=True)
-    points.add_column()
-    # A row for each point until the text budget is spent, and none past it: the rows drawn
-    # are bounded by the lines to fill (and by typed.MAX_POINTS), not by the answer's size.
-    left = limit
-    shown = 0
-    for point in comparison.points:
-        if left <= 0:
-            break
-        mark, style = _MARKS[point.found]
-        points.add_row(Text(mark, style=f"bold {style}"), safe(point.point, limit=left))
-        left -= len(point.point)
-        shown += 1
-    count = len(comparison.points)
-    first = ""
-    if comparison.unchecked or comparison.cut:
-        first = "the first "
-        if shown == count:
-            note = _unchecked(comparison.unchecked, comparison.cut)
-            points.add_row("…", Text(note, style="dim"))
-    title = f"Answer · {comparison.matched} of {first}{plural(count, 'key point')}"
-    yours = Panel(mine, title="Your answer", title_align="left", padding=(0, 1))
-    theirs = Panel(points, title=title, title_align="left", padding=(0, 1))
-    cut = len(typed) > limit or shown < count or left < 0
-
-    class _Beside:
-        """Side by side where the terminal is wide enough, else one above the other."""
-
-        def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-            if options.max_width >= SIDE_BY_SIDE:
-                grid = Table.grid(expand=True, padding=(0, 1))
-                grid.add_column(ratio=1)
-                grid.add_column(ratio=1)
-                grid.add_row(yours, theirs)
-                yield grid
-            else:
-                yield yours
-                yield theirs
-
-    return _Beside(), cut
+    return one_line(Text.assemble(title, gap, (progress, "dim")))
 
 
 class ReviewScreen:
@@ -417,8 +114,10 @@ class ReviewScreen:
         options = console.options.update(width=width, height=None)
         keys = key_lines(session, width)
         if session.card is None:
-            keys = [_one_line(Text("u undo the last answer · q or Space finish", style="dim"))]
-        message = [_one_line(Text(session.message, style="bold yellow"))] if session.message else []
+            keys = [one_line(Text("u undo the last answer · q or Space finish", style="dim"))]
+        # A notice wraps at words (cut mid-word it read "moved …"), within a few lines.
+        notice = [Text(session.message, style="bold yellow")] if session.message else []
+        message = self._render(console, options, notice)[:MESSAGE_LINES]
         editor: list[RenderableType] = []
         if session.phase is Phase.TYPING:
             # The editor takes at most half of what the header and keys leave, at least a line.
@@ -451,7 +150,7 @@ class ReviewScreen:
             window = without_controls(body[self.scroll : self.scroll + lines])
             below = not complete or len(body) > self.scroll + lines
             mark = [
-                _one_line(
+                one_line(
                     self._mark(above=self.scroll > 0, below=below, cut=self.scroll >= MAX_SCROLL)
                 )
             ]
@@ -462,7 +161,8 @@ class ReviewScreen:
             *window,
             *self._render(console, options, mark),
             *editor_rows,
-            *self._render(console, options, [*message, *keys]),
+            *message,
+            *self._render(console, options, keys),
         ][: max(0, height - 1)]
         blank = [Segment(" " * width)]
         return rows + [blank] * (height - len(rows))
@@ -490,23 +190,7 @@ class ReviewScreen:
         """The rows of the help screen, which lists every key (``typing``: the keys while an
         answer is typed)."""
         width, height = console.size
-        table = Table.grid(padding=(0, 2))
-        table.add_column(style="bold", no_wrap=True)
-        table.add_column()
-        bindings = TYPING_KEYS if typing else (*KEYS[:1], CONFIRM, *KEYS[1:])
-        for binding in bindings:
-            if binding.label:
-                table.add_row(binding.label, binding.help)
-        title = "Keys while typing an answer (other keys are text)" if typing else "Keys"
-        # The way back is in the panel's bottom edge: a row more for the keys in a small terminal.
-        panel = Panel(
-            table,
-            title=title,
-            title_align="left",
-            subtitle=Text("Any key goes back to the card", style="dim"),
-            subtitle_align="left",
-            padding=(0, 1),
-        )
+        panel = help_panel(typing=typing)
         options = console.options.update(width=width, height=None)
         rows = self._render(console, options, [panel])[: max(0, height - 1)]
         return rows + [[Segment(" " * width)]] * (height - len(rows))
@@ -539,7 +223,7 @@ class ReviewScreen:
         is the whole card."""
         body: list[list[Segment]] = []
         hints = session.card is not None and self.hint_for == session.card.id
-        for index, part in enumerate(_card_parts(session, self.media, hints=hints)):
+        for index, part in enumerate(card_parts(session, self.media, hints=hints)):
             needed = min(self.scroll, MAX_SCROLL) + room + 1
             if len(body) >= needed:
                 return body, False
@@ -573,20 +257,38 @@ class TerminalReviewUI:
     """Shows one card at a time and turns keys into session actions; scrolls, redraws on a
     resize and shows the help itself."""
 
-    def __init__(self, console: Console, keys: KeySource, media: ScreenMedia | None = None) -> None:
+    def __init__(
+        self,
+        console: Console,
+        keys: KeySource,
+        media: ScreenMedia | None = None,
+        editor: TextEditor | None = None,
+    ) -> None:
+        """``editor`` runs the student's editor on a text (default: ``VISUAL``/``EDITOR``, the
+        terminal handed to it meanwhile)."""
         self.console = console
         self.keys = keys
         self.screen = ReviewScreen()
         self.screen.media = media
+        self.editor = editor or editor_on(keys, os.environ)
         self._shown = False
 
-    def next_action(self, session: ReviewSession) -> Action | Submit:
+    def next_action(self, session: ReviewSession) -> Action | Submit | Flag:
         if session.phase is Phase.TYPING:
             return self._typed(session)
         bound = CONFIRM_BOUND if session.suggested is not None else BOUND
         while True:
             key = self.keys.read()
             does = bound.get(key)
+            if does is Action.EDIT:
+                self._edit(session)
+                bound = CONFIRM_BOUND if session.suggested is not None else BOUND
+                continue
+            if does is Action.FLAG and session.card is not None and not session.card.flag:
+                flag = self._flag_reason(session)
+                if flag is not None:
+                    return flag
+                continue
             if isinstance(does, Action):
                 return does
             if key == "resize":
@@ -633,6 +335,47 @@ class TerminalReviewUI:
                 continue  # a key that does nothing here: no need to redraw
             self.show(session)
 
+    def _edit(self, session: ReviewSession) -> None:
+        """Open the card on screen in the student's editor until it saves (or they give up),
+        then draw it again, reworded; the session goes on where it was."""
+        try:
+            text = session.edit_text()
+            if text is None:
+                return
+            saved = edit_until_saved(text, session.save_edit, self.editor)
+            if saved is None:
+                session.message = "Unchanged; nothing was saved"
+        except DeckFileError as exc:
+            first = exc.problems[0] if exc.problems else str(exc)
+            more = f" (and {len(exc.problems) - 1} more)" if len(exc.problems) > 1 else ""
+            session.message = f"{first}{more}"
+        except RecallError as exc:
+            session.message = f"Cannot edit it: {exc}"
+        self.show(session)  # clears what the editor left, and draws the card as it is now
+
+    def _flag_reason(self, session: ReviewSession) -> Flag | None:
+        """Ask on the message line why the card is flagged: Enter takes what was typed (none
+        for no reason), Esc or Ctrl-C leaves the card unflagged."""
+        reason = Editor()
+        ask = "Flag it. Why? (Enter: flag, with no reason if none typed; Esc: cancel) "
+        while True:
+            session.message = ask + reason.text + "_"
+            self.show(session)
+            key = self.keys.read()
+            if key == "enter":
+                session.message = None
+                return Flag(reason.text)
+            if key in ("esc", "ctrl+c", "ctrl+d", "eof"):
+                session.message = "Not flagged"
+                self.show(session)
+                return None
+            if isinstance(key, Paste):
+                reason.insert(" ".join(key.text.split()))
+            elif key == "backspace":
+                reason.edit(Edit.BACKSPACE)
+            elif len(key) == 1 and key.isprintable():
+                reason.insert(key)
+
     def _hint(self, session: ReviewSession) -> None:
         """Unfold the hint of the card on screen (it stays open until the next card)."""
         card = session.card
@@ -674,7 +417,7 @@ class TerminalReviewUI:
             self._draw(self.screen.help(self.console, typing=typing))
             key = self.keys.read()
             if key != "resize":
-                return key in _LEAVE_HELP_AND_QUIT
+                return key in LEAVE_HELP_AND_QUIT
 
     def _draw(self, rows: list[list[Segment]]) -> None:
         # Each screen replaces the last; the first keeps what was printed before it (news of a

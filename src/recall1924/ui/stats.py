@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from rich import box
+from rich.cells import cell_len
 from rich.columns import Columns
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
@@ -52,10 +53,12 @@ class Glyphs:
     dot: str
     dash: str
     at_least: str
+    ellipsis: str
+    """Where a title is cut: "..." where "…" cannot be encoded (it would print as "?")."""
 
 
-UNICODE = Glyphs(box.SIMPLE_HEAD, "█", "░", " ▁▂▃▄▅▆▇█", "·░▒▓█", "·", "–", "≥")
-ASCII = Glyphs(ASCII_SIMPLE_HEAD, "#", ".", "   ..::##", ".:+*#", "|", "-", ">=")
+UNICODE = Glyphs(box.SIMPLE_HEAD, "█", "░", " ▁▂▃▄▅▆▇█", "·░▒▓█", "·", "–", "≥", "…")
+ASCII = Glyphs(ASCII_SIMPLE_HEAD, "#", ".", "   ..::##", ".:+*#", "|", "-", ">=", "...")
 
 
 def glyphs_for(console: Console) -> Glyphs:
@@ -116,15 +119,22 @@ COLUMN_GAP = 3
 """Between two columns: a space of padding each side of the (blank) divider."""
 
 
+def _widths(columns: list[_Column], cells: list[list[str]]) -> list[int]:
+    """Each column's width: its header's or its widest cell's."""
+    return [
+        max(cell_len(column.header), *(cell_len(row[i]) for row in cells))
+        if cells
+        else cell_len(column.header)
+        for i, column in enumerate(columns)
+    ]
+
+
 def _fit(
     columns: list[_Column], cells: list[list[str]], width: int, first_min: int
 ) -> tuple[list[int], int]:
     """Indexes of the columns to keep so that the table fits ``width``, and the width left for
     the first column."""
-    widths = [
-        max(len(column.header), *(len(row[i]) for row in cells)) if cells else len(column.header)
-        for i, column in enumerate(columns)
-    ]
+    widths = _widths(columns, cells)
     kept = list(range(len(columns)))
     by_priority = sorted(kept, key=lambda i: columns[i].priority, reverse=True)
 
@@ -156,6 +166,7 @@ def _sections_table(
     cells = [[_plain(column.cell(section)) for column in columns] for section in sections]
     longest = max((len(section.title) for section in sections), default=0)
     kept, first_width = _fit(columns, cells, width, min(SECTION_MIN, max(longest, len("Section"))))
+    widths = _widths(columns, cells)
     table = _table("Section", glyphs, first_width)
     for index in kept:
         column = columns[index]
@@ -163,27 +174,29 @@ def _sections_table(
             column.header,
             justify="left" if column.justify == "left" else "right",
             no_wrap=True,
+            # Known already: Rich need not measure every cell again (half the table's time).
+            width=widths[index],
         )
     for section in sections:
-        row: list[Text | str] = [safe(_squeeze(text(section.title), first_width))]
+        row: list[Text | str] = [safe(_squeeze(text(section.title), first_width, glyphs.ellipsis))]
         row += [columns[index].cell(section) for index in kept]
         table.add_row(*row)
     return table
 
 
-def _squeeze(title: str, width: int) -> str:
-    """``title`` in ``width`` cells, cut in the middle so that titles that differ only at the
-    end ("... of the Left", "... of the Right") still read apart."""
+def _squeeze(title: str, width: int, ellipsis: str = "…") -> str:
+    """``title`` in ``width`` cells, cut in the middle (marked by ``ellipsis``) so that titles
+    that differ only at the end ("... of the Left", "... of the Right") still read apart."""
     if len(title) <= width or width < 8:
         return title
-    room = (width - 1) // 3 + 2
+    room = (width - len(ellipsis)) // 3 + 2
     words = title.split(" ")
     tail = words[-1][-room:]
     for word in reversed(words[:-1]):  # whole words from the end, as many as fit
         if len(word) + 1 + len(tail) > room:
             break
         tail = f"{word} {tail}"
-    return f"{title[: width - 1 - len(tail)]}…{tail}"
+    return f"{title[: width - len(ellipsis) - len(tail)]}{ellipsis}{tail}"
 
 
 def _plain(cell: Text | str) -> str:
@@ -279,7 +292,7 @@ def _heatmap(history: History, glyphs: Glyphs) -> RenderableType:
         ),
         Text.assemble(
             ("per day ", "dim"),
-            (f"{reviews / active:.0f} answers, {minutes / active:.0f} min", "bold"),
+            (f"{plural(round(reviews / active), 'answer')}, {minutes / active:.0f} min", "bold"),
             (" (days with answers)", "dim"),
         ),
     ]
@@ -341,7 +354,7 @@ def _exam(
     for section, row in zip(exam.sections, values, strict=True):
         style = "red" if section.recall_on_schedule < exam.target else ""
         table.add_row(
-            safe(_squeeze(text(section.title), first_width)),
+            safe(_squeeze(text(section.title), first_width, glyphs.ellipsis)),
             *(Text(row[index], style=style) for index in kept),
         )
     shown.append(table)

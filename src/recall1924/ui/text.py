@@ -7,6 +7,9 @@ change colours or retitle the terminal.
 
 JSON output goes through :func:`visible_json`, which writes such characters, and every other
 invisible format character, as JSON's own ``\\uXXXX`` escapes: the JSON reads back the same.
+
+Also holds the two line-layout helpers the review screen's parts share: :func:`one_line` (a
+line that never wraps) and :func:`pack` (items on as few lines as fit, none broken).
 """
 
 from __future__ import annotations
@@ -82,3 +85,23 @@ def safe(text: str, style: str = "", *, limit: int | None = None) -> Text:
     if limit is not None and len(text) > limit:
         text = text[:limit]
     return Text(visible(text), style=style)
+
+
+def one_line(text: Text) -> Text:
+    """``text`` set to stay on one line, cut with an ellipsis where it does not fit."""
+    text.no_wrap = True
+    text.overflow = "ellipsis"
+    return text
+
+
+def pack(items: list[tuple[str, Text]], width: int) -> list[Text]:
+    """Items on as few lines as fit in ``width``, each item whole; each item comes with the
+    separator that goes before it when it follows another on the same line."""
+    lines: list[Text] = []
+    for separator, item in items:
+        if lines and lines[-1].cell_len + len(separator) + item.cell_len <= width:
+            lines[-1].append(separator)
+            lines[-1].append_text(item)
+        else:
+            lines.append(item.copy())
+    return [one_line(line) for line in lines]

@@ -1,0 +1,195 @@
+"""A throwaway PostgreSQL server for the tests marked ``postgres``.
+
+One server per test session, started from the installed binaries in a temporary folder: its
+data and its unix socket there, no TCP port, no fsync (a crash loses nothing worth keeping).
+PostgreSQL refuses to run as root, so under root the server runs as the ``postgres`` user;
+otherwise as the current user. Each test gets a fresh, empty database of its own
+(:func:`postgres_url`), dropped after it.
+
+Why not pytest-postgresql: it starts ``pg_ctl`` as the current user, which under root (CI
+here) PostgreSQL refuses, and it would bring a plugin with options of its own for what is
+sixty lines here.
+
+Where no server binary is found the tests skip, saying so; with ``RECALL_REQUIRE_POSTGRES=1``
+(``.ci/run`` sets it) they fail instead, so CI cannot pass without having run them.
+``RECALL_PG_BIN`` names the binaries' folder if it is not a usual one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import pwd
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pytest
+
+REQUIRE = "RECALL_REQUIRE_POSTGRES"
+BIN = "RECALL_PG_BIN"
+SERVER_USER = "postgres"
+"""The unprivileged user the server runs as when the tests run as root."""
+
+
+class Unavailable(Exception):
+    """No server can be started here; the message says why."""
+
+
+def find_binaries() -> Path | None:
+    """The folder holding ``initdb`` and ``pg_ctl``: ``RECALL_PG_BIN``, else the one on
+    ``PATH``, else the newest ``/usr/lib/postgresql/<version>/bin`` (Debian's layout)."""
+    candidates: list[Path] = []
+    if os.environ.get(BIN):
+        candidates.append(Path(os.environ[BIN]))
+    on_path = shutil.which("pg_ctl")
+    if on_path:
+        candidates.append(Path(on_path).parent)
+
+    def version(folder: Path) -> tuple[int, ...]:
+        return tuple(int(part) for part in re.findall(r"\d+", folder.parent.name))
+
+    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=version, reverse=True)
+    for folder in candidates:
+        if (folder / "initdb").is_file() and (folder / "pg_ctl").is_file():
+            return folder
+    return None
+
+
+class PostgresServer:
+    """A running server in ``folder``, reachable only through its socket there."""
+
+    def __init__(self, binaries: Path, folder: Path, run_as: dict[str, Any]) -> None:
+        self.binaries = binaries
+        self.folder = folder
+        self._run_as = run_as
+        self._names = itertools.count(1)
+        self._admin: Any = None
+
+    @classmethod
+    def start(cls) -> PostgresServer:
+        """initdb and start a server in a new temporary folder.
+
+        Raises:
+            Unavailable: no binaries, no psycopg, no user to run as, or the server did not
+                start (its log is in the message).
+        """
+        binaries = find_binaries()
+        if binaries is None:
+            raise Unavailable(
+                "no PostgreSQL server binaries (initdb, pg_ctl) found: install PostgreSQL "
+                f"or set {BIN} to their folder"
+            )
+        try:
+            import psycopg  # noqa: F401
+        except ImportError:
+            raise Unavailable("psycopg is not installed: pip install '.[postgres]'") from None
+        run_as: dict[str, Any] = {}
+        if os.geteuid() == 0:
+            try:
+                user = pwd.getpwnam(SERVER_USER)
+            except KeyError:
+                raise Unavailable(
+                    f"running as root, and there is no user {SERVER_USER!r} to run the "
+                    "server as (PostgreSQL refuses root)"
+                ) from None
+            run_as = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
+        # Short: a unix socket's path must fit in 107 bytes.
+        folder = Path(tempfile.mkdtemp(prefix="recall-pg-"))
+        if run_as:
+            os.chown(folder, run_as["user"], run_as["group"])
+        server = cls(binaries, folder, run_as)
+        try:
+            server._run(
+                "initdb", "-D", "data", "-U", "postgres", "-A", "trust", "-E", "UTF8",
+                "--locale=C", "--no-sync", "--no-instructions",
+            )  # fmt: skip
+            server._run(
+                "pg_ctl", "-D", "data", "-l", "log", "-w", "-t", "30", "-o",
+                f"-k {folder} -c listen_addresses= -c fsync=off -c synchronous_commit=off "
+                "-c full_page_writes=off",
+                "start",
+            )  # fmt: skip
+        except Unavailable:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        return server
+
+    def _run(self, program: str, *args: str) -> None:
+        done = subprocess.run(
+            [str(self.binaries / program), *args],
+            cwd=self.folder,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "LC_ALL": "C"},
+            **self._run_as,
+        )
+        if done.returncode != 0:
+            log = self.folder / "log"
+            tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+            raise Unavailable(f"{program} failed: {done.stderr.strip()} {tail}".strip())
+
+    def url(self, database: str) -> str:
+        """The URL recall opens ``database`` on this server with."""
+        return f"postgresql+psycopg://postgres@/{database}?host={self.folder}"
+
+    def _connection(self) -> Any:
+        if self._admin is None:
+            import psycopg
+
+            self._admin = psycopg.connect(
+                host=str(self.folder), user="postgres", dbname="postgres", autocommit=True
+            )
+        return self._admin
+
+    def create_database(self) -> str:
+        """A new empty database; its name."""
+        name = f"test_{next(self._names)}"
+        self._connection().execute(f"CREATE DATABASE {name}")
+        return name
+
+    def drop_database(self, name: str) -> None:
+        # FORCE: a test that failed may have left a connection open.
+        self._connection().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+    def stop(self) -> None:
+        if self._admin is not None:
+            with contextlib.suppress(Exception):
+                self._admin.close()
+        with contextlib.suppress(Unavailable):
+            self._run("pg_ctl", "-D", "data", "-m", "immediate", "-w", "stop")
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _unavailable(reason: str) -> NoReturn:
+    if os.environ.get(REQUIRE) == "1":
+        pytest.fail(f"{REQUIRE}=1, but no PostgreSQL server could be started: {reason}")
+    pytest.skip(f"no PostgreSQL server: {reason}")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """The session's server, started on first use (about a second)."""
+    try:
+        server = PostgresServer.start()
+    except Unavailable as exc:
+        _unavailable(str(exc))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A URL of a fresh, empty database on the session's server, for this test alone."""
+    name = postgres_server.create_database()
+    try:
+        yield postgres_server.url(name)
+    finally:
+        postgres_server.drop_database(name)
