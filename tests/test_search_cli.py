@@ -117,6 +117,18 @@ def test_cards_takes_a_query(languages: Store) -> None:
     assert keys("deck:es", "--search", "to") == ["ser", "estar", "comer"]
 
 
+def test_a_negated_word_is_part_of_the_query_wherever_it_stands(languages: Store) -> None:
+    # As a student types it: `recall cards to be -deck:fr`, no quotes and no `--`. Words that
+    # start with "-" are the query's, not options (and an option after them still counts).
+    assert keys("to", "be", "-deck:fr") == ["ser", "estar"]
+    assert keys("-deck:fr", "to", "be", "--deck", "es") == ["ser", "estar"]
+    assert keys("-is:new", "-hola") == ["ser", "estar", "etre"]  # -h is not --help here
+    code, out, _ = recall("due", "-deck:fr", "--json")
+    assert code == 0, out
+    code, out, _ = recall("cards", "-h")
+    assert code == 0 and "Usage: recall cards" in out
+
+
 def test_a_bad_query_is_one_line_and_opens_nothing(db_path: Path) -> None:
     assert not db_path.exists()
     for command in (

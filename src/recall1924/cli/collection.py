@@ -17,7 +17,13 @@ from recall1924.cli.base import (
     print_json,
     show_notices,
 )
-from recall1924.cli.query import QueryOption, QueryWords, parse_query, query_scope
+from recall1924.cli.query import (
+    QueryCommand,
+    QueryOption,
+    QueryWords,
+    parse_query,
+    query_scope,
+)
 from recall1924.words import plural
 
 if TYPE_CHECKING:
@@ -192,7 +198,7 @@ def _one_of(choices: tuple[str, ...]) -> Any:
     return check
 
 
-@app.command()
+@app.command(cls=QueryCommand)
 def cards(
     ctx: typer.Context,
     query: QueryWords = None,
@@ -431,7 +437,7 @@ def export(
     )
 
 
-@app.command()
+@app.command(cls=QueryCommand)
 def due(
     ctx: typer.Context,
     query: QueryWords = None,

@@ -3,9 +3,10 @@ and option, parsing it before the collection is opened, and the scope it narrows
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
 if TYPE_CHECKING:
     from recall1924.context import App
@@ -20,12 +21,49 @@ QUERY_HELP = (
     "introduced:7, edited:7 (docs/search.md)."
 )
 
+
+class QueryCommand(TyperCommand):
+    """A command whose QUERY words may start with "-" wherever they stand.
+
+    Anki's negation (``-word``, ``-deck:fr``) looks like an option to the command line's parser,
+    which refuses ``recall cards trotsky -exile`` ("No such option: -e") or, worse, reads
+    ``-hitler`` as ``-h``. So before parsing, every argument that is not one of the command's
+    own options (with its value) is moved, in order, behind a ``--``: the options still work
+    wherever they are given, and the query keeps its words as typed.
+    """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        takes_value: dict[str, bool] = {}
+        for param in self.get_params(ctx):
+            if param.param_type_name == "option":
+                flag = bool(getattr(param, "is_flag", False) or getattr(param, "count", False))
+                for name in (*param.opts, *param.secondary_opts):
+                    takes_value[name] = not flag
+        options: list[str] = []
+        words: list[str] = []
+        rest = iter(args)
+        for arg in rest:
+            if arg == "--":
+                words.extend(rest)
+                break
+            name = arg.partition("=")[0] if arg.startswith("--") else arg
+            if name not in takes_value:
+                words.append(arg)
+                continue
+            options.append(arg)
+            if takes_value[name] and "=" not in arg:
+                value = next(rest, None)
+                if value is not None:
+                    options.append(value)
+        return super().parse_args(ctx, [*options, "--", *words] if words else options)
+
+
 QueryOption = Annotated[str | None, typer.Option("--query", "-q", metavar="QUERY", help=QUERY_HELP)]
 QueryWords = Annotated[
     list[str] | None,
     typer.Argument(
         metavar="QUERY",
-        help=QUERY_HELP + " Several words are one query; start it with -- to begin with -word.",
+        help=QUERY_HELP + " Several words are one query; -word may stand anywhere.",
         show_default=False,
     ),
 ]
