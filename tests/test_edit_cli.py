@@ -203,6 +203,18 @@ def test_bad_input_is_one_line_exit_1_and_nothing_written(
     assert deck_path.read_text(encoding="utf-8") == DECK
 
 
+def test_a_card_edited_into_the_students_file_is_found_by_edited(deck_path: Path) -> None:
+    # Anki's edited:N is "text changed in the last N days", wherever the edit was kept: here
+    # it went into the student's TOML file, so the collection's own-wording mark stays unset.
+    later = "2026-12-02T09:00:00+00:00"  # the deck came in five days before
+    assert run("edit", "a", "--answer", "A, reworded", RECALL_NOW=later)[0] == 0
+    code, out, err = run("cards", "--json", "edited:1", RECALL_NOW=later)
+    assert code == 0, err
+    assert [row["key"] for row in json.loads(out)] == ["a"]
+    code, out, err = run("cards", "--json", "edited:6", RECALL_NOW=later)
+    assert len(json.loads(out)) > 1  # the import five days ago wrote every card's text
+
+
 def test_no_editor_is_one_line_before_anything(deck_path: Path, tmp_path: Path) -> None:
     code, out, err = run("edit", "a", EDITOR="", VISUAL="", PATH=str(tmp_path / "none"))
     assert (code, out) == (1, "")

@@ -139,7 +139,7 @@ def build(path: Path, seed: int) -> Store:
         for card_id in ids:
             connection.execute(
                 "UPDATE card SET suspended = ?, buried_until = ?, flag = ?, edited_at = ?, "
-                "created_at = ? WHERE id = ?",
+                "updated_at = ?, created_at = ? WHERE id = ?",
                 (
                     rng.random() < 0.2,
                     _stamp(NOW + timedelta(hours=rng.uniform(-30, 30)))
@@ -149,6 +149,7 @@ def build(path: Path, seed: int) -> Store:
                     _stamp(NOW - timedelta(days=rng.uniform(0, 20)))
                     if rng.random() < 0.3
                     else None,
+                    _stamp(NOW - timedelta(days=rng.uniform(0, 20))),  # its text last changed
                     _stamp(NOW - timedelta(days=rng.uniform(0, 30))),
                     card_id,
                 ),
@@ -178,6 +179,8 @@ class Row:
     buried_until: datetime | None
     flag: int
     edited_at: datetime | None
+    changed_at: datetime
+    """When its text last changed (``updated_at``): an edit, or an import that changed it."""
     created_at: datetime
     answers: list[tuple[int, int, datetime, int]] = field(default_factory=list)
     """(kind, rating, reviewed_at, state_before)."""
@@ -211,11 +214,12 @@ def read_all(path: Path) -> list[Row]:
                 row[17],
                 _moment(row[18]),
                 _moment(row[19]),  # type: ignore[arg-type]
+                _moment(row[20]),  # type: ignore[arg-type]
             )  # fmt: skip
             for row in connection.execute(
                 "SELECT card.id, card.deck_id, deck.key, deck.title, section.key, section.title,"
                 " question, answer, note, tags, state, last_review, due, stability, difficulty,"
-                " suspended, buried_until, flag, edited_at, card.created_at FROM card"
+                " suspended, buried_until, flag, edited_at, card.updated_at, card.created_at FROM card"
                 " JOIN deck ON deck.id = card.deck_id JOIN section ON section.id = section_id"
             )
         }
@@ -294,7 +298,7 @@ class Reference:
                 times = [at for kind, _r, at, _b in row.answers if kind == ReviewKind.Review]
                 return bool(times) and self.within(min(times), days)
             case Changed(When.Edited, days):
-                return self.within(row.edited_at, days)
+                return self.within(row.changed_at, days)
             case Changed(When.Added, days):
                 return self.within(row.created_at, days)
             case Not(term):

@@ -250,7 +250,10 @@ class _Compiler:
                 since = self.context.day_start(1 - days)
                 if what is When.Added:
                     return col(Card.created_at) >= since
-                return and_(col(Card.edited_at).is_not(None), col(Card.edited_at) >= since)
+                # Anki's edited:N, the text changed: a card's updated_at moves only when its
+                # text, tags or place do (an edit, into the student's file or the collection,
+                # or an import that changed it), never with an answer.
+                return col(Card.updated_at) >= since
             case Not(term):
                 return not_(self.clause(term))
             case All(terms):
