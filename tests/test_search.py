@@ -219,8 +219,9 @@ def read_all(path: Path) -> list[Row]:
             for row in connection.execute(
                 "SELECT card.id, card.deck_id, deck.key, deck.title, section.key, section.title,"
                 " question, answer, note, tags, state, last_review, due, stability, difficulty,"
-                " suspended, buried_until, flag, edited_at, card.updated_at, card.created_at FROM card"
-                " JOIN deck ON deck.id = card.deck_id JOIN section ON section.id = section_id"
+                " suspended, buried_until, flag, edited_at, card.updated_at, card.created_at"
+                " FROM card JOIN deck ON deck.id = card.deck_id"
+                " JOIN section ON section.id = section_id"
             )
         }
         for card_id, kind, rating, at, before in connection.execute(
