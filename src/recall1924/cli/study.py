@@ -75,7 +75,8 @@ def review(
     matches.
 
     Space or Enter shows the answer; 1 Again, 2 Hard, 3 Good, 4 Easy rate it (each key shows
-    the interval it gives); s suspends, b buries until tomorrow; u undoes; ? lists every key;
+    the interval it gives); s suspends, b buries until tomorrow; e edits the card in your
+    editor, f flags it (with a reason if you type one); u undoes; ? lists every key;
     arrows and PgUp/PgDn scroll a long card; q or Ctrl-C ends the session. Every answer is
     saved the moment it is given. With --type, type the answer (Enter checks it, Alt-Enter
     starts a new line), then Enter takes the suggested rating or 1-4 change it.
