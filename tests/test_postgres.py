@@ -1,6 +1,7 @@
 """The collection on PostgreSQL: opening a ``postgresql://`` URL migrates the schema (to the very
 schema SQLite gets), under an advisory lock, all or nothing; a schema recall did not write, or a
-newer one, is refused as on SQLite; and the commands give the same JSON on both stores.
+newer one, is refused as on SQLite; the commands give the same JSON on both stores; and the
+dialect seam's PostgreSQL forms compute what Python does, 0007's counter triggers included.
 
 Each test gets a fresh database on the session's throwaway server (tests/postgres.py). Tests
 marked ``BLOCKED`` fail today for a reason docs/postgres.md lists ("Not yet on PostgreSQL"):
@@ -13,6 +14,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy.exc import ProgrammingError
 from sqlmodel import Session, SQLModel, col, select
 from typer.testing import CliRunner
 
@@ -28,7 +31,7 @@ import recall1924.models  # noqa: F401 - registers the tables
 from conftest import NOW
 from recall1924 import db, locking
 from recall1924.cli import app
-from recall1924.clock import FixedClock
+from recall1924.clock import FixedClock, review_date
 from recall1924.context import App
 from recall1924.db import HEAD_REVISION, _alembic_config, open_database
 from recall1924.errors import CollectionInUseError, DatabaseError, NewerDatabaseError
@@ -37,17 +40,18 @@ from recall1924.locking import SERVER_LOCK_KEY
 from recall1924.models import Card, ReviewLog
 from recall1924.review import Action, run
 from recall1924.review.service import start_review
-from recall1924.store import Scope
-from recall1924.store.base import insert_many
+from recall1924.scheduling import Rating, ReviewKind, State, retrievability, review_day
+from recall1924.store import Scope, dialect
+from recall1924.store.base import insert_many, sql_time
 
 pytestmark = pytest.mark.postgres
 
 BLOCKED = pytest.mark.xfail(
-    raises=DatabaseError,
+    raises=ProgrammingError,
     strict=True,
-    reason="migration 0007 writes SQLite's SQL (a SUM over comparisons, julianday, SQLite's "
-    "triggers), so no PostgreSQL database reaches head yet; past it, the store's own SQLite "
-    "SQL: docs/postgres.md lists each",
+    reason="store/decks.py writes qmark placeholders (?) through exec_driver_sql, which "
+    "psycopg refuses: the bundled deck's first import fails at existing_deck; past it, the "
+    "store's other SQLite SQL: docs/postgres.md lists each",
 )
 DECK = """\
 [deck]
@@ -130,7 +134,6 @@ def test_the_migrations_give_the_same_schema_as_on_sqlite_up_to_0006(
         in_file.dispose()
 
 
-@BLOCKED
 def test_an_empty_database_opens_at_head_with_sqlites_schema(
     postgres_url: str, tmp_path: Path
 ) -> None:
@@ -258,7 +261,7 @@ def _hold_lock(url: str) -> tuple[Engine, Any]:
 def test_opening_waits_while_another_recall_prepares_the_schema(postgres_url: str) -> None:
     engine, holder = _hold_lock(postgres_url)
     # What that recall leaves: a schema this recall refuses (any outcome read after the wait
-    # shows the wait happened; head itself is out of reach while 0007 is SQLite's).
+    # shows the wait happened).
     with engine.begin() as connection:
         connection.execute(text("CREATE TABLE alembic_version (version_num varchar(32))"))
         connection.execute(text("INSERT INTO alembic_version VALUES ('9999')"))
@@ -411,3 +414,190 @@ def test_a_review_saves_the_same_answers_on_both_stores(postgres_url: str, tmp_p
         finally:
             app_obj.close()
     assert saved[0] == saved[1] and len(saved[0]) == 3
+
+
+# The dialect seam's PostgreSQL forms, and 0007's counter triggers there
+# ---------------------------------------------------------------------------------------------
+
+PG = dialect.POSTGRESQL
+
+
+def _answer(card_id: int, rating: int, interval: timedelta, **changes: Any) -> dict[str, Any]:
+    """A review_log row: an answer to a review card ``interval`` after its last review."""
+    row: dict[str, Any] = {
+        "card_id": card_id,
+        "kind": int(ReviewKind.Review),
+        "rating": rating,
+        "reviewed_at": NOW,
+        "state_before": int(State.Review),
+        "due_before": NOW,
+        "last_review_before": NOW - interval,
+        "state_after": int(State.Review),
+        "due_after": NOW + timedelta(days=3),
+    }
+    return {**row, **changes}
+
+
+def _counters(engine: Engine) -> dict[int, tuple[int, ...]]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(f"SELECT id, {', '.join(dialect.ANSWER_COUNTERS)} FROM card ORDER BY id")
+        )
+        return {card_id: tuple(values) for card_id, *values in rows}
+
+
+def _counter_history(engine: Engine) -> list[dict[int, tuple[int, ...]]]:
+    """Answers of each kind the counters tell apart written, changed and deleted with plain
+    SQL (so only the triggers count them): the counters after each step."""
+    again, good = int(Rating.Again), int(Rating.Good)
+    stamp = {"created_at": NOW, "updated_at": NOW}
+    found = []
+    with Session(engine) as session:
+        insert_many(session, "deck", [{"key": "d", "title": "D", **stamp}])
+        insert_many(session, "section", [{"deck_id": 1, "key": "s", "title": "S", "position": 0}])
+        card = {"deck_id": 1, "section_id": 1, "question": "Q?", "answer": "A", "tags": []}
+        insert_many(
+            session,
+            "card",
+            [
+                {**card, "key": key, "position": n, "state": 2, "due": NOW, **stamp}
+                for n, key in enumerate("abc")
+            ],
+        )
+        insert_many(
+            session,
+            "review_log",
+            [
+                _answer(1, again, timedelta(days=30)),  # mature lapse
+                _answer(1, good, timedelta(days=20, hours=12)),  # mature, just
+                _answer(2, good, timedelta(days=20, hours=11)),  # young, just
+                _answer(2, again, timedelta(days=3)),  # young lapse
+                _answer(3, again, timedelta(days=40), state_before=int(State.Learning)),
+                _answer(3, again, timedelta(days=40), kind=int(ReviewKind.Cram)),
+            ],
+        )
+        session.commit()
+    found.append(_counters(engine))
+    steps = [
+        # young -> mature (20.5 days exactly)
+        ("UPDATE review_log SET last_review_before = :t WHERE id = 3", timedelta(days=-20.5)),
+        ("UPDATE review_log SET rating = 3 WHERE id = 1", None),  # a lapse no more
+        ("UPDATE review_log SET card_id = 3 WHERE id = 4", None),  # to another card
+        ("UPDATE review_log SET state_before = 2 WHERE id = 5", None),  # counted now
+        ("UPDATE review_log SET due_after = :t", timedelta(days=9)),  # changes no count
+        ("DELETE FROM review_log WHERE id = 2", None),
+    ]
+    for sql, moved in steps:
+        with engine.begin() as connection:
+            params = {} if moved is None else {"t": sql_time(NOW + moved)}
+            connection.execute(text(sql), params)
+        found.append(_counters(engine))
+    return found
+
+
+def test_the_answer_counters_are_kept_by_triggers_as_on_sqlite_and_equal_a_recount(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    on_server = upgraded(create_engine(postgres_url), "head")
+    in_file = upgraded(db.make_engine(tmp_path / "same.db"), "head")
+    try:
+        kept = _counter_history(on_server)
+        assert kept == _counter_history(in_file)
+        assert kept[0] == {1: (2, 1, 2, 1), 2: (2, 1, 0, 0), 3: (0, 0, 0, 0)}
+        assert kept[-1] == {1: (1, 0, 1, 0), 2: (1, 0, 1, 0), 3: (2, 2, 1, 1)}
+        zeros = ", ".join(f"{name} = 0" for name in dialect.ANSWER_COUNTERS)
+        with on_server.begin() as connection:
+            connection.execute(text(f"UPDATE card SET {zeros}"))
+            connection.execute(text(dialect.recount_answers(name=PG)))
+        assert _counters(on_server) == kept[-1]
+    finally:
+        on_server.dispose()
+        in_file.dispose()
+
+
+def test_0007_downgrades_and_upgrades_again_on_postgres(postgres_url: str) -> None:
+    engine = upgraded(create_engine(postgres_url), "head")
+    try:
+        with engine.begin() as connection:
+            command.downgrade(_alembic_config(connection), "0006")
+        with engine.connect() as connection:
+            assert "review_answers" not in {
+                c["name"] for c in inspect(connection).get_columns("card")
+            }
+            left = connection.execute(
+                text("SELECT count(*) FROM pg_proc WHERE proname = :name"),
+                {"name": dialect.COUNTER_FUNCTION},
+            )
+            assert left.scalar() == 0
+        upgraded(engine, "head")
+        assert _counter_history(engine)[0][1] == (2, 1, 2, 1)
+    finally:
+        engine.dispose()
+
+
+def _one(engine: Engine, sql: str, **params: object) -> Any:
+    with engine.connect() as connection:
+        return connection.execute(text(f"SELECT {sql}"), params).scalar()
+
+
+def test_review_days_on_postgres_count_as_python_counts_them_across_daylight_saving(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    engine = create_engine(postgres_url)
+    try:
+        horizon = datetime(2026, 4, 2, 12, tzinfo=UTC)
+        sql = dialect.review_days_to("CAST(:at AS timestamp)", name=PG)
+        start = datetime(2026, 3, 27, 0, tzinfo=UTC)
+        with engine.connect() as connection:
+            for step in range(5 * 48):  # every half hour over the spring change
+                at = start + timedelta(minutes=30 * step)
+                found = connection.execute(
+                    text(f"SELECT {sql}"),
+                    {
+                        "at": sql_time(at),
+                        "horizon": review_date(horizon, 4).isoformat(),
+                        "shift": dialect.review_day_shift(4, name=PG),
+                        "zone": "Europe/Berlin",
+                    },
+                ).scalar()
+                assert found == review_day(horizon, 4) - review_day(at, 4), at
+    finally:
+        engine.dispose()
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_the_postgres_forms_compute_what_python_does(postgres_url: str) -> None:
+    engine = create_engine(postgres_url)
+    try:
+        later, earlier = "CAST(:later AS timestamp)", "CAST(:earlier AS timestamp)"
+        between = dialect.days_between(later, earlier, name=PG)
+        times = {"later": "2026-01-21 12:00:00.000000", "earlier": "2026-01-01 00:00:00.000000"}
+        assert _one(engine, between, **times) == 20.5
+        assert _one(engine, between, later=None, earlier=times["earlier"]) is None
+        assert _one(engine, dialect.truncate("-2.7", name=PG)) == -2
+        assert _one(engine, dialect.truncate("2.7", name=PG)) == 2
+        assert _one(engine, dialect.greatest("3", "5", name=PG)) == 5
+        assert _one(engine, dialect.least("3", "5", name=PG)) == 3
+        assert dialect.unindexed("card.deck_id", name=PG) == "card.deck_id"
+        for elapsed, stability in ((0, 1.0), (3.9, 2.5), (40.2, 17.25), (-1, 3.0), (5, 0.0)):
+            for native in (True, False):
+                sql = dialect.retrievability(
+                    "CAST(:elapsed AS double precision)", native=native, name=PG
+                ).replace("stability", "CAST(:stability AS double precision)")
+                found = _one(engine, sql, elapsed=elapsed, stability=stability, decay=-0.1542)
+                assert found == retrievability(elapsed, stability, -0.1542)
+        rows = dialect.json_rows(":rows", ("n", "at"), types=("integer", "timestamp"), name=PG)
+        with engine.connect() as connection:
+            found = connection.execute(
+                text(f"SELECT n, at FROM {rows} AS row ORDER BY n DESC"),
+                {"rows": json.dumps([[1, times["earlier"]], [2, times["later"]]])},
+            ).all()
+        assert [tuple(row) for row in found] == [
+            (2, datetime(2026, 1, 21, 12)),
+            (1, datetime(2026, 1, 1)),
+        ]
+    finally:
+        engine.dispose()

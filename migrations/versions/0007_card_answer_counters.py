@@ -42,6 +42,13 @@ _DUE_INDEX = [
 ]
 
 
+def _dialect_name() -> dialect.Name:
+    name = op.get_bind().dialect.name
+    if name not in (dialect.SQLITE, dialect.POSTGRESQL):
+        raise NotImplementedError(f"migration 0007 has no SQL for {name}")
+    return dialect.POSTGRESQL if name == dialect.POSTGRESQL else dialect.SQLITE
+
+
 def upgrade() -> None:
     # Why: true retention in stats read every answer ever given (a million answers: 0.2 s of
     # CPU on every `recall stats`). Each card now keeps the counts it needs, its answers in the
@@ -51,8 +58,11 @@ def upgrade() -> None:
     with op.batch_alter_table("card") as batch:
         for name in dialect.ANSWER_COUNTERS:
             batch.add_column(sa.Column(name, sa.Integer(), nullable=False, server_default="0"))
-    op.execute(dialect.recount_answers())
-    for statement in dialect.create_counter_triggers():
+    # Why the dialect's name: the recount and the triggers are SQL no standard covers
+    # (SQLite's CREATE TRIGGER ... BEGIN ... END, PostgreSQL's PL/pgSQL function).
+    written_for = _dialect_name()
+    op.execute(dialect.recount_answers(name=written_for))
+    for statement in dialect.create_counter_triggers(name=written_for):
         op.execute(statement)
     # Why: every per-card figure the glance, stats and the review queue count (states, due
     # times, stability, the counters) was read from the wide card rows, questions and answers
@@ -68,7 +78,7 @@ def downgrade() -> None:
     op.drop_index("ix_card_due", table_name="card")
     op.create_index("ix_card_due", "card", ["due"])
     op.drop_index("ix_card_memory", table_name="card")
-    for statement in dialect.drop_counter_triggers():
+    for statement in dialect.drop_counter_triggers(name=_dialect_name()):
         op.execute(statement)
     with op.batch_alter_table("card") as batch:
         for name in reversed(dialect.ANSWER_COUNTERS):

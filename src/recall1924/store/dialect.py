@@ -4,14 +4,19 @@ The store writes portable SQL (standard aggregates with ``FILTER``, ``CASE``, ``
 joins, ``UPDATE ... FROM``) and takes from here the fragments no standard covers: arithmetic on
 stored times, the review day of a stored time in the local zone, truncation and the scalar
 smaller/larger of two values, the forgetting curve, and the triggers that keep each card's
-answer counters. Each function returns SQLite's form, the only database recall opens today; its
-docstring says what PostgreSQL needs, for the port.
+answer counters.
+
+Each function takes the dialect as ``name``, SQLAlchemy's name for it (``engine.dialect.name``,
+``op.get_bind().dialect.name``): :data:`SQLITE` or :data:`POSTGRESQL`. It defaults to SQLite's
+because the store's queries are SQLite's still beyond this seam (docs/postgres.md lists where);
+a store module passes its engine's name when it is ported, the migrations pass theirs already.
 
 Stored times: SQLite keeps them as text, naive UTC with microseconds
 (:func:`recall1924.store.base.time_text`), so every comparison of two times is a comparison of
-text and every difference goes through ``julianday``; PostgreSQL will keep ``timestamptz`` and
-subtract. Arguments named ``column`` or ``later``/``earlier`` are SQL expressions (a column, a
-bind parameter) holding such times.
+text and every difference goes through ``julianday``. PostgreSQL keeps them in ``timestamp``
+columns (``UTCDateTime`` is a ``DateTime`` without a zone), naive UTC too, and subtracts them
+into intervals. Arguments named ``column`` or ``later``/``earlier`` are SQL expressions (a
+column, a bind parameter) holding such times.
 
 This module imports nothing of SQLAlchemy or the models, so a migration can use it.
 """
@@ -19,11 +24,16 @@ This module imports nothing of SQLAlchemy or the models, so a migration can use 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 __all__ = [
     "ANSWER_COUNTERS",
-    "MATURE_DAYS",
+    "COUNTER_FUNCTION",
     "COUNTER_TRIGGERS",
+    "MATURE_DAYS",
+    "POSTGRESQL",
+    "SQLITE",
+    "Name",
     "answer_counts",
     "counted",
     "create_counter_triggers",
@@ -35,12 +45,18 @@ __all__ = [
     "page_cache_size",
     "recount_answers",
     "retrievability",
-    "set_page_cache",
-    "review_days_to",
     "review_day_shift",
+    "review_days_to",
+    "set_page_cache",
     "truncate",
     "unindexed",
 ]
+
+Name = Literal["sqlite", "postgresql"]
+"""A dialect this module writes for, by SQLAlchemy's name for it."""
+
+SQLITE: Name = "sqlite"
+POSTGRESQL: Name = "postgresql"
 
 MATURE_DAYS = 21
 """An interval of at least this many days makes a review mature, as in Anki."""
@@ -56,25 +72,39 @@ _STATE_REVIEW = 2
 _AGAIN = 1
 
 
-def days_between(later: str, earlier: str) -> str:
-    """SQL for the days (fractional, to the millisecond) from the time ``earlier`` to ``later``;
-    null when either is.
+def days_between(later: str, earlier: str, *, name: Name = SQLITE) -> str:
+    """SQL for the days (fractional) from the time ``earlier`` to ``later``; null when either
+    is.
 
-    PostgreSQL: ``EXTRACT(EPOCH FROM later - earlier) / 86400``.
+    SQLite: the difference of their Julian days (to the millisecond). PostgreSQL: the seconds
+    of the interval between them over 86,400, as a double (``EXTRACT`` gives a numeric, which
+    ``power`` would then compute in decimal).
     """
+    if name == POSTGRESQL:
+        return f"(CAST(EXTRACT(EPOCH FROM ({later}) - ({earlier})) AS double precision) / 86400)"
     return f"(julianday({later}) - julianday({earlier}))"
 
 
-def review_day_shift(day_starts_at: int) -> str:
-    """The value of the ``:shift`` parameter :func:`review_days_to` reads: SQLite's modifier
-    that moves a local time back to its review day's date.
+def review_day_shift(day_starts_at: int, *, name: Name = SQLITE) -> str:
+    """The value of the ``:shift`` parameter :func:`review_days_to` reads: how far a local time
+    moves back to its review day's date.
 
-    PostgreSQL: the interval ``make_interval(hours => day_starts_at)``, subtracted.
+    SQLite: a date modifier (``'-4 hours'``). PostgreSQL: an interval's text
+    (``'4 hours'``), which :func:`review_days_to` casts and subtracts.
     """
+    if name == POSTGRESQL:
+        return f"{day_starts_at} hours"
     return f"-{day_starts_at} hours"
 
 
-def review_days_to(column: str, horizon: str = ":horizon", shift: str = ":shift") -> str:
+def review_days_to(
+    column: str,
+    horizon: str = ":horizon",
+    shift: str = ":shift",
+    *,
+    zone: str = ":zone",
+    name: Name = SQLITE,
+) -> str:
     """SQL for the whole review days from the one holding the time ``column`` to the review day
     ``horizon`` (a ``YYYY-MM-DD`` date), as ``scheduling.review_day`` counts them in Python: the
     time in the local zone, moved back by the day-start hour (``shift``, from
@@ -83,39 +113,51 @@ def review_days_to(column: str, horizon: str = ":horizon", shift: str = ":shift"
     SQLite: the Julian day of that local time, rounded down to its day by adding a half (Julian
     days begin at noon) and truncating: the same number as going through ``date()`` and back,
     without writing and parsing a date per card. ``'localtime'`` is the C library's zone, the
-    one Python's ``astimezone()`` uses.
+    one Python's ``astimezone()`` uses; ``zone`` is not read.
 
-    PostgreSQL: ``horizon::date - ((column AT TIME ZONE zone) - shift)::date``, with the zone
-    passed in by name (the server's own zone is not the student's).
+    PostgreSQL: the difference of two dates, the stored (naive UTC) time read as UTC and seen
+    in ``zone``, an IANA zone name (``'Europe/Berlin'``): the server's own zone is not the
+    student's, so the caller names it.
     """
+    if name == POSTGRESQL:
+        local = f"(({column}) AT TIME ZONE 'UTC' AT TIME ZONE {zone})"
+        return f"(CAST({horizon} AS date) - CAST({local} - CAST({shift} AS interval) AS date))"
     return (
         f"(julianday({horizon}) + 0.5 - CAST(julianday({column}, 'localtime', {shift}) + 0.5 "
         "AS INTEGER))"
     )
 
 
-def truncate(value: str) -> str:
+def truncate(value: str, *, name: Name = SQLITE) -> str:
     """SQL for ``value`` truncated toward zero to an integer, as Python's ``int()``.
 
     SQLite: ``CAST(... AS INTEGER)`` truncates (not ``floor``, which SQLAlchemy replaces with a
-    Python function). PostgreSQL: ``trunc(value)::integer`` (its ``CAST`` rounds).
+    Python function). PostgreSQL: ``trunc`` first, as its ``CAST`` rounds.
     """
+    if name == POSTGRESQL:
+        return f"CAST(trunc({value}) AS integer)"
     return f"CAST({value} AS INTEGER)"
 
 
-def greatest(first: str, second: str) -> str:
+def greatest(first: str, second: str, *, name: Name = SQLITE) -> str:
     """SQL for the larger of two values. SQLite: scalar ``MAX(a, b)``; PostgreSQL:
     ``GREATEST(a, b)`` (``MAX`` there is only the aggregate)."""
+    if name == POSTGRESQL:
+        return f"GREATEST({first}, {second})"
     return f"MAX({first}, {second})"
 
 
-def least(first: str, second: str) -> str:
+def least(first: str, second: str, *, name: Name = SQLITE) -> str:
     """SQL for the smaller of two values. SQLite: scalar ``MIN(a, b)``; PostgreSQL:
     ``LEAST(a, b)``."""
+    if name == POSTGRESQL:
+        return f"LEAST({first}, {second})"
     return f"MIN({first}, {second})"
 
 
-def retrievability(elapsed: str, *, native: bool, decay: str = ":decay") -> str:
+def retrievability(
+    elapsed: str, *, native: bool, decay: str = ":decay", name: Name = SQLITE
+) -> str:
     """SQL for ``scheduling.retrievability`` of the row's ``stability`` after ``elapsed`` days
     (an SQL expression, truncated to whole days here), on the forgetting curve of ``decay``.
 
@@ -125,40 +167,50 @@ def retrievability(elapsed: str, *, native: bool, decay: str = ":decay") -> str:
     is; the stats store asks once per database); else the Python function
     ``fsrs_retrievability`` that :mod:`recall1924.db` registers on every connection.
 
-    PostgreSQL: always native, with :func:`greatest` and :func:`truncate` in their PostgreSQL
-    forms.
+    PostgreSQL: always native (``native`` is not read: no Python function is registered
+    there), ``decay`` cast to a double so that every step is one.
     """
-    if not native:
+    if name == POSTGRESQL:
+        decay = f"CAST({decay} AS double precision)"
+    elif not native:
         return f"fsrs_retrievability({elapsed}, stability, {decay})"
     factor = f"(power(0.9, 1.0 / {decay}) - 1)"
-    days = greatest("0", truncate(elapsed))
+    days = greatest("0", truncate(elapsed, name=name), name=name)
     curve = f"power(1 + {factor} * {days} / stability, {decay})"
     return f"CASE WHEN stability > 0 THEN {curve} ELSE 0.0 END"
 
 
-def _mature(row: str) -> str:
+def _lapse(row: str) -> str:
+    return f"({row}rating = {_AGAIN})"
+
+
+def _mature(row: str, name: Name) -> str:
     # Anki's interval is in whole days, rounded half away from zero: 20.5 days is 21 already.
     # Compared without rounding, so the interval is one subtraction per answer.
-    return (
-        f"COALESCE({days_between(f'{row}due_before', f'{row}last_review_before')} "
-        f">= {MATURE_DAYS - 0.5}, 0)"
-    )
+    between = days_between(f"{row}due_before", f"{row}last_review_before", name=name)
+    false = "false" if name == POSTGRESQL else "0"
+    return f"COALESCE({between} >= {MATURE_DAYS - 0.5}, {false})"
 
 
-def answer_counts(row: str = "") -> tuple[str, str, str, str]:
-    """SQL for one answer's part in each of :data:`ANSWER_COUNTERS` (0 or 1, given that it is a
-    scheduled answer to a card in the Review state); ``row`` prefixes the review_log columns
-    (``"NEW."``, ``"review_log."``).
+def _count(test: str, name: Name) -> str:
+    """A truth value as 0 or 1: SQLite's comparisons are those integers already."""
+    return f"CAST({test} AS integer)" if name == POSTGRESQL else test
 
-    SQLite: a comparison is the integer 0 or 1. PostgreSQL: ``(...)::integer``, and the interval
-    as ``due_before - last_review_before >= interval '20.5 days'``.
+
+def answer_counts(row: str = "", *, name: Name = SQLITE) -> tuple[str, str, str, str]:
+    """SQL for one answer's part in each of :data:`ANSWER_COUNTERS` (the integer 0 or 1, given
+    that it is a scheduled answer to a card in the Review state); ``row`` prefixes the
+    review_log columns (``"NEW."``, ``"review_log."``).
+
+    SQLite: a comparison is the integer 0 or 1. PostgreSQL: a boolean, cast to an integer (it
+    neither sums booleans nor mixes them with integers).
     """
-    lapse = f"({row}rating = {_AGAIN})"
-    mature = _mature(row)
-    return ("1", lapse, mature, f"({lapse} AND {mature})")
+    lapse, mature = _lapse(row), _mature(row, name)
+    both = f"({lapse} AND {mature})"
+    return ("1", _count(lapse, name), _count(mature, name), _count(both, name))
 
 
-def counted(row: str = "", *, by_index: bool = True) -> str:
+def counted(row: str = "", *, by_index: bool = True, name: Name = SQLITE) -> str:
     """SQL that is true for an answer the counters count: a scheduled review (not practice, an
     edit or a reset) of a card in the Review state.
 
@@ -167,40 +219,56 @@ def counted(row: str = "", *, by_index: bool = True) -> str:
     """
     kind, state = f"{row}kind", f"{row}state_before"
     if not by_index:
-        kind, state = unindexed(kind), unindexed(state)
+        kind, state = unindexed(kind, name=name), unindexed(state, name=name)
     return f"({kind} = {_KIND_REVIEW} AND {state} = {_STATE_REVIEW})"
 
 
-def json_rows(param: str, names: Sequence[str]) -> str:
+def json_rows(
+    param: str,
+    names: Sequence[str],
+    *,
+    types: Sequence[str] | None = None,
+    name: Name = SQLITE,
+) -> str:
     """SQL for a table whose rows come from one bound parameter, ``param``: a JSON array of
     arrays, the ``i``-th item of each row as the column ``names[i]``. One parameter for a list
     of any length: the statement reads the same for three days or three thousand, and the
     driver binds one value instead of thousands.
 
     SQLite: ``json_each`` and ``json_extract`` (its JSON functions, built in since 3.38 and in
-    Python's own builds before). PostgreSQL: ``jsonb_array_elements(CAST(param AS jsonb))``
-    with ``value ->> i`` cast to each column's type.
+    Python's own builds before), each value of its JSON type; ``types`` is not read.
+    PostgreSQL: ``jsonb_array_elements``, the ``i``-th item as text cast to ``types[i]`` (an
+    SQL type; text where not given), since PostgreSQL compares no text with a number or a time.
     """
+    if name == POSTGRESQL:
+        kinds = list(types or ()) + ["text"] * (len(names) - len(types or ()))
+        columns = ", ".join(
+            f"CAST(item ->> {index} AS {kind}) AS {column}"
+            for index, (column, kind) in enumerate(zip(names, kinds, strict=True))
+        )
+        return f"(SELECT {columns} FROM jsonb_array_elements(CAST({param} AS jsonb)) AS item)"
     columns = ", ".join(
-        f"json_extract(value, '$[{index}]') AS {name}" for index, name in enumerate(names)
+        f"json_extract(value, '$[{index}]') AS {column}" for index, column in enumerate(names)
     )
     return f"(SELECT {columns} FROM json_each({param}))"
 
 
-def unindexed(column: str) -> str:
+def unindexed(column: str, *, name: Name = SQLITE) -> str:
     """``column``, written so that the planner does not look it up in an index.
 
     SQLite plans without statistics and prefers an index that matches an equality to one that
     matches a range, however many rows the equality matches: ``+column`` takes the column out
-    of its choice. PostgreSQL plans from its statistics: the column as it is.
+    of its choice. PostgreSQL plans from its statistics: the column as it is (there ``+`` would
+    make it an expression, which a ``GROUP BY`` does not match).
     """
-    return f"+{column}"
+    return column if name == POSTGRESQL else f"+{column}"
 
 
-def _change_counters(row: str, sign: str) -> str:
-    parts = answer_counts(row)
+def _change_counters(row: str, sign: str, name: Name) -> str:
+    parts = answer_counts(row, name=name)
     sets = ", ".join(
-        f"{name} = {name} {sign} {part}" for name, part in zip(ANSWER_COUNTERS, parts, strict=True)
+        f"{counter} = {counter} {sign} {part}"
+        for counter, part in zip(ANSWER_COUNTERS, parts, strict=True)
     )
     return f"UPDATE card SET {sets} WHERE id = {row}card_id AND {counted(row)};"
 
@@ -211,8 +279,28 @@ COUNTER_TRIGGERS = (
     "review_log_counters_update",
 )
 
+COUNTER_FUNCTION = "review_log_counters"
+"""PostgreSQL's trigger function that the three :data:`COUNTER_TRIGGERS` run."""
 
-def create_counter_triggers() -> Sequence[str]:
+
+def _moved(name: Name) -> str:
+    """True for an update of an answer that changes its part in the counters."""
+    # SQLite's IS NOT is null-safe; PostgreSQL's IS NOT only takes NULL, TRUE or FALSE.
+    differs = " IS DISTINCT FROM " if name == POSTGRESQL else " IS NOT "
+    old, new = counted("OLD."), counted("NEW.")
+    mature_old, mature_new = _mature("OLD.", name), _mature("NEW.", name)
+    times_moved = (
+        f"(OLD.due_before{differs}NEW.due_before "
+        f"OR OLD.last_review_before{differs}NEW.last_review_before)"
+    )
+    return (
+        f"OLD.card_id{differs}NEW.card_id OR {old}{differs}{new} "
+        f"OR ({new} AND ({_lapse('OLD.')}{differs}{_lapse('NEW.')} "
+        f"OR ({times_moved} AND {mature_old}{differs}{mature_new})))"
+    )
+
+
+def create_counter_triggers(*, name: Name = SQLITE) -> Sequence[str]:
     """The statements that make the database keep each card's :data:`ANSWER_COUNTERS` as its
     answers are inserted, deleted or changed, by whatever writes them (a review, an undo, an
     import, a repair, a rewritten history).
@@ -222,49 +310,65 @@ def create_counter_triggers() -> Sequence[str]:
 
     SQLite: ``CREATE TRIGGER``. A later migration that rebuilds ``card`` or ``review_log`` (a
     batch copy) must drop these first and create them again after: SQLite checks the triggers'
-    tables when one is renamed. PostgreSQL: one PL/pgSQL function ``RETURNS trigger`` doing the
-    same two updates with ``OLD``/``NEW``, and ``CREATE TRIGGER ... AFTER INSERT OR UPDATE OR
-    DELETE ON review_log FOR EACH ROW EXECUTE FUNCTION`` it.
+    tables when one is renamed. PostgreSQL: one PL/pgSQL function (:data:`COUNTER_FUNCTION`)
+    that takes the ``OLD`` answer out and puts the ``NEW`` one in, and the same three triggers,
+    each with the same ``WHEN``, running it ``FOR EACH ROW``.
     """
-    lapse_old, lapse_new = answer_counts("OLD.")[1], answer_counts("NEW.")[1]
-    mature_old, mature_new = _mature("OLD."), _mature("NEW.")
-    moved = (
-        f"OLD.card_id IS NOT NEW.card_id OR {counted('OLD.')} IS NOT {counted('NEW.')} "
-        f"OR ({counted('NEW.')} AND ({lapse_old} IS NOT {lapse_new} "
-        "OR ((OLD.due_before IS NOT NEW.due_before "
-        "OR OLD.last_review_before IS NOT NEW.last_review_before) "
-        f"AND {mature_old} IS NOT {mature_new})))"
-    )
     insert, delete, update = COUNTER_TRIGGERS
+    columns = "card_id, kind, rating, state_before, due_before, last_review_before"
+    if name == POSTGRESQL:
+        # The body holds no colon and no percent sign: Alembic's text() and the driver pass it
+        # through as written.
+        body = (
+            "BEGIN "
+            f"IF TG_OP <> 'INSERT' THEN {_change_counters('OLD.', '-', name)} END IF; "
+            f"IF TG_OP <> 'DELETE' THEN {_change_counters('NEW.', '+', name)} END IF; "
+            "RETURN NULL; END"
+        )
+        run = f"FOR EACH ROW WHEN ({{when}}) EXECUTE FUNCTION {COUNTER_FUNCTION}()"
+        return (
+            f"CREATE FUNCTION {COUNTER_FUNCTION}() RETURNS trigger LANGUAGE plpgsql "
+            f"AS $body$ {body} $body$",
+            f"CREATE TRIGGER {insert} AFTER INSERT ON review_log "
+            + run.format(when=counted("NEW.")),
+            f"CREATE TRIGGER {delete} AFTER DELETE ON review_log "
+            + run.format(when=counted("OLD.")),
+            f"CREATE TRIGGER {update} AFTER UPDATE OF {columns} ON review_log "
+            + run.format(when=_moved(name)),
+        )
     return (
         f"CREATE TRIGGER {insert} AFTER INSERT ON review_log WHEN {counted('NEW.')} "
-        f"BEGIN {_change_counters('NEW.', '+')} END",
+        f"BEGIN {_change_counters('NEW.', '+', name)} END",
         f"CREATE TRIGGER {delete} AFTER DELETE ON review_log WHEN {counted('OLD.')} "
-        f"BEGIN {_change_counters('OLD.', '-')} END",
-        f"CREATE TRIGGER {update} AFTER UPDATE OF card_id, kind, rating, state_before, "
-        f"due_before, last_review_before ON review_log WHEN {moved} "
-        f"BEGIN {_change_counters('OLD.', '-')} {_change_counters('NEW.', '+')} END",
+        f"BEGIN {_change_counters('OLD.', '-', name)} END",
+        f"CREATE TRIGGER {update} AFTER UPDATE OF {columns} ON review_log WHEN {_moved(name)} "
+        f"BEGIN {_change_counters('OLD.', '-', name)} {_change_counters('NEW.', '+', name)} END",
     )
 
 
-def drop_counter_triggers() -> Sequence[str]:
+def drop_counter_triggers(*, name: Name = SQLITE) -> Sequence[str]:
     """Undo :func:`create_counter_triggers`. PostgreSQL: ``DROP TRIGGER ... ON review_log``
-    and the function."""
-    return tuple(f"DROP TRIGGER IF EXISTS {name}" for name in COUNTER_TRIGGERS)
+    and then the function."""
+    if name == POSTGRESQL:
+        return (
+            *(f"DROP TRIGGER IF EXISTS {trigger} ON review_log" for trigger in COUNTER_TRIGGERS),
+            f"DROP FUNCTION IF EXISTS {COUNTER_FUNCTION}()",
+        )
+    return tuple(f"DROP TRIGGER IF EXISTS {trigger}" for trigger in COUNTER_TRIGGERS)
 
 
-def recount_answers() -> str:
+def recount_answers(*, name: Name = SQLITE) -> str:
     """One statement that sets every card's :data:`ANSWER_COUNTERS` from its answers (cards
     without a counted answer keep what they hold: 0 on a card added since the counters exist).
 
-    Portable but for the parts of :func:`answer_counts`: ``UPDATE ... FROM`` is SQLite 3.33's
-    and PostgreSQL's.
+    Portable but for the parts of :func:`answer_counts` (integers on both, so ``SUM`` takes
+    them): ``UPDATE ... FROM`` is SQLite 3.33's and PostgreSQL's.
     """
     sums = ", ".join(
-        f"SUM({part}) AS {name}"
-        for name, part in zip(ANSWER_COUNTERS, answer_counts(), strict=True)
+        f"SUM({part}) AS {counter}"
+        for counter, part in zip(ANSWER_COUNTERS, answer_counts(name=name), strict=True)
     )
-    sets = ", ".join(f"{name} = counts.{name}" for name in ANSWER_COUNTERS)
+    sets = ", ".join(f"{counter} = counts.{counter}" for counter in ANSWER_COUNTERS)
     return (
         f"UPDATE card SET {sets} FROM (SELECT card_id, {sums} FROM review_log "
         f"WHERE {counted()} GROUP BY card_id) AS counts WHERE card.id = counts.card_id"
