@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 
 from fsrs import Scheduler
 from sqlalchemy import Engine, event
@@ -135,3 +136,29 @@ def test_the_json_pieces_pause_the_cycle_collector_until_the_last(store: Store) 
     assert not gc.isenabled()
     abandoned.close()  # a reader that stops early (a closed pipe) gives it back too
     assert gc.isenabled()
+
+
+def test_a_limited_listing_of_every_card_reads_the_table_not_an_index(store: Store) -> None:
+    """``recall cards`` (200 rows of every deck) sorts every card whatever it reads them by:
+    without a condition SQLite planned a walk of ix_card_due with a look-up per card, five
+    times the cost of reading the table on 100,000 cards."""
+    answered(store)
+    seen: list[tuple[str, Any]] = []
+
+    def record(*args: Any) -> None:
+        seen.append((args[2], args[3]))
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        records = list(store.card_records(limit=5))
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    assert [record.key for record in records] == [f"beta0-{n}" for n in range(4)] + ["beta1-0"]
+    ((listing, params),) = [(sql, params) for sql, params in seen if "card.question" in sql]
+    driver = store.engine.raw_connection()
+    try:
+        plan = [row[3] for row in driver.execute(f"EXPLAIN QUERY PLAN {listing}", params)]
+    finally:
+        driver.close()
+    (card_step,) = [step for step in plan if " card" in step and "TEMP" not in step]
+    assert "USING INDEX" not in card_step, plan

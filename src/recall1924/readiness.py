@@ -3,7 +3,7 @@
 Holds :func:`stats_report` (the stats of every deck, each section's mastery counted with its
 own deck's FSRS parameters, or of one deck with its own settings), :class:`Glance` and
 :func:`glance` (today at a glance, what a bare ``recall`` shows), and the exam date:
-:class:`ExamSet`, :func:`exam_set`, :func:`set_exam` and :func:`clear_exam`.
+:class:`ExamSet`, :func:`exam_set`, :func:`find_exam`, :func:`set_exam` and :func:`clear_exam`.
 
 These were worked out in the CLI; here a command is parse, one call, print, and a JSON or web
 front end gets the same figures from the same function. Each takes the command's
@@ -20,9 +20,18 @@ if TYPE_CHECKING:
     from recall1924.context import App
     from recall1924.exam import Exam
     from recall1924.stats import SortOrder, StatsReport
-    from recall1924.store import QueueCounts
+    from recall1924.store import QueueCounts, Store
 
-__all__ = ["ExamSet", "Glance", "clear_exam", "exam_set", "glance", "set_exam", "stats_report"]
+__all__ = [
+    "ExamSet",
+    "Glance",
+    "clear_exam",
+    "exam_set",
+    "find_exam",
+    "glance",
+    "set_exam",
+    "stats_report",
+]
 
 
 def stats_report(
@@ -48,7 +57,7 @@ def stats_report(
         glance: only what the glance shows (see :func:`~recall1924.stats.build_report`).
     """
     from recall1924.scheduling import decay_of
-    from recall1924.stats import build_report, find_exam
+    from recall1924.stats import build_report
 
     start, _end = app.day()
     settings = app.settings if deck is None else app.settings_for(deck)
@@ -136,6 +145,22 @@ def _today(app: App) -> date:
     from recall1924.clock import review_date
 
     return review_date(app.clock.now(), app.settings.day_starts_at)
+
+
+def find_exam(store: Store, deck_key: str | None = None) -> Exam | None:
+    """The exam set for ``deck_key``, else the one set for every deck, else None.
+
+    Here rather than in :mod:`recall1924.stats`, so that a review (which orders its cards by
+    the exam) starts without loading the stats.
+    """
+    from recall1924.exam import read_exam
+    from recall1924.store import GLOBAL_SCOPE
+
+    if deck_key is not None:
+        exam = read_exam(store.settings(deck_key))
+        if exam is not None:
+            return exam
+    return read_exam(store.settings(GLOBAL_SCOPE))
 
 
 def exam_set(app: App, deck: str | None = None) -> ExamSet:

@@ -2,8 +2,8 @@
 once an exam is set, exam readiness.
 
 Holds :class:`SectionStats`, :class:`DeckStats`, :class:`Totals`, :class:`Horizon`,
-:class:`History`, :class:`Distribution`, :class:`ExamReport`, :class:`StatsReport`,
-:func:`find_exam` and :func:`build_report`.
+:class:`History`, :class:`Distribution`, :class:`ExamReport`, :class:`StatsReport` and
+:func:`build_report` (the exam it is given comes from :func:`recall1924.readiness.find_exam`).
 
 Mastery is the mean FSRS chance of recall of a section's cards at a *horizon* (a new card counts
 as 0): the start of the next review day, or the start of exam day once an exam is set. Time is
@@ -29,10 +29,9 @@ from recall1924.exam import (
     Exam,
     PlanInput,
     plan,
-    read_exam,
 )
 from recall1924.settings import Settings
-from recall1924.store import GLOBAL_SCOPE, Scope, SectionRow, Store
+from recall1924.store import Scope, SectionRow, Store
 from recall1924.store.stats import STABILITY_BOUNDS, DayActivity, Distributions
 
 FORECAST_DAYS = 30
@@ -261,15 +260,6 @@ def _totals(rows: list[SectionRow], reviews_today: int) -> Totals:
         retention_mature=_ratio(total("mature_recalled"), total("mature_attempts")),
         average_stability=total("stability_sum") / stability_count if stability_count else None,
     )
-
-
-def find_exam(store: Store, deck_key: str | None = None) -> Exam | None:
-    """The exam set for ``deck_key``, else the one set for every deck, else None."""
-    if deck_key is not None:
-        exam = read_exam(store.settings(deck_key))
-        if exam is not None:
-            return exam
-    return read_exam(store.settings(GLOBAL_SCOPE))
 
 
 def _forecast(

@@ -36,8 +36,8 @@ def exam_order(app: App, deck: str | None = None) -> tuple[datetime, float] | No
     decay, so that a review shows the reviews recalled least on exam day first; None without
     an exam."""
     from recall1924.clock import day_start
+    from recall1924.readiness import find_exam
     from recall1924.scheduling import decay_of
-    from recall1924.stats import find_exam
 
     found = find_exam(app.store, deck)
     if found is None:
@@ -58,8 +58,8 @@ def start_review(
     orders the reviews); ``typed`` types every answer, else each deck's setting decides."""
     from functools import cache
 
+    from recall1924.readiness import find_exam
     from recall1924.review.session import scheduled_session
-    from recall1924.stats import find_exam
 
     return scheduled_session(
         app.store,
