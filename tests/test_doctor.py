@@ -21,6 +21,7 @@ runner = CliRunner()
 DAY1 = "2026-11-25T09:00:00+00:00"
 DAY2 = "2026-11-26T09:00:00+00:00"
 NOW = "2026-11-27T10:00:00+00:00"
+LATER = "2027-01-30T09:00:00+00:00"
 BACKUP_NAME = "recall.db.20261127T090000Z.bak"
 DECK = """\
 [deck]
@@ -163,6 +164,7 @@ def test_a_healthy_collection_is_ok(collection: Path) -> None:
         "✓ foreign keys: ok\n"
         "✓ orphaned rows: ok\n"
         "✓ memory states: ok (4 cards replayed)\n"
+        "✓ answer counters: ok\n"
         "✓ future answers: ok\n"
         "✓ settings: ok\n"
         f"✓ lost answers: ok ({compared} backups compared)\n"
@@ -176,6 +178,7 @@ def test_a_healthy_collection_is_ok(collection: Path) -> None:
         "foreign_keys",
         "orphans",
         "memory",
+        "answer_counters",
         "future_answers",
         "settings",
         "lost_answers",
@@ -310,6 +313,64 @@ def test_an_answer_a_backup_still_holds_is_restored_before_any_replay(collection
     assert code == 0, failing(report)
     assert rows(collection, "review_log") == answers
     assert [action["check"] for action in report["repair"]["done"]] == ["lost_answers"]
+
+
+COUNTERS = "SELECT key, review_answers, review_lapses, mature_answers, mature_lapses FROM card"
+
+
+def counters(db: Path) -> list[tuple[Any, ...]]:
+    connection = sqlite3.connect(db)
+    try:
+        return connection.execute(COUNTERS + " ORDER BY key").fetchall()
+    finally:
+        connection.close()
+
+
+def test_answer_counters_changed_behind_the_triggers_back_are_found_and_recounted(
+    collection: Path,
+) -> None:
+    review(" 1 3", LATER)  # c and d, in the Review state by then: counted; a and b not
+    healthy = counters(collection)
+    assert any(answers for _key, answers, *_rest in healthy)  # some answers are counted
+    assert any(not answers for _key, answers, *_rest in healthy)  # and some cards count none
+    # Every card: those with counted answers and those with none (which a recount alone skips).
+    sql(collection, "UPDATE card SET review_lapses = 7")
+    code, out = unchanged_by(collection, now=LATER)
+    assert code == 1
+    assert (
+        "✗ answer counters: 4 cards' answer counters disagree with their history (demo/a: "
+        "review_lapses 7 stored, 0 counted, demo/b: review_lapses 7 stored, 0 counted, demo/c: "
+        "review_lapses 7 stored, 1 counted, ...); recall stats sums them\n"
+    ) in out
+    assert "answer counters." in out  # among what --repair fixes
+    code, report = doctor_json(now=LATER)
+    found = check(report, "answer_counters")
+    assert code == 1 and failing(report) == ["answer_counters"]
+    assert (found["problems"], found["repairable"]) == (4, True)
+    assert found["examples"] == ["demo/a", "demo/b", "demo/c"]
+    assert found["details"]["drifted"][3] == {
+        "deck": "demo",
+        "key": "d",
+        "differences": ["review_lapses 7 stored, 0 counted"],
+    }
+
+    code, report = doctor_json("--repair", now=LATER)
+    assert code == 0 and report["ok"] is True
+    assert report["repair"]["backup"] is not None
+    (action,) = report["repair"]["done"]
+    assert (action["check"], action["rows"]) == ("answer_counters", 4)
+    assert action["summary"].startswith("Recounted the answer counters from history: 4 cards")
+    assert counters(collection) == healthy
+
+
+def test_one_card_whose_counters_disagree_is_named(collection: Path) -> None:
+    sql(collection, "UPDATE card SET mature_answers = mature_answers + 2 WHERE key = 'c'")
+    code, report = doctor_json()
+    assert code == 1
+    assert check(report, "answer_counters")["summary"].startswith(
+        "1 card's answer counters disagree with its history (demo/c: mature_answers 2 stored, "
+        "0 counted); "
+    )
 
 
 def test_answers_in_the_future_are_found_and_left(collection: Path) -> None:

@@ -3,15 +3,17 @@
 Holds :func:`examine`, which returns a :class:`DoctorReport`: one :class:`Finding` per check
 and, with ``repair``, a :class:`Repair` saying what was fixed. The checks: SQLite's integrity
 and foreign-key checks; orphaned rows; cards whose memory state disagrees with a replay of
-their history; answers stamped later than now; stored settings recall cannot read; and answers
+their history; cards whose answer counters (which ``recall stats`` sums) disagree with their
+answers; answers stamped later than now; stored settings recall cannot read; and answers
 missing from the collection that a backup still holds (an older recall's upgrade deleted every
 answer of a collection, leaving them only in the backup it took first); and the
 media folder's files against the names the decks have (:mod:`recall1924.media_check`).
 
 Without ``repair`` nothing is written, and a missing database is not created. A repair backs
 the database up first, then in one transaction restores missing answers, deletes orphaned rows
-nothing can reach, and re-derives drifted memory states where the replay can be trusted; the
-rest it leaves, and each finding's ``remedy`` says why and what to do.
+nothing can reach, re-derives drifted memory states where the replay can be trusted, and
+recounts answer counters that disagree; the rest it leaves, and each finding's ``remedy`` says
+why and what to do.
 
 The queries, including those on backups, are in :mod:`recall1924.store.integrity`; this module
 decides what each check counts as a problem and what is safe to repair.
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
     from recall1924.store.integrity import (
         AnswerKey,
         CardName,
+        CounterDrift,
         DeletedOrphans,
         Orphans,
         StoredAnswer,
@@ -58,8 +61,8 @@ class Finding:
     """What one check found: nothing (``problems == 0``), or what is wrong."""
 
     check: str
-    """A stable name for scripts: integrity, foreign_keys, orphans, memory, future_answers,
-    settings, lost_answers, media."""
+    """A stable name for scripts: integrity, foreign_keys, orphans, memory, answer_counters,
+    future_answers, settings, lost_answers, media."""
     title: str
     problems: int
     summary: str
@@ -149,8 +152,9 @@ def examine(app: App, *, repair: bool = False) -> DoctorReport:
 
     Args:
         app: the command's App, built with ``bundled=False`` (doctor imports nothing).
-        repair: back up, then restore missing answers, delete orphaned rows and re-derive
-            drifted memory states, in one transaction. Without it nothing is written.
+        repair: back up, then restore missing answers, delete orphaned rows, re-derive
+            drifted memory states and recount answer counters, in one transaction. Without it
+            nothing is written.
 
     Raises:
         DatabaseError: there is no collection at the path (none is created), it is not a
@@ -214,13 +218,24 @@ def _diagnose(app: App) -> _Diagnosis:
     lost, restorable = _lost_answers(store, app.db_path, names)
     keys = _foreign_keys(store.foreign_key_violations(), orphans)
     memory = _memory(store.card_histories(), app, names)
+    counters = _answer_counters(store.answer_counter_drift(), names)
     settings, problems = _settings(store)
     # Reading the settings left these as notices too; the report says them once.
     app.notices[:] = [notice for notice in app.notices if notice not in problems]
     from recall1924.media_check import check_media, media_finding
 
     media = media_finding(check_media(store))  # the folder's files against the media rows
-    findings = [integrity, keys, orphans.finding, memory.finding, future, settings, lost, media]
+    findings = [
+        integrity,
+        keys,
+        orphans.finding,
+        memory.finding,
+        counters,
+        future,
+        settings,
+        lost,
+        media,
+    ]
     return _Diagnosis(findings, names, orphans=orphans, lost=restorable)
 
 
@@ -502,6 +517,50 @@ def _memory(histories: Iterable[CardHistory], app: App, names: dict[int, CardNam
     return _Memory(finding, fixable)
 
 
+def _counter_differences(drift: CounterDrift) -> list[str]:
+    """How a card's counters differ from its recount, in words (``stored`` then ``counted``)."""
+    from recall1924.store.dialect import ANSWER_COUNTERS
+
+    return [
+        f"{counter} {mine} stored, {theirs} counted"
+        for counter, mine, theirs in zip(ANSWER_COUNTERS, drift.stored, drift.counted, strict=True)
+        if mine != theirs
+    ]
+
+
+def _cards_counters(count: int) -> str:
+    """``1 card's`` or ``2 cards'``: whose answer counters."""
+    return f"{plural(count, 'card')}'" + ("s" if count == 1 else "")
+
+
+def _answer_counters(drift: list[CounterDrift], names: dict[int, CardName]) -> Finding:
+    """Each card's answer counters are state derived twice: triggers keep them equal to what
+    its review log counts, and ``recall stats`` sums them. A file written with the triggers off
+    (another tool, a restored partial copy) makes stats silently wrong; a recount, which only
+    reads the answers, puts them right."""
+    if not drift:
+        return _ok("answer_counters", "answer counters", drifted=[])
+    listed: list[dict[str, object]] = []
+    shown: list[str] = []
+    for found in drift:
+        differences = _counter_differences(found)
+        if len(shown) < EXAMPLES:
+            shown.append(f"{_label(names.get(found.card_id), found.card_id)}: {differences[0]}")
+        deck, key = names.get(found.card_id, (None, f"card {found.card_id}"))
+        listed.append({"deck": deck, "key": key, "differences": differences})
+    whose = "its" if len(drift) == 1 else "their"
+    return Finding(
+        "answer_counters",
+        "answer counters",
+        len(drift),
+        f"{_cards_counters(len(drift))} answer counters disagree with {whose} history"
+        f"{_eg(shown, len(drift))}; recall stats sums them",
+        examples=_named((found.card_id for found in drift), names),
+        repairable=True,
+        details={"drifted": listed},
+    )
+
+
 def _future_answers(
     rows: list[tuple[int, datetime]], now: datetime, names: dict[int, CardName]
 ) -> Finding:
@@ -697,6 +756,21 @@ def _repair(app: App, found: _Diagnosis) -> Repair:
                     f"{_eg(_named(memory.fixable, names), count)}",
                 )
             )
+        # Last: the answers restored, deleted and rewritten above moved the counters already
+        # (the triggers), so the recount sees the history as the repair leaves it.
+        if any(f.check == "answer_counters" and not f.ok for f in found.findings):
+            recounted = work.recount_answers()
+            if recounted:
+                count = len(recounted)
+                done.append(
+                    Action(
+                        "answer_counters",
+                        count,
+                        f"Recounted the answer counters from history: "
+                        f"{plural(count, 'card')}"
+                        f"{_eg(_named((c.card_id for c in recounted), names), count)}",
+                    )
+                )
     # Files after rows, outside the transaction: removed only once nothing committed names them.
     if any(finding.check == "media" and finding.repairable for finding in found.findings):
         from recall1924.media_check import repair_media

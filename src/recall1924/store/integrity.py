@@ -1,7 +1,8 @@
 """The queries of ``recall doctor``: what the rest of the store takes for granted, checked.
 
 Holds :class:`IntegrityStore` (SQLite's own checks, rows that point nowhere, answers stamped
-later than some moment, every answer's identity, and :meth:`~IntegrityStore.repairing`, one
+later than some moment, every answer's identity, cards whose answer counters disagree with
+their answers, and :meth:`~IntegrityStore.repairing`, one
 repair's writes in one transaction through :class:`RepairWork`), and two functions that read
 a file without opening it as a collection: :func:`schema_revision` and
 :func:`read_backup_answers` (a backup, at whatever schema it was taken).
@@ -26,6 +27,7 @@ from sqlmodel import col, select
 
 from recall1924.errors import DatabaseError
 from recall1924.models import Card, Deck, ReviewLog, Setting
+from recall1924.store import dialect
 from recall1924.store.base import StoreBase
 from recall1924.store.history import CardHistory, HistoryStore
 
@@ -105,6 +107,58 @@ class DeletedOrphans:
     sections: int
     with_cards: int
     """Answers that went with the cards (foreign keys cascade)."""
+
+
+class CounterDrift(NamedTuple):
+    """A card whose :data:`~recall1924.store.dialect.ANSWER_COUNTERS` are not what its answers
+    count: the values stored and those counted, in that order of counters."""
+
+    card_id: int
+    stored: tuple[int, ...]
+    counted: tuple[int, ...]
+
+
+def _dialect_of(connection: Connection) -> dialect.Name:
+    return dialect.POSTGRESQL if connection.dialect.name == dialect.POSTGRESQL else dialect.SQLITE
+
+
+def _counter_drift(connection: Connection) -> list[CounterDrift]:
+    """Every card whose counters differ from a recount of its answers, in one grouped
+    statement (per card it would be 100,000 queries), by card id.
+
+    A card with no counted answer counts zero of each. The recount is the one the triggers and
+    :func:`~recall1924.store.dialect.recount_answers` keep: the same
+    :func:`~recall1924.store.dialect.answer_counts` of the same
+    :func:`~recall1924.store.dialect.counted` answers.
+    """
+    name = _dialect_of(connection)
+    counters = dialect.ANSWER_COUNTERS
+    parts = dialect.answer_counts("review_log.", name=name)
+    sums = ", ".join(
+        f"SUM({part}) AS {counter}" for counter, part in zip(counters, parts, strict=True)
+    )
+    counted = [f"COALESCE(counts.{counter}, 0)" for counter in counters]
+    differ = " OR ".join(
+        f"card.{counter} <> {recount}" for counter, recount in zip(counters, counted, strict=True)
+    )
+    # No ORDER BY: sorted here, the card side is read from its narrow covering index instead of
+    # the wide rows in id order.
+    rows = connection.exec_driver_sql(
+        f"SELECT card.id, {', '.join(f'card.{counter}' for counter in counters)}, "
+        f"{', '.join(counted)} FROM card LEFT JOIN (SELECT review_log.card_id AS card_id, {sums} "
+        f"FROM review_log WHERE {dialect.counted('review_log.')} GROUP BY review_log.card_id) "
+        f"AS counts ON counts.card_id = card.id WHERE {differ}"
+    )
+    width = len(counters)
+    found = [
+        CounterDrift(
+            int(card_id),
+            tuple(int(value) for value in values[:width]),
+            tuple(int(value) for value in values[width:]),
+        )
+        for card_id, *values in rows
+    ]
+    return sorted(found)
 
 
 def _key(card_id: Any, reviewed_at: Any, rating: Any, kind: Any) -> AnswerKey:
@@ -218,6 +272,11 @@ class IntegrityStore(StoreBase):
             )
             return [(log_id, _key(*identity)) for log_id, *identity in rows]
 
+    def answer_counter_drift(self) -> list[CounterDrift]:
+        """The cards whose answer counters disagree with their answers, by id."""
+        with self.engine.connect() as connection:
+            return _counter_drift(connection)
+
     @contextmanager
     def repairing(self) -> Iterator[RepairWork]:
         """One repair's writes, in one transaction: committed when the block ends, rolled back
@@ -286,6 +345,24 @@ class RepairWork:
             "AND NOT EXISTS (SELECT 1 FROM card WHERE card.section_id = section.id)"
         )
         return DeletedOrphans(answers, cards, sections, int(with_cards))
+
+    def recount_answers(self) -> list[CounterDrift]:
+        """Set every card's answer counters from its answers; returns the cards that disagreed
+        (read in this transaction, so after this repair's other writes)."""
+        drift = _counter_drift(self._connection)
+        if not drift:
+            return []
+        name = _dialect_of(self._connection)
+        counters = dialect.ANSWER_COUNTERS
+        # The dialect's recount leaves alone a card with no counted answer: zeroed here.
+        nonzero = " OR ".join(f"{counter} <> 0" for counter in counters)
+        self._connection.exec_driver_sql(
+            f"UPDATE card SET {', '.join(f'{counter} = 0' for counter in counters)} "
+            f"WHERE ({nonzero}) AND NOT EXISTS (SELECT 1 FROM review_log "
+            f"WHERE review_log.card_id = card.id AND {dialect.counted('review_log.')})"
+        )
+        self._connection.exec_driver_sql(dialect.recount_answers(name=name))
+        return drift
 
     def card_histories(self) -> list[CardHistory]:
         """:meth:`HistoryStore.card_histories`, with this repair's writes so far."""
