@@ -23,7 +23,6 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, inspect, text
-from sqlalchemy.exc import ProgrammingError
 from sqlmodel import Session, SQLModel, col, select
 from typer.testing import CliRunner
 
@@ -47,11 +46,11 @@ from recall1924.store.base import insert_many, sql_time
 pytestmark = pytest.mark.postgres
 
 BLOCKED = pytest.mark.xfail(
-    raises=ProgrammingError,
+    raises=AssertionError,
     strict=True,
-    reason="store/decks.py writes qmark placeholders (?) through exec_driver_sql, which "
-    "psycopg refuses: the bundled deck's first import fails at existing_deck; past it, the "
-    "store's other SQLite SQL: docs/postgres.md lists each",
+    reason="store/stats.py calls the dialect's functions without the engine's name (julianday, "
+    "scalar MAX) and binds no :zone: `recall stats` exits 1 on a server (docs/postgres.md, "
+    "Not yet on PostgreSQL, item 4)",
 )
 DECK = """\
 [deck]
@@ -330,7 +329,6 @@ def _both(url: str, sqlite: Path, *args: str) -> tuple[Any, Any]:
     return found[0], found[1]
 
 
-@BLOCKED
 def test_a_new_collection_on_postgres_starts_with_the_bundled_deck(postgres_url: str) -> None:
     app_obj = _open(postgres_url)
     try:
@@ -347,10 +345,9 @@ def test_a_new_collection_on_postgres_starts_with_the_bundled_deck(postgres_url:
     assert code == 0 and [deck["key"] for deck in json.loads(out)] == ["stalin-1924"]
 
 
-@BLOCKED
 @pytest.mark.parametrize(
     "args",
-    [["decks", "--json"], ["cards", "--json"], ["stats", "--json"]],
+    [["decks", "--json"], ["cards", "--json"], pytest.param(["stats", "--json"], marks=BLOCKED)],
     ids=["decks", "cards", "stats"],
 )
 def test_listings_give_the_same_json_on_both_stores(
@@ -361,7 +358,6 @@ def test_listings_give_the_same_json_on_both_stores(
     assert on_server == in_file
 
 
-@BLOCKED
 def test_an_imported_toml_deck_is_the_same_on_both_stores(
     postgres_url: str, tmp_path: Path
 ) -> None:
@@ -393,7 +389,6 @@ class _ScriptedUI:
         return self.actions.pop(0) if self.actions else Action.QUIT
 
 
-@BLOCKED
 def test_a_review_saves_the_same_answers_on_both_stores(postgres_url: str, tmp_path: Path) -> None:
     script = [Action.REVEAL, Action.GOOD, Action.REVEAL, Action.AGAIN, Action.REVEAL, Action.EASY]
     saved = []

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, or_
+from sqlalchemy import ColumnElement, Connection, Engine, and_, or_
 from sqlmodel import Session, col
 
 from recall1924.db import OpenedDatabase, file_identity, refusal
@@ -88,15 +88,22 @@ def stored(value: Any) -> Any:
     raise TypeError(f"cannot store a {kind.__name__}")
 
 
+def driver_marks(connection: Connection, count: int) -> str:
+    """``count`` placeholders in the driver's own style (sqlite3's ``?``, psycopg's ``%s``),
+    comma-separated, for a bulk write through ``exec_driver_sql``: positional tuples straight
+    to the driver's executemany, without SQLAlchemy building and processing a dict per row."""
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    return ", ".join(mark for _ in range(count))
+
+
 def insert_many(session: Session, table: str, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` (all with the same keys) into ``table`` in one executemany."""
     if not rows:
         return
     columns = list(rows[0])
     connection = session.connection()
-    # The driver's own placeholder: sqlite3's qmark, psycopg's format.
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(mark for _ in columns)})"
+    marks = driver_marks(connection, len(columns))
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
     values = [tuple(stored(row[column]) for column in columns) for row in rows]
     connection.exec_driver_sql(sql, values)
 
@@ -228,14 +235,17 @@ def sql_time(moment: datetime) -> str:
     return _stored_time(moment)
 
 
-def stored_moment(stored: str) -> datetime:
-    """A time as raw SQL hands it back (the naive UTC text UTCDateTime stores, which an
+def stored_moment(stored: str | datetime) -> datetime:
+    """A time as raw SQL hands it back (the naive UTC time UTCDateTime stores, which an
     aggregate or a driver cursor does not convert), timezone-aware: :func:`sql_time` undone.
 
-    Parsing it with its offset is ten times cheaper than the column type's parser or
-    ``.replace(tzinfo=UTC)``, which shows over a whole collection.
+    sqlite3 hands back text: parsing it with its offset is ten times cheaper than the column
+    type's parser or ``.replace(tzinfo=UTC)``, which shows over a whole collection. psycopg
+    hands back a naive ``datetime`` (a ``timestamp`` column), which only needs its zone.
     """
-    return datetime.fromisoformat(stored + "+00:00")
+    if isinstance(stored, str):
+        return datetime.fromisoformat(stored + "+00:00")
+    return stored.replace(tzinfo=UTC)
 
 
 CONTENT_COLUMNS = (

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, update
+from sqlalchemy import Table, bindparam, delete, func, text, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -25,6 +25,7 @@ from recall1924.store.base import (
     CardFilter,
     Scope,
     StoreBase,
+    driver_marks,
     memory_columns,
     sql_time,
     stored,
@@ -225,28 +226,31 @@ class DeckStore(StoreBase):
     def existing_deck(self, deck_key: str) -> ExistingDeck | None:
         """Deck ``deck_key`` as stored, with its sections and cards; None if there is none."""
         with self.engine.connect() as connection:
-            found = connection.exec_driver_sql(
-                "SELECT id, title, description, source, version FROM deck WHERE key = ?",
-                (deck_key,),
+            found = connection.execute(
+                text("SELECT id, title, description, source, version FROM deck WHERE key = :key"),
+                {"key": deck_key},
             ).first()
             if found is None:
                 return None
             deck_id, title, description, source, version = found
             sections = {
                 key: (section_title, position)
-                for key, section_title, position in connection.exec_driver_sql(
-                    "SELECT key, title, position FROM section WHERE deck_id = ?", (deck_id,)
+                for key, section_title, position in connection.execute(
+                    text("SELECT key, title, position FROM section WHERE deck_id = :deck"),
+                    {"deck": deck_id},
                 )
             }
             # Plain SQL, not SQLAlchemy's result types: they parse two times and a JSON list
             # per card, seconds over a 100,000-card deck whose memory is mostly never looked at.
-            rows = connection.exec_driver_sql(
-                "SELECT card.id, card.key, section.key, card.position, card.question, "
-                "card.answer, card.note, card.tags, card.source_id, "
-                "card.edited_at IS NOT NULL, card.upstream, card.state, card.step, "
-                "card.stability, card.difficulty, card.due, card.last_review "
-                "FROM card JOIN section ON section.id = card.section_id WHERE card.deck_id = ?",
-                (deck_id,),
+            rows = connection.execute(
+                text(
+                    "SELECT card.id, card.key, section.key, card.position, card.question, "
+                    "card.answer, card.note, card.tags, card.source_id, "
+                    "card.edited_at IS NOT NULL, card.upstream, card.state, card.step, "
+                    "card.stability, card.difficulty, card.due, card.last_review FROM card "
+                    "JOIN section ON section.id = card.section_id WHERE card.deck_id = :deck"
+                ),
+                {"deck": deck_id},
             )
             tags = _TagsCodec()
             cards = {
@@ -319,10 +323,12 @@ class DeckStore(StoreBase):
         # millisecond, and a big deck has tens of thousands of cards, most unchanged.
         cards = {
             row[1]: row
-            for row in connection.exec_driver_sql(
-                "SELECT id, key, section_id, position, question, answer, note, tags, source_id, "
-                "updated_at FROM card WHERE deck_id = ?",
-                (deck_id,),
+            for row in connection.execute(
+                text(
+                    "SELECT id, key, section_id, position, question, answer, note, tags, "
+                    "source_id, updated_at FROM card WHERE deck_id = :deck"
+                ),
+                {"deck": deck_id},
             )
         }
         if change.prune:
@@ -413,8 +419,8 @@ class DeckStore(StoreBase):
             _mark_wording(session, deck_id, change)
         if change.answers:
             ids: dict[str, int] = dict(
-                connection.exec_driver_sql(
-                    "SELECT key, id FROM card WHERE deck_id = ?", (deck_id,)
+                connection.execute(
+                    text("SELECT key, id FROM card WHERE deck_id = :deck"), {"deck": deck_id}
                 ).all()
             )
             _insert_answers(
@@ -633,14 +639,20 @@ def _mark_wording(session: Session, deck_id: int, change: DeckChange) -> None:
     cards whose wording the file now holds too."""
     connection = session.connection()
     if change.upstream:
-        connection.exec_driver_sql(
-            "UPDATE card SET upstream = ? WHERE deck_id = ? AND key = ?",
-            [(wording.to_text(), deck_id, key) for key, wording in change.upstream.items()],
+        connection.execute(
+            text("UPDATE card SET upstream = :upstream WHERE deck_id = :deck AND key = :key"),
+            [
+                {"upstream": wording.to_text(), "deck": deck_id, "key": key}
+                for key, wording in change.upstream.items()
+            ],
         )
     if change.settled:
-        connection.exec_driver_sql(
-            "UPDATE card SET edited_at = NULL, upstream = NULL WHERE deck_id = ? AND key = ?",
-            [(deck_id, key) for key in change.settled],
+        connection.execute(
+            text(
+                "UPDATE card SET edited_at = NULL, upstream = NULL "
+                "WHERE deck_id = :deck AND key = :key"
+            ),
+            [{"deck": deck_id, "key": key} for key in change.settled],
         )
 
 
@@ -668,15 +680,14 @@ def _page_cache(session: Session, kib: int) -> Iterator[None]:
 def _insert_cards(session: Session, rows: list[tuple[Any, ...]]) -> None:
     """Insert new cards, given as values in the order of ``_CARD_COLUMNS``, stored form."""
     if rows:
-        marks = ", ".join("?" for _ in range(_CARD_COLUMNS.count(",") + 1))
-        session.connection().exec_driver_sql(
-            f"INSERT INTO card ({_CARD_COLUMNS}) VALUES ({marks})", rows
-        )
+        connection = session.connection()
+        marks = driver_marks(connection, _CARD_COLUMNS.count(",") + 1)
+        connection.exec_driver_sql(f"INSERT INTO card ({_CARD_COLUMNS}) VALUES ({marks})", rows)
 
 
 def _insert_answers(session: Session, answers: Iterator[tuple[int, int, LoggedAnswer]]) -> None:
     """Insert ``(card id, kind, answer)`` into the review log, a chunk at a time."""
-    marks = ", ".join("?" for _ in range(_LOG_COLUMNS.count(",") + 1))
+    marks = driver_marks(session.connection(), _LOG_COLUMNS.count(",") + 1)
     sql = f"INSERT INTO review_log ({_LOG_COLUMNS}) VALUES ({marks})"
     rows: list[tuple[Any, ...]] = []
     # An answer's "before" is, as a rule, the very state the answer before it left: stored once.

@@ -132,17 +132,20 @@ class CardEditStore(StoreBase):
             NotFoundError: there is no such deck (naming the decks there are).
         """
         with self.engine.connect() as connection:
-            found = connection.exec_driver_sql(
-                "SELECT id, source FROM deck WHERE key = ?", (deck_key,)
+            found = connection.execute(
+                text("SELECT id, source FROM deck WHERE key = :key"), {"key": deck_key}
             ).first()
             if found is None:
-                known = [row[0] for row in connection.exec_driver_sql("SELECT key FROM deck")]
+                known = [row[0] for row in connection.execute(text("SELECT key FROM deck"))]
                 raise NotFoundError(f"no deck {deck_key!r} (decks: {', '.join(known) or 'none'})")
             deck_id, source = found
-            sections = connection.exec_driver_sql(
-                "SELECT id, key FROM section WHERE deck_id = ? ORDER BY position", (deck_id,)
+            sections = connection.execute(
+                text("SELECT id, key FROM section WHERE deck_id = :deck ORDER BY position"),
+                {"deck": deck_id},
             ).all()
-            keys = connection.exec_driver_sql("SELECT key FROM card WHERE deck_id = ?", (deck_id,))
+            keys = connection.execute(
+                text("SELECT key FROM card WHERE deck_id = :deck"), {"deck": deck_id}
+            )
             return DeckPlace(
                 deck_id,
                 deck_key,
@@ -220,9 +223,9 @@ class CardEditStore(StoreBase):
         }
         with self._writing() as session:
             connection = session.connection()
-            position = connection.exec_driver_sql(
-                "SELECT COALESCE(MAX(position) + 1, 0) FROM card WHERE section_id = ?",
-                (section_id,),
+            position = connection.execute(
+                text("SELECT COALESCE(MAX(position) + 1, 0) FROM card WHERE section_id = :section"),
+                {"section": section_id},
             ).scalar_one()
             values = {
                 "deck_id": deck_id,
@@ -270,10 +273,8 @@ class CardEditStore(StoreBase):
             "JOIN deck ON deck.id = card.deck_id JOIN section ON section.id = card.section_id "
             "WHERE card.flag != 0"
         )
-        params: tuple[Any, ...] = ()
         if deck_id is not None:
-            sql += " AND card.deck_id = ?"
-            params = (deck_id,)
+            sql += " AND card.deck_id = :deck"
         sql += " ORDER BY deck.id, section.position, card.position, card.id"
         with self.engine.connect() as connection:
-            return [FlaggedCard(*row) for row in connection.exec_driver_sql(sql, params)]
+            return [FlaggedCard(*row) for row in connection.execute(text(sql), {"deck": deck_id})]
