@@ -345,6 +345,18 @@ def test_a_new_collection_on_postgres_starts_with_the_bundled_deck(postgres_url:
     assert code == 0 and [deck["key"] for deck in json.loads(out)] == ["stalin-1924"]
 
 
+def test_sql_the_server_refuses_is_one_line_not_a_traceback(postgres_url: str) -> None:
+    # Tried in a terminal: `recall cards` (the table, which counts answers through the raw
+    # driver) on a server gave psycopg's traceback. Whatever is not ported yet must still end
+    # in one line and exit 1, as SQLite's refusals do.
+    _open(postgres_url).close()
+    for args in (["cards"], ["cards", "is:new"], ["stats"]):
+        code, _out, err = _recall(*args, "--database-url", postgres_url)
+        assert code == 1, (args, err)
+        assert err.startswith("recall: database error: "), (args, err)
+        assert err.count("\n") == 1, (args, err)
+
+
 @pytest.mark.parametrize(
     "args",
     [["decks", "--json"], ["cards", "--json"], pytest.param(["stats", "--json"], marks=BLOCKED)],

@@ -58,7 +58,19 @@ class RecallGroup(TyperGroup):
                 if isinstance(exc, DBAPIError):
                     typer.echo(f"recall: {_database_line(ctx, exc.orig or exc)}", err=True)
                     ctx.exit(1)
+            # The same refusals raised by a driver's own cursor (the store reads some things
+            # through it, below SQLAlchemy).
+            if _driver_error(exc):
+                typer.echo(f"recall: {_database_line(ctx, exc)}", err=True)
+                ctx.exit(1)
             raise
+
+
+def _driver_error(error: BaseException) -> bool:
+    """Whether ``error`` is sqlite3's or psycopg's own (only modules already loaded are asked:
+    a command that never touched a database imports no driver here)."""
+    drivers = [sys.modules.get(name) for name in ("sqlite3", "psycopg")]
+    return any(driver is not None and isinstance(error, driver.Error) for driver in drivers)
 
 
 def _database_line(ctx: Any, error: BaseException) -> str:
@@ -73,7 +85,10 @@ def _database_line(ctx: Any, error: BaseException) -> str:
         return str(ReadOnlyDatabaseError.at(path, "can show it but not change it"))
     if refused == "full":
         return f"the disk holding {path} is full: nothing was changed; free some space"
-    return f"database error: {error}"
+    # A server's message goes on with the statement and a caret under it: the first line
+    # says what was refused.
+    first = str(error).strip().partition("\n")[0]
+    return f"database error: {first or type(error).__name__}"
 
 
 app = typer.Typer(
