@@ -10,9 +10,10 @@ Why not pytest-postgresql: it starts ``pg_ctl`` as the current user, which under
 here) PostgreSQL refuses, and it would bring a plugin with options of its own for what is
 sixty lines here.
 
-Where no server binary is found the tests skip, saying so; with ``RECALL_REQUIRE_POSTGRES=1``
-(``.ci/run`` sets it) they fail instead, so CI cannot pass without having run them.
-``RECALL_PG_BIN`` names the binaries' folder if it is not a usual one.
+``.ci/run`` starts a server itself and names its socket folder in ``RECALL_TEST_POSTGRES_HOST``;
+the tests then use that one. Where neither is possible the tests skip, saying so; with
+``RECALL_REQUIRE_POSTGRES=1`` (``.ci/run`` sets it) they fail instead, so CI cannot pass without
+having run them. ``RECALL_PG_BIN`` names the binaries' folder if it is not a usual one.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ import pytest
 
 REQUIRE = "RECALL_REQUIRE_POSTGRES"
 BIN = "RECALL_PG_BIN"
+HOST = "RECALL_TEST_POSTGRES_HOST"
+"""A server someone else started (``.ci/run`` does): the folder of its socket. The tests then
+use it, as the ``postgres`` user with trust authentication, instead of starting their own."""
 SERVER_USER = "postgres"
 """The unprivileged user the server runs as when the tests run as root."""
 
@@ -70,6 +74,24 @@ class PostgresServer:
         self._run_as = run_as
         self._names = itertools.count(1)
         self._admin: Any = None
+        self._external = False
+
+    @classmethod
+    def running(cls, host: str) -> PostgresServer:
+        """The server already listening in the folder ``host`` (stopped by whoever started it).
+
+        Raises:
+            Unavailable: psycopg is missing, or nothing answers there.
+        """
+        server = cls(Path(), Path(host), {})
+        server._external = True
+        try:
+            server._connection()
+        except ImportError:
+            raise Unavailable("psycopg is not installed: pip install '.[postgres]'") from None
+        except Exception as exc:  # psycopg.OperationalError, without importing it here
+            raise Unavailable(f"no server answers at {HOST}={host}: {exc}") from None
+        return server
 
     @classmethod
     def start(cls) -> PostgresServer:
@@ -149,7 +171,7 @@ class PostgresServer:
 
     def create_database(self) -> str:
         """A new empty database; its name."""
-        name = f"test_{next(self._names)}"
+        name = f"test_{os.getpid()}_{next(self._names)}"
         self._connection().execute(f"CREATE DATABASE {name}")
         return name
 
@@ -161,6 +183,8 @@ class PostgresServer:
         if self._admin is not None:
             with contextlib.suppress(Exception):
                 self._admin.close()
+        if self._external:
+            return
         with contextlib.suppress(Unavailable):
             self._run("pg_ctl", "-D", "data", "-m", "immediate", "-w", "stop")
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -174,9 +198,11 @@ def _unavailable(reason: str) -> NoReturn:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
-    """The session's server, started on first use (about a second)."""
+    """The session's server: the one ``RECALL_TEST_POSTGRES_HOST`` names, else one started on
+    first use (about a second)."""
+    host = os.environ.get(HOST)
     try:
-        server = PostgresServer.start()
+        server = PostgresServer.running(host) if host else PostgresServer.start()
     except Unavailable as exc:
         _unavailable(str(exc))
     try:
