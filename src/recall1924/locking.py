@@ -21,7 +21,7 @@ import os
 import time
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from recall1924.errors import CollectionInUseError
 
@@ -38,7 +38,25 @@ def lock_path(db: Path) -> Path:
     return db.with_name(f"{db.name}.lock")
 
 
-class CollectionLock:
+class _Released:
+    """A lock a ``with`` block releases, however the block ends."""
+
+    def release(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.release()
+
+
+class CollectionLock(_Released):
     """The lock on one collection; shared once :meth:`share` is called, until :meth:`release`."""
 
     def __init__(self, db: Path) -> None:
@@ -97,24 +115,13 @@ class CollectionLock:
                 os.close(self._fd)  # closing the descriptor releases the lock
             self._fd = None
 
-    def __enter__(self) -> CollectionLock:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.release()
-
 
 SERVER_LOCK_KEY = 0x7265_6361_6C6C
 """The key of the advisory lock recall takes on a PostgreSQL database ("recall" in ASCII):
 advisory locks belong to one database, so each collection has its own."""
 
 
-class ServerLock:
+class ServerLock(_Released):
     """The collection's lock on a PostgreSQL server: a session advisory lock on
     ``connection`` (a SQLAlchemy connection), taken shared by :meth:`share` (to wait for a
     recall that is preparing the schema) or exclusively by :meth:`own` (to prepare it), and
@@ -179,14 +186,3 @@ class ServerLock:
         )
         self.connection.commit()
         self._held = None
-
-    def __enter__(self) -> ServerLock:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.release()

@@ -289,27 +289,22 @@ def _show_cards(
     store = app_obj.store
     scope = query_scope(app_obj, found, deck, section)
     now = app_obj.clock.now()
-    day_starts_at, decay = app_obj.settings.day_starts_at, decay_of(app_obj.scheduler)
-    state_filter = None if state is None else StateFilter(state)
-    sort_key = None if sort is None else SortKey(sort)
-    leech_threshold = app_obj.settings.leech_threshold
+    # What the table and the JSON list alike; only their default limit differs.
+    listed: dict[str, Any] = {
+        "now": now,
+        "day_starts_at": app_obj.settings.day_starts_at,
+        "decay": decay_of(app_obj.scheduler),
+        "search": search,
+        "state": None if state is None else StateFilter(state),
+        "sort": None if sort is None else SortKey(sort),
+        "leech_threshold": app_obj.settings.leech_threshold,
+    }
     show_notices(app_obj)
     if as_json:
         from recall1924.browse import json_rows
         from recall1924.ui.text import visible_json
 
-        rows = iter_cards(
-            store,
-            scope,
-            now=now,
-            day_starts_at=day_starts_at,
-            decay=decay,
-            search=search,
-            state=state_filter,
-            sort=sort_key,
-            limit=limit or None,
-            leech_threshold=leech_threshold,
-        )
+        rows = iter_cards(store, scope, **listed, limit=limit or None)
         # Streamed a chunk of cards at a time: the collection is never all in memory.
         for piece in json_rows(rows):
             # visible_json only escapes characters from DEL up: an ASCII piece without DEL
@@ -318,18 +313,8 @@ def _show_cards(
             typer.echo(visible_json(piece) if unsafe else piece, nl=False)
         typer.echo()
     else:
-        listing = list_cards(
-            store,
-            scope,
-            now=now,
-            day_starts_at=day_starts_at,
-            decay=decay,
-            search=search,
-            state=state_filter,
-            sort=sort_key,
-            limit=TABLE_ROWS if limit is None else (limit or None),
-            leech_threshold=leech_threshold,
-        )
+        limited = TABLE_ROWS if limit is None else (limit or None)
+        listing = list_cards(store, scope, **listed, limit=limited)
         print_cards(app_obj.console, listing, now=now)
 
 

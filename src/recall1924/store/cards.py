@@ -308,6 +308,44 @@ def _answer_counts(driver: Any, card_ids: list[int]) -> dict[int, tuple[int, int
     return {card_id: (reviews, lapses) for card_id, reviews, lapses in rows}
 
 
+_new_record = CardRecord._make
+"""A CardRecord from one tuple: half the time of its constructor's keyword handling."""
+
+
+def _record(
+    deck: str,
+    section: str,
+    key: str,
+    question: str,
+    state: int,
+    suspended: int,
+    stability: float | None,
+    difficulty: float | None,
+    due: Any,
+    last_review: Any,
+    reviews: int,
+    lapses: int,
+) -> CardRecord:
+    """A listed card from its row as stored (state a number, times as the driver reads them):
+    the one place a listing decodes them."""
+    return _new_record(
+        (
+            deck,
+            section,
+            key,
+            question,
+            _STATES[state],
+            bool(suspended),
+            stability,
+            difficulty,
+            stored_moment(due),
+            None if last_review is None else stored_moment(last_review),
+            reviews,
+            lapses,
+        )
+    )
+
+
 class CardStore(StoreBase):
     def card_ids(self, keys: Iterable[str], deck_key: str | None = None) -> dict[str, int]:
         """The database ids of the cards with these keys (in one deck, or in any).
@@ -431,17 +469,17 @@ class CardStore(StoreBase):
                 ) in rows:
                     if not counted:
                         reviews, lapses = counts.get(card_id, _NO_ANSWERS)
-                    yield CardRecord(
+                    yield _record(
                         deck,
                         section,
                         key,
                         question,
-                        _STATES[state],
-                        bool(suspended),
+                        state,
+                        suspended,
                         stability,
                         difficulty,
-                        stored_moment(due),
-                        None if last_review is None else stored_moment(last_review),
+                        due,
+                        last_review,
                         reviews,
                         lapses,
                     )
@@ -461,7 +499,6 @@ class CardStore(StoreBase):
             sections = sections.where(_SECTION.c.deck_id == scope.deck_id)
         if scope.section_id is not None:
             sections = sections.where(_SECTION.c.id == scope.section_id)
-        new_record = CardRecord._make  # from one tuple: half the time of the constructor
         with self.engine.connect() as connection:
             reviews = _review_counts(connection)
             for section_id, deck, section in connection.execute(sections).all():
@@ -479,21 +516,19 @@ class CardStore(StoreBase):
                         last_review,
                         lapses,
                     ) in rows:
-                        yield new_record(
-                            (
-                                deck,
-                                section,
-                                key,
-                                question,
-                                _STATES[state],
-                                bool(suspended),
-                                stability,
-                                difficulty,
-                                stored_moment(due),
-                                None if last_review is None else stored_moment(last_review),
-                                reviews.get(card_id, 0),
-                                lapses,
-                            )
+                        yield _record(
+                            deck,
+                            section,
+                            key,
+                            question,
+                            state,
+                            suspended,
+                            stability,
+                            difficulty,
+                            due,
+                            last_review,
+                            reviews.get(card_id, 0),
+                            lapses,
                         )
 
     def card_count(self, query: CardQuery | None = None) -> int:
