@@ -46,7 +46,7 @@ from recall1924.paths import migrations_path
 from recall1924.scheduling import retrievability
 
 # The newest migration in migrations/versions; tests check that Alembic agrees.
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 
 BUSY_TIMEOUT_MS = 5000
 

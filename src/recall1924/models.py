@@ -130,6 +130,12 @@ class Card(SQLModel, table=True):
     review_lapses: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     mature_answers: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     mature_lapses: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Raised by every write of the memory state (migration 0008): a write names the version it
+    # read, so two machines answering the same card cannot both save from the same state.
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # A cloze card: the whole cloze text ({{c1::…::hint}}) and the number this card asks.
+    cloze: str | None = None
+    cloze_ord: int | None = None
 
 
 class ReviewLog(SQLModel, table=True):
