@@ -615,7 +615,7 @@ def test_a_header_row_naming_an_unknown_column_is_an_error(tmp_path: Path) -> No
     assert problems(path) == [
         f"{path}:1: the header row names 'comment', which recall does not read; rename or "
         "delete that column (recall reads question, answer, section, tags, note, id, "
-        "section_title, deck, deck_title, deck_description, deck_version, source_id)"
+        "section_title, deck, deck_title, deck_description, deck_version, source_id, cloze)"
     ]
     twice = write(tmp_path, "question,answer,answer\nFrance,Paris,Lutetia\n", "twice.csv")
     assert problems(twice) == [f"{twice}:1: the header row names 'answer' twice"]

@@ -48,6 +48,10 @@ class CardSpec:
     ``source_id``, ``history`` and ``suspended`` are not content: two specs with the same text
     compare equal whatever history they carry, so an import only counts a card as updated when
     its text changed.
+
+    A cloze card (:mod:`recall1924.cloze`) also keeps the whole ``cloze`` text and the number
+    ``cloze_ord`` it asks; its question and answer are that deletion hidden and revealed, so
+    everything that reads a card's text reads it as for any card.
     """
 
     key: str
@@ -58,6 +62,8 @@ class CardSpec:
     source_id: str | None = field(default=None, compare=False)
     history: tuple[PastAnswer, ...] = field(default=(), compare=False)
     suspended: bool = field(default=False, compare=False)
+    cloze: str | None = None
+    cloze_ord: int | None = None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,10 @@ The file is the student's: tomlkit keeps its order, comments, spacing and string
 only the values that changed are replaced. Every write goes to a temporary file in the same
 folder, which recall's own reader (:func:`recall1924.deckfile.read_deck_file`) must read back as
 exactly the intended deck before it replaces the original; otherwise nothing is written.
+
+``recall draft`` (:mod:`recall1924.drafting`) edits the decks it drafted with the same pieces:
+:func:`read_toml` and :class:`TomlFile`, :func:`insert_card` and :func:`set_text` on the tree,
+:func:`toml_value` for a value written out, and :func:`write_checked`, the checked atomic write.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import stat
 import tempfile
 import tomllib
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,12 +42,19 @@ from recall1924.errors import DeckFileError
 
 __all__ = [
     "SNIPPET_KEYS",
+    "CardFields",
+    "TomlFile",
     "add_card",
     "card_snippet",
     "check_card",
     "edit_card",
+    "insert_card",
     "new_card_id",
     "parse_snippet",
+    "read_toml",
+    "set_text",
+    "toml_value",
+    "write_checked",
 ]
 
 SNIPPET_KEYS = ("id", "section", "question", "answer", "note", "tags")
@@ -96,6 +107,11 @@ def _string(text: str, like: StringType | None = None, *, own_line: bool = True)
         return String(StringType.MLB, text, opening + body, Trivia())
     body = _ESCAPED.sub(_escape, body.replace('"', '\\"'))
     return String(StringType.SLB, text, body, Trivia())
+
+
+def toml_value(value: str | tuple[str, ...]) -> str:
+    """A text, or tags, as TOML that reads back exactly: as ``recall export`` writes them."""
+    return (_string(value) if isinstance(value, str) else _tags(value)).as_string()
 
 
 def _tags(tags: tuple[str, ...], *, multiline: bool = False) -> Array:
@@ -203,15 +219,18 @@ def check_card(card: CardSpec, *, what: str = "card") -> CardSpec:
 
 
 @dataclasses.dataclass
-class _DeckFile:
-    """A deck file as read: its bytes, the deck recall reads from them, and tomlkit's tree."""
+class TomlFile:
+    """A TOML file as read for editing in place: its bytes and tomlkit's tree of its text.
+
+    Shared by the card edits here and by ``recall draft``, which updates a deck it drafted.
+    """
 
     shown: str  # the path as the caller gave it, for messages
     target: Path  # the real file, so that a symlinked deck stays a symlink
     raw: bytes
     bom: bool
     crlf: bool
-    deck: DeckSpec
+    text: str  # with "\n" line ends, whatever the file has
     doc: TOMLDocument
 
     def fail(self, *problems: str) -> DeckFileError:
@@ -237,7 +256,25 @@ class _DeckFile:
         )
 
 
-def _open(path: Path) -> _DeckFile:
+@dataclasses.dataclass
+class _DeckFile(TomlFile):
+    """A deck file as read: a :class:`TomlFile` and the deck recall reads from it."""
+
+    deck: DeckSpec = dataclasses.field(kw_only=True)
+
+
+def read_toml(path: Path, *, check: Callable[[str, str], object] | None = None) -> TomlFile:
+    """Read a TOML file to edit it in place.
+
+    Args:
+        path: the file.
+        check: called with the text and the path as given before anything else is done with
+            it, to refuse a file that is not what the caller edits (it raises).
+
+    Raises:
+        DeckFileError: the file cannot be read, is not UTF-8, is refused by ``check``, or
+            cannot be edited without rewriting lines nobody edited.
+    """
     shown = str(path)
     target = path.resolve()
     try:
@@ -250,7 +287,8 @@ def _open(path: Path) -> _DeckFile:
         raise DeckFileError(
             shown, [f"{shown}: not UTF-8 text (byte {exc.start}); save the deck as UTF-8"]
         ) from None
-    deck = parse_deck(text, shown)  # a broken deck is reported as an import reports it
+    if check is not None:
+        check(text, shown)
     # New lines are written as "\n"; a file with Windows line ends throughout keeps them.
     crlf = "\r\n" in text and text.count("\r\n") == text.count("\n")
     if crlf:
@@ -267,7 +305,18 @@ def _open(path: Path) -> _DeckFile:
         raise DeckFileError(
             shown, [f"{shown}: not changed: recall cannot edit its layout without rewriting it"]
         )
-    return _DeckFile(shown, target, raw, raw.startswith(codecs.BOM_UTF8), crlf, deck, doc)
+    return TomlFile(shown, target, raw, raw.startswith(codecs.BOM_UTF8), crlf, text, doc)
+
+
+def _open(path: Path) -> _DeckFile:
+    found: list[DeckSpec] = []
+
+    def deck_of(text: str, shown: str) -> None:
+        # A broken deck is reported as an import reports it.
+        found.append(parse_deck(text, shown))
+
+    read = read_toml(path, check=deck_of)
+    return _DeckFile(**vars(read), deck=found[0])
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -318,23 +367,71 @@ def _differences(got: DeckSpec, expected: DeckSpec) -> list[str]:
     return problems
 
 
-def _write(deck_file: _DeckFile, expected: DeckSpec) -> None:
-    """Replace the file with the changed tree, if it reads back as ``expected``."""
-    text = tomlkit.dumps(deck_file.doc)
-    if deck_file.crlf:
+def write_checked(
+    file: TomlFile | None, target: Path, text: str, check: Callable[[Path, str], None]
+) -> None:
+    """Write ``text`` to ``target`` through a temporary file in its folder, which replaces the
+    target only once ``check`` has read it back without raising.
+
+    Args:
+        file: the file as read before the edit (its line ends and byte-order mark are kept,
+            and it must not have changed meanwhile), or None for a new file, which must not
+            have appeared meanwhile.
+        target: where to write.
+        text: the new text, with "\n" line ends.
+        check: called with the temporary file and its name; raises DeckFileError if what it
+            reads back is not what was meant.
+
+    Raises:
+        DeckFileError: ``check``'s, or the file cannot be written; it is then unchanged.
+    """
+    shown = file.shown if file is not None else str(target)
+
+    def fail(problem: str) -> DeckFileError:
+        return DeckFileError(shown, [f"{shown}: {problem}"])
+
+    if file is not None and file.crlf:
         text = text.replace("\n", "\r\n")
-    data = (codecs.BOM_UTF8 if deck_file.bom else b"") + text.encode("utf-8")
-    target, shown = deck_file.target, deck_file.shown
+    bom = file is not None and file.bom
+    data = (codecs.BOM_UTF8 if bom else b"") + text.encode("utf-8")
     try:
         handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:
-        raise deck_file.fail(f"not changed: cannot write in its folder: {exc.strerror}") from None
+        raise fail(f"not changed: cannot write in its folder: {exc.strerror}") from None
     temporary = Path(name)
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
+        check(temporary, name)
+        if file is not None:
+            if target.read_bytes() != file.raw:
+                raise fail("not changed: the file changed while recall was editing it")
+            os.chmod(temporary, stat.S_IMODE(target.stat().st_mode))
+        else:
+            if target.exists():
+                raise fail("not written: the file appeared while recall was writing it")
+            os.chmod(temporary, 0o666 & ~_umask())
+        os.replace(temporary, target)
+    except OSError as exc:
+        raise fail(f"not changed: cannot write: {exc.strerror}") from None
+    finally:
+        temporary.unlink(missing_ok=True)
+    _fsync_folder(target.parent)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _write(deck_file: _DeckFile, expected: DeckSpec) -> None:
+    """Replace the file with the changed tree, if it reads back as ``expected``."""
+    shown = deck_file.shown
+
+    def check(temporary: Path, name: str) -> None:
         try:
             got = read_deck_file(temporary)
         except DeckFileError as exc:
@@ -346,15 +443,8 @@ def _write(deck_file: _DeckFile, expected: DeckSpec) -> None:
             raise deck_file.fail(
                 *(f"not changed: {problem}" for problem in _differences(got, expected))
             )
-        if target.read_bytes() != deck_file.raw:
-            raise deck_file.fail("not changed: the file changed while recall was editing it")
-        os.chmod(temporary, stat.S_IMODE(target.stat().st_mode))
-        os.replace(temporary, target)
-    except OSError as exc:
-        raise deck_file.fail(f"not changed: cannot write: {exc.strerror}") from None
-    finally:
-        temporary.unlink(missing_ok=True)
-    _fsync_folder(target.parent)
+
+    write_checked(deck_file, deck_file.target, tomlkit.dumps(deck_file.doc), check)
 
 
 # --- tomlkit tables --------------------------------------------------------------------------
@@ -398,7 +488,9 @@ def _append_key(table: Table, name: str, item: Item, *, like: Table | None = Non
         table.raw_append(None, kept)
 
 
-def _set_text(table: Table, name: str, text: str) -> None:
+def set_text(table: Table, name: str, text: str) -> None:
+    """Set a text value of a table in place, in the string style it had (see :func:`toml_value`);
+    a key it did not have is added after its others."""
     existing = table.value.item(name) if name in table else None
     if isinstance(existing, String):
         like: StringType
@@ -427,23 +519,40 @@ def _set_tags(table: Table, tags: tuple[str, ...]) -> None:
         _append_key(table, "tags", _tags(tags))
 
 
-def _card_table(card: CardSpec, *, like: Table | None) -> Table:
+CardFields = Sequence[tuple[str, str | tuple[str, ...]]]
+"""A card's keys and values in the order they are written: text, or tags."""
+
+
+def _card_fields(card: CardSpec) -> CardFields:
+    fields: list[tuple[str, str | tuple[str, ...]]] = [
+        ("id", card.key),
+        ("question", card.question),
+        ("answer", card.answer),
+    ]
+    if card.note is not None:
+        fields.append(("note", card.note))
+    if card.tags:
+        fields.append(("tags", card.tags))
+    return fields
+
+
+def _card_table(fields: CardFields, *, like: Table | None) -> Table:
     table = tomlkit.table()
     if like is not None:
         # Indented like the card before it, if that one is indented.
         table.trivia.indent = like.trivia.indent.lstrip("\n")
-    _append_key(table, "id", _string(card.key), like=like)
-    _append_key(table, "question", _string(card.question), like=like)
-    _append_key(table, "answer", _string(card.answer), like=like)
-    if card.note is not None:
-        _append_key(table, "note", _string(card.note), like=like)
-    if card.tags:
-        _append_key(table, "tags", _tags(card.tags), like=like)
+    for name, value in fields:
+        item = _string(value) if isinstance(value, str) else _tags(value)
+        _append_key(table, name, item, like=like)
     return table
 
 
-def _insert_card(section: Table, cards: AoT | None, card: CardSpec) -> None:
-    """Add the card at the end of the section's cards, before what heads the next section."""
+def insert_card(section: Table, cards: AoT | None, fields: CardFields) -> None:
+    """Add a card at the end of the section's cards, before what heads the next section.
+
+    It is written as ``recall export`` writes a card, spaced and indented like the card before
+    it; its keys are ``fields``, in order.
+    """
     holder = cards.body[-1] if cards is not None and cards.body else section
     trailing = _pop_trailing(holder)
     # Comments with no blank line between them and the next header head that header.
@@ -459,7 +568,7 @@ def _insert_card(section: Table, cards: AoT | None, card: CardSpec) -> None:
     gap = before[-1].as_string() if before else None
     if gap is None:
         holder.raw_append(None, tomlkit.ws("\n"))
-    table = _card_table(card, like=holder)
+    table = _card_table(fields, like=holder)
     indent = table.trivia.indent
     if cards is not None:
         cards.append(table)
@@ -513,7 +622,7 @@ def add_card(path: Path, *, section: str, card: CardSpec) -> None:
     if section not in tables:
         known = ", ".join(spec.key for spec in deck.sections)
         raise deck_file.fail(f"not changed: no section {section!r}; the sections are: {known}")
-    _insert_card(tables[section], deck_file.cards(tables[section]), card)
+    insert_card(tables[section], deck_file.cards(tables[section]), _card_fields(card))
     expected = dataclasses.replace(
         deck,
         sections=tuple(
@@ -566,12 +675,12 @@ def edit_card(path: Path, key: str, card: CardSpec) -> None:
         return
     for name in ("question", "answer"):
         if getattr(card, name) != getattr(old, name):
-            _set_text(table, name, getattr(card, name))
+            set_text(table, name, getattr(card, name))
     if card.note != old.note:
         if card.note is None:
             del table["note"]  # its line goes; comments on the lines around it stay
         else:
-            _set_text(table, "note", card.note)
+            set_text(table, "note", card.note)
     if card.tags != old.tags:
         _set_tags(table, card.tags)
     expected = dataclasses.replace(

@@ -22,6 +22,7 @@ from typing import Any
 
 import toml_rs
 
+from recall1924 import cloze
 from recall1924.deck import ID_PATTERN, ID_RULE, CardSpec, DeckSpec, SectionSpec
 from recall1924.errors import DeckFileError
 
@@ -29,7 +30,7 @@ __all__ = ["CardSpec", "DeckSpec", "SectionSpec", "parse_deck", "read_deck_file"
 
 DECK_KEYS = ("id", "title", "version", "description")
 SECTION_KEYS = ("id", "title", "cards")
-CARD_KEYS = ("id", "question", "answer", "note", "tags")
+CARD_KEYS = ("id", "question", "answer", "cloze", "note", "tags", "source")
 _CARD_KEY_SET = frozenset(CARD_KEYS)
 
 
@@ -163,15 +164,18 @@ def _ident(table: Mapping[str, Any], what: str, line_of: Any, out: _Problems) ->
 
 
 def _parse_card(
-    raw: Any, index: int, lines: _Lines, seen: dict[str, int], out: _Problems
-) -> CardSpec | None:
+    raw: Any, index: int, lines: _Lines, seen: dict[str, int], made: set[str], out: _Problems
+) -> list[CardSpec]:
+    """The cards one ``[[sections.cards]]`` table gives: one, or one per number of a cloze.
+    ``seen`` maps each card id taken so far to the table (by index) that took it; ``made``
+    holds those a cloze's cards took."""
     card = _well_formed_card(raw)
     if card is not None and card.key not in seen:
         seen[card.key] = index
-        return card
+        return [card]
     if not isinstance(raw, dict):
         out.add(lines.card(index), f"card #{index + 1}: must be a table")
-        return None
+        return []
 
     def line_of(key: str, index: int = index) -> int | None:
         return lines.key(lines.card(index), key)
@@ -179,9 +183,18 @@ def _parse_card(
     label = f"card {raw['id']!r}" if isinstance(raw.get("id"), str) else f"card #{index + 1}"
     _unknown_keys(raw, CARD_KEYS, label, line_of, out)
     key = _ident(raw, label, line_of, out)
-    question = _text(raw, "question", label, line_of, out)
-    answer = _text(raw, "answer", label, line_of, out)
+    is_cloze = "cloze" in raw
+    if is_cloze:
+        text = _text(raw, "cloze", label, line_of, out)
+        for name in ("question", "answer"):
+            if name in raw:
+                out.add(line_of(name), f"{label}: a cloze card has no {name!r}: its cloze gives it")
+        question = answer = None
+    else:
+        question = _text(raw, "question", label, line_of, out)
+        answer = _text(raw, "answer", label, line_of, out)
     note = _text(raw, "note", label, line_of, out, required=False)
+    _text(raw, "source", label, line_of, out, required=False)  # where recall draft found it
     tags = raw.get("tags", [])
     if not isinstance(tags, list) or not all(isinstance(tag, str) and tag.strip() for tag in tags):
         out.add(line_of("tags"), f"{label}: field 'tags' must be a list of non-empty strings")
@@ -192,23 +205,97 @@ def _parse_card(
         if first_index != index:
             first = line_of("id", first_index)
             where = f" (first at line {first})" if first else ""
+            if key in made:  # an id a cloze's card took, not one a table gave
+                where = f" (a card of the cloze at line {first})" if first else ""
             out.add(line_of("id"), f"{label}: duplicate card id{where}")
+    kept_note = note.strip() or None if note else None
+    kept_tags = tuple(tag.strip() for tag in tags)
+    if is_cloze:
+        if key is None or text is None:
+            return []
+        return _cloze_cards(
+            text.strip(),
+            key=key,
+            note=kept_note,
+            tags=kept_tags,
+            where=(index, label, line_of),
+            seen=seen,
+            made=made,
+            out=out,
+        )
     if key is None or question is None or answer is None:
-        return None
-    return CardSpec(
-        key=key,
-        question=question.strip(),
-        answer=answer.strip(),
-        note=note.strip() or None if note else None,
-        tags=tuple(tag.strip() for tag in tags),
-    )
+        return []
+    return [
+        CardSpec(
+            key=key,
+            question=question.strip(),
+            answer=answer.strip(),
+            note=kept_note,
+            tags=kept_tags,
+        )
+    ]
+
+
+def _cloze_cards(
+    text: str,
+    *,
+    key: str,
+    note: str | None,
+    tags: tuple[str, ...],
+    where: tuple[int, str, Any],
+    seen: dict[str, int],
+    made: set[str],
+    out: _Problems,
+) -> list[CardSpec]:
+    """The cards of a cloze table: one per number, ``<id>-c<number>``, each its own card with
+    its own history. An id one of them would take that another card of the deck has (or one
+    too long) refuses the file: the cards must stay told apart on every import. ``where`` is
+    the table's index, its label in messages and how to find a key's line."""
+    index, label, line_of = where
+    wrong = cloze.problems(text)
+    for problem in wrong:
+        out.add(line_of("cloze"), f"{label}: field 'cloze': {problem}")
+    if wrong:
+        return []
+    cards = []
+    for number in sorted(cloze.numbers(text)):
+        card_key = cloze.card_key(key, number)
+        if not ID_PATTERN.match(card_key):
+            out.add(
+                line_of("id"),
+                f"{label}: id too long for its cloze cards ({card_key!r} is over 64 characters)",
+            )
+            return []
+        first_index = seen.setdefault(card_key, index)
+        made.add(card_key)
+        if first_index != index:
+            first = line_of("id", first_index)
+            at = f" at line {first}" if first else ""
+            out.add(
+                line_of("id"),
+                f"{label}: its cloze c{number} would be card {card_key!r}, an id the deck has "
+                f"already{at}; rename one of them",
+            )
+            continue
+        cards.append(
+            CardSpec(
+                key=card_key,
+                question=cloze.question(text, number),
+                answer=cloze.answer(text, number),
+                note=note,
+                tags=tags,
+                cloze=text,
+                cloze_ord=number,
+            )
+        )
+    return cards
 
 
 def _well_formed_card(raw: Any) -> CardSpec | None:
     """The card ``raw`` holds if it has no problem at all (else None, and :func:`_parse_card`
     finds them): the checks of the full validation in one expression, since a big deck has
     100,000 cards and nearly all of them are fine."""
-    if type(raw) is not dict or not raw.keys() <= _CARD_KEY_SET:
+    if type(raw) is not dict or not raw.keys() <= _CARD_KEY_SET or "cloze" in raw:
         return None
     key, question, answer = raw.get("id"), raw.get("question"), raw.get("answer")
     note, tags = raw.get("note"), raw.get("tags", [])
@@ -220,6 +307,7 @@ def _well_formed_card(raw: Any) -> CardSpec | None:
         and type(answer) is str
         and answer.strip()
         and (note is None or type(note) is str)
+        and type(raw.get("source", "")) is str
         and type(tags) is list
         and all(type(tag) is str and tag.strip() for tag in tags)
     ):
@@ -299,6 +387,7 @@ def parse_deck(text: str, source: str = "<deck>") -> DeckSpec:
         sections_raw = []
     seen_sections: set[str] = set()
     seen_cards: dict[str, int] = {}
+    made_cards: set[str] = set()
     card_index = 0
     for index, raw in enumerate(sections_raw):
 
@@ -322,12 +411,10 @@ def parse_deck(text: str, source: str = "<deck>") -> DeckSpec:
         if not isinstance(cards_raw, list):
             out.add(section_line("cards"), f"{label}: 'cards' must be an array of tables")
             cards_raw = []
-        cards = []
+        cards: list[CardSpec] = []
         for card_raw in cards_raw:
-            card = _parse_card(card_raw, card_index, lines, seen_cards, out)
+            cards += _parse_card(card_raw, card_index, lines, seen_cards, made_cards, out)
             card_index += 1
-            if card is not None:
-                cards.append(card)
         if section_key is not None and section_title is not None:
             sections.append(SectionSpec(section_key, section_title.strip(), tuple(cards)))
 

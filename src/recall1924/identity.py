@@ -15,7 +15,10 @@ keys from:
   does not show (:func:`deck_mark`, :func:`section_mark`, :func:`read_mark`);
 - recall's note types (:func:`recall_note_type`, :func:`recall_note_type_cards`): its text is
   in their fields, which are read back as they were written (:func:`field_html`,
-  :func:`field_text`) rather than rendered through templates a person may have changed.
+  :func:`field_text`) rather than rendered through templates a person may have changed. A
+  cloze leaves as a note of "Cloze (recall)" (:data:`CLOZE_FIELDS`, :func:`is_recall_cloze`),
+  Anki's Cloze note type with recall's note beside Back Extra; a cloze recall gave an id comes
+  back with its cards' ids made from it (:func:`recall_cloze_key`).
 """
 
 from __future__ import annotations
@@ -62,6 +65,18 @@ def recall_card_key(guid: str, ordinal: int, *, copy: int = 0) -> str | None:
         _deck, _, card = guid[len(RECALL_GUID_PREFIX) :].partition(":")
         if ID_PATTERN.match(card):
             return card
+    return None
+
+
+def recall_cloze_key(guid: str, ordinal: int, *, copy: int = 0) -> str | None:
+    """The key of the card of cloze number ``ordinal + 1`` of a cloze recall exported (GUID
+    ``recall:<deck>:<cloze id>``, first note of that GUID): ``<cloze id>-c<number>``, as the
+    deck file gave it; else None."""
+    if copy == 0 and guid.startswith(RECALL_GUID_PREFIX):
+        _deck, _, note = guid[len(RECALL_GUID_PREFIX) :].partition(":")
+        key = f"{note}-c{ordinal + 1}"
+        if ID_PATTERN.match(note) and ID_PATTERN.match(key):
+            return key
     return None
 
 
@@ -197,6 +212,21 @@ def recall_note_type_cards(ntid: int, name: str, fields: Sequence[str]) -> int |
     if tuple(fields) != expected.fields or (expected.id != ntid and expected.name != name):
         return None
     return cards
+
+
+CLOZE_NOTETYPE_ID = 1_700_000_001_000  # past every id recall_note_type gives
+CLOZE_NOTETYPE_NAME = "Cloze (recall)"
+CLOZE_FIELDS = ("Text", "Back Extra", "Note")
+"""The fields of recall's cloze note type: Anki's Cloze (the cloze, then what its answer shows
+below it), and recall's note."""
+
+
+def is_recall_cloze(ntid: int, name: str, fields: Sequence[str]) -> bool:
+    """Whether a cloze note type is the one recall writes: its fields, and its id or name (as
+    for :func:`recall_note_type_cards`)."""
+    return tuple(fields) == CLOZE_FIELDS and (
+        ntid == CLOZE_NOTETYPE_ID or name == CLOZE_NOTETYPE_NAME
+    )
 
 
 def field_html(text: str) -> str:

@@ -3,7 +3,8 @@
 Holds :func:`key_points` (the things an answer asks to recall), :class:`PointMatch` and
 :class:`Comparison` (each key point found in the typed answer, partly found, or missed),
 :func:`compare` and :func:`suggest` (the rating a comparison suggests; the student confirms or
-changes it). Pure: no database, no terminal.
+changes it), and :func:`checked_answer` (what is compared: a cloze card's deletion alone). Pure:
+no database, no terminal.
 
 Matching is by words, not by whole strings. Both texts are case- and accent-folded and cut into
 words; a key point's *content* words (not filler like "the", "was", and not the words its
@@ -27,6 +28,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 
+from recall1924.cloze import deletions, shows
 from recall1924.scheduling import Rating
 
 WORD_MATCH = 80
@@ -335,6 +337,19 @@ def _weighted(point: str, given: set[str]) -> tuple[dict[str, float], set[str]]:
     recalled = [word for word in meaning if word not in given] or meaning
     weights = {word: _weight(word, names) for word in recalled}
     return weights, aside - given
+
+
+def checked_answer(
+    answer: str, *, question: str = "", cloze: str | None = None, cloze_ord: int | None = None
+) -> str:
+    """What a typed answer to a card is checked against: for a cloze card (its ``cloze``
+    text and the number ``cloze_ord`` it asks) the deletion alone, since the rest of its
+    answer is the question's own text; else, and for a cloze card whose question and answer
+    are no longer the ones its cloze makes (the student reworded them), the card's answer."""
+    if cloze is None or cloze_ord is None or not shows(cloze, cloze_ord, question, answer):
+        return answer
+    asked = deletions(cloze, cloze_ord)
+    return asked if asked.strip() else answer
 
 
 def compare(typed: str, answer: str, *, question: str = "") -> Comparison:

@@ -14,8 +14,11 @@ for recall's note, shown under the answer when there is one. The cards that came
 note (their ``source_id`` names its GUID and template) leave as that one note again, with its
 GUID and each card in its template's place, in a note type of as many templates: recall keeps
 each card's text, not the note's fields, so template *n* shows Front_n and Back_n (see
-:func:`~recall1924.identity.recall_note_type`). Anki's own names (``nid``, ``did``, ``ivl``,
-``revlog``) are used here, as they are the format's.
+:func:`~recall1924.identity.recall_note_type`). A cloze's cards (a deck file's ``cloze``, or an
+Anki Cloze note's) leave as one note of "Cloze (recall)", Anki's Cloze note type: its text in
+Text, what its answers show below the cloze in Back Extra, recall's note in Note, each card in
+its number's place (see :mod:`recall1924.exporters.clozes`). Anki's own names (``nid``,
+``did``, ``ivl``, ``revlog``) are used here, as they are the format's.
 
 Cards answered before get a review state and one revlog row per answer, cram answers and
 resets included (as Anki writes them: a filtered deck's answer without rescheduling, and
@@ -33,6 +36,7 @@ import re
 import sqlite3
 import tempfile
 import zipfile
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -41,7 +45,11 @@ from typing import Any
 
 from recall1924.deck import CardSpec, DeckSpec, PastAnswer
 from recall1924.exporters.atomic import write_atomically
+from recall1924.exporters.clozes import ClozeNote, cloze_notes
 from recall1924.identity import (
+    CLOZE_FIELDS,
+    CLOZE_NOTETYPE_ID,
+    CLOZE_NOTETYPE_NAME,
     MAX_CARDS_PER_NOTE,
     NOTETYPE_ID,
     NOTETYPE_NAME,
@@ -271,17 +279,6 @@ def _notetype_json(cards: int, mod: int) -> dict[str, Any]:
     one): Anki makes a note's card *n* only when that field has text."""
     note_type = recall_note_type(cards)
 
-    def field(name: str, ordinal: int) -> dict[str, Any]:
-        return {
-            "name": name,
-            "ord": ordinal,
-            "sticky": False,
-            "rtl": False,
-            "font": "Arial",
-            "size": 20,
-            "media": [],
-        }
-
     def template(ordinal: int) -> dict[str, Any]:
         front, back, note = note_type.fields[3 * ordinal : 3 * ordinal + 3]
         answer = "{{FrontSide}}\n\n<hr id=answer>\n\n{{" + back + "}}"
@@ -298,23 +295,83 @@ def _notetype_json(cards: int, mod: int) -> dict[str, Any]:
             "bsize": 0,
         }
 
+    return _model_json(
+        note_type.id,
+        note_type.name,
+        mod,
+        fields=[_field_json(name, ordinal) for ordinal, name in enumerate(note_type.fields)],
+        templates=[template(ordinal) for ordinal in range(cards)],
+        req=[[ordinal, "any", [3 * ordinal]] for ordinal in range(cards)],
+    )
+
+
+def _field_json(name: str, ordinal: int) -> dict[str, Any]:
     return {
-        "id": note_type.id,
-        "name": note_type.name,
-        "type": 0,
+        "name": name,
+        "ord": ordinal,
+        "sticky": False,
+        "rtl": False,
+        "font": "Arial",
+        "size": 20,
+        "media": [],
+    }
+
+
+def _cloze_notetype_json(mod: int) -> dict[str, Any]:
+    """recall's cloze note type: Anki's Cloze (one template, a card per cloze number, Text
+    then Back Extra on the answer), and recall's note below."""
+    text, extra, note = CLOZE_FIELDS
+    answer = "{{cloze:" + text + "}}<br>\n{{" + extra + "}}"
+    answer += "\n\n{{#" + note + '}}<div class="note">{{' + note + "}}</div>{{/" + note + "}}"
+    template = {
+        "name": "Cloze",
+        "ord": 0,
+        "qfmt": "{{cloze:" + text + "}}",
+        "afmt": answer,
+        "bqfmt": "",
+        "bafmt": "",
+        "did": None,
+        "bfont": "",
+        "bsize": 0,
+    }
+    return _model_json(
+        CLOZE_NOTETYPE_ID,
+        CLOZE_NOTETYPE_NAME,
+        mod,
+        fields=[_field_json(name, ordinal) for ordinal, name in enumerate(CLOZE_FIELDS)],
+        templates=[template],
+        req=[[0, "any", [0]]],
+        cloze=True,
+    )
+
+
+def _model_json(
+    ntid: int,
+    name: str,
+    mod: int,
+    *,
+    fields: list[dict[str, Any]],
+    templates: list[dict[str, Any]],
+    req: list[list[Any]],
+    cloze: bool = False,
+) -> dict[str, Any]:
+    return {
+        "id": ntid,
+        "name": name,
+        "type": 1 if cloze else 0,
         "mod": mod,
         "usn": -1,
         "sortf": 0,
         "did": None,
-        "tmpls": [template(ordinal) for ordinal in range(cards)],
-        "flds": [field(name, ordinal) for ordinal, name in enumerate(note_type.fields)],
+        "tmpls": templates,
+        "flds": fields,
         "css": _CSS,
         "latexPre": "\\documentclass[12pt]{article}\n\\special{papersize=3in,5in}\n"
         "\\usepackage[utf8]{inputenc}\n\\usepackage{amssymb,amsmath}\n\\pagestyle{empty}\n"
         "\\setlength{\\parindent}{0in}\n\\begin{document}\n",
         "latexPost": "\\end{document}",
         "latexsvg": False,
-        "req": [[ordinal, "any", [3 * ordinal]] for ordinal in range(cards)],
+        "req": req,
         "tags": [],
         "vers": [],
     }
@@ -368,12 +425,15 @@ class _Placed:
     guid: str
     ordinal: int
     copy: int | None  # None: the card's key names no place, so it takes the first free one
+    cloze: ClozeNote | None = None
+    """The cloze whose note (of recall's cloze note type) the card goes into, if it is one."""
 
 
 @dataclass
 class _Note:
     guid: str
     cards: dict[int, _Placed] = field(default_factory=dict)  # by template ordinal
+    cloze: ClozeNote | None = None
 
 
 def _place(deck: DeckSpec, card: CardSpec, did: int) -> _Placed:
@@ -404,6 +464,11 @@ def _notes(placed: Sequence[_Placed]) -> list[_Note]:
     unplaced = []
     for item in placed:
         notes = by_guid.setdefault(item.guid, [])
+        if item.cloze is not None:  # a cloze's GUID is its own (see _cloze_places)
+            if not notes:
+                notes.append(_Note(item.guid, cloze=item.cloze))
+            notes[0].cards[item.ordinal] = item
+            continue
         copy = item.copy
         if copy is None:
             copy = _copy_named(item, sharing[item.guid, item.ordinal])
@@ -464,7 +529,48 @@ def _deck_tree(
                     section_id, f"{deck_name}::{section_name}", mod, section_mark(section.key)
                 )
             placed.extend(_place(deck, card, section_id) for card in section.cards)
-    return table, placed
+    return table, _cloze_places(decks, placed)
+
+
+def _cloze_places(decks: Sequence[DeckSpec], placed: list[_Placed]) -> list[_Placed]:
+    """``placed`` with each card of a cloze in its cloze's note, the card of cloze number *n*
+    in template place *n - 1*: a cloze recall gave an id gets a GUID that brings its cards
+    back with their ids, one from an Anki note that note's GUID. A cloze whose GUID another
+    note of the package has too leaves as cards (two notes of one GUID would be one in Anki)."""
+    clozes: dict[tuple[str, str | None, str | None], ClozeNote] = {}
+    for deck in decks:
+        for note in cloze_notes(deck, package=True, from_anki=True).values():
+            clozes[deck.key, note.key, note.guid] = note
+    if not clozes:
+        return placed
+
+    def guid_of(deck_key: str, note: ClozeNote) -> str:
+        if note.key is not None:
+            return recall_guid(deck_key, note.key)
+        assert note.guid is not None  # a cloze without an id of its own came from Anki
+        return note.guid
+
+    by_card: dict[tuple[str, str], tuple[str, ClozeNote]] = {
+        (deck_key, card.key): (guid_of(deck_key, note), note)
+        for (deck_key, _key, _guid), note in clozes.items()
+        for card in note.cards
+    }
+    # placed holds the decks' cards in their order: each with its deck's key
+    owners = [(deck.key, card.key) for deck in decks for card in deck.cards]
+    taken = Counter(
+        item.guid for item, owner in zip(placed, owners, strict=True) if owner not in by_card
+    )
+    taken.update(guid_of(deck_key, note) for (deck_key, _key, _guid), note in clozes.items())
+    out = []
+    for item, owner in zip(placed, owners, strict=True):
+        found = by_card.get(owner)
+        if found is None or taken[found[0]] > 1:
+            out.append(item)
+            continue
+        guid, note = found
+        assert item.card.cloze_ord is not None
+        out.append(_Placed(item.card, item.did, guid, item.card.cloze_ord - 1, 0, note))
+    return out
 
 
 def _fill(
@@ -488,11 +594,16 @@ def _fill(
     new_position = 0
     # the one-card type always, as Anki's "Add" starts with it (conf's curModel)
     sizes = {1}
+    clozes = False
     for note in _notes(placed):
         nid = next(note_ids)
-        cards = max(note.cards) + 1
-        sizes.add(cards)
-        _insert_note(db, nid, note, cards, now_s, media)
+        if note.cloze is not None:
+            clozes = True
+            _insert_cloze_note(db, nid, note, note.cloze, now_s, media)
+        else:
+            cards = max(note.cards) + 1
+            sizes.add(cards)
+            _insert_note(db, nid, note, cards, now_s, media)
         for ordinal, item in sorted(note.cards.items()):
             cid, card = next(card_ids), item.card
             plan = _schedule(card.history)
@@ -552,6 +663,8 @@ def _fill(
     note_types = {
         str(recall_note_type(cards).id): _notetype_json(cards, now_s) for cards in sorted(sizes)
     }
+    if clozes:
+        note_types[str(CLOZE_NOTETYPE_ID)] = _cloze_notetype_json(now_s)
     db.execute(
         "INSERT INTO col VALUES (1,?,?,?,11,0,0,0,?,?,?,?,'{}')",
         (
@@ -610,14 +723,7 @@ def _insert_note(
             anki_field(field_html(card.answer), media),
             anki_field(field_html(card.note or ""), media),
         )
-    tags = " ".join(
-        dict.fromkeys(
-            anki_tag(tag)
-            for _, item in sorted(note.cards.items())
-            for tag in item.card.tags
-            if tag.strip()
-        )
-    )
+    tags = _note_tags(note)
     sort_field = note.cards[0].card.question if 0 in note.cards else ""
     checksum = int(hashlib.sha1(sort_field.encode()).hexdigest()[:8], 16)
     db.execute(
@@ -630,6 +736,52 @@ def _insert_note(
             f" {tags} " if tags else "",
             "\x1f".join(fields),
             sort_field,
+            checksum,
+        ),
+    )
+
+
+def _note_tags(note: _Note) -> str:
+    """The tags of the note's cards, each once, as Anki's tags column holds them."""
+    return " ".join(
+        dict.fromkeys(
+            anki_tag(tag)
+            for _, item in sorted(note.cards.items())
+            for tag in item.card.tags
+            if tag.strip()
+        )
+    )
+
+
+def _insert_cloze_note(
+    db: sqlite3.Connection,
+    nid: int,
+    note: _Note,
+    cloze: ClozeNote,
+    mod: int,
+    media: Mapping[str, Path],
+) -> None:
+    """Write ``note`` in recall's cloze note type: the cloze's text, what its answers show
+    below it (Back Extra) and its note, and its cards' tags."""
+    from recall1924.media import anki_field
+
+    first = cloze.first
+    fields = [
+        anki_field(field_html(text), media)
+        for text in (cloze.text, cloze.extra(), first.note or "")
+    ]
+    tags = _note_tags(note)
+    checksum = int(hashlib.sha1(cloze.text.encode()).hexdigest()[:8], 16)
+    db.execute(
+        "INSERT INTO notes VALUES (?,?,?,?,-1,?,?,?,?,0,'')",
+        (
+            nid,
+            note.guid,
+            CLOZE_NOTETYPE_ID,
+            mod,
+            f" {tags} " if tags else "",
+            "\x1f".join(fields),
+            cloze.text,
             checksum,
         ),
     )

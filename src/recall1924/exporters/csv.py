@@ -12,6 +12,10 @@ back update the same decks, sections and cards instead of making copies:
   is what recall compares with the one it ships, so a round trip must keep it.
 - ``source_id``: only when a card has one (``anki:<guid>:<template>`` for a card from Anki), so
   an Anki package exported after the round trip updates the same Anki notes.
+- ``cloze``: only when the decks have a cloze. A cloze is one row, as in a TOML deck: its text
+  in this column, question and answer empty, its own id in ``id`` (its cards are
+  ``<id>-c<number>``) or, for a cloze from an Anki note, that note's identity in ``source_id``
+  (see :mod:`recall1924.exporters.clozes`).
 
 Deck columns are repeated on every row, as a spreadsheet keeps data: rows can be sorted,
 filtered or deleted and each still says where its card belongs. Quoting is the stdlib ``csv``
@@ -26,7 +30,8 @@ import io
 import re
 from collections.abc import Sequence
 
-from recall1924.deck import DeckSpec
+from recall1924.deck import CardSpec, DeckSpec
+from recall1924.exporters.clozes import ClozeNote, cloze_notes, section_items
 from recall1924.importers.csv import HEADER_NAMES
 
 # The columns recall's own CSV has, named once, where the reader knows them: the first nine
@@ -42,9 +47,10 @@ def csv_tag(tag: str) -> str:
     return _WHITESPACE.sub("_", tag.strip())
 
 
-def columns(decks: Sequence[DeckSpec]) -> tuple[str, ...]:
+def columns(decks: Sequence[DeckSpec], *, clozes: bool = False) -> tuple[str, ...]:
     """The header row of an export of ``decks``: :data:`HEADER`, then ``deck_description``,
-    ``deck_version`` and ``source_id`` when some deck or card has one."""
+    ``deck_version`` and ``source_id`` when some deck or card has one, and ``cloze`` when
+    ``clozes`` are written."""
     names = list(HEADER)
     if any(deck.description is not None for deck in decks):
         names.append("deck_description")
@@ -52,6 +58,8 @@ def columns(decks: Sequence[DeckSpec]) -> tuple[str, ...]:
         names.append("deck_version")
     if any(card.source_id for deck in decks for card in deck.cards):
         names.append("source_id")
+    if clozes:
+        names.append("cloze")
     return tuple(names)
 
 
@@ -65,26 +73,36 @@ def write_csv(decks: Sequence[DeckSpec]) -> str:
     Returns:
         The file's text; write it as UTF-8 with ``newline=""`` so its CRLFs are kept.
     """
-    names = columns(decks)
+    notes = [cloze_notes(deck, package=False, from_anki=True) for deck in decks]
+    names = columns(decks, clozes=any(notes))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(names)
-    for deck in decks:
+    for deck, deck_notes in zip(decks, notes, strict=True):
         for section in deck.sections:
-            for card in section.cards:
+            for item in section_items(section, deck_notes):
+                card: CardSpec
+                if isinstance(item, ClozeNote):
+                    card = item.first
+                    question = answer = ""
+                    key, text = item.key or "", item.text
+                else:
+                    card = item
+                    question, answer, key, text = card.question, card.answer, card.key, ""
                 values = {
-                    "question": card.question,
-                    "answer": card.answer,
+                    "question": question,
+                    "answer": answer,
                     "section": section.key,
                     "tags": " ".join(filter(None, map(csv_tag, card.tags))),
                     "note": card.note or "",
-                    "id": card.key,
+                    "id": key,
                     "section_title": section.title,
                     "deck": deck.key,
                     "deck_title": deck.title,
                     "deck_description": deck.description or "",
                     "deck_version": "" if deck.version is None else str(deck.version),
                     "source_id": card.source_id or "",
+                    "cloze": text,
                 }
                 writer.writerow(values[name] for name in names)
     return buffer.getvalue()

@@ -2,17 +2,20 @@
 
 Holds :func:`write_toml`. The output uses the documented layout (``[deck]``, ``[[sections]]``,
 ``[[sections.cards]]``), so a person can edit it and import it again, and
-``parse_deck(write_toml(deck)) == deck`` for every valid deck. Text is written in the most
-readable string form that keeps it exact: a literal string where it has backslashes (LaTeX,
-Windows paths), a multi-line string where it has line breaks, and escapes only for characters
-that TOML or a reader's editor cannot take as they are.
+``parse_deck(write_toml(deck)) == deck`` for every valid deck. A cloze's cards are one table,
+``cloze =`` written once (see :mod:`recall1924.exporters.clozes`); a cloze card that came from
+an Anki note, which has no id of its own to write, is written as a card with its text. Text is
+written in the most readable string form that keeps it exact: a literal string where it has
+backslashes (LaTeX, Windows paths), a multi-line string where it has line breaks, and escapes
+only for characters that TOML or a reader's editor cannot take as they are.
 """
 
 from __future__ import annotations
 
 import re
 
-from recall1924.deck import DeckSpec
+from recall1924.deck import CardSpec, DeckSpec
+from recall1924.exporters.clozes import ClozeNote, cloze_notes, section_items
 
 # TOML forbids C0 controls (except tab, and newline in multi-line strings) and DEL raw in any
 # string. C1 controls and the Unicode line/paragraph separators are legal but invisible or
@@ -70,13 +73,22 @@ def write_toml(deck: DeckSpec) -> str:
         out.append(f"version = {deck.version}")
     if deck.description is not None:
         out.append(f"description = {toml_string(deck.description)}")
+    notes = cloze_notes(deck, package=False, from_anki=False)
     for section in deck.sections:
         out += ["", "[[sections]]", f"id = {toml_string(section.key)}"]
         out.append(f"title = {toml_string(section.title)}")
-        for card in section.cards:
-            out += ["", "[[sections.cards]]", f"id = {toml_string(card.key)}"]
-            out.append(f"question = {toml_string(card.question)}")
-            out.append(f"answer = {toml_string(card.answer)}")
+        for item in section_items(section, notes):
+            out += ["", "[[sections.cards]]"]
+            if isinstance(item, ClozeNote):
+                assert item.key is not None  # from_anki=False: every cloze has an id
+                out.append(f"id = {toml_string(item.key)}")
+                out.append(f"cloze = {toml_string(item.text)}")
+                card: CardSpec = item.first
+            else:
+                card = item
+                out.append(f"id = {toml_string(card.key)}")
+                out.append(f"question = {toml_string(card.question)}")
+                out.append(f"answer = {toml_string(card.answer)}")
             if card.note is not None:
                 out.append(f"note = {toml_string(card.note)}")
             if card.tags:

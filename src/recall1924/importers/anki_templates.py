@@ -3,8 +3,8 @@
 Holds :func:`parse` and :func:`render` for ``{{Field}}``, ``{{FrontSide}}``,
 ``{{#Field}}``/``{{^Field}}``...``{{/Field}}`` sections and filters applied right to left
 (``{{text:cloze:Text}}`` applies cloze, then text), and cloze deletions ``{{c1::text::hint}}``
-(:func:`cloze_numbers`). The facts come from Anki's rslib (``template.rs``,
-``template_filters.rs``, ``cloze.rs``); pure text in, text out.
+(parsed by :mod:`recall1924.cloze`, which recall's own deck files share). The facts come from
+Anki's rslib (``template.rs``, ``template_filters.rs``, ``cloze.rs``); pure text in, text out.
 
 ``{{hint:Field}}``, which Anki shows as a link that reveals the field, becomes a line of its own
 holding :func:`recall1924.deck.hint_line`: ``[hint: the field as text]``, which the review
@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from recall1924 import cloze
 from recall1924.deck import hint_line
 from recall1924.importers.html import html_to_text
 
@@ -41,7 +42,6 @@ EMPTY_FIELD = re.compile(r"^(?:\s|</?(?:br|div) ?/?>)*$", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
 _FURIGANA = re.compile(r" ?([^ >]+?)\[(.+?)\]")
 ANSWER_RULE = re.compile(r"^.*<hr id=[\"']?answer[\"']?\s*/?>", re.IGNORECASE | re.DOTALL)
-_CLOZE_MARK = re.compile(r"\{\{c([\d,]+)::|\}\}")
 
 
 def parse(template: str) -> tuple[Node, ...]:
@@ -112,9 +112,11 @@ def _filter(text: str, node: _Replace, context: Context) -> str:
         elif name == "hint":
             text = _hint(text)
         elif name == "cloze":
-            text = _reveal_clozes(text, context.cloze_ord, question=question)
+            # the field with the asked deletion hidden, or revealed; empty if it has none
+            shown = cloze.pieces(text, context.cloze_ord, asking=question)
+            text = "".join(part for part, _ in shown)
         elif name == "cloze-only":
-            text = ", ".join(_active_cloze_texts(text, context.cloze_ord))
+            text = cloze.deletions(text, context.cloze_ord)
         # other filters (tts, add-ons' own) keep the text, as Anki does for unknown ones
     return text
 
@@ -151,107 +153,3 @@ def is_empty(nodes: Sequence[Node], nonempty: set[str]) -> bool:
             if not is_empty(node.children, nonempty):
                 return False
     return True
-
-
-# Cloze deletions: a tree of text and clozes, each cloze with its numbers and hint.
-
-
-@dataclass
-class _Cloze:
-    ordinals: frozenset[int]
-    nodes: list[str | _Cloze]
-    hint: str | None = None
-
-    def text(self) -> str:
-        return "".join(node if isinstance(node, str) else node.text() for node in self.nodes)
-
-
-def _parse_clozes(text: str) -> list[str | _Cloze]:
-    output: list[str | _Cloze] = []
-    open_clozes: list[_Cloze] = []
-
-    def add_text(piece: str) -> None:
-        if not piece:
-            return
-        if open_clozes:
-            cloze = open_clozes[-1]
-            if "::" in piece and not piece.startswith("image-occlusion:"):
-                piece, cloze.hint = piece.split("::", 1)
-            cloze.nodes.append(piece)
-        else:
-            output.append(piece)
-
-    pos = 0
-    for match in _CLOZE_MARK.finditer(text):
-        add_text(text[pos : match.start()])
-        pos = match.end()
-        if match.group(1) is not None:
-            ordinals = frozenset(int(n) for n in match.group(1).split(",") if n)
-            if not ordinals:
-                add_text(match.group(0))
-            elif len(open_clozes) < 10:
-                open_clozes.append(_Cloze(ordinals, []))
-        elif open_clozes:
-            cloze = open_clozes.pop()
-            (open_clozes[-1].nodes if open_clozes else output).append(cloze)
-        else:
-            add_text("}}")
-    add_text(text[pos:])
-    while open_clozes:  # unclosed: Anki drops them; keep their text rather than lose it
-        cloze = open_clozes.pop()
-        (open_clozes[-1].nodes if open_clozes else output).append(cloze.text())
-    return output
-
-
-def cloze_numbers(text: str) -> set[int]:
-    found: set[int] = set()
-
-    def walk(nodes: Sequence[str | _Cloze]) -> None:
-        for node in nodes:
-            if isinstance(node, _Cloze):
-                found.update(n for n in node.ordinals if n)
-                walk(node.nodes)
-
-    if "{{c" in text:
-        walk(_parse_clozes(text))
-    return found
-
-
-def _reveal_clozes(text: str, ordinal: int, *, question: bool) -> str:
-    """The field with cloze ``ordinal`` hidden (question: ``[...]`` or ``[hint]``) or shown
-    in brackets (answer); other clozes are plain text. Empty if the cloze is not there."""
-    found = False
-
-    def reveal(nodes: Sequence[str | _Cloze]) -> str:
-        nonlocal found
-        out: list[str] = []
-        for node in nodes:
-            if isinstance(node, str):
-                out.append(node)
-            elif ordinal in node.ordinals:
-                found = True
-                inner = reveal(node.nodes)
-                out.append(f"[{node.hint or '...'}]" if question else f"[{inner}]")
-            else:
-                out.append(reveal(node.nodes))
-        return "".join(out)
-
-    rendered = reveal(_parse_clozes(text))
-    return rendered if found else ""
-
-
-def _active_cloze_texts(text: str, ordinal: int) -> list[str]:
-    texts: list[str] = []
-
-    def walk(nodes: Sequence[str | _Cloze]) -> None:
-        for node in nodes:
-            if isinstance(node, _Cloze):
-                if ordinal in node.ordinals:
-                    texts.append(node.text())
-                walk(node.nodes)
-
-    walk(_parse_clozes(text))
-    return texts
-
-
-# Cards and decks

@@ -6,7 +6,9 @@ and whether it is suspended; the cards Anki had buried; a whole collection's day
 and, one line each, the cards skipped and the answers left out, with why. What recall itself
 exported comes back as it left (:mod:`recall1924.identity`): deck and section ids and the deck's
 version from the marks ending the Anki decks' descriptions, and the text of recall's note types
-read from their fields, not rendered. Inside, in the order the data flows:
+read from their fields, not rendered. The cards of a Cloze note keep its cloze text and number
+(``CardSpec.cloze``) when they show just that cloze, so that they can leave as a Cloze note.
+Inside, in the order the data flows:
 
 - opening (:mod:`.anki_package`): the package is a zip archive holding an SQLite collection,
   plain (``collection.anki2`` and ``.anki21``, schema 11) or zstd-compressed
@@ -42,6 +44,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, TypeVar
 
+from recall1924 import cloze
 from recall1924.clock import LAST_YEAR
 from recall1924.deck import CardSpec, DeckSpec, PastAnswer, SectionSpec, make_key
 from recall1924.identity import (
@@ -50,8 +53,10 @@ from recall1924.identity import (
     anki_source_id,
     field_text,
     hashed_card_key,
+    is_recall_cloze,
     read_mark,
     recall_card_key,
+    recall_cloze_key,
     recall_note_type_cards,
 )
 from recall1924.importers.anki_package import (
@@ -66,7 +71,6 @@ from recall1924.importers.anki_templates import (
     EMPTY_FIELD,
     Context,
     Node,
-    cloze_numbers,
     is_empty,
     parse,
     render,
@@ -185,6 +189,8 @@ class _NoteType:
     templates: dict[int, _Template]
     recall_cards: int | None = None
     """For a note type recall wrote, how many cards' text its fields hold."""
+    recall_cloze: bool = False
+    """Whether it is recall's cloze note type, whose fields hold a cloze as recall wrote it."""
 
 
 @dataclass(frozen=True)
@@ -468,12 +474,14 @@ def _schema11(connection: sqlite3.Connection) -> tuple[dict[int, _NoteType], dic
             answer = _get({"afmt": ""} | item, "afmt", str, label, "answer format")
             templates[ord_] = _Template(ord_, template_name, question, answer)
         field_names = tuple(field_name for _, field_name in sorted(fields, key=itemgetter(0)))
+        is_cloze = _whole(model.get("type")) == 1
         note_types[ntid] = _NoteType(
             name,
-            _whole(model.get("type")) == 1,
+            is_cloze,
             field_names,
             templates,
             recall_note_type_cards(ntid, name, field_names),
+            is_cloze and is_recall_cloze(ntid, name, field_names),
         )
     decks = {}
     for key, deck in _json(decks_json, "col.decks (its decks)").items():
@@ -524,6 +532,7 @@ def _schema18(connection: sqlite3.Connection) -> tuple[dict[int, _NoteType], dic
             field_names,
             templates[ntid],
             recall_note_type_cards(ntid, name, field_names),
+            kind == 1 and is_recall_cloze(ntid, name, field_names),
         )
     decks = {}
     for did, name, kind_container in connection.execute("select id, name, kind from decks"):
@@ -699,6 +708,37 @@ class _Renderer:
             raise _Skip(EMPTY_CARD)
         return question, answer, note_text if note_text.strip() else None
 
+    def recall_cloze(self, note: _Note, card: _Card) -> tuple[str, str, str | None, str]:
+        """The question, answer, note and cloze text of a card of recall's cloze note type,
+        from its fields as :meth:`recall_card` reads them: the question and answer the cloze
+        makes (see :mod:`recall1924.cloze`), Back Extra below the answer.
+
+        Raises:
+            _Skip: for a card whose number the cloze does not have (Anki would not make it).
+        """
+        text, extra, note_text = (
+            self.text(value).strip() if (plain := field_text(value)) is None else plain
+            for value in (*note.fields[:3], "", "", "")[:3]
+        )
+        number = card.ord + 1
+        if number not in cloze.numbers(text):
+            raise _Skip(EMPTY_CARD)
+        answer = cloze.answer(text, number) + (f"\n{extra}" if extra else "")
+        return cloze.question(text, number), answer, note_text or None, text
+
+    def cloze_text(self, note: _Note, card: _Card, question: str, answer: str) -> str | None:
+        """The text of the field holding the cloze of ``card`` of an Anki Cloze note (the
+        first that has its number), if the card shows just that cloze (Anki's stock Cloze
+        does: ``{{cloze:Text}}``, then Back Extra below the answer): then it can leave as a
+        Cloze note again. A template that shows more (a title field above the cloze, say)
+        gives a card of its text alone."""
+        number = card.ord + 1
+        for value in note.fields:
+            if number in cloze.numbers(value):
+                text = self.text(value)
+                return text if cloze.shows(text, number, question, answer) else None
+        return None
+
     def preview(self, note: _Note) -> str:
         """The note as a person would recognise it: its first field with text, shortened."""
         for value in note.fields:
@@ -733,7 +773,7 @@ class _Renderer:
         nonempty = {name for name, value in fields.items() if not EMPTY_FIELD.match(value)}
         question_nodes = self.parsed(template.question)
         if note_type.is_cloze:
-            if card.ord + 1 not in set().union(*map(cloze_numbers, note.fields)):
+            if card.ord + 1 not in set().union(*map(cloze.numbers, note.fields)):
                 raise _Skip(EMPTY_CARD)
         elif is_empty(question_nodes, nonempty):
             raise _Skip(EMPTY_CARD)
@@ -808,17 +848,25 @@ def _gather(collection: _Collection) -> _Gathered:
             continue
         label = f"cloze {card.ord + 1}" if note_type.is_cloze else template.name
         kind = f"{note_type.name}, {label}"
-        note_text = None
+        note_text = cloze_text = None
         try:
-            if note_type.recall_cards is not None and card.ord < note_type.recall_cards:
+            if note_type.recall_cloze:
+                question, answer, note_text, cloze_text = renderer.recall_cloze(note, card)
+            elif note_type.recall_cards is not None and card.ord < note_type.recall_cards:
                 question, answer, note_text = renderer.recall_card(note, card)
             else:
                 question, answer = renderer.card(note, note_type, template, card, deck)
+                if note_type.is_cloze:
+                    cloze_text = renderer.cloze_text(note, card, question, answer)
         except _Skip as skip:
             gathered.skipped.append(_skipped(renderer, note, deck, str(skip), kind))
             continue
         copy = copies[card.nid]
-        key = anki_card_key(note.guid, card.ord, copy=copy)
+        # a cloze recall gave an id comes back with its cards' ids; any other card by GUID
+        own_key = (
+            recall_cloze_key(note.guid, card.ord, copy=copy) if note_type.recall_cloze else None
+        )
+        key = own_key or anki_card_key(note.guid, card.ord, copy=copy)
         if key in seen:  # two recall GUIDs naming the same card key, say
             key = hashed_card_key(note.guid, card.ord, copy=copy)
         if key in seen:
@@ -828,7 +876,7 @@ def _gather(collection: _Collection) -> _Gathered:
         seen.add(key)
         imported.add(card.id)
         # a card recall exported is recall's own come back: it came from nowhere else
-        own = recall_card_key(note.guid, card.ord, copy=copy) == key
+        own = key in (own_key, recall_card_key(note.guid, card.ord, copy=copy))
         history, left_out = _answers(collection.revlog.get(card.id, ()))
         gathered.left_out.update(left_out)
         spec = CardSpec(
@@ -840,6 +888,8 @@ def _gather(collection: _Collection) -> _Gathered:
             source_id=None if own else anki_source_id(note.guid, card.ord),
             history=history,
             suspended=card.queue == SUSPENDED_QUEUE,
+            cloze=cloze_text,
+            cloze_ord=None if cloze_text is None else card.ord + 1,
         )
         gathered.cards.append((deck, spec, card.queue in BURIED_QUEUES))
     known = {card.id for card in collection.cards}

@@ -23,7 +23,10 @@ Holds :func:`read_csv`, which reads three shapes of file:
   is empty goes to the file's one deck; in a file of several decks it is skipped. A deck's
   title, description and version, and a section's title, may be left empty on some rows, but
   two rows that give different ones are an error. Tags are separated by spaces or commas (in
-  recall's export, by spaces only). There ``#`` starts no comment: it is data.
+  recall's export, by spaces only). There ``#`` starts no comment: it is data. A row with a
+  ``cloze`` cell (``… {{c1::…}} …``, see :mod:`recall1924.cloze`) leaves question and answer
+  empty and gives a card per number, as a TOML deck's cloze does; a file of clozes alone needs
+  no question or answer column. A malformed cloze is an error, with its line.
 
 A card's key is, in order of preference: ``a-…`` from an Anki note GUID (the rule the Anki
 package reader uses, so both exports of one note match), the file's ``id`` column, the Anki
@@ -53,6 +56,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from recall1924 import cloze
 from recall1924.deck import ID_PATTERN, ID_RULE, DeckSpec, SectionSpec, make_key
 from recall1924.errors import DeckFileError, SpoolError
 from recall1924.identity import anki_card_key
@@ -80,6 +84,7 @@ HEADER_NAMES = (
     "deck_description",
     "deck_version",
     "source_id",
+    "cloze",
 )
 """The columns a header row may name, hand-made files' first, then recall's own export's."""
 MAIN_SECTION = "main"
@@ -126,7 +131,7 @@ class _Layout:
     go into the note); with ``named``, text only in the columns the header row names; else at
     most ``fields`` note fields (question, answer and, when the first row has it, tags)."""
 
-    question: int = 0
+    question: int | None = 0
     answer: int | None = 1
     note: int | None = None
     section: int | None = None
@@ -139,6 +144,7 @@ class _Layout:
     deck_description: int | None = None
     deck_version: int | None = None
     source_id: int | None = None
+    cloze: int | None = None
     meta: frozenset[int] = frozenset()
     fields_to_note: bool = False
     fields: int = 2
@@ -595,11 +601,12 @@ class _Reader:
         return deck_id, section
 
     def named_layout(self, names: dict[str, int], line: int) -> _Layout:
-        for required in ("question", "answer"):
+        # a file of clozes alone needs neither: each cloze gives its cards both
+        for required in () if "cloze" in names else ("question", "answer"):
             if required not in names:
                 self.problem(line, f"the header row has no {required!r} column")
         return _Layout(
-            question=names.get("question", 0),
+            question=names.get("question", None if "cloze" in names else 0),
             answer=names.get("answer"),
             note=names.get("note"),
             section=names.get("section"),
@@ -611,6 +618,7 @@ class _Reader:
             deck_description=names.get("deck_description"),
             deck_version=names.get("deck_version"),
             source_id=names.get("source_id"),
+            cloze=names.get("cloze"),
             named=frozenset(names.values()),
         )
 
@@ -665,7 +673,8 @@ class _Reader:
                 self.skipped.append((line, unfit))
                 continue
             question = clean(_cell(fields, layout.question))
-            if not question:
+            cloze_text = "" if layout.cloze is None else clean(_cell(row, layout.cloze))
+            if not question and not cloze_text:
                 self.skipped.append((line, "empty question"))
                 continue
             raw_answer = _cell(fields, layout.answer)
@@ -678,7 +687,15 @@ class _Reader:
             wanted = _cell(row, layout.id).strip()
             source_id = _cell(row, layout.source_id).strip() or None
             identity = _anki_identity(source_id)
-            if guid:
+            clozes: list[_ClozeCard] | None = None
+            if cloze_text:
+                made = _cloze_cards(cloze_text, wanted, identity, bool(question or answer))
+                if isinstance(made, str):
+                    self.problem(line, made)
+                    continue
+                clozes = made
+                key = clozes[0][0]
+            elif guid:
                 key = anki_card_key(guid, 0)
                 source_id = f"anki:{guid}:0"
             elif wanted:
@@ -711,6 +728,11 @@ class _Reader:
             if lines_of is None:
                 lines_of = seen[seen_as] = {}
             earlier = lines_of.setdefault(key, line)
+            if clozes is not None:  # each of a cloze's cards is a key of its own
+                earlier = next(
+                    (at for at in (lines_of.setdefault(k, line) for k, *_ in clozes) if at != line),
+                    earlier,
+                )
             if earlier != line:
                 self.skipped.append((line, f"duplicate of line {earlier}"))
                 continue
@@ -730,7 +752,13 @@ class _Reader:
                     tags = [*global_tags, *tags]
                 card_tags = tag_sets[tags_text] = tuple(dict.fromkeys(tag for tag in tags if tag))
             # no CardSpec made here: the spool keeps the fields, and makes one when read back
-            section.cards.add(key, question, answer, note or None, card_tags, source_id)
+            if clozes is None:
+                section.cards.add(key, question, answer, note or None, card_tags, source_id)
+                continue
+            for key, question, answer, source_id, number in clozes:
+                section.cards.add(
+                    key, question, answer, note or None, card_tags, source_id, cloze_text, number
+                )
         if self.malformed is not None:
             self.problems = [self.malformed]
             raise self.fail()
@@ -790,6 +818,45 @@ class _Reader:
         return [DeckSpec(self.deck_key, self.stem, sections, source=self.source)]
 
 
+_ClozeCard = tuple[str, str, str, str | None, int]
+"""A card a cloze row gives: its key, question, answer, source id and cloze number."""
+
+
+def _cloze_cards(
+    text: str, wanted: str, identity: tuple[str, int] | None, has_text: bool
+) -> list[_ClozeCard] | str:
+    """The cards of a row's cloze, one per number, or what is wrong with the row.
+
+    Their keys are ``<id>-c<number>`` from the row's id (see :func:`recall1924.cloze.card_key`,
+    as in a TOML deck); else, from an Anki note's identity in the ``source_id`` column, the
+    keys the Anki readers give that note's cards; else ``q-…-c<number>`` from the cloze's text.
+    ``has_text``: the row's question or answer is not empty, which a cloze row leaves to its
+    cloze.
+    """
+    wrong = cloze.problems(text)
+    if wrong:
+        return f"cloze: {'; '.join(wrong)}"
+    if has_text:
+        return "a cloze row leaves question and answer empty: its cloze gives both"
+    cards: list[_ClozeCard] = []
+    for number in sorted(cloze.numbers(text)):
+        source_id = None
+        if wanted:
+            key = cloze.card_key(wanted, number)
+        elif identity is not None:
+            key = anki_card_key(identity[0], number - 1)
+            source_id = f"anki:{identity[0]}:{number - 1}"
+        else:
+            key = cloze.card_key(question_key(text), number)
+        if not ID_PATTERN.match(key):
+            named = repr(wanted) if wanted else "made from the cloze"
+            return f"id {named} is not valid for its cloze cards ({key!r}): {ID_RULE}"
+        cards.append(
+            (key, cloze.question(text, number), cloze.answer(text, number), source_id, number)
+        )
+    return cards
+
+
 def question_key(question: str) -> str:
     """The key of a card known only by its question: the same for the same words, whatever the
     spacing or Unicode composition."""
@@ -820,7 +887,7 @@ def _header_row(cells: list[str]) -> dict[str, int] | None:
         if name not in HEADER_NAMES or name in names:
             return None
         names[name] = index
-    return names if "question" in names or "answer" in names else None
+    return names if {"question", "answer", "cloze"} & names.keys() else None
 
 
 def _header_row_problem(cells: list[str]) -> str | None:
@@ -880,10 +947,9 @@ def _sniff(body: str) -> str:
     sample = body[:_SNIFF_BYTES]
     if len(body) > _SNIFF_BYTES and "\n" in sample:
         sample = sample[: sample.rindex("\n") + 1]
-    lines = [line for line in io.StringIO(sample, newline="") if not line.startswith("#")]
     best, best_share = "", 0.0
     for delimiter in _SNIFF_DELIMITERS:
-        counts = Counter(len(row) for row in _csv.reader(lines, delimiter=delimiter) if row)
+        counts = Counter(len(row) for row in _sample_rows(sample, delimiter))
         if not counts:
             break
         width, rows = counts.most_common(1)[0]
@@ -891,6 +957,27 @@ def _sniff(body: str) -> str:
         if width >= 2 and share > best_share:
             best, best_share = delimiter, share
     return best or ("\t" if "\t" in sample else ",")
+
+
+def _sample_rows(sample: str, delimiter: str) -> Iterator[list[str]]:
+    """The records of ``sample`` split at ``delimiter``, ``#`` lines skipped as the rows are
+    (:class:`_Feed`: only at a record's start, none after recall's header row), so that a
+    quoted field whose next line starts with ``#`` stays one field."""
+    feed = _Feed(io.StringIO(sample, newline=""), first_number=1)
+    reader = _csv.reader(feed, delimiter=delimiter)
+    first = True
+    while True:
+        feed.at_record_start = True
+        row = next(reader, None)
+        if row is None:
+            return
+        if not row:
+            continue
+        if first and any(cell.strip() for cell in row):
+            first = False
+            if _header_row(row) is not None:
+                feed.comments = False
+        yield row
 
 
 @contextmanager

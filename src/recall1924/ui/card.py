@@ -2,8 +2,10 @@
 comparison of a typed answer with the real one.
 
 Holds :func:`card_parts` (the card's parts, top to bottom, for the phase the session is in),
-:func:`with_hints` (a hint line folded until asked for) and :func:`comparison` (the typed
-answer beside the real one, each key point marked ✓ recalled, ~ partly, ✗ missed).
+:func:`with_hints` (a hint line folded until asked for), :func:`cloze_side` (a cloze card's
+side, its deletion marked out: ``[...]`` or ``[hint]`` on the question, the deletion revealed on
+the answer) and :func:`comparison` (the typed answer beside the real one, each key point marked
+✓ recalled, ~ partly, ✗ missed).
 
 Each part is built with at most a given number of characters of its text and says whether it
 had more: the screen asks only for what its visible lines need, so the cost of drawing a card
@@ -13,12 +15,14 @@ is bounded by the terminal, not by the card's size.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from recall1924 import cloze
 from recall1924.deck import HINT_START, read_hint
 from recall1924.review import Phase, ReviewSession
 from recall1924.typed import Found
@@ -26,13 +30,18 @@ from recall1924.ui.media import ScreenMedia
 from recall1924.ui.text import safe
 from recall1924.words import plural
 
-__all__ = ["SIDE_BY_SIDE", "Part", "card_parts", "comparison", "with_hints"]
+if TYPE_CHECKING:
+    from recall1924.store import CardView
+
+__all__ = ["SIDE_BY_SIDE", "Part", "card_parts", "cloze_side", "comparison", "with_hints"]
 
 Part = Callable[[int], tuple[RenderableType, bool]]
 """A part of a card: built with at most this many characters of its text, and whether it had
 more."""
 
 _MARKS = {Found.MATCHED: ("✓", "green"), Found.PARTLY: ("~", "yellow"), Found.MISSED: ("✗", "red")}
+CLOZE_STYLE = "bold cyan"
+"""How a cloze card's asked deletion stands out from the text around it (Anki's is blue)."""
 SIDE_BY_SIDE = 80
 """The narrowest terminal that shows the typed answer beside the real one (else above it)."""
 
@@ -52,6 +61,27 @@ def with_hints(text: str, *, shown: bool) -> str:
     return "\n".join(lines)
 
 
+def cloze_side(card: CardView, *, asking: bool, limit: int) -> Text | None:
+    """A cloze card's question (``asking``) or answer with at most ``limit`` characters of its
+    text, the asked deletion in :data:`CLOZE_STYLE`; None for a card that is no cloze card,
+    or whose text is no longer what its cloze makes (reworded), which shows as it is."""
+    if card.cloze is None or card.cloze_ord is None:
+        return None
+    if not cloze.shows(card.cloze, card.cloze_ord, card.question, card.answer):
+        return None
+    text = Text()
+    left = limit
+    for piece, asked in cloze.pieces(card.cloze, card.cloze_ord, asking=asking):
+        if left <= 0:
+            break
+        text.append_text(safe(piece, CLOZE_STYLE if asked else "", limit=left))
+        left -= len(piece)
+    extra = "" if asking else cloze.answer_extra(card.cloze, card.cloze_ord, card.answer)
+    if extra and left > 0:  # what an Anki cloze shows below it (its Back Extra)
+        text.append_text(safe("\n" + extra, limit=left))
+    return text
+
+
 def card_parts(
     session: ReviewSession, media: ScreenMedia | None = None, *, hints: bool = False
 ) -> list[Part]:
@@ -64,8 +94,9 @@ def card_parts(
     shown = hints or session.phase is Phase.ANSWER
 
     def question(limit: int) -> tuple[RenderableType, bool]:
+        text = cloze_side(card, asking=True, limit=limit)
         panel = Panel(
-            safe(with_hints(card.question, shown=shown), limit=limit),
+            text or safe(with_hints(card.question, shown=shown), limit=limit),
             title=Text.assemble("Question · ", safe(card.section_title, limit=200)),
             title_align="left",
             subtitle=Text(card.memory.status.name.lower(), style="dim"),
@@ -75,9 +106,8 @@ def card_parts(
         return panel, len(card.question) > limit
 
     def answer(limit: int) -> tuple[RenderableType, bool]:
-        panel = Panel(
-            safe(card.answer, limit=limit), title="Answer", title_align="left", padding=(1, 2)
-        )
+        text = cloze_side(card, asking=False, limit=limit) or safe(card.answer, limit=limit)
+        panel = Panel(text, title="Answer", title_align="left", padding=(1, 2))
         return panel, len(card.answer) > limit
 
     def note(limit: int) -> tuple[RenderableType, bool]:
