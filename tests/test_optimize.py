@@ -39,7 +39,6 @@ from recall1924.optimize import (
     optimize,
     review_sequence,
     review_sequences,
-    suggest_retention,
     training_items,
 )
 from recall1924.scheduling import MemoryState, Rating, answer, build_scheduler, retrievability
@@ -359,13 +358,6 @@ def test_too_little_history_says_how_much_more(store: Store) -> None:
     )
     assert report.fitted is None and not report.saved
     assert report.needed == MIN_TRAINING_ITEMS - report.items > 0
-
-
-def test_retention_simulation_is_quick_and_complete() -> None:
-    suggested, rows = suggest_retention(DEFAULT, cards=500)
-    assert [row.retention for row in rows][0] == 0.70 and rows[-1].retention == 0.97
-    assert suggested in {row.retention for row in rows}
-    assert rows[0].reviews_per_day < rows[-1].reviews_per_day
 
 
 # Per-deck settings and the CLI

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Iterator
+from copy import copy
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -256,27 +257,28 @@ def test_answer_in_turn_is_answer_after_answer(fuzz: bool, settings: Settings) -
         assert state == memory
 
 
-def reviewed_by_fsrs(
-    scheduler: Scheduler, memory: MemoryState, turns: list[tuple[Rating, datetime]]
-) -> list[MemoryState]:
-    """Each answer straight through fsrs, one card built per answer: review days by
-    ``elapsed_days``, fuzz seeded from the card and its last review, as recall promises."""
-    states = []
-    for rating, at in turns:
-        card = memory.to_fsrs(4)
-        if memory.last_review is not None:
-            days = elapsed_days(memory.last_review, at, day_starts_at=4)
+def memory_by_fsrs(
+    scheduler: Scheduler, turns: list[tuple[Rating, datetime]], after: list[MemoryState]
+) -> list[tuple[float | None, float | None]]:
+    """Stability and difficulty of each answer straight through fsrs, from the state before it
+    (review days by ``elapsed_days``, as recall promises)."""
+    plain = copy(scheduler)
+    plain.enable_fuzzing = False
+    memories = []
+    for (rating, at), before in zip(turns, after, strict=True):
+        card = before.to_fsrs(4)
+        if before.last_review is not None:
+            days = elapsed_days(before.last_review, at, day_starts_at=4)
             card.last_review = at - timedelta(days=days)
-        random.seed(f"4:{memory.last_review.isoformat() if memory.last_review else 'new'}")
-        card, _log = scheduler.review_card(card, rating, review_datetime=at)
-        memory = MemoryState.from_fsrs(card)
-        states.append(memory)
-    return states
+        reviewed, _log = plain.review_card(card, rating, review_datetime=at)
+        memories.append((reviewed.stability, reviewed.difficulty))
+    return memories
 
 
-def test_answer_in_turn_gives_fsrs_own_states_and_dues(settings: Settings) -> None:
-    # late at night and early next morning, same-day answers, long gaps: the states and fuzzed
-    # due times an import stores for each answer are fsrs's own
+def test_answer_in_turn_gives_fsrs_memory_states(settings: Settings) -> None:
+    # late at night and early next morning, same-day answers, long gaps: the stability and
+    # difficulty an import stores for each answer are fsrs's own (the states and due times are
+    # Anki's rules: test_scheduling_anki.py)
     scheduler = build_scheduler(replace(settings, enable_fuzzing=True))
     turns = [
         (Rating(rating), START + timedelta(days=day, hours=hours))
@@ -287,11 +289,10 @@ def test_answer_in_turn_gives_fsrs_own_states_and_dues(settings: Settings) -> No
     ]  # fmt: skip
     start = MemoryState(State.Review, None, 3.0, 6.0, START, START - timedelta(days=3))
     for memory in (MemoryState.new(START), start):
-        expected = reviewed_by_fsrs(scheduler, memory, turns)
-        assert (
-            answer_in_turn(scheduler, card_id=4, memory=memory, answers=turns, day_starts_at=4)
-            == expected
-        )
+        states = answer_in_turn(scheduler, card_id=4, memory=memory, answers=turns, day_starts_at=4)
+        expected = memory_by_fsrs(scheduler, turns, [memory, *states[:-1]])
+        assert [(state.stability, state.difficulty) for state in states] == expected
+        assert [state.last_review for state in states] == [at for _rating, at in turns]
 
 
 def test_answer_in_turn_works_out_each_review_day_once(
@@ -313,4 +314,5 @@ def test_answer_in_turn_works_out_each_review_day_once(
     answer_in_turn(
         build_scheduler(settings), card_id=4, memory=memory, answers=turns, day_starts_at=4
     )
-    assert len(counted) == len(turns) + 1
+    # one per answer, and the ends of the interval the card came with
+    assert len(counted) == len(turns) + 2

@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from recall1924.balance import EasyDay
 from recall1924.cli import app
 from recall1924.errors import SettingError
 from recall1924.settings import DEFINITIONS, Settings, canonical_text, format_duration, parse_value
@@ -51,9 +52,12 @@ VALUES: dict[str, st.SearchStrategy[Any]] = {
     "relearning_steps": STEPS,
     "maximum_interval": st.integers(1, 36500),
     "enable_fuzzing": st.booleans(),
+    "load_balancing": st.booleans(),
+    "easy_days": st.lists(st.sampled_from(EasyDay), min_size=7, max_size=7).map(tuple),
     "new_per_day": st.integers(0, 10000),
     "reviews_per_day": st.integers(0, 100000),
     "day_starts_at": st.integers(0, 23),
+    "timezone": st.sampled_from(["local", "UTC", "Europe/London", "America/New_York"]),
     "parameters": PARAMETERS,
     "leech_threshold": st.integers(1, 1000),
     "leech_suspend": st.booleans(),

@@ -2,10 +2,13 @@
 
 Holds :func:`optimize` (fit, compare with the current parameters, save the fitted ones if they
 predict better, then recompute every card's memory state from its history),
-:func:`review_sequence` and :func:`review_sequences`, :func:`training_items`,
-:class:`TrainingSet` (a history prepared once for fitting and scoring), :func:`fit`,
-:func:`evaluate` (log loss and RMSE(bins)), :func:`replay_card` and :func:`suggest_retention`,
-with the reports they return.
+:func:`evaluate_current` (the parameters in use scored, no fit), :func:`review_sequence` and
+:func:`review_sequences`, :func:`training_items`, :class:`TrainingSet` (a history prepared once
+for fitting and scoring), :func:`fit`, :func:`evaluate` (log loss and RMSE(bins)) and
+:func:`replay_card`, with the reports they return. Each report carries the history's health
+(:mod:`recall1924.fitness`: too few answers, no Again at all, Hard pressed for a fail, and with
+``health_check`` Anki's own check). What desired retention to choose is
+:mod:`recall1924.advice`'s.
 
 The engine is fsrs-rs-python (the Rust fsrs-rs that Anki itself trains with, as a wheel with no
 further dependency). Measured on the 31,361 answers of a real Anki history (20,407 training
@@ -38,6 +41,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
@@ -54,6 +58,7 @@ if TYPE_CHECKING:
     from fsrs import Scheduler
     from fsrs_rs_python import FSRSItem, FSRSReview
 
+    from recall1924.fitness import Health
     from recall1924.store import Store
     from recall1924.store.history import CardHistory, LoggedRow, Recomputed
 
@@ -61,15 +66,14 @@ __all__ = [
     "MIN_TRAINING_ITEMS",
     "Metrics",
     "OptimizeReport",
-    "RetentionRow",
     "TrainingSet",
     "evaluate",
+    "evaluate_current",
     "fit",
     "optimize",
     "replay_card",
     "review_sequence",
     "review_sequences",
-    "suggest_retention",
     "training_items",
 ]
 
@@ -115,6 +119,9 @@ class OptimizeReport:
     cards_updated: int = 0
     answers_updated: int = 0
     backup: Path | None = None
+    health: Health | None = None
+    evaluate_only: bool = False
+    """``recall optimize --evaluate``: the current parameters scored, no fit."""
 
     @property
     def needed(self) -> int:
@@ -157,6 +164,8 @@ class OptimizeReport:
             "cards_updated": self.cards_updated,
             "answers_updated": self.answers_updated,
             "backup": None if self.backup is None else str(self.backup),
+            "evaluate_only": self.evaluate_only,
+            "health": None if self.health is None else self.health.to_json(),
         }
 
 
@@ -238,7 +247,12 @@ class TrainingSet:
     answers is in up to n - 1 of up to n answers) are made only while fsrs-rs copies them.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, days: bool = False) -> None:
+        """Args:
+        days: also keep each scored answer's review day (:meth:`add_days` only), which
+            puts the training items in time order for Anki's health check
+            (:func:`recall1924.fitness.split_check`).
+        """
         import fsrs_rs_python  # only the commands that fit load it
 
         self._review = fsrs_rs_python.FSRSReview
@@ -256,6 +270,10 @@ class TrainingSet:
         self._cell_of: dict[tuple[int, int, int], int] = {}
         """Bin by unbinned ``(delta_t, long-term answers, lapses)``: computed once each."""
         self.answers = 0
+        self._pairs = bytearray()
+        """Per scored answer, ``5 * the rating of the card's answer before + its rating``:
+        one byte, counted by the health check (:attr:`rated`, :attr:`follows`)."""
+        self._days: array[int] | None = array("l") if days else None
 
     @classmethod
     def of(cls, sequences: Iterable[Iterable[Review]]) -> TrainingSet:
@@ -285,11 +303,13 @@ class TrainingSet:
             self._recalled.append,
             self._cell.append,
         )
-        cell_of = self._cell_of
+        cell_of, pair = self._cell_of, self._pairs.append
         long_term = 0
         lapses = 0
+        previous = 0
         for index, (rating, delta_t) in enumerate(answers):
             if delta_t <= 0:
+                previous = rating
                 continue
             if index > 0:
                 long_term += 1
@@ -302,8 +322,10 @@ class TrainingSet:
                 delta(delta_t)
                 recalled(rating > 1)
                 cell_at(cell)
+                pair(5 * previous + rating)
             if rating == 1:
                 lapses += 1
+            previous = rating
         self._scored.append(long_term)
 
     def add_days(self, days: Sequence[tuple[int, int]]) -> None:
@@ -325,15 +347,18 @@ class TrainingSet:
             self._recalled.append,
             self._cell.append,
         )
-        cell_of = self._cell_of
+        cell_of, pair = self._cell_of, self._pairs.append
+        kept_days = self._days
         long_term = 0
         lapses = 0
         last = days[0][1]
+        previous = 0
         for rating, day in days:
             delta_t = day - last
             last = day
             if delta_t <= 0:  # the first answer, one on the same review day (or a clock change)
                 keep(review(rating, 0))
+                previous = rating
                 continue
             keep(review(rating, delta_t))
             long_term += 1
@@ -346,8 +371,12 @@ class TrainingSet:
             delta(delta_t)
             recalled(rating > 1)
             cell_at(cell)
+            pair(5 * previous + rating)
+            if kept_days is not None:
+                kept_days.append(day)
             if rating == 1:
                 lapses += 1
+            previous = rating
         self._reviews.append(reviews)
         self.answers += len(reviews)
         self._scored.append(long_term)
@@ -363,6 +392,59 @@ class TrainingSet:
         for reviews, scored in zip(self._reviews, self._scored, strict=True):
             for _ in range(scored):
                 yield FSRSItem(reviews[: next(ends) + 2])
+
+    def time_ordered_items(self) -> Sequence[FSRSItem]:
+        """The training items in the order their last answers were given (by review day, then
+        card by card), as Anki hands them to fsrs-rs's time-series evaluation; in card order
+        when the days were not kept (see the constructor)."""
+        if self._days is None:
+            return self.fsrs_items()
+        ends: list[tuple[int, int]] = []  # per scored answer: (card, its training item's end)
+        states = iter(self._state)
+        for card, scored in enumerate(self._scored):
+            ends.extend((card, next(states) + 2) for _ in range(scored))
+        order = sorted(range(len(ends)), key=self._days.__getitem__)
+
+        def items() -> Iterator[FSRSItem]:
+            from fsrs_rs_python import FSRSItem
+
+            for index in order:
+                card, end = ends[index]
+                yield FSRSItem(self._reviews[card][:end])
+
+        return _TrainingItems(len(order), items)
+
+    @property
+    def rated(self) -> tuple[int, int, int, int]:
+        """Scored answers rated Again, Hard, Good and Easy."""
+        counts = self._pair_counts
+        again, hard, good, easy = (
+            sum(counts[5 * before + rating] for before in range(5)) for rating in range(1, 5)
+        )
+        return again, hard, good, easy
+
+    @property
+    def follows(self) -> tuple[tuple[int, int], ...]:
+        """Per rating of the card's answer before (Again to Easy): how many scored answers
+        followed one, and how many of those were recalled (not Again)."""
+        counts = self._pair_counts
+        return tuple(
+            (
+                sum(counts[5 * before + rating] for rating in range(1, 5)),
+                sum(counts[5 * before + rating] for rating in range(2, 5)),
+            )
+            for before in range(1, 5)
+        )
+
+    @property
+    def _pair_counts(self) -> list[int]:
+        pairs = bytes(self._pairs)
+        return [pairs.count(code) for code in range(25)]
+
+    @property
+    def recalled_share(self) -> float:
+        """The share of scored answers that were recalled (NaN with none)."""
+        return sum(self._recalled) / self.items if self.items else math.nan
 
     def evaluate(self, parameters: Sequence[float]) -> Metrics:
         """Log loss and RMSE(bins) of ``parameters`` (srs-benchmark's definitions; see the
@@ -559,6 +641,16 @@ def _decks_in_scope(store: Store, deck_key: str | None) -> list[str]:
     return [deck.key for deck in store.decks() if "parameters" not in store.settings(deck.key)]
 
 
+def _training(store: Store, decks: Sequence[str], *, day_starts_at: int, days: bool) -> TrainingSet:
+    # Plain (rating, review day) tuples, a card at a time: the rows' memory states are not
+    # read for the fit (a million answers as dataclasses took over a gigabyte).
+    training = TrainingSet(days=days)
+    if decks:
+        for _card_id, answered in store.answer_days(decks, day_starts_at=day_starts_at):
+            training.add_days(answered)
+    return training
+
+
 def _fit_and_score(
     store: Store,
     decks: Sequence[str],
@@ -567,21 +659,20 @@ def _fit_and_score(
     current: tuple[float, ...],
     day_starts_at: int,
     dry_run: bool,
+    health_check: bool = False,
 ) -> OptimizeReport:
     """The scope's answers counted and, if there are enough, fitted, with the metrics of the
-    current and the fitted parameters."""
-    # Plain (rating, review day) tuples, a card at a time: the rows' memory states are not
-    # read for the fit (a million answers as dataclasses took over a gigabyte).
-    training = TrainingSet()
-    if decks:
-        for _card_id, days in store.answer_days(decks, day_starts_at=day_starts_at):
-            training.add_days(days)
+    current and the fitted parameters and the history's health."""
+    from recall1924.fitness import check_health
+
+    training = _training(store, decks, day_starts_at=day_starts_at, days=health_check)
     report = OptimizeReport(
         scope=scope,
         answers=training.answers,
         items=training.items,
         current=current,
         dry_run=dry_run,
+        health=check_health(training, split=health_check and training.items >= MIN_TRAINING_ITEMS),
     )
     if report.needed:
         return report
@@ -596,6 +687,44 @@ def _fit_and_score(
     )
 
 
+def evaluate_current(
+    store: Store,
+    *,
+    deck_key: str | None,
+    global_settings: Settings,
+    settings_for: Callable[[str], Settings],
+    health_check: bool = False,
+) -> OptimizeReport:
+    """Log loss and RMSE(bins) of the parameters in use on the scope's answers, with no fit
+    (``recall optimize --evaluate``, Anki's "Evaluate"), and the history's health.
+
+    Args: as :func:`optimize`; ``health_check`` also runs Anki's own check.
+
+    Raises:
+        NotFoundError: if there is no deck ``deck_key``.
+    """
+    from fsrs.scheduler import DEFAULT_PARAMETERS
+
+    from recall1924.fitness import check_health
+
+    decks = _decks_in_scope(store, deck_key)
+    settings = global_settings if deck_key is None else settings_for(deck_key)
+    current = tuple(settings.parameters or DEFAULT_PARAMETERS)
+    with collector_paused():
+        training = _training(
+            store, decks, day_starts_at=global_settings.day_starts_at, days=health_check
+        )
+        return OptimizeReport(
+            scope=deck_key or "global",
+            answers=training.answers,
+            items=training.items,
+            current=current,
+            before=training.evaluate(current) if training.items else None,
+            health=check_health(training, split=health_check),
+            evaluate_only=True,
+        )
+
+
 def optimize(
     store: Store,
     *,
@@ -604,6 +733,7 @@ def optimize(
     settings_for: Callable[[str], Settings],
     dry_run: bool = False,
     backup: Callable[[], Path | None] | None = None,
+    health_check: bool = False,
 ) -> OptimizeReport:
     """Fit the FSRS parameters to a deck's answers (or to every deck using the collection's
     parameters), and keep them if they predict those answers better.
@@ -619,6 +749,8 @@ def optimize(
         settings_for: a deck's effective settings.
         dry_run: report only; change nothing.
         backup: called to copy the database before anything is written.
+        health_check: also run Anki's health check (:func:`recall1924.fitness.split_check`),
+            which fits five times more; the cheap checks always run.
 
     Raises:
         NotFoundError: if there is no deck ``deck_key``.
@@ -636,6 +768,7 @@ def optimize(
             current=tuple(settings.parameters or DEFAULT_PARAMETERS),
             day_starts_at=day_starts_at,
             dry_run=dry_run,
+            health_check=health_check,
         )
     fitted = report.fitted
     if fitted is None or dry_run or not report.improved:
@@ -662,74 +795,3 @@ def optimize(
         answers_updated=answers,
         backup=saved_at,
     )
-
-
-# Desired retention
-# ---------------------------------------------------------------------------------------------
-
-RETENTIONS = tuple(round(0.70 + 0.03 * step, 2) for step in range(10))
-"""The desired retentions the workload simulation compares: 0.70 to 0.97."""
-
-SIMULATED_DAYS = 365
-
-
-@dataclass(frozen=True)
-class RetentionRow:
-    """One desired retention in a year's simulated study of the deck."""
-
-    retention: float
-    reviews_per_day: float
-    minutes_per_day: float
-    remembered: float
-    """Cards expected to be remembered at the end (the sum of their retrievabilities)."""
-    introduced: int
-
-    @property
-    def minutes_per_card(self) -> float:
-        """The year's study time per card remembered at its end: what the suggestion
-        minimises."""
-        if self.remembered <= 0:
-            return math.inf
-        return self.minutes_per_day * SIMULATED_DAYS / self.remembered
-
-
-def suggest_retention(
-    settings: Settings, *, cards: int, seed: int = 1924
-) -> tuple[float, list[RetentionRow]]:
-    """Simulate a year of study of ``cards`` new cards at each of :data:`RETENTIONS`, with the
-    settings' parameters, daily limits, steps and longest interval.
-
-    Uses fsrs-rs's simulator (answer costs and rating odds are its defaults, from Anki users).
-    The suggestion is the retention with the least study time per remembered card, the
-    criterion of Anki's "minimum recommended retention".
-
-    Returns:
-        The suggested desired retention, and one row per retention simulated.
-    """
-    import fsrs_rs_python as engine
-    from fsrs.scheduler import DEFAULT_PARAMETERS
-
-    config = engine.default_simulator_config()
-    config.deck_size = max(1, cards)
-    config.learn_span = SIMULATED_DAYS
-    config.learn_limit = settings.new_per_day
-    config.review_limit = settings.reviews_per_day
-    config.max_ivl = float(settings.maximum_interval)
-    config.max_cost_perday = math.inf  # recall caps answers per day, not minutes
-    config.learning_step_count = len(settings.learning_steps)
-    config.relearning_step_count = len(settings.relearning_steps)
-    parameters = list(settings.parameters or DEFAULT_PARAMETERS)
-    rows = []
-    for retention in RETENTIONS:
-        result = engine.simulate(parameters, retention, config, seed)
-        rows.append(
-            RetentionRow(
-                retention=retention,
-                reviews_per_day=sum(result.review_cnt_per_day) / SIMULATED_DAYS,
-                minutes_per_day=sum(result.cost_per_day) / SIMULATED_DAYS / 60,
-                remembered=result.memorized_cnt_per_day[-1],
-                introduced=sum(result.introduced_cnt_per_day),
-            )
-        )
-    best = min(rows, key=lambda row: row.minutes_per_card)
-    return best.retention, rows

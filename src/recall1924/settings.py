@@ -22,6 +22,8 @@ from datetime import timedelta
 from fractions import Fraction
 from typing import Any
 
+from recall1924.balance import NORMAL_WEEK, EasyDay
+from recall1924.clock import LOCAL, zone_named
 from recall1924.errors import SettingError
 
 _STEP = re.compile(r"([0-9]+(?:\.[0-9]+)?)([smhd])")
@@ -160,6 +162,14 @@ def _parse_parameters(text: str) -> tuple[float, ...] | None:
     return tuple(values)
 
 
+def _parse_timezone(text: str) -> str:
+    name = text.strip()
+    if name.lower() == LOCAL:
+        return LOCAL
+    zone_named(name)  # a name zoneinfo knows, or ValueError in the user's words
+    return name
+
+
 def _format_parameters(values: tuple[float, ...] | None) -> str:
     # repr is the shortest text that reads back as exactly the same float.
     return "default" if values is None else " ".join(repr(value) for value in values)
@@ -169,6 +179,51 @@ def _display_parameters(values: tuple[float, ...] | None) -> str:
     # Six significant digits for the table. Rounding is monotonic and every FSRS bound has
     # fewer digits, so the shown numbers are still within bounds and still parse.
     return "default" if values is None else " ".join(f"{value:.6g}" for value in values)
+
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_FULL_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_EASY_DAYS_FORM = (
+    "expected 'none' or days like 'sat=minimum sun=reduced' (normal, reduced, minimum)"
+)
+
+
+def _parse_easy_days(text: str) -> tuple[EasyDay, ...]:
+    parts = text.replace(",", " ").lower().split()
+    week = list(NORMAL_WEEK)
+    if parts in ([], ["none"]):
+        return NORMAL_WEEK
+    given: set[int] = set()
+    for part in parts:
+        day, equals, kind = part.partition("=")
+        if not equals:
+            raise ValueError(f"{part!r} is not day=kind; {_EASY_DAYS_FORM}")
+        if day in _WEEKDAYS:
+            index = _WEEKDAYS.index(day)
+        elif day in _FULL_WEEKDAYS:
+            index = _FULL_WEEKDAYS.index(day)
+        else:
+            raise ValueError(f"{day!r} is not a day of the week (mon, tue, ... sun)")
+        if index in given:
+            raise ValueError(f"{_WEEKDAYS[index]} is given twice")
+        try:
+            week[index] = EasyDay[kind.capitalize()]
+        except KeyError:
+            raise ValueError(
+                f"{kind!r} for {_WEEKDAYS[index]} is not normal, reduced or minimum"
+            ) from None
+        given.add(index)
+    return tuple(week)
+
+
+def _format_easy_days(week: tuple[EasyDay, ...]) -> str:
+    # the days that are not normal, Monday first; a normal week is 'none'
+    days = [
+        f"{name}={kind.name.lower()}"
+        for name, kind in zip(_WEEKDAYS, week, strict=True)
+        if kind is not EasyDay.Normal
+    ]
+    return " ".join(days) or "none"
 
 
 @dataclass(frozen=True)
@@ -230,6 +285,22 @@ DEFINITIONS: dict[str, Definition] = {
             _format_bool,
         ),
         Definition(
+            "load_balancing",
+            "true",
+            "Pick each review's day in its fuzz range by how few cards fall due then (as Anki "
+            "does), so the days ahead even out.",
+            _parse_bool,
+            _format_bool,
+        ),
+        Definition(
+            "easy_days",
+            "none",
+            "Weekdays with fewer reviews, e.g. 'sat=minimum sun=reduced' (normal, reduced: half, "
+            "minimum: almost none).",
+            _parse_easy_days,
+            _format_easy_days,
+        ),
+        Definition(
             "new_per_day",
             "20",
             "New cards introduced per day.",
@@ -246,6 +317,14 @@ DEFINITIONS: dict[str, Definition] = {
             "4",
             "Local hour (0-23) at which a new day of reviews begins.",
             _int_between(0, 23),
+        ),
+        Definition(
+            "timezone",
+            LOCAL,
+            "Time zone of the review day: an IANA name such as Europe/London, or 'local' for "
+            "this machine's.",
+            _parse_timezone,
+            str,
         ),
         Definition(
             "parameters",
@@ -285,9 +364,10 @@ DEFINITIONS: dict[str, Definition] = {
 }
 
 
-GLOBAL_ONLY = frozenset({"day_starts_at"})
+GLOBAL_ONLY = frozenset({"day_starts_at", "timezone", "load_balancing", "easy_days"})
 """Settings a deck cannot override: one review day for the whole collection, so that "today",
-the days between answers and the days the optimizer trains on agree across decks."""
+the days between answers and the days the optimizer trains on agree across decks; and one
+week of days to balance reviews over, since a day's load is every deck's."""
 
 
 def check_deck_setting(key: str) -> None:
@@ -375,6 +455,11 @@ class Settings:
     leech_suspend: bool = False
     answer_time_cap: int = 60
     type_answers: bool = False
+    timezone: str = LOCAL
+    """The review day's zone: an IANA name, or :data:`~recall1924.clock.LOCAL` for the
+    machine's (``clock.zone_named`` reads it)."""
+    load_balancing: bool = True
+    easy_days: tuple[EasyDay, ...] = NORMAL_WEEK
 
     @classmethod
     def load(cls, stored: Mapping[str, str]) -> tuple[Settings, list[str]]:

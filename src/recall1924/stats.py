@@ -10,6 +10,11 @@ as 0): the start of the next review day, or the start of exam day once an exam i
 counted in whole review days since each card's last review (``scheduling.elapsed_days``), so a
 card answered a minute ago counts 1 day at tomorrow's start, as its next answer would.
 
+Daily load and estimated total knowledge are Anki's: the reviews a day the seen cards cost in
+their stride (the sum of one over each interval) and the cards that would be recalled now (the
+sum of their chances of recall), with the latter's value on exam day once an exam is set; see
+:mod:`recall1924.store.load`. Both are sums, not means: they grow with the deck.
+
 Retention is "true retention": the share of answers to cards in the Review state (scheduled
 reviews, not practice) that were not Again; young and mature split those answers by the interval
 the card had before them (under or at least 21 days), as Anki's True Retention table does. It is
@@ -18,6 +23,7 @@ None until there are such answers.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -32,6 +38,7 @@ from recall1924.exam import (
 )
 from recall1924.settings import Settings
 from recall1924.store import Scope, SectionRow, Store
+from recall1924.store.load import SectionLoad
 from recall1924.store.stats import STABILITY_BOUNDS, DayActivity, Distributions
 
 FORECAST_DAYS = 30
@@ -57,6 +64,12 @@ class SectionStats:
     retention_mature: float | None = None
     average_stability: float | None = None
     """Mean stability (days) of the section's cards answered at least once."""
+    daily_load: float = 0.0
+    """Reviews a day its seen, unsuspended cards cost: the sum of one over each interval."""
+    knowledge: float = 0.0
+    """Cards it would recall now: the sum of its seen cards' chances of recall."""
+    knowledge_on_exam_day: float | None = None
+    """The same at the start of exam day, with no review before it; None without an exam."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +97,9 @@ class Totals:
     retention_young: float | None = None
     retention_mature: float | None = None
     average_stability: float | None = None
+    daily_load: float = 0.0
+    knowledge: float = 0.0
+    knowledge_on_exam_day: float | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +160,15 @@ class ExamSection:
     recall_if_no_reviews: float
     recall_on_schedule: float
     reviews_per_day_needed: float
+    cards: int = 0
+    knowledge_if_no_reviews: float = 0.0
+    """Cards recalled at the start of exam day with no more reviews: the sum of the chances
+    of recall (the stats' pass over the cards, :mod:`recall1924.store.load`)."""
+
+    @property
+    def knowledge_on_schedule(self) -> float:
+        """Cards recalled at the start of exam day if the schedule is kept (the plan's)."""
+        return self.recall_on_schedule * self.cards
 
 
 @dataclass(frozen=True)
@@ -163,11 +188,21 @@ class ExamReport:
     def too_many_new(self) -> bool:
         return self.new_left > self.new_possible
 
+    @property
+    def knowledge_if_no_reviews(self) -> float:
+        return sum(section.knowledge_if_no_reviews for section in self.sections)
+
+    @property
+    def knowledge_on_schedule(self) -> float:
+        return sum(section.knowledge_on_schedule for section in self.sections)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "date": self.day.isoformat(),
             "target": self.target,
             "days_left": self.days_left,
+            "knowledge_if_no_reviews": self.knowledge_if_no_reviews,
+            "knowledge_on_schedule": self.knowledge_on_schedule,
             "reviews_per_day_needed": self.reviews_per_day_needed,
             "busiest_day": self.busiest_day,
             "new_left": self.new_left,
@@ -179,6 +214,9 @@ class ExamReport:
                     "recall_if_no_reviews": s.recall_if_no_reviews,
                     "recall_on_schedule": s.recall_on_schedule,
                     "reviews_per_day_needed": s.reviews_per_day_needed,
+                    "cards": s.cards,
+                    "knowledge_if_no_reviews": s.knowledge_if_no_reviews,
+                    "knowledge_on_schedule": s.knowledge_on_schedule,
                 }
                 for s in self.sections
             ],
@@ -222,7 +260,8 @@ def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _section(row: SectionRow) -> SectionStats:
+def _section(row: SectionRow, load: SectionLoad | None, *, exam: bool) -> SectionStats:
+    load = load or _NO_LOAD
     return SectionStats(
         id=row.section_key,
         title=row.section_title,
@@ -237,10 +276,18 @@ def _section(row: SectionRow) -> SectionStats:
         retention_young=_ratio(row.young_recalled, row.young_attempts),
         retention_mature=_ratio(row.mature_recalled, row.mature_attempts),
         average_stability=row.stability_sum / row.stability_count if row.stability_count else None,
+        daily_load=load.daily_load,
+        knowledge=load.knowledge,
+        # With an exam the horizon is exam day: the sum is the one mastery is the mean of.
+        knowledge_on_exam_day=row.retrievability_sum if exam else None,
     )
 
 
-def _totals(rows: list[SectionRow], reviews_today: int) -> Totals:
+_NO_LOAD = SectionLoad(0.0, 0.0)
+"""The glance's, which sums no load (a section without cards has its zeros from the pass)."""
+
+
+def _totals(rows: list[SectionRow], reviews_today: int, sections: list[SectionStats]) -> Totals:
     def total(name: str) -> Any:
         return sum(getattr(row, name) for row in rows)
 
@@ -259,6 +306,11 @@ def _totals(rows: list[SectionRow], reviews_today: int) -> Totals:
         retention_young=_ratio(total("young_recalled"), total("young_attempts")),
         retention_mature=_ratio(total("mature_recalled"), total("mature_attempts")),
         average_stability=total("stability_sum") / stability_count if stability_count else None,
+        daily_load=math.fsum(section.daily_load for section in sections),
+        knowledge=math.fsum(section.knowledge for section in sections),
+        knowledge_on_exam_day=None
+        if all(section.knowledge_on_exam_day is None for section in sections)
+        else math.fsum(section.knowledge_on_exam_day or 0.0 for section in sections),
     )
 
 
@@ -368,6 +420,7 @@ def _exam_report(
     deck_id: int | None,
     titles: dict[tuple[str, str], str],
     new_today: int,
+    knowledge: Mapping[tuple[str, str], float],
 ) -> ExamReport:
     cards = [
         PlanInput(card.id, (card.deck_key, card.section_key), card.memory, card.suspended)
@@ -382,6 +435,8 @@ def _exam_report(
             recall_if_no_reviews=section.recall_if_no_reviews,
             recall_on_schedule=section.recall_on_schedule,
             reviews_per_day_needed=section.reviews_per_day_needed,
+            cards=section.cards,
+            knowledge_if_no_reviews=knowledge.get(key, 0.0),
         )
         for key, section in result.sections.items()
     ]
@@ -464,6 +519,11 @@ def build_report(
         counts=not glance,
         answered_before=tomorrow_start,
     )
+    loads = (
+        {}
+        if glance
+        else _loads(store, now=now, decay=decay, deck_id=deck_id, deck_decays=deck_decays or {})
+    )
     # Today is [start, end): answers stamped on a later day are not today's. A caller's own
     # day_start ends when its day does (the store's default end), not at this day's end.
     counts = store.day_counts(
@@ -489,18 +549,21 @@ def build_report(
                 deck_id=deck_id,
                 titles={(row.deck_key, row.section_key): row.section_title for row in rows},
                 new_today=counts.new_introduced,
+                knowledge={(row.deck_key, row.section_key): row.retrievability_sum for row in rows},
             )
     decks: dict[str, DeckStats] = {}
     for row in rows:
         deck = decks.setdefault(row.deck_key, DeckStats(row.deck_key, row.deck_title, []))
-        deck.sections.append(_section(row))
+        load = loads.get((row.deck_key, row.section_key))
+        deck.sections.append(_section(row, load, exam=exam is not None))
     if sort == "mastery":
         for deck in decks.values():
             deck.sections.sort(key=lambda section: section.mastery)
         if exam_report is not None:
             exam_report.sections.sort(key=lambda section: section.recall_on_schedule)
+    sections = [section for deck in decks.values() for section in deck.sections]
     return StatsReport(
-        totals=_totals(rows, counts.answers),
+        totals=_totals(rows, counts.answers, sections),
         decks=list(decks.values()),
         horizon=horizon,
         forecast=forecast,
@@ -555,3 +618,20 @@ def _rows(
                 for row in rows
             ]
     return rows
+
+
+def _loads(
+    store: Store,
+    *,
+    now: datetime,
+    decay: float,
+    deck_id: int | None,
+    deck_decays: Mapping[int, float],
+) -> dict[tuple[str, str], SectionLoad]:
+    """Each section's daily load and knowledge now, each deck's knowledge on its own
+    forgetting curve, as its mastery is."""
+    found = store.section_load(now=now, decay=decay, deck_id=deck_id)
+    for own_deck, own_decay in deck_decays.items():
+        if deck_id is None and own_decay != decay:
+            found.update(store.section_load(now=now, decay=own_decay, deck_id=own_deck))
+    return found

@@ -23,12 +23,25 @@ def optimize(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Fit and report; save and change nothing.")
     ] = False,
+    evaluate: Annotated[
+        bool,
+        typer.Option(
+            "--evaluate", help="Instead, score the parameters in use on your answers; no fit."
+        ),
+    ] = False,
+    health_check: Annotated[
+        bool,
+        typer.Option(
+            "--health-check",
+            help="Also run Anki's health check (fits five times more: a few times slower).",
+        ),
+    ] = False,
     retention: Annotated[
         bool,
         typer.Option(
             "--retention",
-            help="Instead, simulate a year's workload at desired retentions 0.70-0.97 and "
-            "suggest one.",
+            help="Instead, simulate your cards at desired retentions 0.70-0.97: to the exam "
+            "within your usual daily answers if an exam is set, else a year at the daily limits.",
         ),
     ] = False,
     as_json: JsonOption = False,
@@ -37,54 +50,51 @@ def optimize(
     """Fit the FSRS parameters to your own answers and use them if they predict better.
 
     Prints log loss and RMSE(bins) of the current and the fitted parameters on the same
-    answers. Saving recomputes every card's memory state and due date from its history (the
-    database is backed up first).
+    answers, and what in your answers keeps FSRS from fitting them (too few, no Again, Hard
+    used as a fail). Saving recomputes every card's memory state and due date from its history
+    (the database is backed up first).
     """
-    from recall1924.optimize import optimize as run_optimize
-    from recall1924.optimize import suggest_retention
+    from recall1924.errors import SettingError
 
+    if retention and (evaluate or dry_run or health_check):
+        raise SettingError("--retention takes no --evaluate, --dry-run or --health-check")
+    if evaluate and dry_run:
+        raise SettingError("--evaluate never saves: it takes no --dry-run")
     app_obj = app_for(ctx, db, bundled=False)
     if retention:
-        app_obj.store.scope(deck)  # names the decks there are when there is no such deck
-        settings = app_obj.settings if deck is None else app_obj.settings_for(deck)
-        cards = sum(
-            found.cards for found in app_obj.store.decks() if deck is None or found.key == deck
-        )
-        suggested, rows = suggest_retention(settings, cards=cards)
+        from recall1924.advice import advise_retention
+
+        advice = advise_retention(app_obj, deck)
 
         def retention_table(console: Console) -> None:
             from recall1924.ui.optimize import print_retention
 
-            print_retention(console, suggested, rows, settings.desired_retention)
+            print_retention(console, advice)
 
-        emit(
-            app_obj,
-            as_json,
-            json=lambda: {
-                "suggested": suggested,
-                "current": settings.desired_retention,
-                "rows": [
-                    {
-                        "retention": row.retention,
-                        "reviews_per_day": row.reviews_per_day,
-                        "minutes_per_day": row.minutes_per_day,
-                        "remembered": row.remembered,
-                        "introduced": row.introduced,
-                    }
-                    for row in rows
-                ],
-            },
-            table=retention_table,
-        )
+        emit(app_obj, as_json, json=advice.to_json, table=retention_table)
         return
-    report = run_optimize(
-        app_obj.store,
-        deck_key=deck,
-        global_settings=app_obj.settings,
-        settings_for=app_obj.settings_for,
-        dry_run=dry_run,
-        backup=app_obj.backup,
-    )
+    if evaluate:
+        from recall1924.optimize import evaluate_current
+
+        report = evaluate_current(
+            app_obj.store,
+            deck_key=deck,
+            global_settings=app_obj.settings,
+            settings_for=app_obj.settings_for,
+            health_check=health_check,
+        )
+    else:
+        from recall1924.optimize import optimize as run_optimize
+
+        report = run_optimize(
+            app_obj.store,
+            deck_key=deck,
+            global_settings=app_obj.settings,
+            settings_for=app_obj.settings_for,
+            dry_run=dry_run,
+            backup=app_obj.backup,
+            health_check=health_check,
+        )
 
     def table(console: Console) -> None:
         from recall1924.ui.optimize import print_optimize

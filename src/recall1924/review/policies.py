@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Protocol
 from fsrs import Scheduler
 
 from recall1924 import exam
-from recall1924.clock import day_start
+from recall1924.balance import DayLoads, balanced
+from recall1924.clock import day_start, review_date
 from recall1924.models import ReviewKind
 from recall1924.scheduling import (
     MemoryState,
@@ -19,6 +20,7 @@ from recall1924.scheduling import (
     answer,
     days_until,
     decay_of,
+    fuzz_draw,
     preview,
 )
 from recall1924.store import CardView
@@ -61,6 +63,8 @@ class Schedule:
     day_starts_at: int
     exam_for: Callable[[str], exam.Exam | None] = field(default=lambda _deck: None)
     kind: ReviewKind = ReviewKind.Review
+    loads: DayLoads | None = None
+    """The cards due on each day ahead, to balance intervals over (None: fuzz only)."""
 
     def preview(self, card: CardView, at: datetime) -> dict[Rating, timedelta]:
         if self.exam_for(card.deck_key) is None:
@@ -70,6 +74,7 @@ class Schedule:
                 memory=card.memory,
                 at=at,
                 day_starts_at=self.day_starts_at,
+                loads=self.loads,
             )
         return {rating: self.after(card, rating, at).due - at for rating in Rating}
 
@@ -82,11 +87,15 @@ class Schedule:
             rating=rating,
             at=at,
             day_starts_at=self.day_starts_at,
+            loads=self.loads,
         )
         deadline = self.exam_for(card.deck_key)
         if deadline is None:
             return memory
-        return before_exam(memory, deadline, decay_of(scheduler), self.day_starts_at, at)
+        balance = self.loads if scheduler.enable_fuzzing else None
+        draw = fuzz_draw(card.id, card.memory.last_review)
+        decay = decay_of(scheduler)
+        return before_exam(memory, deadline, decay, self.day_starts_at, at, balance, draw)
 
     def recall_on(self, deck_key: str, memory: MemoryState, day: date) -> float | None:
         decay = decay_of(self.scheduler_for(deck_key))
@@ -94,10 +103,20 @@ class Schedule:
 
 
 def before_exam(
-    memory: MemoryState, deadline: exam.Exam, decay: float, day_starts_at: int, at: datetime
+    memory: MemoryState,
+    deadline: exam.Exam,
+    decay: float,
+    day_starts_at: int,
+    at: datetime,
+    loads: DayLoads | None = None,
+    draw: float = 0.0,
 ) -> MemoryState:
     """``memory`` with its due date brought forward if, left as it is, the card would be
-    recalled on exam day with less than the target chance (see :class:`Schedule`)."""
+    recalled on exam day with less than the target chance (see :class:`Schedule`).
+
+    With ``loads``, a card brought forward goes to one of the few days up to that date, the
+    least busy likeliest (as load balancing picks, with ``draw``), so the cards brought forward
+    do not pile up on the days just before the exam."""
     start = day_start(deadline.day, day_starts_at)
     if memory.due <= start or at >= start or memory.stability is None:
         return memory
@@ -106,6 +125,14 @@ def before_exam(
     days = days_until(deadline.target, memory.stability, decay)
     eve = start - timedelta(days=1)
     due = min(memory.due, max(at + timedelta(days=days), at), max(eve, at))
+    today = review_date(at, day_starts_at)
+    latest = (review_date(due, day_starts_at) - today).days
+    if loads is not None and latest > 1:
+        picked = balanced(
+            latest, 1, latest, today=today, due=loads.due, easy_days=loads.easy_days, draw=draw
+        )
+        if picked is not None and picked < latest:
+            due = at + timedelta(days=picked)
     return replace(memory, due=due)
 
 

@@ -1,16 +1,17 @@
-"""What ``recall optimize`` prints: fit metrics before and after, and the retention
-simulation."""
+"""What ``recall optimize`` prints: fit metrics before and after (or the current ones alone), the
+health check, and the retention advice."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 from rich.console import Console
 from rich.text import Text
 
-from recall1924.optimize import OptimizeReport, RetentionRow
+from recall1924.advice import RetentionAdvice
+from recall1924.fitness import Health
+from recall1924.optimize import OptimizeReport
 from recall1924.ui.reports import plain_table
 from recall1924.ui.text import safe
+from recall1924.words import plural
 
 
 def _scope(report: OptimizeReport) -> Text:
@@ -19,9 +20,27 @@ def _scope(report: OptimizeReport) -> Text:
     return Text.assemble("deck ", safe(report.scope, "bold"))
 
 
+def _health(console: Console, health: Health | None, *, said: frozenset[str] = frozenset()) -> None:
+    """The health check's findings, or that it found nothing wrong; not those the lines
+    before have ``said`` already."""
+    if health is None:
+        return
+    findings = [finding for finding in health.findings if finding.code not in said]
+    if health.split is not None and health.split.passed:
+        console.print("Health check: FSRS can adapt to your memory well.")
+    elif not findings:
+        console.print("Health check: nothing wrong found in your answers.")
+    for finding in findings:
+        console.print(Text(f"Health check: {finding.text}", style="yellow"))
+
+
 def print_optimize(console: Console, report: OptimizeReport) -> None:
-    """The fit: how many answers, log loss and RMSE(bins) before and after, and what was saved."""
+    """The fit: how many answers, log loss and RMSE(bins) before and after, and what was saved;
+    for ``--evaluate``, the current parameters' figures alone."""
     scope = _scope(report)
+    if report.evaluate_only:
+        _print_evaluation(console, report, scope)
+        return
     if report.needed:
         console.print(
             Text.assemble(
@@ -31,6 +50,7 @@ def print_optimize(console: Console, report: OptimizeReport) -> None:
                 f"({report.answers} answers in all); {report.needed} more are needed.",
             )
         )
+        _health(console, report.health, said=frozenset({"too_few_answers"}))
         return
     before, after = report.before, report.after
     assert before is not None and after is not None
@@ -48,6 +68,7 @@ def print_optimize(console: Console, report: OptimizeReport) -> None:
     table.add_row("current", f"{before.log_loss:.4f}", f"{before.rmse_bins:.2%}")
     table.add_row("fitted", f"{after.log_loss:.4f}", f"{after.rmse_bins:.2%}")
     console.print(table)
+    _health(console, report.health)
     if not report.improved:
         console.print("The fitted parameters predict no better; the current ones are kept.")
     elif report.dry_run:
@@ -61,28 +82,101 @@ def print_optimize(console: Console, report: OptimizeReport) -> None:
             console.print(Text(f"The collection before is kept at {report.backup}", style="dim"))
 
 
-def print_retention(
-    console: Console, suggested: float, rows: Sequence[RetentionRow], current: float
-) -> None:
-    """The workload simulation, one row per desired retention, and the suggestion."""
-    table = plain_table("A year's study of this deck, simulated")
-    table.add_column("Retention", justify="right")
-    table.add_column("Reviews/day", justify="right")
-    table.add_column("Minutes/day", justify="right")
-    table.add_column("Remembered", justify="right")
-    table.add_column("Minutes/card", justify="right")
-    for row in rows:
-        style = "bold" if row.retention == suggested else ""
-        table.add_row(
-            f"{row.retention:.2f}",
-            f"{row.reviews_per_day:.0f}",
-            f"{row.minutes_per_day:.0f}",
-            f"{row.remembered:.0f}",
-            f"{row.minutes_per_card:.1f}",
-            style=style,
+def _print_evaluation(console: Console, report: OptimizeReport, scope: Text) -> None:
+    before = report.before
+    if before is None:
+        console.print(
+            Text.assemble(
+                "Nothing to score for ",
+                scope,
+                f": no answer was given on a later day than the card's answer before "
+                f"({report.answers} answers in all).",
+            )
         )
-    console.print(table)
+        return
     console.print(
-        f"Suggested desired retention: {suggested:.2f} (least study time per remembered card; "
-        f"now {current:.2f}). Set it with: recall config set desired_retention {suggested:.2f}"
+        Text.assemble(
+            "Scored ",
+            scope,
+            f" on {report.items} answers ({report.answers} in all): log loss "
+            f"{before.log_loss:.4f}, RMSE (bins) {before.rmse_bins:.2%}.",
+        )
+    )
+    _health(console, report.health)
+
+
+def print_retention(console: Console, advice: RetentionAdvice) -> None:
+    """The simulation, one row per desired retention, and the advice."""
+    exam = advice.exam
+    if exam is not None:
+        title = (
+            f"Your cards to the exam on {exam.day.isoformat()} "
+            f"({plural(advice.days, 'day')}), {advice.scope}, simulated"
+        )
+        remembered = "On exam day"
+    else:
+        title = f"A year of {advice.scope}, simulated"
+        remembered = "Remembered"
+    console.print(Text(title, style="bold"))
+    table = plain_table()
+    table.add_column("Retention", justify="right")
+    table.add_column("Answers/day", justify="right")
+    table.add_column(remembered, justify="right")
+    if exam is None:
+        table.add_column("Answers/card", justify="right")
+    for row in advice.rows:
+        # Tenths: a retention is best by a card or two, which whole numbers would hide.
+        cells = [
+            f"{row.retention:.2f}",
+            f"{row.reviews_per_day:.1f}"
+            if row.reviews_per_day < 10
+            else f"{row.reviews_per_day:.0f}",
+            f"{row.remembered:.1f}",
+        ]
+        if exam is None:
+            cells.append(f"{row.answers_per_card:.1f}")
+        table.add_row(*cells, style="bold" if row.retention == advice.best else "")
+    console.print(table)
+    console.print(_budget_line(advice))
+    console.print(_advice_line(advice))
+    if advice.matters_little:
+        console.print(
+            f"Every retention tried remembers within {advice.spread:.1f} cards of the others "
+            f"(of {advice.cards}): within your budget the choice matters little."
+        )
+
+
+def _budget_line(advice: RetentionAdvice) -> Text:
+    budget = advice.budget
+    limits = "new_per_day and reviews_per_day"
+    if budget.answers is not None:
+        said = (
+            f"Daily budget: {plural(budget.answers, 'answer')}, your mean over the last 4 weeks "
+            f"(and at most {limits})."
+        )
+    elif advice.exam is not None:
+        said = f"Daily budget: no answers in the last 4 weeks to go by, so only {limits}."
+    else:
+        said = f"Each day bounded by {limits}."
+    return Text(
+        f"{said} {advice.cards} cards; the mean of {plural(advice.runs, 'run')}.", style="dim"
+    )
+
+
+def _advice_line(advice: RetentionAdvice) -> str:
+    best, now = advice.best, advice.current
+    if advice.exam is not None:
+        what = f"Most cards remembered on exam day: at {best:.2f}"
+    else:
+        what = f"Fewest answers per card remembered: at {best:.2f}"
+    if advice.suggested is None:
+        end = "lowest" if best == min(row.retention for row in advice.rows) else "highest"
+        return (
+            f"{what}, the {end} retention tried: the edge of the range tried, so the best may "
+            f"lie beyond it and none is recommended. Choose from the table (now {now:.2f})."
+        )
+    return (
+        f"{what}. Suggested desired retention: {best:.2f} (now {now:.2f}). Set it with: "
+        f"recall config set desired_retention {best:.2f}"
+        + ("" if advice.deck is None else f" --deck {advice.deck}")
     )

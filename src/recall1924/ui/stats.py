@@ -76,6 +76,11 @@ def _days(value: float | None, glyphs: Glyphs) -> str:
     return f"{value:.0f}d" if value >= 10 else f"{value:.1f}d"
 
 
+def _count(value: float) -> str:
+    """A sum of chances or of rates, as whole cards (one decimal under ten)."""
+    return f"{value:.1f}" if value < 10 else f"{value:.0f}"
+
+
 def mastery_bar(value: float, width: int, glyphs: Glyphs) -> Text:
     """A bar of ``width`` cells filled to ``value`` (0 to 1), then the percentage."""
     filled = max(0, min(width, round(value * width)))
@@ -108,6 +113,8 @@ def _section_columns(glyphs: Glyphs, bar_width: int) -> list[_Column]:
         _Column("Young", 4, lambda s: _percent(s.retention_young, glyphs)),
         _Column("Mature", 4, lambda s: _percent(s.retention_mature, glyphs)),
         _Column("Stab", 8, lambda s: _days(s.average_stability, glyphs)),
+        _Column("Load", 10, lambda s: _count(s.daily_load)),
+        _Column("Known", 10, lambda s: _count(s.knowledge)),
     ]
 
 
@@ -223,7 +230,11 @@ def _totals(report: StatsReport, glyphs: Glyphs) -> Columns:
         _item("young", _percent(totals.retention_young, glyphs)),
         _item("mature", _percent(totals.retention_mature, glyphs)),
         _item("avg stability", _days(totals.average_stability, glyphs)),
+        _item("daily load", f"{_count(totals.daily_load)}/day"),
+        _item("known now", _count(totals.knowledge)),
     ]
+    if totals.knowledge_on_exam_day is not None:
+        items.append(_item("known on exam day", _count(totals.knowledge_on_exam_day)))
     return Columns(items, padding=(0, 2), title=None)
 
 
@@ -358,6 +369,14 @@ def _exam(
             *(Text(row[index], style=style) for index in kept),
         )
     shown.append(table)
+    cards = sum(section.cards for section in exam.sections)
+    shown.append(
+        Text(
+            f"Known on exam day: {_count(exam.knowledge_if_no_reviews)} of "
+            f"{plural(cards, 'card')} with no more reviews, "
+            f"{_count(exam.knowledge_on_schedule)} on schedule."
+        )
+    )
     shown.append(
         Text(
             f"To keep every card {glyphs.at_least} {exam.target:.0%} on exam day: about "
@@ -392,7 +411,8 @@ def _footer(report: StatsReport, glyphs: Glyphs) -> Text:
     return Text(
         f"Mastery: the mean chance of recall at {when}, new cards counting 0. "
         f"Young/Mature: true retention of review answers (interval before <21d / "
-        f"{glyphs.at_least}21d). Stab: mean stability.",
+        f"{glyphs.at_least}21d). Stab: mean stability. Load: reviews a day the seen cards "
+        f"cost (sum of 1/interval). Known: cards you would recall now (sum of chances).",
         style="dim",
     )
 
