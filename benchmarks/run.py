@@ -82,8 +82,13 @@ class Context:
     heavy_runs: int
     samples: int
     apkg: Path
+    server: str | None = None
+    """A PostgreSQL database the figures read instead (``--database-url``): the cached
+    collection is moved into it once (``recall migrate-store``), and every command run with
+    ``RECALL_DATABASE_URL`` naming it."""
     recall: list[str] = field(default_factory=recall_command)
     _copies: dict[str, Path] = field(default_factory=dict)
+    _moved: bool = False
 
     @property
     def scratch(self) -> Path:
@@ -99,7 +104,26 @@ class Context:
         return self._copies[name]
 
     def env(self, db: Path) -> dict[str, str]:
-        return environment(db.parent, db)
+        env = environment(db.parent, db)
+        if self.server is not None:
+            self.move_to_server()
+            env["RECALL_DATABASE_URL"] = self.server  # wins over RECALL_DB
+        return env
+
+    def move_to_server(self) -> None:
+        """The cached collection, copied into the server's empty database once."""
+        if self.server is None or self._moved:
+            return
+        self._moved = True
+        source = self.copy("source")
+        done = subprocess.run(
+            [*self.recall, "migrate-store", "--db", str(source), "--to", self.server],
+            env=environment(source.parent, source),
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0:
+            raise CommandError(f"migrate-store into {self.server}: {done.stderr.strip()}")
 
     def pty_env(self, db: Path) -> dict[str, str]:
         """A terminal's environment: colour on, and the size the pty says, not COLUMNS."""
@@ -432,6 +456,9 @@ FIGURES = [
     Figure("disk", (("bytes on disk per answer, indexes included", "≤ 150"),), disk),
 ]
 BY_NAME = {figure.name: figure for figure in FIGURES}
+ON_SERVER = ("keys", "review-start", "glance", "stats", "stats-json", "cards", "cards-search")
+"""The figures ``--database-url`` times on a server: the others measure a file (its bytes, an
+import into a new one, a re-import's backup) or are the same code on both stores."""
 
 
 # --- running and reporting -----------------------------------------------------------------
@@ -518,6 +545,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--samples", type=int, help="keypresses timed [30; small: 10]")
     parser.add_argument("--apkg", type=Path, default=APKG, help="the Anki package to import")
     parser.add_argument(
+        "--database-url",
+        help="time the commands on this empty PostgreSQL database instead (the collection is "
+        f"moved into it first); only {', '.join(ON_SERVER)}",
+    )
+    parser.add_argument(
         "--check", action="store_true", help="exit 1 if any figure misses its target"
     )
     return parser.parse_args(argv)
@@ -536,6 +568,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if unknown:
             sys.exit(f"unknown figure {', '.join(unknown)}; known: {', '.join(BY_NAME)}")
         figures = [BY_NAME[name] for name in names]
+    if options.database_url:
+        figures = [figure for figure in figures if figure.name in ON_SERVER]
     small = options.size == "small"
     base = SIZES[options.size]
     shape = Shape(
@@ -556,6 +590,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             heavy_runs=options.heavy_runs or (2 if small else 3),
             samples=options.samples or (10 if small else 30),
             apkg=options.apkg,
+            server=options.database_url,
         )
         states = card_states(built.db)
         print(
@@ -569,7 +604,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(
             f"runs: {ctx.runs} per quick command, {ctx.heavy_runs} per slow one, "
-            f"{ctx.samples} keypresses; floor: python -c {FLOOR[-1]!r}",
+            f"{ctx.samples} keypresses; floor: python -c {FLOOR[-1]!r}; "
+            f"store: {ctx.server or 'a SQLite file'}",
             flush=True,
         )
         rows = measure_all(ctx, figures, log=True)

@@ -74,6 +74,7 @@ class PostgresServer:
         self._run_as = run_as
         self._names = itertools.count(1)
         self._admin: Any = None
+        self._kept: dict[str, Any] = {}
         self._external = False
 
     @classmethod
@@ -175,11 +176,42 @@ class PostgresServer:
         self._connection().execute(f"CREATE DATABASE {name}")
         return name
 
+    def execute(self, database: str, statement: str, *, terminate: bool = False) -> None:
+        """Run one statement in ``database``, as the server's superuser, on a connection kept
+        for it (one per database: a connection costs more than the statement). With
+        ``terminate``, a statement kept waiting by a connection a test left open in a
+        transaction ends that connection and runs again, rather than hanging the suite."""
+        import psycopg
+
+        connection = self._kept.get(database)
+        if connection is None or connection.closed:
+            connection = self._kept[database] = psycopg.connect(
+                host=str(self.folder), user="postgres", dbname=database, autocommit=True
+            )
+            connection.execute("SET lock_timeout = '2s'")
+        if not terminate:
+            connection.execute(statement)
+            return
+        try:
+            connection.execute(statement)
+        except psycopg.errors.LockNotAvailable:
+            connection.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            connection.execute(statement)
+
     def drop_database(self, name: str) -> None:
+        kept = self._kept.pop(name, None)
+        if kept is not None:
+            kept.close()
         # FORCE: a test that failed may have left a connection open.
         self._connection().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
     def stop(self) -> None:
+        for kept in self._kept.values():
+            with contextlib.suppress(Exception):
+                kept.close()
         if self._admin is not None:
             with contextlib.suppress(Exception):
                 self._admin.close()

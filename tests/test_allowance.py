@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import event
 
+import collection_sql
 from conftest import NOW
 from recall1924.clock import FixedClock
 from recall1924.context import App
@@ -45,7 +46,7 @@ def test_a_decks_own_new_card_limit_is_what_every_count_says(db_path: Path) -> N
 
 
 def session_for(db_path: Path):  # type: ignore[no-untyped-def]
-    app = App(db_path, FixedClock(NOW))
+    app = App(collection_sql.location(db_path), FixedClock(NOW))
     store = app.store
     review = scheduled_session(
         store,

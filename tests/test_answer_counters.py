@@ -4,14 +4,14 @@ a repair that deletes answers; and a collection upgraded to them is counted from
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 
+import collection_sql
 from conftest import NOW
 from recall1924 import db
 from recall1924.clock import FixedClock
@@ -43,7 +43,7 @@ def expected_counters(store: Store) -> dict[int, tuple[int, int, int, int]]:
 
 def stored_counters(path: Path) -> dict[int, tuple[int, int, int, int]]:
     """Each card's counters as the database holds them (cards with all four 0 left out)."""
-    with closing(sqlite3.connect(path)) as connection:
+    with collection_sql.connect(path) as connection:
         rows = connection.execute(f"SELECT id, {', '.join(ANSWER_COUNTERS)} FROM card")
         return {card_id: tuple(values) for card_id, *values in rows if any(values)}  # type: ignore[misc]
 
@@ -119,7 +119,7 @@ def test_answers_deleted_by_a_repair_or_with_their_deck_leave_no_count(
 ) -> None:
     a_history(demo_store)
     card_id = demo_store.card_ids(["a"])["a"]
-    with closing(sqlite3.connect(db_path)) as connection, connection:
+    with collection_sql.connect(db_path) as connection:
         connection.execute("DELETE FROM review_log WHERE card_id = ?", (card_id,))
     assert stored_counters(db_path) == expected_counters(demo_store)
     demo_store.remove_deck("demo")
@@ -127,7 +127,7 @@ def test_answers_deleted_by_a_repair_or_with_their_deck_leave_no_count(
 
 
 def test_an_imported_history_is_counted(db_path: Path) -> None:
-    app = App(db_path, FixedClock(NOW), bundled=False)
+    app = App(collection_sql.location(db_path), FixedClock(NOW), bundled=False)
     start = NOW - timedelta(days=200)
     history = tuple(
         PastAnswer(start + timedelta(days=day), rating)
@@ -148,6 +148,7 @@ def test_an_imported_history_is_counted(db_path: Path) -> None:
         app.close()
 
 
+@pytest.mark.sqlite_only  # a SQLite file downgraded; tests/test_postgres.py has the server's
 def test_an_upgraded_collection_is_counted_from_its_answers(
     demo_store: Store, db_path: Path
 ) -> None:
@@ -164,10 +165,10 @@ def test_an_upgraded_collection_is_counted_from_its_answers(
         command.downgrade(_alembic_config(connection), before_counters.down_revision)
         connection.commit()
     engine.dispose()
-    with closing(sqlite3.connect(db_path)) as connection:
+    with collection_sql.connect(db_path) as connection:
         columns = {row[1] for row in connection.execute("PRAGMA table_info(card)")}
         assert not columns & set(ANSWER_COUNTERS)
         assert connection.execute("SELECT count(*) FROM review_log").fetchone() == (10,)
-    Store.open(db_path, NOW + timedelta(days=1)).close()
+    Store.open(collection_sql.location(db_path), NOW + timedelta(days=1)).close()
     assert stored_counters(db_path) == expected
     assert len(expected) == 4

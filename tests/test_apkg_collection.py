@@ -8,13 +8,13 @@ settings when it first replays an answer.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+import collection_sql
 from anki_fixtures import BASIC, AnkiBuilder, anki_collection, v1_package
 from anki_memory import Memory, anki_memory_states, collection_memory_states
 from conftest import NOW
@@ -41,7 +41,7 @@ def import_file(
     """``recall import PATH`` as the command runs it at ``now``: the file read first, then
     imported with everything the reader found beside the decks."""
     read = read_decks(path)
-    app = App(db_path, FixedClock(now), bundled=False)
+    app = App(collection_sql.location(db_path), FixedClock(now), bundled=False)
     try:
         return import_decks(
             app.store,
@@ -59,7 +59,7 @@ def import_file(
 
 
 def stored_setting(db_path: Path, key: str) -> str | None:
-    with sqlite3.connect(db_path) as connection:
+    with collection_sql.connect(db_path) as connection:
         row = connection.execute(
             "SELECT value FROM setting WHERE scope = 'global' AND key = ?", (key,)
         ).fetchone()
@@ -68,7 +68,7 @@ def stored_setting(db_path: Path, key: str) -> str | None:
 
 
 def recall_memory(db_path: Path) -> dict[str, Memory]:
-    with sqlite3.connect(db_path) as connection:
+    with collection_sql.connect(db_path) as connection:
         rows = connection.execute(
             "SELECT key, stability, difficulty FROM card WHERE stability IS NOT NULL"
         ).fetchall()
@@ -236,7 +236,7 @@ def test_buried_cards_stay_buried_until_the_next_review_day(
     import_file(package, db_path)
 
     _, day_end = day_bounds(NOW, 4)
-    app = App(db_path, FixedClock(NOW), bundled=False)
+    app = App(collection_sql.location(db_path), FixedClock(NOW), bundled=False)
     try:
         store = app.store
         ids = store.card_ids(keys)

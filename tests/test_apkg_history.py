@@ -16,6 +16,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
+import collection_sql
 from anki_fixtures import BASIC, AnkiBuilder, anki_collection, rewrite_package, v1_package
 from anki_memory import package_memory_states
 from conftest import NOW
@@ -173,10 +174,11 @@ def test_a_card_answered_in_9999_stays_in_the_queue(
 
     import_file(damaged, db_path)
 
-    with sqlite3.connect(db_path) as connection:
+    with collection_sql.connect(db_path) as connection:
         [(due, last_review)] = connection.execute("SELECT due, last_review FROM card").fetchall()
     connection.close()
-    assert last_review.startswith("2026-06-05") and due < "2027"
+    assert collection_sql.moment(last_review).date().isoformat() == "2026-06-05"
+    assert collection_sql.moment(due).year < 2027
 
 
 def test_answers_from_the_future_are_left_out_by_the_import(
@@ -192,7 +194,7 @@ def test_answers_from_the_future_are_left_out_by_the_import(
     assert report.decks[0].answers_added == 3
     [line] = [line for line in report.left_out if "future" in line]
     assert line.startswith("1 answer dated more than a day after now")
-    with sqlite3.connect(db_path) as connection:
+    with collection_sql.connect(db_path) as connection:
         assert connection.execute("SELECT COUNT(*) FROM review_log").fetchone() == (3,)
     connection.close()
 
@@ -314,10 +316,11 @@ def test_memory_states_after_a_reset_or_a_new_learning_run_are_ankis(
         key: shown[key] == pytest.approx(state, rel=0.01) for key, state in expected.items()
     } == (dict.fromkeys(expected, True))
     # every answer kept, and the two lives told apart by a reset
-    with sqlite3.connect(db_path) as connection:
+    with collection_sql.connect(db_path) as connection:
         kinds = connection.execute(
-            "SELECT card.key, count(*), sum(kind = 3) FROM review_log JOIN card ON card.id = "
-            "card_id GROUP BY card.key ORDER BY min(review_log.id)"
+            "SELECT card.key, count(*), sum(CASE WHEN kind = 3 THEN 1 ELSE 0 END) "
+            "FROM review_log JOIN card ON card.id = card_id "
+            "GROUP BY card.key ORDER BY min(review_log.id)"
         ).fetchall()
     connection.close()
     lives = len(FIRST_LIFE) + len(SECOND_LIFE)

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from fsrs import Scheduler
 from sqlalchemy import Engine, event
 
@@ -138,6 +139,7 @@ def test_the_json_pieces_pause_the_cycle_collector_until_the_last(store: Store) 
     assert gc.isenabled()
 
 
+@pytest.mark.sqlite_only  # SQLite's query plan
 def test_a_limited_listing_of_every_card_reads_the_table_not_an_index(store: Store) -> None:
     """``recall cards`` (200 rows of every deck) sorts every card whatever it reads them by:
     without a condition SQLite planned a walk of ix_card_due with a look-up per card, five

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+import collection_sql
+from conftest import ON_SERVER
 from recall1924.backups import list_backups
 from recall1924.cli import app
 
@@ -15,8 +16,11 @@ NOW = "2026-11-27T09:00:00+00:00"
 
 
 def recall(*args: str, db: Path | None = None, input: str | None = None) -> tuple[int, str, str]:
-    env = {"RECALL_NOW": NOW} | ({"RECALL_DB": str(db)} if db else {})
-    result = CliRunner().invoke(app, list(args), env=env, input=input, catch_exceptions=False)
+    # --db, not RECALL_DB: on the suite's server pass RECALL_DATABASE_URL would win over it.
+    given = ["--db", str(collection_sql.location(db)), *args] if db else list(args)
+    result = CliRunner().invoke(
+        app, given, env={"RECALL_NOW": NOW}, input=input, catch_exceptions=False
+    )
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -32,7 +36,7 @@ def test_toml_export_round_trips_exactly(tmp_path: Path) -> None:
 
 def test_export_says_what_it_wrote_and_refuses_what_it_cannot(tmp_path: Path) -> None:
     code, out, _ = recall("export", "-o", str(tmp_path / "deck.csv"))
-    assert out == f"Wrote 1 deck (111 cards) to {tmp_path / 'deck.csv'} as csv\n"
+    assert out == f"Wrote 1 deck (141 cards) to {tmp_path / 'deck.csv'} as csv\n"
     code, out, err = recall("export", "-o", str(tmp_path / "deck.txt"))
     assert code == 2 and "name it .toml, .csv or .apkg" in err
     assert not (tmp_path / "deck.txt").exists()
@@ -43,9 +47,9 @@ def test_removing_a_deck_asks_backs_up_and_deletes(db_path: Path) -> None:
     code, _out, err = recall("decks", "remove", "stalin-1924", input="n\n")
     assert code == 1 and "Aborted" in err
     code, out, _ = recall("decks", "remove", "stalin-1924", input="y\n")
-    assert code == 0 and "Deleted deck 'stalin-1924' and its 111 cards" in out
-    assert list_backups(db_path)
-    with sqlite3.connect(db_path) as conn:
+    assert code == 0 and "Deleted deck 'stalin-1924' and its 141 cards" in out
+    assert bool(list_backups(db_path)) is not ON_SERVER  # a server is backed up by its own tools
+    with collection_sql.connect(db_path) as conn:
         assert conn.execute("SELECT COUNT(*) FROM card").fetchone() == (0,)
     code, _out, err = recall("decks", "remove", "nope", "--yes")
     assert code == 2 and err.startswith("recall: no deck 'nope'")
@@ -54,8 +58,8 @@ def test_removing_a_deck_asks_backs_up_and_deletes(db_path: Path) -> None:
 def test_suspend_and_unsuspend_by_key(db_path: Path) -> None:
     code, out, _ = recall("suspend", "testament-what", "trotsky-assassin")
     assert out == "Suspended 2 cards: testament-what, trotsky-assassin\n"
-    with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT SUM(suspended) FROM card").fetchone() == (2,)
+    with collection_sql.connect(db_path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM card WHERE suspended").fetchone() == (2,)
     code, out, _ = recall("unsuspend", "testament-what")
     assert out == "Unsuspended 1 card: testament-what\n"
     code, _out, err = recall("suspend", "no-such-card")
@@ -70,13 +74,14 @@ def test_new_commands_have_help(command: str) -> None:
 
 def test_cram_from_a_pipe_logs_cram_answers_and_changes_no_schedule(db_path: Path) -> None:
     recall("decks")
-    with sqlite3.connect(db_path) as conn:
-        before = conn.execute("SELECT id, state, due, stability FROM card").fetchall()
+    with collection_sql.connect(db_path) as conn:
+        before = conn.execute("SELECT id, state, due, stability FROM card ORDER BY id").fetchall()
     code, out, _ = recall("cram", "--section", "trotsky", "--limit", "2", input=" 3 1 3 q")
     assert code == 0 and "Cram practice: 3 answers on 2 cards" in out
-    with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT id, state, due, stability FROM card").fetchall() == before
+    with collection_sql.connect(db_path) as conn:
+        after = conn.execute("SELECT id, state, due, stability FROM card ORDER BY id").fetchall()
         kinds = conn.execute("SELECT kind, rating FROM review_log").fetchall()
+    assert after == before
     assert kinds == [(1, 3), (1, 1), (1, 3)]
 
 

@@ -10,6 +10,7 @@ import pytest
 from fsrs.scheduler import DEFAULT_PARAMETERS
 from typer.testing import CliRunner
 
+import collection_sql
 from conftest import NOW
 from recall1924.cli import app
 from recall1924.store import Store
@@ -31,7 +32,7 @@ def shown() -> dict[str, str]:
 
 def store_raw(db_path: Path, key: str, text: str) -> None:
     """Write ``text`` as it stands, as a hand-edited or older database would hold it."""
-    store = Store.open(db_path, NOW)
+    store = Store.open(collection_sql.location(db_path), NOW)
     try:
         store.save_setting(key, text)
     finally:

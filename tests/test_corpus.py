@@ -4,12 +4,12 @@ recall's collection holds afterwards."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+import collection_sql
 from conftest import SHARED_TESTDATA
 from recall1924.cli import app
 from recall1924.models import ReviewKind
@@ -37,7 +37,7 @@ def recall(*args: str) -> str:
 
 
 def counts(db_path: Path) -> tuple[int, int, int, int, int]:
-    with sqlite3.connect(db_path) as conn:
+    with collection_sql.connect(db_path) as conn:
         cards = conn.execute("SELECT source_id, suspended FROM card").fetchall()
         # a reset is no answer
         answers, with_history = conn.execute(
@@ -58,7 +58,7 @@ def test_every_anki_package_imports_with_the_backends_counts(name: str, db_path:
 @pytest.mark.parametrize("name", sorted(TEXT_EXPORTS))
 def test_every_text_export_imports_with_the_backends_counts(name: str, db_path: Path) -> None:
     recall("import", str(CSV / name))
-    with sqlite3.connect(db_path) as conn:
+    with collection_sql.connect(db_path) as conn:
         assert conn.execute("SELECT COUNT(*) FROM card").fetchone() == (TEXT_EXPORTS[name],)
 
 
@@ -66,7 +66,7 @@ def test_a_newer_export_of_the_same_note_updates_it(db_path: Path) -> None:
     recall("import", str(APKG / "ankitects_update1.apkg"))
     out = recall("import", str(APKG / "ankitects_update2.apkg"))
     assert " ".join(out.split()).count("cards added 0 cards updated 1") == 1
-    with sqlite3.connect(db_path) as conn:
+    with collection_sql.connect(db_path) as conn:
         rows = conn.execute("SELECT question, answer FROM card").fetchall()
     assert rows == [("goodbye", "world")]
 
@@ -76,7 +76,7 @@ def test_importing_the_same_history_twice_adds_nothing(db_path: Path) -> None:
     recall("import", spanish)
     out = " ".join(recall("import", spanish).split())
     assert "answers added 0 0 0" in out and "cards unchanged 4 2576 307" in out
-    with sqlite3.connect(db_path) as conn:
+    with collection_sql.connect(db_path) as conn:
         assert conn.execute("SELECT COUNT(*) FROM review_log").fetchone() == (31363,)
 
 

@@ -23,6 +23,8 @@ from recall1924.db import HEAD_REVISION, _alembic_config, open_database
 from recall1924.errors import DatabaseError, NewerDatabaseError
 from recall1924.paths import migrations_path
 
+pytestmark = pytest.mark.sqlite_only  # the SQLite file's own migrations, pragmas and backups
+
 
 def test_head_revision_constant_matches_the_migrations() -> None:
     script = ScriptDirectory.from_config(_alembic_config())

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
+import collection_sql
 from recall1924.cli import app
 from recall1924.deckfile import read_deck_file
 from test_editing import DECK
@@ -25,13 +25,12 @@ def run(*args: str, **env: str) -> tuple[int, str, str]:
 
 
 def rows(db: Path) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(db) as connection:
+    with collection_sql.connect(db) as connection:
         return connection.execute("SELECT * FROM card ORDER BY id").fetchall()
 
 
 def card(db: Path, key: str) -> dict[str, Any]:
-    with sqlite3.connect(db) as connection:
-        connection.row_factory = sqlite3.Row
+    with collection_sql.connect(db, dicts=True) as connection:
         return dict(connection.execute("SELECT * FROM card WHERE key = ?", (key,)).fetchone())
 
 

@@ -3,12 +3,12 @@ terminal and gives it back, the session goes on on the edited card; a flag takes
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pexpect
 import pytest
 
+import collection_sql
 from recall1924.deckfile import read_deck_file
 from recall1924.paths import bundled_deck_path
 from test_pty import Screen, spawn
@@ -59,7 +59,7 @@ def test_edit_and_flag_in_review(db_path: Path, tmp_path: Path) -> None:
     child.close()
     assert child.exitstatus == 0
 
-    with sqlite3.connect(db_path) as connection:
+    with collection_sql.connect(db_path) as connection:
         row = connection.execute(
             "SELECT answer, edited_at IS NOT NULL, flag, flag_reason, "
             "(SELECT COUNT(*) FROM review_log WHERE card_id = card.id) FROM card WHERE key = ?",

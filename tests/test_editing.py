@@ -3,7 +3,6 @@ collection as the student's own wording, which imports and updates of the deck k
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 import pytest
 
+import collection_sql
 from conftest import NOW, SHARED_TESTDATA, make_deck
 from recall1924.deck import CardSpec
 from recall1924.deckfile import read_deck_file
@@ -83,8 +83,7 @@ def deck_path(tmp_path: Path, store: Store) -> Path:
 
 
 def row(db: Path, key: str) -> dict[str, Any]:
-    with sqlite3.connect(db) as connection:
-        connection.row_factory = sqlite3.Row
+    with collection_sql.connect(db, dicts=True) as connection:
         found = connection.execute("SELECT * FROM card WHERE key = ?", (key,)).fetchone()
     assert found is not None, key
     return dict(found)

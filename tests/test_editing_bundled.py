@@ -7,6 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+import collection_sql
 from conftest import NOW
 from recall1924.bundled import BUNDLED_KEY
 from recall1924.cli import app
@@ -30,7 +31,7 @@ from test_upgrade import (  # noqa: F401 - fixtures
 
 
 def reword(db: Path, key: str, answer: str) -> None:
-    store = Store.open(db, NOW)
+    store = Store.open(collection_sql.location(db), NOW)
     try:
         target = card_to_edit(store, key, BUNDLED_KEY)
         assert target.file is None  # the bundled deck lives in no file of the student's
@@ -47,7 +48,7 @@ def test_an_update_keeps_the_students_wording_and_says_a_newer_one_exists(
     reword(db, REWORDED, "My own answer")
     reword(db, SAME, "Mine too")  # a card the update leaves as it was
     reword(db, GONE, "Mine, and gone from the deck")
-    store = Store.open(db, NOW)
+    store = Store.open(collection_sql.location(db), NOW)
     target = card_to_add(store, BUNDLED_KEY, "trotsky")
     mine = CardSpec("my-card", "Who wrote this card?", "I did")
     save_new(store, target, "trotsky", mine, now=NOW)
@@ -57,8 +58,8 @@ def test_an_update_keeps_the_students_wording_and_says_a_newer_one_exists(
     notices = open_app(db)
 
     assert notices == [
-        "Updated the bundled deck to version 2: 66 cards updated, 31 added, "
-        "9 retired (suspended, history kept); 2 cards keep your wording; a newer wording "
+        "Updated the bundled deck to version 3: 68 cards updated, 63 added, "
+        "11 retired (suspended, history kept); 2 cards keep your wording; a newer wording "
         f"exists: recall card {REWORDED} shows it"
     ]
     after = card_rows(db)
@@ -71,7 +72,7 @@ def test_an_update_keeps_the_students_wording_and_says_a_newer_one_exists(
     for key in (REWORDED, SAME, GONE):
         assert memory(after[key]) == memory(before[key])
     assert log_rows(db) == logs
-    store = Store.open(db, LATER)
+    store = Store.open(collection_sql.location(db), LATER)
     detail = store.card_detail(store.card_ids([REWORDED], BUNDLED_KEY)[REWORDED])
     store.close()
     assert detail.upstream is not None
@@ -79,7 +80,9 @@ def test_an_update_keeps_the_students_wording_and_says_a_newer_one_exists(
     assert detail.upstream.updated_at is not None
     # recall card shows the newer wording beside the student's.
     result = CliRunner().invoke(
-        app, ["--db", str(db), "card", REWORDED], env={"RECALL_NOW": LATER.isoformat()}
+        app,
+        ["--db", str(collection_sql.location(db)), "card", REWORDED],
+        env={"RECALL_NOW": LATER.isoformat()},
     )
     assert result.exit_code == 0, result.stderr
     out = " ".join(result.stdout.split())
@@ -88,7 +91,7 @@ def test_an_update_keeps_the_students_wording_and_says_a_newer_one_exists(
     assert f"Newer answer {' '.join(shipped[REWORDED].answer.split())}" in out
     assert f"recall edit {REWORDED} shows it beside yours" in out
     # ... and recall edit shows it above the student's text, as comments to copy from.
-    store = Store.open(db, LATER)
+    store = Store.open(collection_sql.location(db), LATER)
     snippet = card_to_edit(store, REWORDED, BUNDLED_KEY).snippet()
     store.close()
     assert snippet.startswith("# The deck has a newer wording of this card (since ")

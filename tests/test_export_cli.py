@@ -32,7 +32,7 @@ def test_an_existing_file_is_kept_unless_force(tmp_path: Path, name: str) -> Non
 
     code, out, err = recall("export", "--deck", "stalin-1924", "-o", str(target), "--force")
     assert code == 0, err
-    assert out.startswith("Wrote 1 deck (111 cards)")
+    assert out.startswith("Wrote 1 deck (141 cards)")
     assert target.read_bytes() != b"my own file\n"
     assert sorted(path.name for path in folder.iterdir()) == [name]
 
@@ -93,6 +93,7 @@ def test_without_format_an_unknown_suffix_asks_for_one(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.sqlite_only  # the SQLite file as an export's output
 def test_the_database_itself_is_never_the_output(db_path: Path) -> None:
     recall("decks")
     before = db_path.read_bytes()

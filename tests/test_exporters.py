@@ -561,7 +561,7 @@ def test_anki_keeps_the_recall_ids(tmp_path: Path, anki_collection: Any) -> None
         for name in anki_collection.decks.all_names_and_ids()
     }
     top = marks.pop(deck.title)
-    assert top is not None and (top.kind, top.key, top.version) == ("deck", "stalin-1924", 2)
+    assert top is not None and (top.kind, top.key, top.version) == ("deck", "stalin-1924", 3)
     assert marks.pop("Default") is None
     assert sorted(mark.key for mark in marks.values() if mark is not None) == sorted(
         section.key for section in deck.sections

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import string
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -25,6 +26,7 @@ def cache_size(store: Store) -> int:
         return int(connection.exec_driver_sql("PRAGMA cache_size").scalar_one())
 
 
+@pytest.mark.sqlite_only  # SQLite's page cache
 def test_an_import_writes_through_a_big_page_cache_and_gives_it_back(store: Store) -> None:
     before = cache_size(store)
     with store._session() as session, _page_cache(session, _WRITE_CACHE_KIB):

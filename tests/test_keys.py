@@ -7,7 +7,6 @@ import io
 import os
 import pty
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import collection_sql
 from recall1924.review import Action
 from recall1924.ui.bindings import BOUND
 from recall1924.ui.keys import KeyDecoder
@@ -229,5 +229,5 @@ def test_a_pipe_that_ends_ends_the_session_with_its_summary(db_path: Path) -> No
     assert result.returncode == 0, result.stderr
     assert b"Session: 1 answer on 1 card" in result.stdout
     assert b"Traceback" not in result.stderr
-    with sqlite3.connect(db_path) as conn:
+    with collection_sql.connect(db_path) as conn:
         assert conn.execute("SELECT rating FROM review_log").fetchall() == [(4,)]

@@ -161,8 +161,6 @@ def test_a_missing_driver_names_the_extra_to_install(monkeypatch: pytest.MonkeyP
         (["backup", "copy.db"], "recall backup"),
         (["backups", "--json"], "recall backups"),
         (["restore", "latest", "--yes"], "recall restore"),
-        (["doctor"], "recall doctor"),
-        (["doctor", "--repair"], "recall doctor"),
     ],
 )
 def test_file_commands_say_they_work_on_a_sqlite_collection(

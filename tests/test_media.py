@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import sqlite3
 import struct
 import zipfile
 import zlib
@@ -19,6 +18,7 @@ from rich.console import Console
 from rich.segment import ControlType, Segment
 from typer.testing import CliRunner
 
+import collection_sql
 from conftest import NOW
 from recall1924.clock import FixedClock
 from recall1924.deck import CardSpec, DeckSpec, SectionSpec
@@ -32,7 +32,6 @@ from recall1924.media import (
     apkg_media,
     files_for,
     import_media,
-    media_folder,
     references,
     stored_name,
 )
@@ -118,7 +117,7 @@ def stored_files(folder: Path) -> list[str]:
 
 
 def media_rows(db_path: Path) -> list[tuple[str, str, str, int]]:
-    with sqlite3.connect(db_path) as connection:
+    with collection_sql.connect(db_path) as connection:
         return connection.execute(
             "SELECT deck.key, media.name, media.file, media.size FROM media "
             "JOIN deck ON deck.id = media.deck_id ORDER BY deck.key, media.name"
@@ -137,7 +136,7 @@ def test_a_packages_media_are_stored_once_by_content(
 
     notice = import_with_media(store, package)
 
-    folder = db_path.parent / "media"
+    folder = collection_sql.media_folder(db_path)
     heart, beat = f"{sha(HEART)}.png", f"{sha(BEAT)}.mp3"
     assert stored_files(folder) == sorted([heart, beat])
     assert (folder / heart).read_bytes() == HEART and (folder / beat).read_bytes() == BEAT
@@ -156,19 +155,20 @@ def test_the_same_file_from_another_package_is_not_stored_again(
     anki_package: Path, store: Store, db_path: Path
 ) -> None:
     import_with_media(store, build(anki_package, legacy=False))
-    before = stored_files(db_path.parent / "media")
+    before = stored_files(collection_sql.media_folder(db_path))
 
     notice = import_with_media(store, build(anki_package, legacy=True, name="again.apkg"))
 
-    assert stored_files(db_path.parent / "media") == before
+    assert stored_files(collection_sql.media_folder(db_path)) == before
     assert notice is not None and "2 already in the collection" in notice
     assert len(media_rows(db_path)) == 3
 
 
+@pytest.mark.sqlite_only  # counts the writes with a SQLite trigger
 def test_an_unchanged_reimport_rewrites_no_media_row(store: Store, db_path: Path) -> None:
     path = legacy_package(db_path.parent / "one.apkg", {"x.png": HEART}, question="[image: x.png]")
     import_with_media(store, path)
-    with sqlite3.connect(db_path) as connection:  # counts the rows written from now on
+    with collection_sql.connect(db_path) as connection:  # counts the rows written from now on
         connection.execute("CREATE TABLE written (n INTEGER)")
         for event in ("INSERT", "DELETE"):
             connection.execute(
@@ -178,7 +178,7 @@ def test_an_unchanged_reimport_rewrites_no_media_row(store: Store, db_path: Path
 
     import_with_media(store, path)
 
-    with sqlite3.connect(db_path) as connection:
+    with collection_sql.connect(db_path) as connection:
         assert connection.execute("SELECT count(*) FROM written").fetchone() == (0,)
     assert len(media_rows(db_path)) == 1
 
@@ -202,12 +202,12 @@ def test_a_dry_run_and_a_refused_import_write_no_media(anki_package: Path, db_pa
     package = build(anki_package, legacy=False)
     result = CliRunner().invoke(app, ["import", "--dry-run", str(package)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert not (db_path.parent / "media").exists()
+    assert not (collection_sql.media_folder(db_path)).exists()
 
     hostile = hostile_package(db_path.parent / "hostile.apkg", "../../etc/x")
     result = CliRunner().invoke(app, ["import", str(hostile)], catch_exceptions=False)
     assert result.exit_code != 0
-    assert not (db_path.parent / "media").exists()
+    assert not (collection_sql.media_folder(db_path)).exists()
 
 
 def test_recall_import_brings_the_media(anki_package: Path, db_path: Path) -> None:
@@ -217,7 +217,7 @@ def test_recall_import_brings_the_media(anki_package: Path, db_path: Path) -> No
     result = CliRunner().invoke(app, ["import", str(package)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "Media: 2 files for the cards" in result.output
-    assert (db_path.parent / "media" / f"{sha(HEART)}.png").read_bytes() == HEART
+    assert (collection_sql.media_folder(db_path) / f"{sha(HEART)}.png").read_bytes() == HEART
 
 
 # Hostile and damaged packages
@@ -265,11 +265,11 @@ def test_a_hostile_media_name_is_refused_in_one_line_with_nothing_written(
     assert f"media name {name!r} leaves the media folder" in problem and "\n" not in problem
     # and the media step alone refuses it too, writing nothing
     report = import_media(store, path, [one_card("demo")])
-    assert report.linked == 0 and not (db_path.parent / "media").exists()
+    assert report.linked == 0 and not (collection_sql.media_folder(db_path)).exists()
     report = import_media(store, path, [one_card("demo", f"[image: {name}]")])
     if "\n" not in name:  # card text cannot name a file across lines
         assert report.problem is not None and "leaves the media folder" in report.problem
-    assert not (db_path.parent / "media").exists()
+    assert not (collection_sql.media_folder(db_path)).exists()
     assert not list(db_path.parent.glob("**/.incoming-*"))
 
 
@@ -332,7 +332,8 @@ def test_a_media_file_longer_than_declared_stops_and_leaves_nothing(
 
     assert report.problem is not None and "declared size" in report.problem
     assert report.notice() is not None and report.notice().startswith("Media not imported")
-    assert list((db_path.parent / "media").iterdir()) == []  # the scratch folder is gone
+    # the scratch folder is gone
+    assert list(collection_sql.media_folder(db_path).iterdir()) == []
     assert media_rows(db_path) == []
 
 
@@ -364,8 +365,8 @@ def test_removing_a_deck_forgets_its_media(store: Store, db_path: Path) -> None:
 def test_files_for_an_export_and_the_apkg_members(store: Store, db_path: Path) -> None:
     for key in ("one", "two"):
         import_deck(store, one_card(key), now=NOW)
-    folder = media_folder(db_path)
-    folder.mkdir()
+    folder = collection_sql.media_folder(db_path)
+    folder.mkdir(parents=True)
     (folder / "aa.png").write_bytes(b"one")
     (folder / "bb.png").write_bytes(b"two")
     store.link_media(
@@ -405,8 +406,8 @@ def picture_deck(
     """A deck of one card naming a stored picture; returns the stored file."""
     card = CardSpec("heart", "[image: heart.png] Which organ?", answer)
     import_deck(store, DeckSpec("anatomy", "Anatomy", (SectionSpec("s", "S", (card,)),)), now=NOW)
-    folder = media_folder(db_path)
-    folder.mkdir(exist_ok=True)
+    folder = collection_sql.media_folder(db_path)
+    folder.mkdir(parents=True, exist_ok=True)
     stored = folder / f"{sha(data)}.png"
     stored.write_bytes(data)
     store.link_media([StoredMedia("anatomy", "heart.png", stored.name, len(data))])

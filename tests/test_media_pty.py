@@ -5,17 +5,16 @@ claims to draw but never answers a query does not hang the session."""
 from __future__ import annotations
 
 import os
-import sqlite3
 import time
 from pathlib import Path
 
 import pexpect
 import pytest
 
+import collection_sql
 from conftest import NOW
 from recall1924.deck import CardSpec, DeckSpec, SectionSpec
 from recall1924.importing import import_deck
-from recall1924.media import media_folder
 from recall1924.store import Store, StoredMedia
 from test_media import HEART, sha
 from test_pty import Screen
@@ -26,13 +25,13 @@ pytestmark = pytest.mark.pty
 
 def picture_collection(db_path: Path) -> Path:
     """A collection of one card naming a stored picture; returns the stored file."""
-    store = Store.open(db_path, NOW)
+    store = Store.open(collection_sql.location(db_path), NOW)
     try:
         card = CardSpec("heart", "[image: heart.png] Which organ?", "The heart")
         deck = DeckSpec("anatomy", "Anatomy", (SectionSpec("s", "S", (card,)),))
         import_deck(store, deck, now=NOW)
-        folder = media_folder(db_path)
-        folder.mkdir()
+        folder = collection_sql.media_folder(db_path)
+        folder.mkdir(parents=True)
         stored = folder / f"{sha(HEART)}.png"
         stored.write_bytes(HEART)
         store.link_media([StoredMedia("anatomy", "heart.png", stored.name, len(HEART))])
@@ -43,7 +42,7 @@ def picture_collection(db_path: Path) -> Path:
 
 def fake_opener(folder: Path) -> Path:
     """An ``xdg-open`` that writes what it was asked to open into a file; returns that file."""
-    folder.mkdir()
+    folder.mkdir(parents=True)
     said = folder / "opened.txt"
     script = folder / "xdg-open"
     script.write_text(f'#!/bin/sh\nprintf "%s" "$1" > "{said}.part" && mv "{said}.part" "{said}"\n')
@@ -58,7 +57,7 @@ def spawn(db_path: Path, **environ: str) -> pexpect.spawn:
 
 
 def answers(db_path: Path) -> int:
-    with sqlite3.connect(db_path) as connection:
+    with collection_sql.connect(db_path) as connection:
         return int(connection.execute("SELECT COUNT(*) FROM review_log").fetchone()[0])
 
 

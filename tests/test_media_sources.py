@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import collection_sql
 from conftest import NOW, SHARED_TESTDATA
 from recall1924.cli import app
 from recall1924.importers import read_decks
 from recall1924.importing import import_decks
-from recall1924.media import forget_unnamed, import_media, is_static, media_folder
+from recall1924.media import forget_unnamed, import_media, is_static
 from recall1924.store import Store
 from test_media import BEAT, HEART, legacy_package, media_rows, one_card, png, sha, stored_files
 
@@ -67,7 +68,7 @@ def test_a_packages_underscored_files_come_with_its_decks(store: Store, db_path:
     forget_unnamed(store, ["demo"])
     import_decks(store, [one_card("demo", "no picture")], now=NOW)
     assert [name for _deck, name, *_ in media_rows(db_path)] == ["_arial.ttf"]
-    assert stored_files(media_folder(db_path)) == [f"{sha(FONT)}.ttf"]
+    assert stored_files(collection_sql.media_folder(db_path)) == [f"{sha(FONT)}.ttf"]
 
 
 def test_a_note_types_font_goes_to_anki_and_back(tmp_path: Path, db_path: Path) -> None:
@@ -166,7 +167,7 @@ def test_a_bare_collection_takes_its_media_from_the_folder_beside_it(
         "beat.mp3",
         "heart.png",
     ]
-    assert (media_folder(db_path) / f"{sha(HEART)}.png").read_bytes() == HEART
+    assert (collection_sql.media_folder(db_path) / f"{sha(HEART)}.png").read_bytes() == HEART
 
 
 def test_a_bare_collection_without_its_folder_says_so(tmp_path: Path, db_path: Path) -> None:
@@ -207,4 +208,7 @@ def test_only_plain_files_are_taken_from_the_folder(
 
     assert report.problem is None and report.linked == 0
     assert report.missing == ("beat.mp3", "gone.jpg", "heart.png")
-    assert not media_folder(db_path).exists() or stored_files(media_folder(db_path)) == []
+    assert (
+        not collection_sql.media_folder(db_path).exists()
+        or stored_files(collection_sql.media_folder(db_path)) == []
+    )

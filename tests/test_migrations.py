@@ -19,6 +19,10 @@ from recall1924.backups import list_backups
 from recall1924.cli import app
 from recall1924.db import _alembic_config, open_database
 
+pytestmark = (
+    pytest.mark.sqlite_only
+)  # each migration on a SQLite file (tests/test_postgres_server.py runs them on a server)
+
 RELEASE_1 = Path(__file__).parent / "data" / "release1.db"
 """A collection the first release (commit 3048934, schema 0001) wrote: the bundled deck, nine
 answers given in two review sessions, and two settings."""

@@ -117,6 +117,7 @@ def dry_run(store: Store, deck_key: str | None) -> None:
     assert report.fitted is not None and not report.saved
 
 
+@pytest.mark.sqlite_only  # SQLite's query plan
 def test_a_dry_run_reads_each_answer_once_in_one_sorted_scan(store: Store, db_path: Path) -> None:
     bulk_history(store, "main", cards=60, answers=12)
     bulk_history(store, "side", cards=4, answers=3)
@@ -128,6 +129,7 @@ def test_a_dry_run_reads_each_answer_once_in_one_sorted_scan(store: Store, db_pa
     assert "SEARCH review_log" not in plan
 
 
+@pytest.mark.sqlite_only  # SQLite's query plan
 def test_a_small_deck_is_read_through_the_index(store: Store, db_path: Path) -> None:
     bulk_history(store, "main", cards=60, answers=12)
     bulk_history(store, "side", cards=10, answers=60)

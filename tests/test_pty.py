@@ -13,6 +13,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
+import collection_sql
 from conftest import NOW
 from recall1924.deckfile import CardSpec, DeckSpec, SectionSpec, read_deck_file
 from recall1924.importing import import_deck
@@ -125,7 +126,7 @@ def test_reveal_rate_undo_quit_in_a_terminal(db_path: Path) -> None:
     child.close()
     assert child.exitstatus == 0
 
-    with sqlite3.connect(db_path) as conn:
+    with collection_sql.connect(db_path) as conn:
         rows = conn.execute(
             "SELECT card.key, review_log.rating, review_log.duration_ms IS NOT NULL "
             "FROM review_log JOIN card ON card.id = review_log.card_id ORDER BY review_log.id"
@@ -150,7 +151,7 @@ def test_ctrl_c_ends_the_session_and_keeps_answers(db_path: Path, wait: bool) ->
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
-    with sqlite3.connect(db_path) as conn:
+    with collection_sql.connect(db_path) as conn:
         assert conn.execute("SELECT rating FROM review_log").fetchall() == [(4,)]
 
 
@@ -170,7 +171,7 @@ SPECIAL_KEYS = [
 
 
 def review_log_rows(db_path: Path) -> int:
-    with sqlite3.connect(db_path) as conn:
+    with collection_sql.connect(db_path) as conn:
         return int(conn.execute("SELECT count(*) FROM review_log").fetchone()[0])
 
 
@@ -182,7 +183,7 @@ def one_card_deck(db_path: Path, key: str, card: CardSpec) -> None:
         sections=(SectionSpec("s", "Lenin's legacy", (card,)),),
         source="test",
     )
-    store = Store.open(db_path, NOW)
+    store = Store.open(collection_sql.location(db_path), NOW)
     try:
         import_deck(store, deck, now=NOW)
     finally:
@@ -229,7 +230,7 @@ def test_a_long_card_in_a_small_terminal_keeps_header_and_keys(db_path: Path) ->
     assert len(rows) <= 19  # the last row stays free for the cursor: nothing scrolls away
     assert "done 0" in rows[0]
     assert rows[-3] == "↓ more (PgDn)"
-    assert rows[-2].startswith(" 1  Again") and rows[-2].endswith("4  Easy 8d")
+    assert rows[-2].startswith(" 1  Again") and rows[-2].endswith("4  Easy 6d")
     assert all(len(row) <= 60 for row in rows)
     child.send("\x1b[6~")  # PgDn
     rows = screen.frame("u undo · q quit · ? help")
@@ -299,12 +300,12 @@ def test_a_typed_answer_is_checked_and_its_suggestion_confirmed(db_path: Path) -
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
-    with sqlite3.connect(db_path) as conn:
+    with collection_sql.connect(db_path) as conn:
         assert conn.execute("SELECT rating FROM review_log").fetchall() == [(3,)]
 
 
 def rows(db_path: Path, sql: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(db_path) as conn:
+    with collection_sql.connect(db_path) as conn:
         return conn.execute(sql).fetchall()
 
 
@@ -343,7 +344,9 @@ def test_cram_practises_and_changes_no_card(db_path: Path) -> None:
     Screen(child).expect("Space show answer")
     child.send("q")
     child.expect(pexpect.EOF)  # the collection exists, untouched
-    before = rows(db_path, "SELECT id, state, step, stability, difficulty, due FROM card")
+    before = rows(
+        db_path, "SELECT id, state, step, stability, difficulty, due FROM card ORDER BY id"
+    )
     child = spawn(db_path, "--section", "trotsky", "--limit", "2", command="cram")
     screen = Screen(child)
     screen.expect("cram · done 0 · left 2")
@@ -354,7 +357,10 @@ def test_cram_practises_and_changes_no_card(db_path: Path) -> None:
     child.send("q")
     screen.expect("Cram practice: 3 answers on 2 cards")
     child.expect(pexpect.EOF)
-    assert rows(db_path, "SELECT id, state, step, stability, difficulty, due FROM card") == before
+    assert (
+        rows(db_path, "SELECT id, state, step, stability, difficulty, due FROM card ORDER BY id")
+        == before
+    )
     assert rows(db_path, "SELECT kind, rating FROM review_log") == [(1, 1), (1, 3), (1, 3)]
 
 
@@ -388,6 +394,7 @@ def test_a_card_deleted_by_another_window_is_a_notice(db_path: Path, tmp_path: P
     assert rows(db_path, "SELECT COUNT(*) FROM review_log") == [(0,)]
 
 
+@pytest.mark.sqlite_only  # another process holding SQLite's write lock
 def test_an_answer_waits_for_a_locked_database_and_is_kept(db_path: Path) -> None:
     child = spawn(db_path, "--section", "trotsky")
     screen = Screen(child)

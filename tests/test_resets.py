@@ -6,8 +6,8 @@ doctor, stats, ``recall card``, undo, the Anki package export and a re-import.""
 from __future__ import annotations
 
 import json
-import sqlite3
 import zipfile
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+import collection_sql
 from conftest import NOW, make_deck
 from recall1924.cli import app
 from recall1924.clock import FixedClock
@@ -51,17 +52,20 @@ PLAIN = tuple(replace(answer, at=answer.at + timedelta(hours=1)) for answer in E
 
 
 def recall(*args: str, now: datetime = NOW, db: Path | None = None) -> tuple[int, str, str]:
-    env = {"RECALL_NOW": now.isoformat()} | ({"RECALL_DB": str(db)} if db else {})
-    result = CliRunner().invoke(app, list(args), env=env, catch_exceptions=False)
+    # --db, not RECALL_DB: on the suite's server pass RECALL_DATABASE_URL would win over it.
+    given = ["--db", str(collection_sql.location(db)), *args] if db else list(args)
+    result = CliRunner().invoke(
+        app, given, env={"RECALL_NOW": now.isoformat()}, catch_exceptions=False
+    )
     return result.exit_code, result.stdout, result.stderr
 
 
 def rows(db: Path, query: str, *params: Any) -> list[tuple[Any, ...]]:
-    connection = sqlite3.connect(db)
-    try:
-        return connection.execute(query, params).fetchall()
-    finally:
-        connection.close()
+    with collection_sql.connect(db) as connection:
+        return list(connection.execute(query, params).fetchall())
+
+
+TABLES = ("deck", "section", "card", "review_log")
 
 
 def scheduler() -> Any:
@@ -114,8 +118,20 @@ def deck_with(history: tuple[PastAnswer, ...], key: str = "hist") -> DeckSpec:
     return DeckSpec(key, "History", (SectionSpec("main", "Main", cards),), source="test")
 
 
+_OPENED: list[App] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_apps() -> Iterator[None]:
+    """Close what :func:`imported` opened: a server's connections must not outlive the test."""
+    yield
+    while _OPENED:
+        _OPENED.pop().close()
+
+
 def imported(db_path: Path, history: tuple[PastAnswer, ...] = RESET_HISTORY) -> App:
-    app_obj = App(db_path, FixedClock(NOW), bundled=False)
+    app_obj = App(collection_sql.location(db_path), FixedClock(NOW), bundled=False)
+    _OPENED.append(app_obj)
     import_decks(app_obj.store, [deck_with(history)], now=NOW, replay=app_obj.replay)
     return app_obj
 
@@ -179,7 +195,8 @@ def test_stats_count_every_answer_but_no_reset(db_path: Path) -> None:
     assert answers == 13 and sum(day["reviews"] for day in report["heatmap"]) == answers
     [(attempts, recalled)] = rows(
         db_path,
-        "SELECT count(*), sum(rating > 1) FROM review_log WHERE kind = 0 AND state_before = 2",
+        "SELECT count(*), sum(CASE WHEN rating > 1 THEN 1 ELSE 0 END) FROM review_log "
+        "WHERE kind = 0 AND state_before = 2",
     )
     earlier = rows(
         db_path,
@@ -196,7 +213,7 @@ def test_a_re_import_of_the_same_history_adds_nothing(db_path: Path) -> None:
     # last review: neither moves the last review, and neither comes back twice.
     ending = (*EARLIER, past(5, 0, RESET))
     crammed = (*LATER, past(31, 4, CRAM))
-    app_obj = App(db_path, FixedClock(NOW), bundled=False)
+    app_obj = App(collection_sql.location(db_path), FixedClock(NOW), bundled=False)
     deck = DeckSpec(
         "again",
         "Again",
@@ -310,7 +327,7 @@ def _guid(package: Path, question: str) -> str:
 
 
 def answered(db_path: Path) -> Store:
-    store = Store.open(db_path, NOW)
+    store = Store.open(collection_sql.location(db_path), NOW)
     from recall1924.importing import import_deck
 
     import_deck(store, make_deck(), now=START)
@@ -359,10 +376,10 @@ def test_forget_sends_cards_back_to_new_and_logs_a_reset(db_path: Path) -> None:
 
 def test_forget_refuses_an_unknown_card_and_changes_nothing(db_path: Path) -> None:
     answered(db_path).close()
-    contents = db_path.read_bytes()
+    contents = [rows(db_path, f"SELECT * FROM {table} ORDER BY id") for table in TABLES]
     code, out, err = recall("forget", "a", "no-such-card")
     assert (code, out, err) == (2, "", "recall: no card 'no-such-card'\n")
-    assert db_path.read_bytes() == contents
+    assert [rows(db_path, f"SELECT * FROM {table} ORDER BY id") for table in TABLES] == contents
 
 
 def test_forget_has_help() -> None:
@@ -400,14 +417,12 @@ def test_doctor_replays_a_forgotten_card_and_finds_its_drift(db_path: Path) -> N
     assert code == 0 and memory_check["summary"] == "ok (2 cards replayed)"
 
     # its first answer lost: checked from its reset all the same, and a drift there is found
-    sql = sqlite3.connect(db_path)
-    sql.execute(
-        "DELETE FROM review_log WHERE id = (SELECT min(id) FROM review_log WHERE card_id = ?)",
-        (card_id,),
-    )
-    sql.execute("UPDATE card SET stability = stability * 3 WHERE id = ?", (card_id,))
-    sql.commit()
-    sql.close()
+    with collection_sql.connect(db_path) as sql:
+        sql.execute(
+            "DELETE FROM review_log WHERE id = (SELECT min(id) FROM review_log WHERE card_id = ?)",
+            (card_id,),
+        )
+        sql.execute("UPDATE card SET stability = stability * 3 WHERE id = ?", (card_id,))
     code, out, _ = recall("doctor", "--json")
     memory_check = [check for check in json.loads(out)["checks"] if check["check"] == "memory"][0]
     assert code == 1 and memory_check["examples"] == ["demo/a"]

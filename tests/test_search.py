@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+import collection_sql
 from conftest import NOW, SHARED_TESTDATA
 from recall1924.clock import review_date
 from recall1924.deck import CardSpec, DeckSpec, SectionSpec
@@ -193,7 +194,7 @@ def _moment(text: str | None) -> datetime | None:
 def read_all(path: Path) -> list[Row]:
     import json
 
-    with sqlite3.connect(path) as connection:
+    with collection_sql.connect(path) as connection:
         rows = {
             row[0]: Row(
                 row[0],
@@ -562,6 +563,7 @@ def test_an_import_writes_the_folded_text_and_an_update_rewrites_it(store: Store
     assert tuple(second) == (folded_text("Who?", "Straße", None), "")
 
 
+@pytest.mark.sqlite_only  # a SQLite file at migration 0005, seeded by hand
 def test_the_migration_folds_the_cards_already_there(db_path: Path) -> None:
     from alembic import command
 
@@ -572,7 +574,7 @@ def test_the_migration_folds_the_cards_already_there(db_path: Path) -> None:
     with engine.begin() as connection:
         command.upgrade(_alembic_config(connection), "0005")
     engine.dispose()
-    with sqlite3.connect(db_path) as connection:
+    with collection_sql.connect(db_path) as connection:
         connection.execute(
             "INSERT INTO deck (id, key, title, created_at, updated_at) VALUES (1, 'd', 'D', "
             "'2026-01-01 00:00:00.000000', '2026-01-01 00:00:00.000000')"
@@ -590,7 +592,7 @@ def test_the_migration_folds_the_cards_already_there(db_path: Path) -> None:
     engine = db.make_engine(db_path)
     db.upgrade(engine, "0006")
     engine.dispose()
-    with sqlite3.connect(db_path) as connection:
+    with collection_sql.connect(db_path) as connection:
         stored = connection.execute(
             "SELECT search_text, search_tags FROM card ORDER BY id"
         ).fetchall()
@@ -616,7 +618,7 @@ def test_queries_on_real_anki_collections(db_path: Path) -> None:
                  "pedscoffee_SpanishAnkiExportReal.apkg"):  # fmt: skip
         result = CliRunner().invoke(app, ["import", str(CORPUS / name)], catch_exceptions=False)
         assert result.exit_code == 0, result.stderr
-    store = Store.open(db_path, NOW)
+    store = Store.open(collection_sql.location(db_path), NOW)
     try:
         rows = read_all(db_path)
         # Anki's deck paths: a subdeck is a section titled "Jee :: Chemistry :: Redox".

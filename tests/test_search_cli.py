@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import tomllib
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -12,8 +11,10 @@ from typing import Any
 
 import pytest
 from fsrs import Scheduler
+from sqlalchemy import text
 from typer.testing import CliRunner
 
+import collection_sql
 from conftest import NOW
 from recall1924.cli import app
 from recall1924.deck import CardSpec, DeckSpec, SectionSpec
@@ -89,8 +90,9 @@ def languages(store: Store) -> Store:
     # Due in three days (the day after for estar), whatever the intervals were.
     with store.engine.begin() as connection:
         for key, days in (("ser", 3), ("estar", 4), ("etre", 3)):
-            connection.exec_driver_sql(
-                "UPDATE card SET due = ? WHERE key = ?", (stamp(NOW + timedelta(days=days)), key)
+            connection.execute(
+                text("UPDATE card SET due = :due WHERE key = :key"),
+                {"due": stamp(NOW + timedelta(days=days)), "key": key},
             )
     return store
 
@@ -150,7 +152,7 @@ def test_a_bad_query_is_one_line_and_opens_nothing(db_path: Path) -> None:
 
 
 def answered(db_path: Path) -> list[str]:
-    with sqlite3.connect(db_path) as connection:
+    with collection_sql.connect(db_path) as connection:
         return [
             row[0]
             for row in connection.execute(

@@ -15,6 +15,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
+import collection_sql
 from conftest import NOW, make_deck
 from recall1924.cli import app
 from recall1924.clock import FixedClock
@@ -35,7 +36,7 @@ def recall(*args: str) -> tuple[int, str, str]:
 @pytest.fixture
 def two_mains(db_path: Path) -> Path:
     """Two decks that each have a section ``main`` (as Anki packages import), and no other."""
-    store = Store.open(db_path, NOW)
+    store = Store.open(collection_sql.location(db_path), NOW)
     try:
         import_deck(store, make_deck("spanish", {"main": ["a"], "verbs": ["b"]}), now=NOW)
         import_deck(store, make_deck("russian", {"main": ["c"]}), now=NOW)
@@ -292,7 +293,7 @@ def test_a_front_end_gets_the_glance_a_review_and_its_outlook_from_the_services(
     from recall1924.review.service import exam_order, finish, start_review
     from recall1924.store import QueueCounts, Scope
 
-    app = App(db_path, FixedClock(NOW), bundled=False)
+    app = App(collection_sql.location(db_path), FixedClock(NOW), bundled=False)
     import_deck(app.store, make_deck(), now=NOW)
     app.store.save_setting("learning_steps", "1d")  # Again: due at this hour tomorrow
     assert glance(app).waiting == QueueCounts(0, 0, 5)

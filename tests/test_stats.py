@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from fsrs import Scheduler
 from fsrs.scheduler import DEFAULT_PARAMETERS
+from sqlalchemy import text
 
 from conftest import NOW, make_deck
 from recall1924.clock import review_date as clock_review_date
@@ -370,9 +371,12 @@ def test_a_streak_longer_than_the_heatmap_is_counted_back_to_its_first_day(
     # A day without answers 150 days ago: the streak stops after it.
     gap = NOW - timedelta(days=150)
     with demo_store.engine.begin() as connection:
-        connection.exec_driver_sql(
-            "DELETE FROM review_log WHERE reviewed_at >= ? AND reviewed_at < ?",
-            (sql_time(gap - timedelta(hours=1)), sql_time(gap + timedelta(hours=1))),
+        connection.execute(
+            text("DELETE FROM review_log WHERE reviewed_at >= :start AND reviewed_at < :end"),
+            {
+                "start": sql_time(gap - timedelta(hours=1)),
+                "end": sql_time(gap + timedelta(hours=1)),
+            },
         )
     assert report(demo_store, full=True).history.streak == 150  # type: ignore[union-attr]
 

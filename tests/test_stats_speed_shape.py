@@ -30,6 +30,10 @@ from test_stats import answer_at_interval, give
 runner = CliRunner()
 
 
+# What SQLite's planner and the file's statements do; the server pass checks the figures.
+pytestmark = pytest.mark.sqlite_only
+
+
 @contextmanager
 def recorded() -> Iterator[list[tuple[str, Any]]]:
     """Every statement run on any engine meanwhile, with its parameters."""

@@ -33,6 +33,8 @@ from recall1924.backups import (
 from recall1924.cli import app
 from test_pty import Screen, spawn
 
+pytestmark = pytest.mark.sqlite_only  # backups, locks and faults of the SQLite file
+
 DECK = """\
 [deck]
 id = "extra"

@@ -88,12 +88,19 @@ def test_undo_refuses_when_the_card_was_answered_again(demo_store: Store) -> Non
 
 def test_an_answer_from_a_stale_screen_is_refused(demo_store: Store) -> None:
     a = card_id(demo_store, "a")
-    stale = demo_store.card(a).memory
+    shown = demo_store.card(a)
+    stale = shown.memory
     answer_card(demo_store, a, Rating.Good)
     after = replace(stale, last_review=NOW)
     with pytest.raises(StaleCardError, match="answered elsewhere"):
         demo_store.record_answer(
-            a, before=stale, after=after, rating=Rating.Good, at=NOW, duration_ms=None
+            a,
+            before=stale,
+            after=after,
+            rating=Rating.Good,
+            at=NOW,
+            duration_ms=None,
+            version=shown.version,
         )
     assert len(demo_store.answers(a)) == 1
 

@@ -54,8 +54,8 @@ def check(key: str, typed: str) -> Comparison:
         ),
         # A list, and a list whose last item carries an aside.
         ("right-leaders", ["Bukharin", "Rykov", "Tomsky"]),
-        ("triumvirate-members", ["Stalin", "Zinoviev", "Kamenev (the 'troika', formed 1923)"]),
-        ("nep-state-sector", ["Heavy industry", "the banks", "foreign trade"]),
+        ("triumvirate-members", ["Stalin", "Zinoviev", "Kamenev (the 'troika', formed 1922-23)"]),
+        ("nep-state-sector", ["Heavy industry", "the banks", "foreign trade", "transport"]),
         # Clauses: a dash, a semicolon, ", but", an opening fact then more about it.
         (
             "testament-published-abroad",
@@ -140,7 +140,7 @@ PARAPHRASES = [
     ("right-leaders", "bukarin, rykov, tomski", "Good"),  # typos in every name
     ("right-leaders", "Bukharin and Rykov", "Hard"),
     ("right-leaders", "Zinoviev and Kamenev", "Again"),
-    ("nep-state-sector", "heavy industry, banking and foreign trade", "Good"),
+    ("nep-state-sector", "heavy industry, banking, foreign trade and transport", "Good"),
     ("trotsky-assassin", "Ramon Mercader, an NKVD agent, in 1940", "Good"),  # no accent typed
     ("trotsky-deported", "Prinkipo in Turkey", "Good"),
     ("trotsky-deported", "turkey", "Hard"),

@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from recall1924.clock import Clock, day_bounds
+from recall1924.clock import Clock, day_bounds, use_zone, zone_named
 from recall1924.location import DatabaseLocation
 
 if TYPE_CHECKING:
@@ -145,6 +145,8 @@ class App:
 
         settings, problems = Settings.load(self.store.settings())
         self.notices.extend(problems)
+        # This command's review days, in Python and in SQL, are counted in the set zone.
+        use_zone(zone_named(settings.timezone))
         return settings
 
     @cached_property
@@ -160,6 +162,7 @@ class App:
         read falls back, with a notice, as in :attr:`settings`."""
         cached = self._deck_settings.get(deck_key)
         if cached is None:
+            self.settings  # noqa: B018 - the global ones name the zone first (use_zone)
             from recall1924.settings import Settings
 
             cached, problems = Settings.load_for_deck(
@@ -212,5 +215,6 @@ class App:
         return make_console(stderr=True)
 
     def close(self) -> None:
+        use_zone(None)  # the zone was this command's
         if "store" in self.__dict__:
             self.store.close()

@@ -43,7 +43,6 @@ from recall1924.errors import (
 from recall1924.location import DatabaseLocation
 from recall1924.locking import WAIT_SECONDS, CollectionLock, ServerLock
 from recall1924.paths import migrations_path
-from recall1924.scheduling import retrievability
 
 # The newest migration in migrations/versions; tests check that Alembic agrees.
 HEAD_REVISION = "0008"
@@ -69,21 +68,13 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def refusal(error: BaseException) -> str | None:
-    """What SQLite's refusal of a statement means: ``"busy"`` (another connection holds the
-    lock past the busy timeout), ``"readonly"`` (the file or its folder cannot be written),
-    ``"full"`` (the disk), ``"io"`` (the disk failed, or filled mid-write), or None for
-    anything else. Told from the driver's message, the only
-    place SQLite says it: the one function that reads those words."""
-    text = str(getattr(error, "orig", None) or error)
-    if "locked" in text or "busy" in text:
-        return "busy"
-    if "readonly" in text or "read-only" in text:
-        return "readonly"
-    if "full" in text:
-        return "full"
-    if "disk I/O" in text:
-        return "io"
-    return None
+    """What a database's refusal of a statement means: ``"busy"``, ``"readonly"``, ``"full"``,
+    ``"io"`` or None; told from the driver's error code by the dialect seam
+    (:func:`recall1924.store.dialect.refusal`)."""
+    # Imported here: the store package imports this module.
+    from recall1924.store.dialect import refusal as told
+
+    return told(error)
 
 
 def _sqlite_error(path: Path, exc: sqlite3.Error | OSError) -> DatabaseError:
@@ -153,14 +144,12 @@ def known_revisions() -> set[str]:
 
 def _on_connect_read_only(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    dbapi_connection.create_function("fsrs_retrievability", 3, retrievability, deterministic=True)
 
 
 def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     dbapi_connection.execute("PRAGMA journal_mode=WAL")
     dbapi_connection.execute("PRAGMA foreign_keys=ON")
     dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    dbapi_connection.create_function("fsrs_retrievability", 3, retrievability, deterministic=True)
 
 
 def make_engine(path: Path, *, read_only: bool = False) -> Engine:
@@ -435,6 +424,23 @@ def server_revision(connection: Any) -> tuple[bool, str | None]:
         return bool(tables), None
     revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     return True, revision
+
+
+def server_schema(location: DatabaseLocation) -> tuple[bool, str | None]:
+    """:func:`server_revision` of the PostgreSQL database at ``location``, read without
+    creating, upgrading or locking anything: for what must not create a collection in an empty
+    database (a dry run, doctor).
+
+    Raises:
+        UnreachableDatabaseError: the server did not answer or refused the login.
+        DatabaseError: psycopg is not installed.
+    """
+    engine = make_server_engine(location)
+    try:
+        with _reach(engine, location) as connection:
+            return server_revision(connection)
+    finally:
+        engine.dispose()
 
 
 def _open_server(

@@ -15,6 +15,11 @@ nothing can reach, re-derives drifted memory states where the replay can be trus
 recounts answer counters that disagree; the rest it leaves, and each finding's ``remedy`` says
 why and what to do.
 
+On a PostgreSQL server the checks of the rows run as on a file; the file's own (SQLite's
+integrity and foreign-key checks, the answers its backups hold) are each reported as not
+applicable (:data:`NOT_ON_A_SERVER`): the server keeps its own foreign keys and its own backups,
+and a repair there takes no backup.
+
 The queries, including those on backups, are in :mod:`recall1924.store.integrity`; this module
 decides what each check counts as a problem and what is safe to repair.
 """
@@ -36,6 +41,7 @@ from recall1924.words import plural
 
 if TYPE_CHECKING:
     from recall1924.context import App
+    from recall1924.location import DatabaseLocation
     from recall1924.scheduling import MemoryState
     from recall1924.store import Store
     from recall1924.store.history import CardHistory
@@ -54,6 +60,12 @@ EXAMPLES = 3
 """Cards (or rows) a finding names: enough to look one up, few enough for one line."""
 RELATIVE_TOLERANCE = 1e-6
 """How far a stored stability or difficulty may be from the replayed one (float noise)."""
+NOT_ON_A_SERVER = {
+    "integrity": "SQLite's check of its file",
+    "foreign_keys": "PostgreSQL enforces every foreign key itself",
+    "lost_answers": "recall keeps no backups of a server's database to compare",
+}
+"""The checks of a SQLite file that a collection on a server has no counterpart of, and why."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +137,8 @@ class Repair:
 class DoctorReport:
     """The findings (after the repair, when there was one) and the repair."""
 
-    database: Path
+    database: Path | DatabaseLocation
+    """The SQLite file, or the server's database (shown without its password)."""
     findings: tuple[Finding, ...]
     repair: Repair | None = None
 
@@ -136,6 +149,12 @@ class DoctorReport:
     @property
     def repairable(self) -> list[Finding]:
         return [finding for finding in self.findings if finding.repairable]
+
+    @property
+    def backs_up(self) -> bool:
+        """Whether a repair takes a backup first: of a SQLite file, not of a server's
+        database (the server keeps its own)."""
+        return isinstance(self.database, Path)
 
     def to_json(self) -> dict[str, object]:
         """The report as JSON-ready data (see docs/json.md)."""
@@ -162,30 +181,44 @@ def examine(app: App, *, repair: bool = False) -> DoctorReport:
         DatabaseBusyError: with ``repair``, another recall held the database too long;
             nothing was repaired.
     """
-    _check_file(app.db_path, upgrade=repair)
+    where: Path | DatabaseLocation = app.location
+    if app.location.is_sqlite:
+        where = app.db_path
+    _check_collection(app.location, upgrade=repair)
     found = _diagnose(app)
     if not repair:
-        return DoctorReport(app.db_path, tuple(found.findings))
+        return DoctorReport(where, tuple(found.findings))
     done = _repair(app, found)
-    return DoctorReport(app.db_path, tuple(_diagnose(app).findings), done)
+    return DoctorReport(where, tuple(_diagnose(app).findings), done)
 
 
-def _check_file(path: Path, *, upgrade: bool) -> None:
+def _check_collection(location: DatabaseLocation, *, upgrade: bool) -> None:
     """Refuse, before the store opens (which creates and upgrades), what doctor must not
-    change."""
-    from recall1924.db import HEAD_REVISION, known_revisions
+    change: no collection there (an empty database on a server), a database recall did not
+    write, or one at an older schema without ``upgrade``."""
+    from recall1924.db import HEAD_REVISION, known_revisions, server_schema
     from recall1924.store.integrity import schema_revision
 
-    if not path.is_file() or path.stat().st_size == 0:
+    path = location.path
+    if path is None:
+        has_tables, revision = server_schema(location)
+        if not has_tables:
+            raise DatabaseError(
+                f"there is no collection at {location}; nothing was checked or created"
+            )
+    elif not path.is_file() or path.stat().st_size == 0:
         raise DatabaseError(f"there is no collection at {path}; nothing was checked or created")
-    revision = schema_revision(path)
+    else:
+        revision = schema_revision(path)
+    where = location if path is None else path
     if revision is None:
-        raise DatabaseError(f"{path} is not a recall database; nothing was changed")
+        raise DatabaseError(f"{where} is not a recall database; nothing was changed")
+    backup = "after a backup" if path is not None else "the server keeps its own backups"
     if revision != HEAD_REVISION and revision in known_revisions() and not upgrade:
         raise DatabaseError(
-            f"{path} is at schema {revision}, older than this recall's {HEAD_REVISION}; doctor "
-            "checks an up-to-date collection. Run recall doctor --repair to upgrade it (after a "
-            "backup) and check it; nothing was changed"
+            f"{where} is at schema {revision}, older than this recall's {HEAD_REVISION}; doctor "
+            f"checks an up-to-date collection. Run recall doctor --repair to upgrade it ({backup}) "
+            "and check it; nothing was changed"
         )
 
 
@@ -208,15 +241,22 @@ class _Diagnosis:
 
 def _diagnose(app: App) -> _Diagnosis:
     store = app.store
-    integrity = _integrity(store.integrity_problems())
+    on_file = app.location.is_sqlite
+    integrity = _integrity(store.integrity_problems()) if on_file else _not_here("integrity")
     if not integrity.ok:
         return _Diagnosis([integrity], damaged=True)
     names = store.card_names()
     orphans = _orphans(store.orphans(), names)
     now = app.clock.now()
     future = _future_answers(store.answers_after(now), now, names)
-    lost, restorable = _lost_answers(store, app.db_path, names)
-    keys = _foreign_keys(store.foreign_key_violations(), orphans)
+    lost, restorable = (
+        _lost_answers(store, app.db_path, names) if on_file else (_not_here("lost_answers"), [])
+    )
+    keys = (
+        _foreign_keys(store.foreign_key_violations(), orphans)
+        if on_file
+        else _not_here("foreign_keys")
+    )
     memory = _memory(store.card_histories(), app, names)
     counters = _answer_counters(store.answer_counter_drift(), names)
     settings, problems = _settings(store)
@@ -241,6 +281,19 @@ def _diagnose(app: App) -> _Diagnosis:
 
 def _ok(check: str, title: str, summary: str = "ok", /, **details: object) -> Finding:
     return Finding(check, title, 0, summary, details=dict(details))
+
+
+_TITLES = {"integrity": "integrity", "foreign_keys": "foreign keys", "lost_answers": "lost answers"}
+
+
+def _not_here(check: str) -> Finding:
+    """A check of the SQLite file, on a collection on a server (:data:`NOT_ON_A_SERVER`)."""
+    return _ok(
+        check,
+        _TITLES[check],
+        f"not applicable on a server ({NOT_ON_A_SERVER[check]})",
+        applicable=False,
+    )
 
 
 def _label(card: CardName | None, card_id: int) -> str:

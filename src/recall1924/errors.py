@@ -142,3 +142,9 @@ class QueryError(RecallError):
         self.position = position
         self.token = token
         super().__init__(f'bad query at "{token}" (column {position + 1}): {message}')
+
+
+class MoveError(DatabaseError):
+    """A collection cannot be moved to another store as asked (``recall migrate-store``): the
+    same store, a target that holds a collection already, or a copy that came out different;
+    nothing was copied."""

@@ -24,9 +24,12 @@ from recall1924.cli import study  # noqa: F401 - review, cram, suspend, unsuspen
 from recall1924.cli import readiness  # noqa: F401 - stats, exam
 from recall1924.cli import collection  # noqa: F401 - import, export, decks, cards, card
 from recall1924.cli import edit  # noqa: F401 - add, edit, flag, unflag, flagged
+from recall1924.cli import draft  # noqa: F401 - draft
 from recall1924.cli import config  # noqa: F401 - optimize, config
 from recall1924.cli import doctor  # noqa: F401 - doctor
 from recall1924.cli import backup  # noqa: F401 - backup, backups, restore
+from recall1924.cli import moving  # noqa: F401 - migrate-store
+from recall1924.cli import classroom  # noqa: F401 - class
 from recall1924.cli.base import app
 
 # isort: on

@@ -27,6 +27,7 @@ from recall1924.cli.query import (
 from recall1924.words import plural
 
 if TYPE_CHECKING:
+    from recall1924.location import DatabaseLocation
     from recall1924.query import Query
 
 
@@ -84,7 +85,7 @@ def import_(
         ReadResult((read_bundled(),)) if path is None else read_decks(path, fmt=fmt, deck_key=deck)
     )
     app_obj = app_for(ctx, db, bundled=False)
-    if dry_run and app_obj.location.is_sqlite and not app_obj.db_path.exists():
+    if dry_run and not _holds_collection(app_obj.location):
         # Opening would create the collection: a dry run must not.
         plans = tuple(plan_import(spec, None, prune=prune) for spec in read.decks)
         report = ImportReport(plans, read.skipped, left_out=read.left_out)
@@ -133,6 +134,18 @@ def import_(
             )
     show_notices(app_obj)
     print_import(app_obj.console, report, dry_run=dry_run)
+
+
+def _holds_collection(location: DatabaseLocation) -> bool:
+    """Whether there is a collection at ``location`` to open (a file, or a database holding
+    tables), asked without creating one: a SQLite file that is there, or a server's database
+    with any table in it (one that is not recall's is refused by the open, as a file is)."""
+    if location.path is not None:
+        return location.path.exists()
+    from recall1924.db import server_schema
+
+    has_tables, _revision = server_schema(location)
+    return has_tables
 
 
 @decks_app.callback()

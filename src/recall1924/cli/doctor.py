@@ -34,9 +34,7 @@ def doctor(
     from recall1924.doctor import examine
 
     app_obj = app_for(ctx, db, bundled=False)
-    # Its checks start from the file (SQLite's integrity check, its backups): on PostgreSQL
-    # one line says so, before anything is opened.
-    app_obj.location.sqlite_file("recall doctor")
+    # On a server the file's own checks say they do not apply (recall1924.doctor).
     report = examine(app_obj, repair=repair)
 
     def table(console: Console) -> None:

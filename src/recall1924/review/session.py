@@ -6,14 +6,16 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from fsrs import Scheduler
 
 from recall1924 import exam
+from recall1924.balance import LOAD_DAYS, DayLoads
 from recall1924.clock import Clock, day_bounds, review_date
+from recall1924.due import forecast
 from recall1924.errors import CardGoneError, DatabaseBusyError, NotFoundError, StaleCardError
 from recall1924.models import ReviewKind
 from recall1924.scheduling import (
@@ -96,6 +98,9 @@ class Answered:
     deck_key: str = ""
     before: MemoryState | None = None
     after: MemoryState | None = None
+    version: int | None = None
+    """The card's row version this answer left: undo names it, and is refused once another
+    session has changed the card since."""
 
 
 @dataclass(frozen=True)
@@ -158,6 +163,8 @@ class ReviewSession:
     timer: Callable[[], float] = time.monotonic
     pause: Callable[[float], None] = time.sleep
     typed: bool | Callable[[str], bool] = False
+    loads: DayLoads | None = None
+    """The cards due per day that the policy balances over: kept in step with the answers."""
 
     phase: Phase = field(default=Phase.QUESTION, init=False)
     card: CardView | None = field(default=None, init=False)
@@ -302,22 +309,27 @@ class ReviewSession:
             return
         self.card = self.store.card(card_id)
         if self.phase is Phase.ANSWER and self.typed_text is not None:
-            from recall1924.typed import compare, suggest
+            from recall1924.typed import checked_answer, compare, suggest
 
-            self.comparison = compare(
-                self.typed_text, self.card.answer, question=self.card.question
+            card = self.card
+            expected = checked_answer(
+                card.answer, question=card.question, cloze=card.cloze, cloze_ord=card.cloze_ord
             )
+            self.comparison = compare(self.typed_text, expected, question=card.question)
             self.suggested = suggest(self.comparison)
 
     def submit(self, text: str) -> None:
         """Check a typed answer to the card on screen and show the answer beside it, with a
         suggested rating ("" is "I don't know": Again)."""
-        from recall1924.typed import MAX_TYPED, compare, suggest
+        from recall1924.typed import MAX_TYPED, checked_answer, compare, suggest
 
         card = self.card
         assert card is not None
         self.typed_text = text[:MAX_TYPED]
-        self.comparison = compare(self.typed_text, card.answer, question=card.question)
+        expected = checked_answer(
+            card.answer, question=card.question, cloze=card.cloze, cloze_ord=card.cloze_ord
+        )
+        self.comparison = compare(self.typed_text, expected, question=card.question)
         self.suggested = suggest(self.comparison)
         self._reveal()
 
@@ -357,6 +369,7 @@ class ReviewSession:
                     at=at,
                     duration_ms=duration,
                     kind=self.policy.kind,
+                    version=card.version,
                 )
             )
         except (StaleCardError, CardGoneError) as exc:
@@ -376,16 +389,26 @@ class ReviewSession:
                 card.deck_key,
                 card.memory,
                 after,
+                card.version + 1,
             )
         )
         if self.typed_text is not None:
             self._typed_answers[log_id] = self.typed_text
         self._started.add(card.id)
+        self._move_load(card.memory, after)
         self.queue.answered(card.id, rating, after)
         leech = self._leech(card, rating)
         self._advance()
         if leech:
             self.message = leech
+
+    def _move_load(self, before: MemoryState | None, after: MemoryState | None) -> None:
+        """A card answered (or its answer undone) moves from one day's load to another's."""
+        if self.loads is not None:
+            self.loads.move(
+                before.due if before and before.last_review else None,
+                after.due if after and after.last_review else None,
+            )
 
     def _leech(self, card: CardView, rating: Rating) -> str | None:
         """Say so when this answer made the card a leech (and suspend it if asked)."""
@@ -442,8 +465,9 @@ class ReviewSession:
                     self._saving(lambda: self.store.set_buried(last.card_id, None))
                 done = "suspend" if last.action is Action.SUSPEND else "bury"
             else:
-                self._saving(lambda: self.store.undo_answer(last.log_id))
+                self._saving(lambda: self.store.undo_answer(last.log_id, version=last.version))
                 draft = self._typed_answers.pop(last.log_id, "")
+                self._move_load(last.after, last.before)
                 if all(
                     item.card_id != last.card_id
                     for item in self.history
@@ -589,6 +613,18 @@ def run(session: ReviewSession, ui: ReviewUI) -> Summary:
     return session.summary()
 
 
+def _day_loads(store: Store, settings: Settings, clock: Clock) -> DayLoads:
+    """The cards due on each day ahead, every deck's (they all make a day's load), counted when
+    an interval is first balanced: drawing the first card waits for nothing."""
+
+    def count() -> dict[date, int]:
+        starts = settings.day_starts_at
+        ahead = forecast(store, Scope(), now=clock.now(), day_starts_at=starts, days=LOAD_DAYS)
+        return {day.day: day.cards for day in ahead.days}
+
+    return DayLoads(count, settings.day_starts_at, settings.easy_days)
+
+
 def scheduled_session(
     store: Store,
     scheduler_for: Callable[[str], Scheduler],
@@ -609,15 +645,17 @@ def scheduled_session(
     (the exam's start and the forgetting curve's decay) shows the reviews that would be
     recalled least on exam day first. ``deck_limits``: decks with daily limits of their own,
     by id: (new per day, reviews per day)."""
+    loads = _day_loads(store, settings, clock) if settings.load_balancing else None
     return ReviewSession(
         store,
         ScheduledQueue(store, settings, scope or Scope(), limit, exam_order, deck_limits or {}),
-        Schedule(scheduler_for, settings.day_starts_at, exam_for),
+        Schedule(scheduler_for, settings.day_starts_at, exam_for, loads=loads),
         settings,
         clock,
         minutes=minutes,
         timer=timer,
         typed=typed,
+        loads=loads,
     )
 
 

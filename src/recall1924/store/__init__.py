@@ -6,6 +6,7 @@ Holds :class:`Store`, the collection in one SQLite file, built from one part per
 new card, a flag), :mod:`~recall1924.store.queue` (what
 is due, a card as shown), :mod:`~recall1924.store.answers` (saving and undoing answers),
 :mod:`~recall1924.store.settings`, :mod:`~recall1924.store.stats`,
+:mod:`~recall1924.store.load` (daily load and total knowledge),
 :mod:`~recall1924.store.search` (a query as a condition on cards),
 :mod:`~recall1924.store.forecast` (what comes due) and
 :mod:`~recall1924.store.integrity` (what ``recall doctor`` checks and repairs). Every
@@ -31,6 +32,7 @@ from recall1924.store.edits import CardEditStore
 from recall1924.store.forecast import ForecastStore
 from recall1924.store.history import HistoryStore
 from recall1924.store.integrity import IntegrityStore
+from recall1924.store.load import LoadStore
 from recall1924.store.media import MediaStore, StoredMedia
 from recall1924.store.queue import CardView, DayCounts, QueueCounts, QueueStore, Waiting
 from recall1924.store.search import SearchStore
@@ -60,6 +62,7 @@ class Store(
     AnswerStore,
     SettingsStore,
     StatsStore,
+    LoadStore,
     HistoryStore,
     IntegrityStore,
     MediaStore,

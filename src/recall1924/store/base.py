@@ -4,19 +4,19 @@ how a memory state maps to columns. No queries of its own."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import IntEnum
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, and_, or_
+from sqlalchemy import ColumnElement, Connection, Engine, and_, event, or_, text
 from sqlmodel import Session, col
 
-from recall1924.db import OpenedDatabase, file_identity, refusal
+from recall1924.db import BUSY_TIMEOUT_MS, OpenedDatabase, file_identity
 from recall1924.errors import (
     DatabaseBusyError,
     DatabaseReplacedError,
@@ -24,7 +24,15 @@ from recall1924.errors import (
 )
 from recall1924.location import DatabaseLocation
 from recall1924.models import Card
-from recall1924.scheduling import MemoryState, State
+from recall1924.scheduling import MemoryState, State, retrievability
+from recall1924.store.dialect import (
+    POSTGRESQL,
+    PYTHON_RETRIEVABILITY,
+    SQLITE,
+    Name,
+    refusal,
+    write_lock,
+)
 
 LEARNING_STATES = (int(State.Learning), int(State.Relearning))
 
@@ -96,6 +104,31 @@ def driver_marks(connection: Connection, count: int) -> str:
     return ", ".join(mark for _ in range(count))
 
 
+def driver_rows(
+    connection: Connection, sql: str, params: Sequence[object], *, streamed: bool = False
+) -> Iterable[Sequence[Any]]:
+    """The rows of ``sql`` (in the driver's placeholders, :func:`driver_marks`), on
+    ``connection`` and in its transaction: for a reader of many rows that unpacks each itself.
+
+    SQLite: sqlite3's own cursor and tuples, stepped through as they are read (SQLAlchemy's
+    Row for each of a million rows cost 0.3 s). PostgreSQL: SQLAlchemy's result; ``streamed``,
+    through a server-side cursor, a few thousand rows at a time (psycopg's own cursor fetches
+    every row first).
+    """
+    if connection.dialect.name == "sqlite":
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        rows: Iterable[tuple[Any, ...]] = driver.execute(sql, tuple(params))
+        return rows
+    if streamed:
+        connection = connection.execution_options(yield_per=_STREAMED)
+    return connection.exec_driver_sql(sql, tuple(params))
+
+
+_STREAMED = 5000
+"""Rows a server-side cursor hands over at a time."""
+
+
 def insert_many(session: Session, table: str, rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` (all with the same keys) into ``table`` in one executemany."""
     if not rows:
@@ -108,10 +141,36 @@ def insert_many(session: Session, table: str, rows: list[dict[str, Any]]) -> Non
     connection.exec_driver_sql(sql, values)
 
 
+def dialect_of(bind: Connection | Engine) -> Name:
+    """The dialect ``bind`` speaks, as :mod:`recall1924.store.dialect` names it."""
+    return POSTGRESQL if bind.dialect.name == POSTGRESQL else SQLITE
+
+
+def lock_for_writing(connection: Connection, *tables: str) -> None:
+    """Begin the transaction on ``connection`` so that no other recall writes ``tables`` until
+    it ends (:func:`recall1924.store.dialect.write_lock`): for a write of what it has just read.
+    Waits as long as the busy timeout, then raises the driver's error, which
+    :meth:`StoreBase._writing` turns into :class:`DatabaseBusyError`."""
+    for statement in write_lock(tables, wait_ms=BUSY_TIMEOUT_MS, name=dialect_of(connection)):
+        connection.exec_driver_sql(statement)
+
+
 def available(at: datetime) -> ColumnElement[bool]:
     """Cards that may be shown at ``at``: not suspended, and not buried past it."""
     buried_until = col(Card.buried_until)
     return and_(col(Card.suspended).is_(False), or_(buried_until.is_(None), buried_until <= at))
+
+
+def _sql_functions(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """Give a SQLite connection the Python functions the store's SQL calls
+    (:data:`~recall1924.store.dialect.PYTHON_RETRIEVABILITY`), once per connection.
+
+    On checking it out, not on connecting: the engine may hold connections made before the
+    store was built on it (the upgrade's, on a first open)."""
+    if "recall_functions" in record.info:
+        return
+    dbapi_connection.create_function(PYTHON_RETRIEVABILITY, 3, retrievability, deterministic=True)
+    record.info["recall_functions"] = True
 
 
 class StoreBase:
@@ -133,6 +192,31 @@ class StoreBase:
         self.created = opened.created
         """This open created the collection."""
         self._opened = opened
+        if self.dialect == SQLITE and not event.contains(self.engine, "checkout", _sql_functions):
+            event.listen(self.engine, "checkout", _sql_functions)
+
+    @property
+    def dialect(self) -> Name:
+        """Which SQL the database speaks, by SQLAlchemy's name (``"sqlite"``,
+        ``"postgresql"``): the ``name`` every function of :mod:`recall1924.store.dialect`
+        takes."""
+        return dialect_of(self.engine)
+
+    @cached_property
+    def has_power(self) -> bool:
+        """Whether the database's SQL has ``power`` (PostgreSQL always; SQLite only when built
+        with its math functions): the forgetting curve is then SQL, else the Python function
+        registered on each connection (:mod:`recall1924.store.dialect` ``retrievability``)."""
+        from sqlalchemy.exc import OperationalError
+
+        if self.dialect == "postgresql":
+            return True
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT power(2.0, 0.5)"))
+        except OperationalError:
+            return False
+        return True
 
     def close(self) -> None:
         self._opened.close()
@@ -166,13 +250,15 @@ class StoreBase:
     def _writing(self) -> Iterator[Session]:
         """A session for one write; a database another process holds past the busy timeout
         is :class:`DatabaseBusyError`, so a caller can wait and try again."""
-        from sqlalchemy.exc import OperationalError
+        # Any driver error, not only OperationalError: PostgreSQL's read-only transaction is
+        # psycopg's InternalError.
+        from sqlalchemy.exc import DBAPIError
 
         self.check_same_file()
         try:
             with self._session() as session:
                 yield session
-        except OperationalError as exc:
+        except DBAPIError as exc:
             refused = refusal(exc)
             if refused == "busy":
                 raise DatabaseBusyError("the database is busy in another recall") from exc

@@ -41,7 +41,15 @@ from recall1924.errors import NotFoundError
 from recall1924.models import Card, Deck, ReviewKind, ReviewLog, Section
 from recall1924.query import Pattern
 from recall1924.scheduling import CardStatus, MemoryState, Rating, State
-from recall1924.store.base import Scope, StoreBase, memory_of, stored_moment
+from recall1924.store import dialect
+from recall1924.store.base import (
+    Scope,
+    StoreBase,
+    driver_marks,
+    driver_rows,
+    memory_of,
+    stored_moment,
+)
 from recall1924.store.edits import Upstream
 from recall1924.store.search import found_text
 
@@ -157,18 +165,18 @@ _DECK_ORDER = (_DECK.c.id, _SECTION.c.position, _CARD.c.position, _CARD.c.id)
 
 # Every card's answers and lapses, for a listing of every card: one pass over the review log.
 _ANSWERS = """
-    -- "+": group from a narrow covering index (state_before, kind, card_id, rating, ...);
-    -- SQLite would rather walk ix_review_log_card_time in card order and look up every row,
-    -- ten times slower on a million answers. A hint for SQLite only: PostgreSQL wants the
-    -- column grouped as it is selected (and "+card_id AS card_id" would cost SQLite its index
-    -- on the result, a scan of it per card).
     SELECT card_id,
            COUNT(*) AS reviews,
            SUM(CASE WHEN state_before = :review_state AND rating = :again THEN 1 ELSE 0 END)
                AS lapses
     FROM review_log
     WHERE kind = :review_kind
-    GROUP BY +card_id"""
+    GROUP BY {card_id}"""
+""":data:`_ANSWERS`' grouping is :func:`~recall1924.store.dialect.unindexed`: SQLite then
+groups from a narrow covering index (state_before, kind, card_id, rating, ...) rather than walk
+ix_review_log_card_time in card order and look up every row, ten times slower on a million
+answers; PostgreSQL groups the column as it is selected (and "+card_id AS card_id" would cost
+SQLite its index on the result, a scan of it per card)."""
 
 # Only the lapses, for a filter or an order by them when the answers are counted for the
 # rows shown: that covering index holds these answers side by side, in card order.
@@ -178,22 +186,19 @@ _LAPSES = """
     WHERE state_before = :review_state AND kind = :review_kind AND rating = :again
     GROUP BY card_id"""
 
-_COUNTS = """
+_COUNTS = f"""
     SELECT card_id,
            COUNT(*),
-           SUM(CASE WHEN state_before = :review_state AND rating = :again THEN 1 ELSE 0 END)
+           SUM(CASE WHEN state_before = {int(State.Review)} AND rating = {int(Rating.Again)}
+               THEN 1 ELSE 0 END)
     FROM review_log
     -- Every state named, so that the answers are read from that covering index; by
     -- ix_review_log_card_time, every answer's row would be read, five times slower.
-    WHERE state_before IN ({states}) AND kind = :review_kind AND card_id IN ({cards})
+    WHERE state_before IN ({", ".join(str(int(state)) for state in State)})
+        AND kind = {int(ReviewKind.Review)} AND card_id IN ({{cards}})
     GROUP BY card_id"""
-
-_COUNT_PARAMS = {
-    "review_state": int(State.Review),
-    "review_kind": int(ReviewKind.Review),
-    "again": int(Rating.Again),
-    **{f"state{int(state)}": int(state) for state in State},
-}
+""":func:`_answer_counts`' statement: only the cards' ids are bound, in the driver's own
+placeholders (``{cards}``)."""
 _STATES = {int(state): state for state in State}
 _NO_ANSWERS = (0, 0)
 
@@ -233,7 +238,8 @@ def _review_counts(connection: Connection) -> dict[int, int]:
 
 
 def _answers(sql: str) -> Subquery:
-    """The answer counts of :data:`_ANSWERS` or :data:`_LAPSES`, to join as ``answers``."""
+    """The answer counts of :data:`_ANSWERS` (its grouping filled in) or :data:`_LAPSES`, to
+    join as ``answers``."""
     counts = text(sql).bindparams(
         review_state=int(State.Review), again=int(Rating.Again), review_kind=int(ReviewKind.Review)
     )
@@ -251,9 +257,12 @@ class _Selection(NamedTuple):
     answers: Subquery | None
 
 
-def _selection(query: CardQuery, *, counted: bool = False, ordered: bool = False) -> _Selection:
+def _selection(
+    query: CardQuery, *, name: dialect.Name, counted: bool = False, ordered: bool = False
+) -> _Selection:
     """``counted``: every card's answers and lapses are joined (as ``answers``); ``ordered``:
-    the rows are listed, in the query's order (else only counted)."""
+    the rows are listed, in the query's order (else only counted). ``name``: the database's
+    dialect."""
     where = query.scope.where()
     if query.statuses:
         either: list[ColumnElement[bool]] = []
@@ -277,7 +286,7 @@ def _selection(query: CardQuery, *, counted: bool = False, ordered: bool = False
         )
     answers = None
     if counted:
-        answers = _answers(_ANSWERS)
+        answers = _answers(_ANSWERS.format(card_id=dialect.unindexed("card_id", name=name)))
     elif query.min_lapses is not None or (ordered and query.order is CardOrder.Lapses):
         answers = _answers(_LAPSES)
     if answers is not None:
@@ -297,14 +306,12 @@ def _order(query: CardQuery, answers: Subquery | None) -> list[Any]:
     return list(_DECK_ORDER)
 
 
-def _answer_counts(driver: Any, card_ids: list[int]) -> dict[int, tuple[int, int]]:
+def _answer_counts(connection: Connection, card_ids: list[int]) -> dict[int, tuple[int, int]]:
     """Scheduled answers and lapses of each of these cards that has any."""
     if not card_ids:
         return {}
-    states = ", ".join(f":state{int(state)}" for state in State)
-    cards = ", ".join(f":card{index}" for index in range(len(card_ids)))
-    params = _COUNT_PARAMS | {f"card{index}": card_id for index, card_id in enumerate(card_ids)}
-    rows = driver.execute(_COUNTS.format(states=states, cards=cards), params)
+    sql = _COUNTS.format(cards=driver_marks(connection, len(card_ids)))
+    rows = driver_rows(connection, sql, card_ids)
     return {card_id: (reviews, lapses) for card_id, reviews, lapses in rows}
 
 
@@ -410,7 +417,7 @@ class CardStore(StoreBase):
         # joined; those of fewer (a limit, a filter) with a look-up per chunk, which costs less
         # the fewer they are.
         counted = limit is None and not query.filtered
-        joined, where, answers = _selection(query, counted=counted, ordered=True)
+        joined, where, answers = _selection(query, name=self.dialect, counted=counted, ordered=True)
         if not where:
             # Always true (ids start at 1), but a rowid range: without any condition SQLite
             # walks the whole of ix_card_due and looks every card up from it, five times
@@ -447,11 +454,9 @@ class CardStore(StoreBase):
         if limit is not None:
             statement = statement.limit(limit)
         with self.engine.connect() as connection:
-            driver = connection.connection.driver_connection
-            assert driver is not None
             result = connection.execute(statement)
             while rows := result.fetchmany(_CHUNK):
-                counts = {} if counted else _answer_counts(driver, [row[0] for row in rows])
+                counts = {} if counted else _answer_counts(connection, [row[0] for row in rows])
                 for (
                     card_id,
                     deck,
@@ -533,7 +538,7 @@ class CardStore(StoreBase):
 
     def card_count(self, query: CardQuery | None = None) -> int:
         """How many cards ``query`` selects."""
-        joined, where, _answers = _selection(query or CardQuery())
+        joined, where, _answers = _selection(query or CardQuery(), name=self.dialect)
         statement = sql_select(func.count()).select_from(joined).where(*where)
         with self.engine.connect() as connection:
             return int(connection.execute(statement).scalar_one())

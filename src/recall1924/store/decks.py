@@ -65,6 +65,9 @@ class ExistingCard:
     """The wording is the student's own (``edited_at`` is set): an import keeps it."""
     stored_upstream: str | None = None
     """The deck's own wording beside the student's, as stored (see :attr:`upstream`)."""
+    cloze: str | None = None
+    """A cloze card's whole cloze text, and the number it asks."""
+    cloze_ord: int | None = None
 
     @property
     def upstream(self) -> Upstream | None:
@@ -72,15 +75,32 @@ class ExistingCard:
 
     @property
     def content(self) -> CardSpec:
-        return CardSpec(self.key, self.question, self.answer, self.note, self.tags)
+        return CardSpec(
+            self.key,
+            self.question,
+            self.answer,
+            self.note,
+            self.tags,
+            cloze=self.cloze,
+            cloze_ord=self.cloze_ord,
+        )
 
     def same_content(self, card: CardSpec) -> bool:
-        """Whether ``card`` (of the same key) has this card's text and tags."""
+        """Whether ``card`` (of the same key) has this card's text and tags, and its cloze
+        (or none, with the same text: see :func:`_kept_cloze`)."""
+        stored = (self.cloze, self.cloze_ord)
         return (
             self.question == card.question
             and self.answer == card.answer
             and self.note == card.note
             and self.tags == card.tags
+            and _kept_cloze(
+                stored,
+                (self.question, self.answer),
+                (card.cloze, card.cloze_ord),
+                (card.question, card.answer),
+            )
+            == stored
         )
 
     @property
@@ -242,11 +262,15 @@ class DeckStore(StoreBase):
             }
             # Plain SQL, not SQLAlchemy's result types: they parse two times and a JSON list
             # per card, seconds over a 100,000-card deck whose memory is mostly never looked at.
+            # The JSON columns are read as their text on both stores (psycopg would decode
+            # them), so one codec decodes them.
             rows = connection.execute(
                 text(
                     "SELECT card.id, card.key, section.key, card.position, card.question, "
-                    "card.answer, card.note, card.tags, card.source_id, "
-                    "card.edited_at IS NOT NULL, card.upstream, card.state, card.step, "
+                    "card.answer, card.note, CAST(card.tags AS TEXT), card.source_id, "
+                    "card.edited_at IS NOT NULL, CAST(card.upstream AS TEXT), card.cloze, "
+                    "card.cloze_ord, "
+                    "card.state, card.step, "
                     "card.stability, card.difficulty, card.due, card.last_review FROM card "
                     "JOIN section ON section.id = card.section_id WHERE card.deck_id = :deck"
                 ),
@@ -267,6 +291,8 @@ class DeckStore(StoreBase):
                     tuple(memory),
                     bool(edited),
                     upstream,
+                    cloze_text,
+                    cloze_ord,
                 )
                 for (
                     card_id,
@@ -280,6 +306,8 @@ class DeckStore(StoreBase):
                     source_id,
                     edited,
                     upstream,
+                    cloze_text,
+                    cloze_ord,
                     *memory,
                 ) in rows
             }
@@ -325,8 +353,9 @@ class DeckStore(StoreBase):
             row[1]: row
             for row in connection.execute(
                 text(
-                    "SELECT id, key, section_id, position, question, answer, note, tags, "
-                    "source_id, updated_at FROM card WHERE deck_id = :deck"
+                    "SELECT id, key, section_id, position, question, answer, note, "
+                    "CAST(tags AS TEXT), source_id, updated_at, cloze, cloze_ord FROM card "
+                    "WHERE deck_id = :deck"
                 ),
                 {"deck": deck_id},
             )
@@ -355,6 +384,8 @@ class DeckStore(StoreBase):
                 card_tags,
                 source_id,
                 suspended,
+                cloze_text,
+                cloze_ord,
             ) in enumerate(_card_fields(section_spec.cards)):
                 row = cards.get(key)
                 answers = change.answers.get(key)
@@ -375,6 +406,8 @@ class DeckStore(StoreBase):
                             *memory,
                             *stamps,
                             *search_columns(question, answer, note, card_tags).values(),
+                            cloze_text,
+                            cloze_ord,
                         )
                     )
                     if len(added) == _CHUNK:
@@ -382,6 +415,12 @@ class DeckStore(StoreBase):
                         added = []
                     continue
                 card_id, _key, section_id, stored_position, *stored_text = row[:7]
+                cloze_text, cloze_ord = _kept_cloze(
+                    (row[10], row[11]),
+                    (row[4], row[5]),
+                    (cloze_text, cloze_ord),
+                    (question, answer),
+                )
                 if (
                     answers
                     or section_id != into
@@ -389,6 +428,8 @@ class DeckStore(StoreBase):
                     or stored_text != [question, answer, note]
                     or tags.decode(row[7]) != card_tags
                     or row[8] != source_id
+                    or row[10] != cloze_text
+                    or row[11] != cloze_ord
                 ):
                     stamp = now if key in change.changed else stored_moment(row[9])
                     memory_now = memory_columns(answers[-1].after) if answers else {}
@@ -401,6 +442,8 @@ class DeckStore(StoreBase):
                             "note": note,
                             "tags": list(card_tags),
                             "source_id": source_id,
+                            "cloze": cloze_text,
+                            "cloze_ord": cloze_ord,
                             **search_columns(question, answer, note, card_tags),
                         }
                         | memory_now
@@ -412,6 +455,8 @@ class DeckStore(StoreBase):
         for shape in {tuple(sorted(values)) for values in edited}:
             rows = [values for values in edited if tuple(sorted(values)) == shape]
             columns: dict[str, Any] = {name: bindparam(name) for name in shape if name != "card_id"}
+            if "state" in columns:  # a new memory state raises the row version (answers.py)
+                columns["version"] = table.c.version + 1
             session.execute(
                 update(table).where(table.c.id == bindparam("card_id")).values(columns), rows
             )
@@ -516,7 +561,13 @@ class DeckStore(StoreBase):
                 ).all()
                 cards: dict[int | None, list[CardSpec]] = {row[0]: [] for row in sections}
                 card_query = (
-                    sa_select(*CONTENT_COLUMNS, col(Card.source_id), col(Card.suspended))
+                    sa_select(
+                        *CONTENT_COLUMNS,
+                        col(Card.source_id),
+                        col(Card.suspended),
+                        col(Card.cloze),
+                        col(Card.cloze_ord),
+                    )
                     .where(col(Card.deck_id) == deck_id, *only)
                     .order_by(col(Card.section_id), col(Card.position), col(Card.id))
                 )
@@ -531,6 +582,8 @@ class DeckStore(StoreBase):
                             source_id=row.source_id,
                             history=tuple(history.get(row.id, ())),
                             suspended=bool(row.suspended),
+                            cloze=row.cloze,
+                            cloze_ord=row.cloze_ord,
                         )
                     )
                 if match is not None:
@@ -582,16 +635,38 @@ class _TagsCodec:
         return text
 
 
-CardFields = tuple[str, str, str, str | None, tuple[str, ...], str | None, bool]
-"""A card's key, question, answer, note, tags, source id and suspension."""
+Cloze = tuple[str | None, int | None]
+"""A card's cloze text and the number it asks; ``(None, None)`` for a card of no cloze."""
+
+
+def _kept_cloze(
+    stored: Cloze,
+    stored_sides: tuple[str, str],
+    given: Cloze,
+    sides: tuple[str, str],
+) -> Cloze:
+    """The cloze a stored card keeps when an import gives it the cloze ``given`` and the
+    question and answer ``sides``: ``given``, or, when that is none and the sides are the ones
+    stored (``stored_sides``), the stored one. A text file writes a cloze it cannot hold as a
+    card with its own text (an Anki note's in TOML, which has no place for the note; one with
+    an empty deletion or a Back Extra in CSV, whose cloze row has neither): that text, read
+    back, says nothing new of the card, so the card is unchanged and still leaves as its
+    cloze. A reworded card's text is no longer what its cloze makes, and it loses the cloze."""
+    return stored if given[0] is None and sides == stored_sides else given
+
+
+CardFields = tuple[
+    str, str, str, str | None, tuple[str, ...], str | None, bool, str | None, int | None
+]
+"""A card's key, question, answer, note, tags, source id, suspension, cloze and cloze number."""
 
 
 def _card_fields(cards: Sequence[CardSpec]) -> Iterator[CardFields]:
     """The fields of ``cards``, in order: a spooled section's (a big text file's) as they were
     kept, without making a CardSpec of each (a second over a million cards)."""
     if isinstance(cards, SpooledCards):
-        for key, question, answer, note, tags, source_id in cards.fields():
-            yield key, question, answer, note, tags, source_id, False
+        for key, question, answer, note, tags, source_id, cloze, cloze_ord in cards.fields():
+            yield key, question, answer, note, tags, source_id, False, cloze, cloze_ord
         return
     for card in cards:
         yield (
@@ -602,6 +677,8 @@ def _card_fields(cards: Sequence[CardSpec]) -> Iterator[CardFields]:
             card.tags,
             card.source_id,
             card.suspended,
+            card.cloze,
+            card.cloze_ord,
         )
 
 
@@ -626,7 +703,7 @@ def _stored_memory(memory: MemoryState) -> tuple[Any, ...]:
 _CARD_COLUMNS = (
     "deck_id, key, section_id, position, question, answer, note, tags, source_id, suspended, "
     "state, step, stability, difficulty, due, last_review, created_at, updated_at, "
-    "search_text, search_tags"
+    "search_text, search_tags, cloze, cloze_ord"
 )
 _LOG_COLUMNS = ", ".join(
     ["card_id", "kind", "rating", "reviewed_at", "duration_ms"]

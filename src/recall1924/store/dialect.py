@@ -4,7 +4,9 @@ The store writes portable SQL (standard aggregates with ``FILTER``, ``CASE``, ``
 joins, ``UPDATE ... FROM``) and takes from here the fragments no standard covers: arithmetic on
 stored times, the review day of a stored time in the local zone, truncation and the scalar
 smaller/larger of two values, the forgetting curve, and the triggers that keep each card's
-answer counters.
+answer counters; a count of the rows a condition holds for, a table read whole, a stored time
+as SQLite's text, the lock a write of what it has just read takes (:func:`write_lock`), and
+what a driver's refusal of a statement means (:func:`refusal`, by its code, never its words).
 
 Each function takes the dialect as ``name``, SQLAlchemy's name for it (``engine.dialect.name``,
 ``op.get_bind().dialect.name``): :data:`SQLITE` or :data:`POSTGRESQL`. It defaults to SQLite's
@@ -32,24 +34,32 @@ __all__ = [
     "COUNTER_TRIGGERS",
     "MATURE_DAYS",
     "POSTGRESQL",
+    "PYTHON_RETRIEVABILITY",
     "SQLITE",
     "Name",
+    "Refusal",
     "answer_counts",
+    "count_if",
     "counted",
     "create_counter_triggers",
     "days_between",
     "drop_counter_triggers",
     "greatest",
+    "in_units",
     "json_rows",
     "least",
     "page_cache_size",
     "recount_answers",
+    "refusal",
     "retrievability",
     "review_day_shift",
     "review_days_to",
+    "scanned",
     "set_page_cache",
+    "time_as_text",
     "truncate",
     "unindexed",
+    "write_lock",
 ]
 
 Name = Literal["sqlite", "postgresql"]
@@ -57,6 +67,10 @@ Name = Literal["sqlite", "postgresql"]
 
 SQLITE: Name = "sqlite"
 POSTGRESQL: Name = "postgresql"
+
+PYTHON_RETRIEVABILITY = "fsrs_retrievability"
+"""SQLite: the name under which the store registers ``scheduling.retrievability`` (elapsed
+days, stability, decay) as an SQL function, for :func:`retrievability` without ``power``."""
 
 MATURE_DAYS = 21
 """An interval of at least this many days makes a review mature, as in Anki."""
@@ -103,6 +117,7 @@ def review_days_to(
     shift: str = ":shift",
     *,
     zone: str = ":zone",
+    offsets: Sequence[tuple[str, int]] = (),
     name: Name = SQLITE,
 ) -> str:
     """SQL for the whole review days from the one holding the time ``column`` to the review day
@@ -110,22 +125,57 @@ def review_days_to(
     time in the local zone, moved back by the day-start hour (``shift``, from
     :func:`review_day_shift`), is on its review day's date.
 
-    SQLite: the Julian day of that local time, rounded down to its day by adding a half (Julian
-    days begin at noon) and truncating: the same number as going through ``date()`` and back,
-    without writing and parsing a date per card. ``'localtime'`` is the C library's zone, the
-    one Python's ``astimezone()`` uses; ``zone`` is not read.
-
     PostgreSQL: the difference of two dates, the stored (naive UTC) time read as UTC and seen
     in ``zone``, an IANA zone name (``'Europe/Berlin'``): the server's own zone is not the
-    student's, so the caller names it.
+    student's, so the caller names it. ``offsets`` is not read.
+
+    SQLite, which knows no zone but the C library's (``'localtime'``, the process's, not the
+    student's setting): the stored time moved by the zone's offset from UTC then, read from
+    ``offsets`` (``clock.utc_offsets``: each offset in seconds, with the stored time's text
+    from which it holds, oldest first; the first holds before too) newest first, so a recent
+    time is one comparison of text. Then the Julian day of that time to the second, rounded
+    down to its day by adding a half (Julian days begin at noon) and truncating: the same
+    number as going through ``date()`` and back, without writing and parsing a date per card.
+    The offset is a date modifier (``'+3600 seconds'``), which SQLite adds in whole
+    milliseconds, so a time on a day's very start falls on that day, and one a microsecond
+    before on the day before, as in Python. ``zone`` is not read.
     """
     if name == POSTGRESQL:
         local = f"(({column}) AT TIME ZONE 'UTC' AT TIME ZONE {zone})"
         return f"(CAST({horizon} AS date) - CAST({local} - CAST({shift} AS interval) AS date))"
-    return (
-        f"(julianday({horizon}) + 0.5 - CAST(julianday({column}, 'localtime', {shift}) + 0.5 "
-        "AS INTEGER))"
+    # To the second: julianday() rounds to the millisecond, and would put the last half
+    # millisecond before a day's start (always a whole second) on that day.
+    whole = f"substr({column}, 1, 19)"
+    modifiers = [_offset_modifier(column, offsets), shift]
+    if modifiers[0] == _seconds(0):  # UTC: one modifier less for every row
+        del modifiers[0]
+    moved = f"julianday({whole}, {', '.join(modifiers)})"
+    return f"(julianday({horizon}) + 0.5 - CAST({moved} + 0.5 AS INTEGER))"
+
+
+def _offset_modifier(column: str, offsets: Sequence[tuple[str, int]]) -> str:
+    """SQLite: the date modifier that moves the stored time ``column`` to the local time of
+    the zone whose ``offsets`` (see :func:`review_days_to`) are given; none is UTC's."""
+    if len(offsets) <= 1:
+        return _seconds(offsets[0][1] if offsets else 0)
+    for since, _offset in offsets:
+        # Written into the statement (it is the same for every row): only a stored time's
+        # digits, dashes, colons, a dot and a space.
+        if not set(since) <= _TIME_TEXT:
+            raise ValueError(f"not a stored time: {since!r}")
+    changes = " ".join(
+        f"WHEN {column} >= '{since}' THEN {_seconds(offset)}"
+        for since, offset in reversed(offsets[1:])
     )
+    return f"CASE {changes} ELSE {_seconds(offsets[0][1])} END"
+
+
+_TIME_TEXT = frozenset("0123456789-:. ")
+
+
+def _seconds(offset: int) -> str:
+    """SQLite's date modifier that adds ``offset`` seconds."""
+    return f"'{int(offset):+d} seconds'"
 
 
 def truncate(value: str, *, name: Name = SQLITE) -> str:
@@ -137,6 +187,21 @@ def truncate(value: str, *, name: Name = SQLITE) -> str:
     if name == POSTGRESQL:
         return f"CAST(trunc({value}) AS integer)"
     return f"CAST({value} AS INTEGER)"
+
+
+def in_units(value: str, bits: int, *, name: Name = SQLITE) -> str:
+    """SQL for ``value`` (a double, not negative) as the nearest whole number of units of
+    ``2 ** -bits`` (a half rounded up), a 64-bit integer: for a sum of doubles that must come
+    out the same to the last bit on both databases. A sum of doubles depends on the order it
+    adds them in, and the two read a group's rows in different orders (SQLite an index's,
+    PostgreSQL its heap's); a sum of integers does not, and is exact. The caller divides the
+    sum by ``2 ** bits`` in Python and keeps the sum small enough (SQLite's ``SUM`` raises past
+    2**63; PostgreSQL's of a ``bigint`` is a ``numeric``, which does not overflow).
+    """
+    scaled = f"({value}) * {2**bits} + 0.5"
+    if name == POSTGRESQL:
+        return f"CAST(floor({scaled}) AS bigint)"
+    return f"CAST({scaled} AS INTEGER)"  # truncated: rounded down, as it is not negative
 
 
 def greatest(first: str, second: str, *, name: Name = SQLITE) -> str:
@@ -165,7 +230,8 @@ def retrievability(
     operations in the same order, and the same C ``pow`` that Python's ``**`` calls, so the very
     same double. SQLite has ``power`` only when built with its math functions (Python's usually
     is; the stats store asks once per database); else the Python function
-    ``fsrs_retrievability`` that :mod:`recall1924.db` registers on every connection.
+    :data:`PYTHON_RETRIEVABILITY`, which the store registers on every SQLite connection
+    (:mod:`recall1924.store.base`).
 
     PostgreSQL: always native (``native`` is not read: no Python function is registered
     there), ``decay`` cast to a double so that every step is one.
@@ -173,7 +239,7 @@ def retrievability(
     if name == POSTGRESQL:
         decay = f"CAST({decay} AS double precision)"
     elif not native:
-        return f"fsrs_retrievability({elapsed}, stability, {decay})"
+        return f"{PYTHON_RETRIEVABILITY}({elapsed}, stability, {decay})"
     factor = f"(power(0.9, 1.0 / {decay}) - 1)"
     days = greatest("0", truncate(elapsed, name=name), name=name)
     curve = f"power(1 + {factor} * {days} / stability, {decay})"
@@ -392,3 +458,92 @@ def set_page_cache(size: int) -> str:
     the 9 their inserts take). PostgreSQL: not called (see :func:`page_cache_size`).
     """
     return f"PRAGMA cache_size = {int(size)}"
+
+
+def count_if(condition: str, *, name: Name = SQLITE) -> str:
+    """SQL for how many of the group's rows ``condition`` holds for: 0, not null, for none.
+
+    SQLite sums a comparison (its truth values are the integers 0 and 1); PostgreSQL sums no
+    boolean. The aggregate's ``FILTER`` is standard and both have it (SQLite since 3.30), so
+    the form is one; ``name`` is taken as everywhere here.
+    """
+    del name
+    return f"COUNT(*) FILTER (WHERE {condition})"
+
+
+def scanned(table: str, *, name: Name = SQLITE) -> str:
+    """``table`` in a ``FROM`` clause, to be read whole rather than through an index (see
+    :func:`unindexed`). SQLite: ``NOT INDEXED``; PostgreSQL: the table as it is, as its planner
+    weighs a scan against an index from its statistics."""
+    return table if name == POSTGRESQL else f"{table} NOT INDEXED"
+
+
+def time_as_text(column: str, *, name: Name = SQLITE) -> str:
+    """SQL for a stored time as SQLite keeps it, ``YYYY-MM-DD HH:MM:SS.ffffff`` (naive UTC):
+    for a reader that keys by its text (the hour of a review, :mod:`~recall1924.store.history`).
+
+    SQLite: the column as it is. PostgreSQL: ``to_char``, always with microseconds and
+    whatever the server's ``DateStyle`` (a cast to text follows it, and drops zero
+    microseconds).
+    """
+    if name == POSTGRESQL:
+        return f"to_char({column}, 'YYYY-MM-DD HH24:MI:SS.US')"
+    return column
+
+
+def write_lock(tables: Sequence[str], *, wait_ms: int, name: Name = SQLITE) -> tuple[str, ...]:
+    """The statements that begin a write which must not be interleaved with another recall's
+    (a history read, replayed and written back): no answer may be saved between the read and
+    the write. Run first in the transaction; waits ``wait_ms`` for a writer to finish, then
+    fails as busy (:func:`refusal`).
+
+    SQLite: ``BEGIN IMMEDIATE``, its one writer's lock, at once (``tables`` is not read; the
+    wait is the connection's busy timeout). PostgreSQL: ``tables`` locked ``SHARE ROW
+    EXCLUSIVE``, which lets others read but not write them, and which two such writes cannot
+    both hold (so they do not deadlock), with ``lock_timeout`` for this transaction.
+    """
+    if name == POSTGRESQL:
+        return (
+            f"SET LOCAL lock_timeout = {int(wait_ms)}",
+            f"LOCK TABLE {', '.join(tables)} IN SHARE ROW EXCLUSIVE MODE",
+        )
+    return ("BEGIN IMMEDIATE",)
+
+
+Refusal = Literal["busy", "readonly", "full", "io"]
+"""What a database's refusal of a statement means (see :func:`refusal`)."""
+
+# SQLite's primary result codes (the low byte of an extended one): SQLITE_BUSY, SQLITE_LOCKED,
+# SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL.
+_SQLITE_REFUSALS: dict[int, Refusal] = {5: "busy", 6: "busy", 8: "readonly", 10: "io", 13: "full"}
+# PostgreSQL's SQLSTATEs: lock_not_available (a lock_timeout), deadlock_detected and
+# serialization_failure (try again), read_only_sql_transaction (a standby, a read-only
+# default), disk_full, io_error.
+_POSTGRESQL_REFUSALS: dict[str, Refusal] = {
+    "55P03": "busy",
+    "40P01": "busy",
+    "40001": "busy",
+    "25006": "readonly",
+    "53100": "full",
+    "58030": "io",
+}
+
+
+def refusal(error: BaseException) -> Refusal | None:
+    """What the database's refusal ``error`` means: ``"busy"`` (another connection holds what
+    the statement needs past the wait: try again), ``"readonly"`` (the database cannot be
+    written here), ``"full"`` (the disk), ``"io"`` (the disk failed, or filled mid-write), or
+    None for anything else.
+
+    Told from the driver's own code, never its message (which a translated server changes):
+    sqlite3's ``sqlite_errorcode`` (Python 3.11+), psycopg's ``sqlstate``. ``error`` is the
+    driver's exception or SQLAlchemy's wrapping of it (its ``orig``).
+    """
+    error = getattr(error, "orig", None) or error
+    code = getattr(error, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return _SQLITE_REFUSALS.get(code & 0xFF)
+    state = getattr(error, "sqlstate", None)
+    if isinstance(state, str):
+        return _POSTGRESQL_REFUSALS.get(state)
+    return None

@@ -244,8 +244,12 @@ class CardEditStore(StoreBase):
             }
             names = ", ".join(values)
             marks = ", ".join(f":{name}" for name in values)
-            result = session.execute(text(f"INSERT INTO card ({names}) VALUES ({marks})"), values)
-            card_id = int(result.lastrowid)  # type: ignore[attr-defined]
+            # RETURNING, not the cursor's lastrowid: psycopg has none (SQLite 3.35+ has both).
+            card_id = int(
+                session.execute(
+                    text(f"INSERT INTO card ({names}) VALUES ({marks}) RETURNING id"), values
+                ).scalar_one()
+            )
             if then is not None:
                 then()
             session.commit()

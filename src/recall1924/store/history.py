@@ -9,19 +9,29 @@ million answers is read a card at a time (:meth:`HistoryStore.answer_days`,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from recall1924.history import last_life
 from recall1924.models import ReviewKind
 from recall1924.scheduling import MemoryState, State, review_day
-from recall1924.store.base import MEMORY_FIELDS, StoreBase, stored_moment, time_text
+from recall1924.store import dialect
+from recall1924.store.base import (
+    MEMORY_FIELDS,
+    StoreBase,
+    dialect_of,
+    driver_marks,
+    driver_rows,
+    lock_for_writing,
+    stored_moment,
+    time_text,
+)
 
 
 @dataclass(frozen=True)
@@ -52,8 +62,8 @@ Recomputed = tuple[MemoryState, Sequence[tuple[int, MemoryState, MemoryState]]]
 
 # Plain SQL with the column type's own text form: a long history is a million rows with a
 # dozen datetimes each, and converting them through SQLAlchemy's types took most of the time
-# of `recall optimize` (about 2 s of 3 for a 31,000-answer history).
-"""How SQLAlchemy's SQLite DateTime (under UTCDateTime) writes a naive UTC datetime."""
+# of `recall optimize` (about 2 s of 3 for a 31,000-answer history). The placeholders are the
+# driver's own (store.base.driver_marks): the rows go to its executemany as tuples.
 
 _HOUR = slice(0, 13)
 """The hour of a stored time, ``YYYY-MM-DD HH``: the key review days are cached by."""
@@ -93,21 +103,18 @@ def _values(memory: MemoryState) -> tuple[Any, ...]:
     )
 
 
-def _marks(count: int) -> str:
-    return ", ".join("?" for _ in range(count))
-
-
 class _Times:
     """Stored times read back, each distinct text parsed once: in a history one answer's
     "before" times are the answer before's "after" times."""
 
     def __init__(self) -> None:
-        self._parsed: dict[str, datetime] = {}
+        self._parsed: dict[str | datetime, datetime] = {}
+        """By the driver's value: sqlite3's text, psycopg's naive datetime."""
 
-    def time(self, text: str) -> datetime:
-        found = self._parsed.get(text)
+    def time(self, stored: str | datetime) -> datetime:
+        found = self._parsed.get(stored)
         if found is None:
-            found = self._parsed[text] = stored_moment(text)
+            found = self._parsed[stored] = stored_moment(stored)
         return found
 
     def memory(self, values: Sequence[Any]) -> MemoryState:
@@ -154,22 +161,23 @@ class _ReviewDays:
         return review_day(at, self._starts_at)
 
 
-def _driver_rows(
-    connection: Connection, sql: str, params: Sequence[object]
-) -> Iterable[tuple[Any, ...]]:
-    # The driver's own tuples, on the same connection and in its transaction: SQLAlchemy's
-    # Row for each of a million rows cost 0.3 s.
-    driver = connection.connection.driver_connection
-    assert driver is not None
-    rows: Iterable[tuple[Any, ...]] = driver.execute(sql, params)
-    return rows
-
-
-def _scope_filter(deck_keys: Sequence[str]) -> str:
+def _scope_filter(connection: Connection, deck_keys: Sequence[str]) -> str:
     return (
         "card_id IN (SELECT card.id FROM card JOIN deck ON deck.id = card.deck_id "
-        f"WHERE deck.key IN ({_marks(len(deck_keys))}))"
+        f"WHERE deck.key IN ({driver_marks(connection, len(deck_keys))}))"
     )
+
+
+WRITTEN = ("card", "review_log", "setting")
+"""The tables a rewrite of memory states writes (the setting that made them too)."""
+
+_LAST_LOGGED = text(
+    # The latest answer of each card in a subquery: its alias is not a column WHERE may name.
+    "SELECT key, latest FROM (SELECT card.key AS key, (SELECT max(reviewed_at) FROM review_log "
+    "WHERE review_log.card_id = card.id) AS latest FROM card "
+    "JOIN deck ON deck.id = card.deck_id WHERE deck.key = :deck_key) AS logged "
+    "WHERE latest IS NOT NULL"
+)
 
 
 class HistoryStore(StoreBase):
@@ -194,7 +202,8 @@ class HistoryStore(StoreBase):
         by_hour = days.by_hour
         with self.engine.connect() as connection:
             sql, params = self._answers_query(connection, deck_keys)
-            for card_id, group in groupby(_driver_rows(connection, sql, params), _CARD):
+            rows_read = driver_rows(connection, sql, params, streamed=True)
+            for card_id, group in groupby(rows_read, _CARD):
                 rows = list(group)
                 # Run for each of a million rows: a reset is rare, looked for at C speed first.
                 if _RESET in map(_KIND, rows):
@@ -217,24 +226,31 @@ class HistoryStore(StoreBase):
         # given, all cards interleaved), so reading a whole collection through the (card_id,
         # reviewed_at) index is a million random lookups: 2.2 s. Scanning the table and sorting
         # takes 0.7 s (and no deck filter when the scope is every card). Decks with under a
-        # quarter of the collection's cards are still read through the index. NOT INDEXED is
-        # SQLite's; PostgreSQL's planner makes this choice itself.
+        # quarter of the collection's cards are still read through the index. The scan is
+        # asked of SQLite; PostgreSQL's planner makes this choice itself.
+        name = dialect_of(connection)
         where = ""
         params: tuple[object, ...] = (_REVIEW, _RESET)
-        table = "review_log NOT INDEXED"
+        table = dialect.scanned("review_log", name=name)
         if deck_keys is not None:
+            in_deck = (
+                "deck_id IN (SELECT id FROM deck WHERE key IN "
+                f"({driver_marks(connection, len(deck_keys))}))"
+            )
             in_scope, cards = connection.exec_driver_sql(
-                "SELECT sum(deck_id IN (SELECT id FROM deck WHERE key IN "
-                f"({_marks(len(deck_keys))}))), count(*) FROM card",
+                f"SELECT {dialect.count_if(in_deck, name=name)}, count(*) FROM card",
                 tuple(deck_keys),
             ).one()
             if in_scope != cards:
-                where = f"AND {_scope_filter(deck_keys)}"
+                where = f"AND {_scope_filter(connection, deck_keys)}"
                 params += tuple(deck_keys)
-                if (in_scope or 0) * 4 < cards:
+                if in_scope * 4 < cards:
                     table = "review_log"
+        # The time as text on both: review days are cached by its hour (_ReviewDays).
+        at = dialect.time_as_text("reviewed_at", name=name)
         return (
-            f"SELECT card_id, rating, reviewed_at, kind FROM {table} WHERE kind IN (?, ?) {where} "
+            f"SELECT card_id, rating, {at}, kind FROM {table} "
+            f"WHERE kind IN ({driver_marks(connection, 2)}) {where} "
             # the same order as every other reader of a card's history
             "ORDER BY card_id, reviewed_at, id",
             params,
@@ -244,12 +260,7 @@ class HistoryStore(StoreBase):
         """When each card of deck ``deck_key`` with review log rows got its latest (of any
         kind: an answer, cram, a reset), by card key: an import adds only what is later."""
         with self.engine.connect() as connection:
-            rows = connection.exec_driver_sql(
-                "SELECT card.key, (SELECT max(reviewed_at) FROM review_log "
-                "WHERE review_log.card_id = card.id) AS latest FROM card "
-                "JOIN deck ON deck.id = card.deck_id WHERE deck.key = ? AND latest IS NOT NULL",
-                (deck_key,),
-            )
+            rows = connection.execute(_LAST_LOGGED, {"deck_key": deck_key})
             return {key: stored_moment(latest) for key, latest in rows}
 
     def card_histories(self, deck_keys: Sequence[str] | None = None) -> list[CardHistory]:
@@ -279,7 +290,8 @@ class HistoryStore(StoreBase):
         where = ""
         params: tuple[str, ...] = ()
         if deck_keys is not None:
-            where = f"deck_id IN (SELECT id FROM deck WHERE key IN ({_marks(len(deck_keys))})) AND"
+            marks = driver_marks(connection, len(deck_keys))
+            where = f"deck_id IN (SELECT id FROM deck WHERE key IN ({marks})) AND"
             params = tuple(deck_keys)
         found = connection.exec_driver_sql(
             f"SELECT id FROM card WHERE {where} "
@@ -290,9 +302,9 @@ class HistoryStore(StoreBase):
 
     def _histories(self, connection: Connection, card_ids: Sequence[int]) -> list[CardHistory]:
         # One chunk of cards: their rows, then the cards; times parsed once per chunk.
-        marks = _marks(len(card_ids))
+        marks = driver_marks(connection, len(card_ids))
         times = _Times()
-        logs = _driver_rows(
+        logs = driver_rows(
             connection,
             f"SELECT card_id, id, kind, rating, reviewed_at, {_columns('_before')}, "
             f"{_columns('_after')} FROM review_log WHERE card_id IN ({marks}) "
@@ -364,7 +376,8 @@ class HistoryStore(StoreBase):
         and of each of its rows, and write them and ``setting`` in one transaction.
 
         Reads and writes a chunk of cards at a time, so that a history of any length takes
-        the memory of one chunk. The transaction is immediate: no other recall answers a card
+        the memory of one chunk. The cards and their answers are locked for writing first
+        (:func:`~recall1924.store.base.lock_for_writing`): no other recall answers a card
         between its history being read and its new state written.
 
         Args:
@@ -382,7 +395,7 @@ class HistoryStore(StoreBase):
         cards = answers = 0
         with self._writing() as session:
             connection = session.connection()
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            lock_for_writing(connection, *WRITTEN)
             ids = self._history_card_ids(connection, deck_keys) if deck_keys else []
             for start in range(0, len(ids), _CHUNK):
                 card_rows: list[tuple[Any, ...]] = []
@@ -406,26 +419,32 @@ class HistoryStore(StoreBase):
         return cards, answers
 
 
-def _assignments(suffix: str = "") -> str:
-    return ", ".join(f"{name}{suffix} = ?" for name in MEMORY_FIELDS)
+def _assignments(connection: Connection, suffix: str = "") -> str:
+    mark = driver_marks(connection, 1)
+    return ", ".join(f"{name}{suffix} = {mark}" for name in MEMORY_FIELDS)
 
 
 def _write_memory(
     connection: Connection, cards: list[tuple[Any, ...]], logs: list[tuple[Any, ...]]
 ) -> None:
+    mark = driver_marks(connection, 1)
     if cards:
-        connection.exec_driver_sql(f"UPDATE card SET {_assignments()} WHERE id = ?", cards)
-    if logs:
+        # A rewritten state raises the row version: a screen showing the old one cannot save
+        # an answer from it (store/answers.py).
         connection.exec_driver_sql(
-            f"UPDATE review_log SET {_assignments('_before')}, {_assignments('_after')} "
-            "WHERE id = ?",
-            logs,
+            f"UPDATE card SET {_assignments(connection)}, version = version + 1 WHERE id = {mark}",
+            cards,
+        )
+    if logs:
+        before, after = _assignments(connection, "_before"), _assignments(connection, "_after")
+        connection.exec_driver_sql(
+            f"UPDATE review_log SET {before}, {after} WHERE id = {mark}", logs
         )
 
 
 def _write_setting(connection: Connection, setting: tuple[str, str, str]) -> None:
     connection.exec_driver_sql(
-        "INSERT INTO setting (scope, key, value) VALUES (?, ?, ?) "
+        f"INSERT INTO setting (scope, key, value) VALUES ({driver_marks(connection, 3)}) "
         "ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value",
         setting,
     )

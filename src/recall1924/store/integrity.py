@@ -7,6 +7,9 @@ repair's writes in one transaction through :class:`RepairWork`), and two functio
 a file without opening it as a collection: :func:`schema_revision` and
 :func:`read_backup_answers` (a backup, at whatever schema it was taken).
 
+Every query but SQLite's own checks (``PRAGMA``: the file's integrity, its foreign keys, the
+columns of its answers) and those of backups runs on PostgreSQL too.
+
 What counts as a problem and what is safe to repair is :mod:`recall1924.doctor`'s to decide;
 these only read and write the rows.
 """
@@ -28,7 +31,7 @@ from sqlmodel import col, select
 from recall1924.errors import DatabaseError
 from recall1924.models import Card, Deck, ReviewLog, Setting
 from recall1924.store import dialect
-from recall1924.store.base import StoreBase
+from recall1924.store.base import StoreBase, dialect_of, driver_marks, lock_for_writing
 from recall1924.store.history import CardHistory, HistoryStore
 
 if TYPE_CHECKING:
@@ -50,6 +53,10 @@ for one moment compare equal)."""
 
 _NO_DECK = "NOT EXISTS (SELECT 1 FROM deck WHERE deck.id = {}.deck_id)"
 _NO_CARD = "NOT EXISTS (SELECT 1 FROM card WHERE card.id = review_log.card_id)"
+
+REPAIRED = ("card", "review_log", "section")
+"""The tables a repair writes, locked for writing while it runs (media rows are forgotten
+apart, after it)."""
 
 
 class AnswerColumn(NamedTuple):
@@ -118,10 +125,6 @@ class CounterDrift(NamedTuple):
     counted: tuple[int, ...]
 
 
-def _dialect_of(connection: Connection) -> dialect.Name:
-    return dialect.POSTGRESQL if connection.dialect.name == dialect.POSTGRESQL else dialect.SQLITE
-
-
 def _counter_drift(connection: Connection) -> list[CounterDrift]:
     """Every card whose counters differ from a recount of its answers, in one grouped
     statement (per card it would be 100,000 queries), by card id.
@@ -131,7 +134,7 @@ def _counter_drift(connection: Connection) -> list[CounterDrift]:
     :func:`~recall1924.store.dialect.answer_counts` of the same
     :func:`~recall1924.store.dialect.counted` answers.
     """
-    name = _dialect_of(connection)
+    name = dialect_of(connection)
     counters = dialect.ANSWER_COUNTERS
     parts = dialect.answer_counts("review_log.", name=name)
     sums = ", ".join(
@@ -179,7 +182,7 @@ def _answer_columns(rows: Iterable[Sequence[Any]]) -> list[AnswerColumn]:
 class IntegrityStore(StoreBase):
     def integrity_problems(self) -> list[str]:
         """What SQLite's integrity check finds wrong with the file, one problem a line; empty
-        when it is sound."""
+        when it is sound. SQLite only."""
         from sqlalchemy.exc import DatabaseError as Damaged
 
         try:
@@ -195,7 +198,8 @@ class IntegrityStore(StoreBase):
         ] or [str(text) for text in found]
 
     def foreign_key_violations(self) -> dict[str, int]:
-        """How many rows of each table point at a row that is not there, by table name."""
+        """How many rows of each table point at a row that is not there, by table name.
+        SQLite only (PostgreSQL keeps its foreign keys itself)."""
         with self.engine.connect() as connection:
             found = Counter(
                 row[0] for row in connection.exec_driver_sql("PRAGMA foreign_key_check")
@@ -260,7 +264,8 @@ class IntegrityStore(StoreBase):
             return list(session.exec(query))
 
     def answer_columns(self) -> list[AnswerColumn]:
-        """The columns of review_log as this collection has them."""
+        """The columns of review_log as this collection has them. SQLite only: they are
+        compared with a backup's."""
         with self.engine.connect() as connection:
             return _answer_columns(connection.exec_driver_sql("PRAGMA table_info(review_log)"))
 
@@ -288,9 +293,9 @@ class IntegrityStore(StoreBase):
         """
         with self._writing() as session:
             connection = session.connection()
-            # Immediate: a repair writes what it has just read (the ids taken, the histories it
-            # replays); no other recall may answer in between.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # A repair writes what it has just read (the ids taken, the histories it replays);
+            # no other recall may answer in between.
+            lock_for_writing(connection, *REPAIRED)
             yield RepairWork(connection)
             session.commit()
 
@@ -314,14 +319,16 @@ class RepairWork:
         own = [tuple(row) for row in rows if row[at] not in taken]
         renumbered = [row for row in rows if row[at] in taken]
         if own:
-            marks = ", ".join("?" for _ in columns)
+            marks = driver_marks(self._connection, len(columns))
             run(f"INSERT INTO review_log ({', '.join(columns)}) VALUES ({marks})", own)
             taken.update(row[at] for row in own)
         others = [name for name in columns if name != "id"]
         for row in renumbered:
+            # lastrowid: the answers come from a SQLite backup into its SQLite file (doctor
+            # compares no backups on a server).
             result = run(
                 f"INSERT INTO review_log ({', '.join(others)}) "
-                f"VALUES ({', '.join('?' for _ in others)})",
+                f"VALUES ({driver_marks(self._connection, len(others))})",
                 tuple(value for name, value in zip(columns, row, strict=True) if name != "id"),
             )
             taken.add(int(result.lastrowid))
@@ -352,7 +359,7 @@ class RepairWork:
         drift = _counter_drift(self._connection)
         if not drift:
             return []
-        name = _dialect_of(self._connection)
+        name = dialect_of(self._connection)
         counters = dialect.ANSWER_COUNTERS
         # The dialect's recount leaves alone a card with no counted answer: zeroed here.
         nonzero = " OR ".join(f"{counter} <> 0" for counter in counters)
@@ -383,6 +390,7 @@ class _Joined:
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
+        self.dialect = connection.dialect
 
     def connect(self) -> AbstractContextManager[Connection]:
         return nullcontext(self._connection)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import String, cast, delete, or_, tuple_
+from sqlalchemy import String, cast, delete, or_, text, tuple_
 from sqlalchemy import select as sa_select
 from sqlmodel import col
 
@@ -31,6 +31,8 @@ class StoredMedia:
 
 
 _NO_DECK = "NOT EXISTS (SELECT 1 FROM deck WHERE deck.id = media.deck_id)"
+_DECKLESS = text(f"SELECT count(*) FROM media WHERE {_NO_DECK}")
+_FORGET_DECKLESS = text(f"DELETE FROM media WHERE {_NO_DECK}")
 
 
 class MediaStore(StoreBase):
@@ -155,18 +157,14 @@ class MediaStore(StoreBase):
         """How many names are kept for a deck that is no longer there (one removed while
         foreign keys were off)."""
         with self.engine.connect() as connection:
-            return int(
-                connection.exec_driver_sql(
-                    f"SELECT count(*) FROM media WHERE {_NO_DECK}"
-                ).scalar_one()
-            )
+            return int(connection.execute(_DECKLESS).scalar_one())
 
     def forget_deckless_media(self) -> int:
         """Forget the names kept for decks that are no longer there; how many went."""
         with self._writing() as session:
-            removed = session.connection().exec_driver_sql(f"DELETE FROM media WHERE {_NO_DECK}")
+            removed = session.execute(_FORGET_DECKLESS)
             session.commit()
-            return int(removed.rowcount)
+            return int(removed.rowcount)  # type: ignore[attr-defined]
 
     def media_files(self) -> set[str]:
         """Every stored file some deck names."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -31,9 +31,9 @@ from recall1924.store.base import (
     StoreBase,
     available,
     memory_of,
-    sql_time,
     stored_moment,
 )
+from recall1924.store.zone import time_param
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,13 @@ class CardView:
     flag: int = 0
     """Non-zero for a card the student flagged (with ``flag_reason`` if they gave one)."""
     flag_reason: str | None = None
+    version: int = field(default=0, compare=False)
+    """The card's row version when it was read: an answer to it names it, and is not saved if
+    the card was answered elsewhere since (see :meth:`~recall1924.store.Store.record_answer`).
+    Not compared: two reads that show the same card are equal, an undo in between or not."""
+    cloze: str | None = None
+    """A cloze card's whole cloze text, and the number it asks (see :mod:`recall1924.cloze`)."""
+    cloze_ord: int | None = None
 
     def available(self, at: datetime) -> bool:
         """Whether the card may be shown at ``at``: not suspended, not buried past it."""
@@ -129,6 +136,9 @@ class QueueStore(StoreBase):
             buried_until=card.buried_until,
             flag=card.flag,
             flag_reason=card.flag_reason,
+            version=card.version,
+            cloze=card.cloze,
+            cloze_ord=card.cloze_ord,
         )
 
     def card(self, card_id: int) -> CardView:
@@ -177,7 +187,7 @@ class QueueStore(StoreBase):
                 review = and_(review, col(Card.deck_id).not_in(no_reviews_from))
             review_order: list[Any] = [col(Card.due)]
             if weakest_at is not None:
-                review_order = [_recall_at(*weakest_at), col(Card.due)]
+                review_order = [self._recall_at(*weakest_at), col(Card.due)]
             candidates.append((review, review_order))
         if allow_new:
             new: ColumnElement[bool] = col(Card.last_review).is_(None)
@@ -274,7 +284,7 @@ class QueueStore(StoreBase):
         order: list[Any] = [col(Card.due)]
         where = scope.where()
         if weakest_at is not None:
-            order = [_recall_at(*weakest_at), col(Card.due)]
+            order = [self._recall_at(*weakest_at), col(Card.due)]
         else:
             # Read in due order until enough are found: with the deck (or section) tested
             # from an index, SQLite would rather take every card of the deck from the index
@@ -347,6 +357,16 @@ class QueueStore(StoreBase):
             return stored_moment(value)
         return value
 
+    def _recall_at(self, moment: datetime, decay: float) -> TextClause:
+        """SQL for each card's chance of recall at ``moment`` on the curve of ``decay``, for
+        the exam order: on SQLite through the store's Python function, on PostgreSQL in SQL
+        (:func:`~recall1924.store.dialect.retrievability`), the very same double."""
+        which = self.dialect
+        elapsed = dialect.days_between(":moment", "card.last_review", name=which)
+        return text(dialect.retrievability(elapsed, native=False, name=which)).bindparams(
+            moment=time_param(moment, name=which), decay=decay
+        )
+
     def day_counts(
         self,
         day_start: datetime,
@@ -392,7 +412,7 @@ class QueueStore(StoreBase):
 def _next_day_start(day_start: datetime) -> datetime:
     # Some callers know only the day's start; the review day that starts then ends when the
     # next one starts, at the same local hour a day later.
-    local = day_start.astimezone()
+    local = day_start.astimezone(clock.review_zone())
     return clock.day_start(local.date() + timedelta(days=1), local.hour)
 
 
@@ -400,14 +420,6 @@ def _stored(column: Any) -> Any:
     """``column`` (a stored time) as the stored text, for :func:`stored_moment`: the column
     type's own parsing costs ten times as much, which shows over thousands of rows."""
     return type_coerce(column, String)
-
-
-def _recall_at(moment: datetime, decay: float) -> TextClause:
-    """SQL for each card's chance of recall at ``moment`` on the curve of ``decay``."""
-    elapsed = dialect.days_between(":moment", "card.last_review")
-    return text(dialect.retrievability(elapsed, native=False)).bindparams(
-        moment=sql_time(moment), decay=decay
-    )
 
 
 def _tested_after_reading(scope: Scope) -> list[ColumnElement[bool]]:

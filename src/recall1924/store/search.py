@@ -16,8 +16,9 @@ meaning. ``deck:`` and ``section:`` are matched in Python against the deck and s
 (a few hundred rows, never a card) and become lists of ids. Relative days are review days
 (:func:`recall1924.clock.day_start`), turned into moments in Python, so SQL compares stored
 times with parameters and does no date arithmetic, except for retrievability: its review days
-since the last answer and FSRS's curve are counted in SQL by :func:`sqlite_retrievability`,
-the one dialect-specific piece.
+since the last answer and FSRS's curve are counted in SQL, in the database's own words
+(:mod:`~recall1924.store.dialect`, by the name :func:`compile_query` is given), the one
+dialect-specific piece.
 
 Every term is two-valued (true or false, never null), so that ``-term`` is exactly the cards
 ``term`` does not match.
@@ -32,14 +33,12 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Integer,
+    Float,
     Table,
     and_,
-    case,
-    cast,
     false,
     func,
-    literal,
+    literal_column,
     not_,
     or_,
     true,
@@ -72,7 +71,9 @@ from recall1924.query import (
     terms,
 )
 from recall1924.scheduling import Rating, State
+from recall1924.store import dialect
 from recall1924.store.base import LEARNING_STATES, CardFilter, Scope, StoreBase, available
+from recall1924.store.zone import review_days
 
 __all__ = [
     "Place",
@@ -81,7 +82,6 @@ __all__ = [
     "compile_query",
     "found_text",
     "search_columns",
-    "sqlite_retrievability",
 ]
 
 
@@ -179,7 +179,11 @@ def needs_places(query: Query) -> bool:
 
 
 def compile_query(
-    query: Query, context: SearchContext, places: Sequence[Place] = ()
+    query: Query,
+    context: SearchContext,
+    places: Sequence[Place] = (),
+    *,
+    name: dialect.Name = dialect.SQLITE,
 ) -> ColumnElement[bool]:
     """The condition on a ``card`` row that ``query`` asks for.
 
@@ -188,8 +192,10 @@ def compile_query(
         context: now, today's review day, the decay and the leech threshold.
         places: every section with its deck (``SearchStore.places``), when the query names a
             deck or section (:func:`needs_places`).
+        name: the database the condition is for (``StoreBase.dialect``): ``prop:r`` is
+            written in its SQL.
     """
-    return _Compiler(context, places).clause(query)
+    return _Compiler(context, places, name).clause(query)
 
 
 _REVIEW = int(ReviewKind.Review)
@@ -198,9 +204,10 @@ _SEEN = col(Card.last_review).is_not(None)
 
 
 class _Compiler:
-    def __init__(self, context: SearchContext, places: Sequence[Place]) -> None:
+    def __init__(self, context: SearchContext, places: Sequence[Place], name: dialect.Name) -> None:
         self.context = context
         self.places = places
+        self.name = name
 
     def clause(self, query: Query) -> ColumnElement[bool]:
         match query:
@@ -314,21 +321,7 @@ class _Compiler:
         comparison *and* the presence, so that it stays two-valued."""
         match name:
             case Property.R:
-                decay: Any = literal(self.context.decay)
-                if self.context.deck_decays:
-                    decay = case(
-                        dict(self.context.deck_decays),
-                        value=col(Card.deck_id),
-                        else_=self.context.decay,
-                    )
-                chance = sqlite_retrievability(
-                    col(Card.last_review),
-                    col(Card.stability),
-                    decay,
-                    today=self.context.today,
-                    day_starts_at=self.context.day_starts_at,
-                )
-                return _SEEN, chance
+                return _SEEN, self._retrievability()
             case Property.S:
                 return col(Card.stability).is_not(None), col(Card.stability)
             case Property.D:
@@ -338,6 +331,28 @@ class _Compiler:
             case Property.Reps:
                 return None, _reps()
         raise AssertionError(name)
+
+    def _retrievability(self) -> ColumnElement[float]:
+        """FSRS's chance of recall today (``scheduling.retrievability`` of the review days
+        from the one holding the card's last review to today, on its deck's curve), in this
+        database's SQL. Its values written in, not bound: the term is a clause other
+        statements are built from."""
+        decay = repr(float(self.context.decay))
+        if self.context.deck_decays:
+            decays = " ".join(
+                f"WHEN {int(deck_id)} THEN {float(value)!r}"
+                for deck_id, value in self.context.deck_decays.items()
+            )
+            decay = f"(CASE card.deck_id {decays} ELSE {decay} END)"
+        elapsed, _ = review_days(
+            "card.last_review",
+            self.context.today,
+            self.context.day_starts_at,
+            name=self.name,
+            literal=True,
+        )
+        curve = dialect.retrievability(elapsed, native=False, decay=decay, name=self.name)
+        return literal_column(curve, Float)
 
     def _due_days(self, op: str, days: int) -> ColumnElement[bool]:
         """Cards whose due time is ``op days`` review days from today, as moments: the review
@@ -432,29 +447,6 @@ def _tagged(pattern: Pattern | None) -> ColumnElement[bool]:
     return or_(like(f"%{ending}{sep}%"), like(f"%{ending}::%"))
 
 
-def sqlite_retrievability(
-    last_review: Any, stability: Any, decay: Any, *, today: date, day_starts_at: int
-) -> Any:
-    """FSRS's chance of recall today, in SQL: ``scheduling.retrievability`` of the review days
-    from the one holding ``last_review`` to ``today``.
-
-    Dialect-specific (SQLite): the review day is the Julian day of the stored UTC time in local
-    time (``'localtime'``, the C library's zone, as Python's ``astimezone``) moved back by the
-    day-start hour, rounded down to its day; the curve is the Python function ``db.py``
-    registers as ``fsrs_retrievability``. PostgreSQL will write the day as
-    ``(last_review AT TIME ZONE 'UTC' AT TIME ZONE zone - interval)::date`` and the curve as
-    arithmetic.
-    """
-    julian_today = today.toordinal() + _JULIAN_ORDINAL
-    shift = f"-{day_starts_at} hours"
-    local_day = cast(func.julianday(last_review, "localtime", shift) + 0.5, Integer)
-    return func.fsrs_retrievability(literal(julian_today) - local_day, stability, decay)
-
-
-_JULIAN_ORDINAL = 1_721_425
-"""A date's ordinal plus this is its Julian day number (SQLite's ``julianday`` at noon)."""
-
-
 class SearchStore(StoreBase):
     def places(self) -> list[Place]:
         """Every section with its deck, in deck order: what ``deck:`` and ``section:`` are
@@ -475,7 +467,7 @@ class SearchStore(StoreBase):
         """``query`` compiled for this collection (its decks and sections named, if it names
         any)."""
         places = self.places() if needs_places(query) else ()
-        return CardFilter(compile_query(query, context, places))
+        return CardFilter(compile_query(query, context, places, name=self.dialect))
 
     def filtered(self, scope: Scope, query: Query, context: SearchContext) -> Scope:
         """``scope`` narrowed to the cards ``query`` matches (kept as it is for the empty

@@ -10,8 +10,11 @@ cards per day are counted the other way round: Python works out when each review
 (``clock.day_start``) and SQL counts between those times, through the indexes on
 ``reviewed_at`` and ``due``, with no date arithmetic per row. True retention reads no answer:
 each card counts its own (:data:`~recall1924.store.dialect.ANSWER_COUNTERS`, kept by the
-database), and only answers stamped on a later day are looked up, to be left out. What SQLite
-writes differently from PostgreSQL comes from :mod:`~recall1924.store.dialect`.
+database), and only answers stamped on a later day are looked up, to be left out.
+
+Portable: what SQLite writes differently from PostgreSQL comes from
+:mod:`~recall1924.store.dialect`, by the engine's name (``StoreBase.dialect``), and the review
+days' zone and the bound times from :mod:`~recall1924.store.zone`.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
-from functools import cached_property
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -32,13 +35,15 @@ from recall1924.store import dialect
 from recall1924.store.base import LEARNING_STATES, StoreBase, sql_time, stored_moment
 from recall1924.store.dialect import (
     MATURE_DAYS,
+    Name,
+    count_if,
     days_between,
     greatest,
+    in_units,
     least,
-    review_day_shift,
-    review_days_to,
     truncate,
 )
+from recall1924.store.zone import review_days, time_param
 
 __all__ = [
     "MATURE_DAYS",
@@ -141,6 +146,16 @@ class PlanCard:
     memory: MemoryState
 
 
+_R_BITS = 40
+"""Retrievability (0 to 1) is summed in units of 2**-40
+(:func:`~recall1924.store.dialect.in_units`): at most 5e-13 per card off its double, and room
+for 8 million cards in a section."""
+
+_S_BITS = 20
+_S_MOST = 2**17
+"""Stability is summed in units of 2**-20 days, each card's counted up to 2**17 days (359 years;
+FSRS bounds it only below): room for 60 million cards in a section."""
+
 STABILITY_BOUNDS = (1, 3, 7, 21, 90, 365)
 """Upper bounds (days) of the stability buckets; the last bucket is everything longer."""
 
@@ -177,13 +192,19 @@ def _per_day(
     spans: Iterable[tuple[date, datetime, datetime]],
     figures: Sequence[str],
     params: dict[str, Any],
+    name: Name,
 ) -> Iterator[tuple[date, tuple[Any, ...]]]:
     """Each of ``figures`` (scalar subqueries on the rows from ``{start}`` to before
     ``{end}``) for each review day in ``spans``, in one statement per few hundred days: the
     days' bounds come as one parameter (:func:`~recall1924.store.dialect.json_rows`), and each
     figure of a day is one range of an index, so no row needs its date worked out or sorting
     into days, and the statement is the same however many days it covers."""
-    days = dialect.json_rows(":days", ("n", "day_start", "day_end"))
+    days = dialect.json_rows(
+        ":days",
+        ("n", "day_start", "day_end"),
+        types=("integer", "timestamp", "timestamp"),
+        name=name,
+    )
     columns = ", ".join(
         figure.format(start="day.day_start", end="day.day_end") for figure in figures
     )
@@ -226,31 +247,37 @@ class StatsStore(StoreBase):
             counts: also the learning, review and suspended counts and the stability sums;
                 without them (the glance) those are 0.
         """
+        which = self.dialect
+        zone: dict[str, Any] = {}
         if horizon_day is None:
-            elapsed = days_between(":now", "last_review")
+            elapsed = days_between(":now", "last_review", name=which)
         else:
-            elapsed = review_days_to("last_review")
-        retrievability = dialect.retrievability(elapsed, native=self._has_power)
+            elapsed, zone = review_days("last_review", horizon_day, day_starts_at, name=which)
+        retrievability = dialect.retrievability(elapsed, native=self.has_power, name=which)
+        rows_where = partial(count_if, name=which)
+        units = partial(in_units, name=which)
+        stability = least("stability", str(_S_MOST), name=which)
+
         seen = "last_review IS NOT NULL"
         learning = ", ".join(str(state) for state in LEARNING_STATES)
         # (name, aggregate, its value for a section without cards), in SectionRow's order.
         aggregates = [
             ("cards", "COUNT(*)", "0"),
-            ("new", _count_if("last_review IS NULL"), "0"),
-            ("learning", _count_if(f"{seen} AND state IN ({learning})"), "0"),
-            ("review", _count_if(f"{seen} AND state = {_REVIEW}"), "0"),
+            ("new", rows_where("last_review IS NULL"), "0"),
+            ("learning", rows_where(f"{seen} AND state IN ({learning})"), "0"),
+            ("review", rows_where(f"{seen} AND state = {_REVIEW}"), "0"),
             (
                 "due_now",
-                _count_if(
+                rows_where(
                     f"{seen} AND due <= :now AND NOT suspended "
                     "AND (buried_until IS NULL OR buried_until <= :now)"
                 ),
                 "0",
             ),
-            ("r_sum", f"SUM(CASE WHEN {seen} THEN {retrievability} ELSE 0.0 END)", "0.0"),
-            ("suspended", _count_if("suspended"), "0"),
-            ("s_sum", f"SUM(CASE WHEN {seen} THEN stability ELSE 0.0 END)", "0.0"),
-            ("s_count", _count_if(f"{seen} AND stability IS NOT NULL"), "0"),
+            ("r_sum", f"SUM(CASE WHEN {seen} THEN {units(retrievability, _R_BITS)} END)", "0"),
+            ("suspended", rows_where("suspended"), "0"),
+            ("s_sum", f"SUM(CASE WHEN {seen} THEN {units(stability, _S_BITS)} END)", "0"),
+            ("s_count", rows_where(f"{seen} AND stability IS NOT NULL"), "0"),
             *((name, f"SUM({name})", "0") for name in dialect.ANSWER_COUNTERS),
         ]
         shown = {"cards", "new", "due_now", "r_sum"}  # what the glance shows
@@ -261,9 +288,9 @@ class StatsStore(StoreBase):
             (name, aggregate if name in shown else empty, empty)
             for name, aggregate, empty in aggregates
         ]
-        # Grouped by deck and section, the order of ix_card_memory: no sorting, one deck is one
-        # range of it, and every deck's sums add up in the same order as one deck's alone
-        # (the same to the last bit).
+        # Grouped by deck and section, the order of ix_card_memory: no sorting, and one deck is
+        # one range of it. The sums of doubles are sums of integers (dialect.in_units), the
+        # same to the last bit whatever order a database adds a section's cards in.
         sql = text(
             f"""
             WITH cards AS (
@@ -281,17 +308,11 @@ class StatsStore(StoreBase):
             ORDER BY deck.id, section.position
             """
         )
-        params = {
-            "now": sql_time(now),
-            "decay": decay,
-            "deck_id": deck_id,
-            "horizon": horizon_day.isoformat() if horizon_day else None,
-            "shift": review_day_shift(day_starts_at),
-        }
+        params = {"now": time_param(now, name=which), "decay": decay, "deck_id": deck_id, **zone}
         with self.engine.connect() as connection:
             found = connection.execute(sql, params).all()
             late = (
-                _late_answers(connection, answered_before, deck_id)
+                _late_answers(connection, answered_before, deck_id, which)
                 if retention and answered_before is not None
                 else {}
             )
@@ -317,11 +338,11 @@ class StatsStore(StoreBase):
                     learning=sums["learning"],
                     review=sums["review"],
                     due_now=sums["due_now"],
-                    retrievability_sum=sums["r_sum"],
+                    retrievability_sum=int(sums["r_sum"]) / 2**_R_BITS,
                     recalled=0,
                     recall_attempts=0,
                     suspended=sums["suspended"],
-                    stability_sum=sums["s_sum"],
+                    stability_sum=int(sums["s_sum"]) / 2**_S_BITS,
                     stability_count=sums["s_count"],
                 ).with_recall(
                     SectionRecall(
@@ -351,7 +372,9 @@ class StatsStore(StoreBase):
         with self.engine.connect() as connection:
             return {
                 day: count
-                for day, (count,) in _per_day(connection, spans, [due], {"deck_id": deck_id})
+                for day, (count,) in _per_day(
+                    connection, spans, [due], {"deck_id": deck_id}, self.dialect
+                )
             }
 
     def activity(
@@ -385,6 +408,7 @@ class StatsStore(StoreBase):
                     _day_spans(since, until, day_starts_at),
                     [both],
                     {"deck_id": deck_id},
+                    self.dialect,
                 )
                 for reviews, duration in [map(int, found.split())]
                 if reviews
@@ -414,6 +438,7 @@ class StatsStore(StoreBase):
                     _day_spans(since, until, day_starts_at),
                     [answered],
                     {"deck_id": deck_id},
+                    self.dialect,
                 )
                 if found
             }
@@ -432,12 +457,14 @@ class StatsStore(StoreBase):
         stability_case = " ".join(
             f"WHEN stability < {bound} THEN {index}" for index, bound in enumerate(STABILITY_BOUNDS)
         )
-        retrievability = dialect.retrievability(
-            review_days_to("last_review"), native=self._has_power
-        )
+        which = self.dialect
+        elapsed, zone = review_days("last_review", horizon_day, day_starts_at, name=which)
+        retrievability = dialect.retrievability(elapsed, native=self.has_power, name=which)
         stability = f"CASE {stability_case} ELSE {len(STABILITY_BOUNDS)} END"
-        difficulty = least("8", greatest("0", truncate("difficulty") + " - 1"))
-        recall = least("9", truncate(f"{retrievability} * 10"))
+        difficulty = least(
+            "8", greatest("0", truncate("difficulty", name=which) + " - 1", name=which), name=which
+        )
+        recall = least("9", truncate(f"{retrievability} * 10", name=which), name=which)
         # One pass, grouped by all three buckets at once (a few hundred groups), each card's
         # three buckets as the digits of one number: a sort by one number costs half what a
         # sort by three does, and the grouping is the longest part.
@@ -450,12 +477,7 @@ class StatsStore(StoreBase):
             GROUP BY buckets
             """
         )
-        params: dict[str, Any] = {
-            "decay": decay,
-            "horizon": horizon_day.isoformat(),
-            "shift": review_day_shift(day_starts_at),
-            "deck_id": deck_id,
-        }
+        params: dict[str, Any] = {"decay": decay, "deck_id": deck_id, **zone}
         found = Distributions({}, {}, {})
         with self.engine.connect() as connection:
             for buckets, count in connection.execute(sql, params):
@@ -467,28 +489,16 @@ class StatsStore(StoreBase):
                     kind[bucket] = kind.get(bucket, 0) + count
         return found
 
-    @cached_property
-    def _has_power(self) -> bool:
-        """Whether SQL has ``power`` (SQLite only with its math functions)."""
-        from sqlalchemy.exc import OperationalError
-
-        try:
-            with self.engine.connect() as connection:
-                connection.execute(text("SELECT power(2.0, 0.5)"))
-        except OperationalError:
-            return False
-        return True
-
     def plan_cards(self, *, deck_id: int | None = None) -> list[PlanCard]:
         """Every card with its memory state, in deck order (the order new cards come in)."""
         sql = text(
-            """
+            f"""
             SELECT card.id, deck.key, section.key, card.suspended, card.state, card.step,
                    card.stability, card.difficulty, card.due, card.last_review
             FROM card
             JOIN deck ON deck.id = card.deck_id
             JOIN section ON section.id = card.section_id
-            WHERE :deck_id IS NULL OR card.deck_id = :deck_id
+            WHERE true {_deck_where(deck_id)}
             ORDER BY card.deck_id, section.position, card.position, card.id
             """
         )
@@ -524,32 +534,26 @@ class StatsStore(StoreBase):
         ]
 
 
-def _count_if(condition: str) -> str:
-    """A count of the rows where ``condition`` holds (standard SQL, and faster in SQLite than
-    summing the condition as an integer, which PostgreSQL does not allow)."""
-    return f"COUNT(*) FILTER (WHERE {condition})"
-
-
 def _late_answers(
-    connection: Connection, since: datetime, deck_id: int | None
+    connection: Connection, since: datetime, deck_id: int | None, name: Name
 ) -> dict[int, tuple[int, ...]]:
     """Per section id, the part in each card's answer counters of the answers stamped at or
     after ``since`` (a later review day, by a clock that was wrong): one seek on the index on
     ``reviewed_at``, and usually nothing found."""
     # Found by reviewed_at alone: the few answers there are, not the many that are counted or
     # in the deck.
-    parts = ", ".join(f"SUM({part})" for part in dialect.answer_counts("review_log."))
+    parts = ", ".join(f"SUM({part})" for part in dialect.answer_counts("review_log.", name=name))
     sql = text(
         f"""
         SELECT card.section_id, {parts}
         FROM review_log JOIN card ON card.id = review_log.card_id
         WHERE review_log.reviewed_at >= :since
-              AND {dialect.counted("review_log.", by_index=False)}
-              {_deck_where(deck_id, dialect.unindexed("card.deck_id"))}
+              AND {dialect.counted("review_log.", by_index=False, name=name)}
+              {_deck_where(deck_id, dialect.unindexed("card.deck_id", name=name))}
         GROUP BY card.section_id
         """
     )
-    found = connection.execute(sql, {"since": sql_time(since), "deck_id": deck_id})
+    found = connection.execute(sql, {"since": time_param(since, name=name), "deck_id": deck_id})
     return {section_id: tuple(sums) for section_id, *sums in found}
 
 

@@ -41,8 +41,5 @@ def print_doctor(console: Console, report: DoctorReport) -> None:
     line(f"{found} {'finds' if len(failing) == 1 else 'find'} problems.")
     fixable = [finding.title for finding in report.repairable]
     if fixable:
-        line(
-            "recall doctor --repair backs the database up, then fixes: ",
-            ", ".join(fixable),
-            ".",
-        )
+        first = "backs the database up, then fixes" if report.backs_up else "fixes"
+        line(f"recall doctor --repair {first}: ", ", ".join(fixable), ".")
