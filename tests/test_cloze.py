@@ -391,3 +391,20 @@ def test_clozes_round_trip_on_postgresql(tmp_path: Path, postgres_url: str) -> N
     assert summary(recall("import", str(exported), *where))["cards unchanged"] == [3]
     listing = recall("cards", "--deck", "soviet", "--json", *where)
     assert "Lenin died in [...]; Stalin spoke at his funeral." in listing
+
+
+def test_editing_one_deletion_in_the_file_says_to_change_the_cloze_text(tmp_path: Path) -> None:
+    # Tried by hand: `recall edit lenin-death-c1` said "no card 'lenin-death-c1' in deck 'd';
+    # did you mean 'lenin-death-c1'?". The file holds the cloze, not its cards.
+    from recall1924.deckedit import edit_card
+    from recall1924.errors import DeckFileError
+
+    path = tmp_path / "d.toml"
+    text = (
+        '[deck]\nid = "d"\ntitle = "D"\n\n[[sections]]\nid = "s"\ntitle = "S"\n\n'
+        '[[sections.cards]]\nid = "lenin-death"\ncloze = "Lenin died in {{c1::1924}}"\n'
+    )
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DeckFileError, match="is deletion c1 of the cloze card 'lenin-death'"):
+        edit_card(path, "lenin-death-c1", CardSpec("lenin-death-c1", "Q?", "A"))
+    assert path.read_text(encoding="utf-8") == text

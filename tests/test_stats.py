@@ -341,8 +341,8 @@ def test_retrievability_in_sql_is_the_python_function_to_the_last_bit(store: Sto
     database has no power: the very same sums and buckets."""
     now = months_of_history(store, days=90)
     native = report(store, now, full=True)
-    assert store._has_power  # Python's SQLite has its math functions
-    store.__dict__["_has_power"] = False
+    assert store.has_power  # Python's SQLite has its math functions
+    store.__dict__["has_power"] = False
     fallback = report(store, now, full=True)
     assert fallback.to_json() == native.to_json()
     assert [s.mastery for s in fallback.decks[0].sections] == [

@@ -36,6 +36,7 @@ import tomlkit.exceptions
 from tomlkit.items import AoT, Array, Item, SingleKey, String, StringType, Table, Trivia, Whitespace
 from tomlkit.toml_document import TOMLDocument
 
+from recall1924 import cloze
 from recall1924.deck import ID_PATTERN, ID_RULE, CardSpec, DeckSpec, SectionSpec
 from recall1924.deckfile import parse_deck, read_deck_file
 from recall1924.errors import DeckFileError
@@ -667,6 +668,14 @@ def edit_card(path: Path, key: str, card: CardSpec) -> None:
         for candidate in cards.body if cards is not None else ():
             if candidate.get("id") == key:
                 table = candidate
+    if old is not None and table is None and old.cloze is not None and old.cloze_ord:
+        # Its question and answer are made from the cloze text of the file's card, which
+        # holds every number: a change to this one card alone has no place in the file.
+        note = cloze.note_key(key, old.cloze_ord) or key
+        raise deck_file.fail(
+            f"not changed: {key!r} is deletion c{old.cloze_ord} of the cloze card {note!r}; "
+            f"change that card's cloze text in {path.name} and import it again"
+        )
     if old is None or table is None:
         close = difflib.get_close_matches(key, [spec.key for spec in deck.cards], n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
