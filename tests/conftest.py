@@ -59,10 +59,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     kept, left_out = [], []
     for item in items:
         marks = {mark.name for mark in item.iter_markers()}
-        # A collection in a read-only folder is a SQLite file's state (a server's refusal to
-        # write is tested in tests/test_postgres.py).
-        file_bound = "read_only_collection" in getattr(item, "fixturenames", ())
-        (left_out if file_bound or marks & {"sqlite_only", "postgres"} else kept).append(item)
+        (left_out if marks & {"sqlite_only", "postgres"} else kept).append(item)
     if left_out:
         config.hook.pytest_deselected(items=left_out)
         items[:] = kept

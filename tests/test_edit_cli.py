@@ -248,6 +248,7 @@ def test_every_new_command_has_help() -> None:
         assert code == 0 and "Usage: recall" in out, command
 
 
+@pytest.mark.sqlite_only  # a SQLite file in a read-only folder
 def test_a_read_only_collection_refuses_every_change(
     read_only_collection: Path,  # noqa: F811 - the fixture
     db_path: Path,

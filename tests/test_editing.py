@@ -374,6 +374,7 @@ def test_bad_edits_are_refused_and_nothing_is_written(
     assert row(db_path, "a") == before
 
 
+@pytest.mark.sqlite_only  # a SQLite file in a read-only folder
 def test_a_read_only_collection_is_refused_before_any_editing(
     read_only_collection: Path,  # noqa: F811 - the fixture
 ) -> None:

@@ -289,48 +289,18 @@ class TrainingSet:
         return len(self._state)
 
     def add(self, sequence: Iterable[Review]) -> None:
-        """Add a card's ``(rating, delta_t)`` answers, oldest first (none: nothing added)."""
-        answers = list(sequence)
-        if not answers:
-            return
-        review = self._review
-        self._reviews.append([review(rating, delta_t) for rating, delta_t in answers])
-        self.answers += len(answers)
-        # Run for every scored answer of a million: the lists' methods looked up once a card.
-        state, delta, recalled, cell_at = (
-            self._state.append,
-            self._delta_t.append,
-            self._recalled.append,
-            self._cell.append,
-        )
-        cell_of, pair = self._cell_of, self._pairs.append
-        long_term = 0
-        lapses = 0
-        previous = 0
-        for index, (rating, delta_t) in enumerate(answers):
-            if delta_t <= 0:
-                previous = rating
-                continue
-            if index > 0:
-                long_term += 1
-                unbinned = (delta_t, long_term, lapses)
-                cell = cell_of.get(unbinned)
-                if cell is None:
-                    key = _bin_key(delta_t, long_term, lapses)
-                    cell = cell_of[unbinned] = self._bins.setdefault(key, len(self._bins))
-                state(index - 1)
-                delta(delta_t)
-                recalled(rating > 1)
-                cell_at(cell)
-                pair(5 * previous + rating)
-            if rating == 1:
-                lapses += 1
-            previous = rating
-        self._scored.append(long_term)
+        """Add a card's ``(rating, delta_t)`` answers, oldest first (none: nothing added): its
+        review days counted from the first answer's, through :meth:`add_days` (a first answer
+        has no days before it: its ``delta_t`` is 0, as in every review sequence)."""
+        days: list[tuple[int, int]] = []
+        day = 0
+        for rating, delta_t in sequence:
+            day += delta_t
+            days.append((rating, day))
+        self.add_days(days)
 
     def add_days(self, days: Sequence[tuple[int, int]]) -> None:
-        """Add a card's ``(rating, review day)`` answers, oldest first: the same as
-        ``add(review_sequence(days))``, in one loop.
+        """Add a card's ``(rating, review day)`` answers, oldest first, in one loop.
 
         The loop a million answers run through when ``recall optimize`` reads a collection:
         the days between answers, the fsrs-rs review and what scoring keeps, worked out in

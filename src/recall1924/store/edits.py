@@ -177,14 +177,9 @@ class CardEditStore(StoreBase):
         """
         values = {
             "id": card_id,
-            "question": card.question,
-            "answer": card.answer,
-            "note": card.note,
-            "tags": json.dumps(list(card.tags)),
-            "edited_at": None if edited_at is None else stored(edited_at),
+            **_content_columns(card, edited_at),
             "upstream": None if upstream is None else upstream.to_text(),
             "updated_at": stored(now),
-            **search_columns(card.question, card.answer, card.note, card.tags),
         }
         with self._writing() as session:
             done = session.execute(
@@ -232,14 +227,9 @@ class CardEditStore(StoreBase):
                 "section_id": section_id,
                 "key": card.key,
                 "position": position,
-                "question": card.question,
-                "answer": card.answer,
-                "note": card.note,
-                "tags": json.dumps(list(card.tags)),
-                "edited_at": None if edited_at is None else stored(edited_at),
+                **_content_columns(card, edited_at),
                 "created_at": stored(now),
                 "updated_at": stored(now),
-                **search_columns(card.question, card.answer, card.note, card.tags),
                 **memory,
             }
             names = ", ".join(values)
@@ -282,3 +272,16 @@ class CardEditStore(StoreBase):
         sql += " ORDER BY deck.id, section.position, card.position, card.id"
         with self.engine.connect() as connection:
             return [FlaggedCard(*row) for row in connection.execute(text(sql), {"deck": deck_id})]
+
+
+def _content_columns(card: CardSpec, edited_at: datetime | None) -> dict[str, Any]:
+    """A card's text as its columns store it, with the folded search columns written with it
+    (every write of the text writes them) and when the wording became the student's."""
+    return {
+        "question": card.question,
+        "answer": card.answer,
+        "note": card.note,
+        "tags": json.dumps(list(card.tags)),
+        "edited_at": None if edited_at is None else stored(edited_at),
+        **search_columns(card.question, card.answer, card.note, card.tags),
+    }
