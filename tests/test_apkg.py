@@ -853,6 +853,8 @@ def test_real_packages_render_as_anki_shows_them() -> None:
 def test_the_largest_real_package_reads_quickly() -> None:
     path = APKG / "pedscoffee_SpanishAnkiExportReal.apkg"
     read_apkg(path)  # imports lxml and inscriptis
-    started = time.perf_counter()
+    # CPU time, not wall time: on a machine shared with others' test runs the wall clock
+    # measured 2.8 s for the 0.3 s of work this process did
+    started = time.process_time()
     read_apkg(path)
-    assert time.perf_counter() - started < 2.0  # measured about 0.4 s; the import budget is 3 s
+    assert time.process_time() - started < 2.0  # measured about 0.3 s; the import budget is 3 s

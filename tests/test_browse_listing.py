@@ -18,10 +18,11 @@ from conftest import NOW
 from recall1924.deck import CardSpec, DeckSpec, SectionSpec
 from recall1924.importing import import_deck
 from recall1924.models import ReviewKind
-from recall1924.scheduling import Rating, answer
+from recall1924.scheduling import CardStatus, Rating, answer
 from recall1924.store import Store
+from recall1924.store import cards as store_cards
 from recall1924.store.base import Scope
-from recall1924.store.cards import CardQuery
+from recall1924.store.cards import CardOrder, CardQuery
 
 SCHEDULER = Scheduler(enable_fuzzing=False)
 
@@ -75,12 +76,22 @@ def replace_sections(spec: DeckSpec) -> DeckSpec:
 
 
 @contextmanager
-def statements() -> Iterator[list[str]]:
+def statements(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every statement run, through SQLAlchemy or the driver's own cursor (SQLite's listing
+    reads a section's cards there)."""
     seen: list[str] = []
 
     def record(*args: object) -> None:
         seen.append(str(args[2]))
 
+    read = store_cards.driver_rows
+
+    def driver_rows(connection: Any, sql: str, *args: Any, **kwargs: Any) -> Any:
+        if connection.dialect.name == "sqlite":  # else it goes through SQLAlchemy's events
+            seen.append(sql)
+        return read(connection, sql, *args, **kwargs)
+
+    monkeypatch.setattr(store_cards, "driver_rows", driver_rows)
     event.listen(Engine, "before_cursor_execute", record)
     try:
         yield seen
@@ -91,11 +102,18 @@ def statements() -> Iterator[list[str]]:
 def test_the_whole_listing_gives_the_general_listings_records(store: Store) -> None:
     answered(store)
     alpha = store.scope("alpha")
+    every = frozenset(CardStatus)
     for scope in (Scope(), alpha, store.scope("beta", "s1")):
         whole = list(store.card_records(CardQuery(scope=scope)))
-        # a limit takes the general way, counting each chunk's answers from the log
-        general = list(store.card_records(CardQuery(scope=scope), limit=10**6))
+        # a filter (here one that keeps every card) takes the general way, counting each
+        # chunk's answers from the log
+        general = list(store.card_records(CardQuery(scope=scope, statuses=every)))
         assert whole == general and whole
+        # a limit reads section by section too, counting each chunk's answers
+        for limit in (1, 2, 3, 4, 5, 7, 10**6):
+            assert list(store.card_records(CardQuery(scope=scope), limit=limit)) == whole[:limit]
+            cut = store.card_records(CardQuery(scope=scope, statuses=every), limit=limit)
+            assert list(cut) == whole[:limit]
     keys = [record.key for record in store.card_records(CardQuery(scope=alpha))]
     assert keys == ["alpha1-0", "alpha1-1", "alpha1-2", "alpha0-0", "alpha0-1", "alpha0-2"]
     counts = {record.key: (record.reviews, record.lapses) for record in store.card_records()}
@@ -104,9 +122,11 @@ def test_the_whole_listing_gives_the_general_listings_records(store: Store) -> N
     assert any(lapses for _reviews, lapses in counts.values())
 
 
-def test_no_statement_sorts_or_joins_every_card(store: Store) -> None:
+def test_no_statement_sorts_or_joins_every_card(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
     answered(store)
-    with statements() as seen:
+    with statements(monkeypatch) as seen:
         records = list(store.card_records())
     assert len(records) == 12 + 6
     card_reads = [sql for sql in seen if "FROM card" in sql]
@@ -115,22 +135,37 @@ def test_no_statement_sorts_or_joins_every_card(store: Store) -> None:
     assert all("WHERE section_id =" in sql and "JOIN" not in sql for sql in card_reads)
 
 
+def test_a_limited_listing_in_deck_order_reads_only_the_sections_it_shows(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``recall cards`` (200 rows): the first sections' cards, their answers counted by id,
+    rather than every card sorted and every answer of the log counted."""
+    answered(store)
+    with statements(monkeypatch) as seen:
+        records = list(store.card_records(limit=5))
+    assert [record.key for record in records] == [f"beta0-{n}" for n in range(4)] + ["beta1-0"]
+    card_reads = [sql for sql in seen if "FROM card" in sql]
+    assert len(card_reads) == 2 and all("WHERE section_id =" in sql for sql in card_reads)
+    answer_reads = [sql for sql in seen if "FROM review_log" in sql]
+    assert answer_reads and all("card_id IN (" in sql for sql in answer_reads)
+
+
 def test_the_json_pieces_pause_the_cycle_collector_until_the_last(store: Store) -> None:
     import gc
 
-    from recall1924.browse import iter_cards, json_rows
+    from recall1924.browse import json_cards
     from recall1924.scheduling import decay_of
 
     answered(store)
 
     def pieces() -> Iterator[str]:
-        rows = iter_cards(store, now=NOW, day_starts_at=4, decay=decay_of(SCHEDULER))
-        return json_rows(rows, chunk=5)
+        return json_cards(store, now=NOW, day_starts_at=4, decay=decay_of(SCHEDULER), chunk=5)
 
     assert gc.isenabled()
     listing = pieces()
     seen = [gc.isenabled() for _piece in listing]
-    assert seen[:-1] == [False] * (len(seen) - 1) and len(seen) == 5  # 18 rows, then "]"
+    # 18 cards in sections of 3 and 4, pieces of at least 5 cards, then "]"
+    assert seen[:-1] == [False] * (len(seen) - 1) and len(seen) == 4
     assert gc.isenabled()
     abandoned = pieces()
     next(abandoned)
@@ -140,10 +175,12 @@ def test_the_json_pieces_pause_the_cycle_collector_until_the_last(store: Store) 
 
 
 @pytest.mark.sqlite_only  # SQLite's query plan
-def test_a_limited_listing_of_every_card_reads_the_table_not_an_index(store: Store) -> None:
-    """``recall cards`` (200 rows of every deck) sorts every card whatever it reads them by:
-    without a condition SQLite planned a walk of ix_card_due with a look-up per card, five
-    times the cost of reading the table on 100,000 cards."""
+def test_a_limited_sorted_listing_of_every_card_reads_the_table_not_an_index(
+    store: Store,
+) -> None:
+    """``recall cards --sort due`` (200 rows of every deck) sorts every card whatever it reads
+    them by: without a condition SQLite planned a walk of ix_card_due with a look-up per card,
+    five times the cost of reading the table on 100,000 cards."""
     answered(store)
     seen: list[tuple[str, Any]] = []
 
@@ -152,10 +189,10 @@ def test_a_limited_listing_of_every_card_reads_the_table_not_an_index(store: Sto
 
     event.listen(Engine, "before_cursor_execute", record)
     try:
-        records = list(store.card_records(limit=5))
+        records = list(store.card_records(CardQuery(order=CardOrder.Due), limit=5))
     finally:
         event.remove(Engine, "before_cursor_execute", record)
-    assert [record.key for record in records] == [f"beta0-{n}" for n in range(4)] + ["beta1-0"]
+    assert len(records) == 5
     ((listing, params),) = [(sql, params) for sql, params in seen if "card.question" in sql]
     driver = store.engine.raw_connection()
     try:

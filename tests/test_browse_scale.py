@@ -27,10 +27,9 @@ from recall1924.browse import (
     SortKey,
     StateFilter,
     iter_cards,
-    json_rows,
+    json_cards,
     lapses_of,
     list_cards,
-    row_json,
 )
 from recall1924.cli import app
 from recall1924.deck import CardSpec, DeckSpec, SectionSpec
@@ -39,6 +38,7 @@ from recall1924.models import ReviewKind
 from recall1924.scheduling import (
     CardStatus,
     Rating,
+    State,
     answer,
     decay_of,
     elapsed_days,
@@ -46,6 +46,8 @@ from recall1924.scheduling import (
 )
 from recall1924.store import Store
 from recall1924.store import cards as store_cards
+from recall1924.store.base import time_text
+from recall1924.store.cards import StoredCards
 
 runner = CliRunner()
 SCHEDULER = Scheduler(enable_fuzzing=False)
@@ -226,13 +228,20 @@ def test_rows_are_read_a_chunk_at_a_time(
         return count(driver, card_ids)
 
     monkeypatch.setattr(store_cards, "_answer_counts", counting)
-    # A limited listing counts the answers of each chunk as it is read.
+    # A limited listing counts the answers of each chunk as it is read: in deck order a
+    # section's at a time (sections a-c and d-e), filtered or sorted the listing's.
     records = demo_store.card_records(limit=4)
     assert counted == []  # nothing read before the first row is asked for
     assert next(records).key == "a" and counted == [2]
     assert [record.key for record in records] == ["b", "c", "d"]
+    assert counted == [2, 1, 1]
+    counted.clear()
+    every = store_cards.CardQuery(statuses=frozenset(CardStatus))
+    records = demo_store.card_records(every, limit=4)
+    assert next(records).key == "a" and counted == [2]
+    assert [record.key for record in records] == ["b", "c", "d"]
     assert counted == [2, 2]
-    # A listing of every card counts them all in the query, in one pass over the log.
+    # A listing of every card counts them all in one pass over the log.
     assert [record.key for record in demo_store.card_records()] == list("abcde")
     assert counted == [2, 2]
 
@@ -240,8 +249,7 @@ def test_rows_are_read_a_chunk_at_a_time(
 def _memory_peak(store: Store) -> int:
     tracemalloc.start()
     try:
-        rows = iter_cards(store, now=NOW, day_starts_at=4, decay=DECAY)
-        for _piece in json_rows(rows, chunk=100):
+        for _piece in json_cards(store, now=NOW, day_starts_at=4, decay=DECAY, chunk=100):
             pass
         return tracemalloc.get_traced_memory()[1]
     finally:
@@ -260,19 +268,26 @@ def test_memory_stays_flat_as_the_collection_grows(
     assert peaks[1] < 2 * peaks[0], peaks
 
 
-def test_json_is_streamed_and_byte_identical(mixed: Store) -> None:
+def test_json_is_streamed_and_byte_identical(mixed: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     at = NOW + timedelta(days=120)
     rows = list(iter_cards(mixed, now=at, day_starts_at=4, decay=DECAY))
     joined = ",\n".join(ENCODE(row.to_json()) for row in rows)
     for chunk in (1, 5, 23, 24, 25, 1000):
-        assert "".join(json_rows(rows, chunk=chunk)) == "[\n" + joined + "\n]"
-    assert list(json_rows([])) == ["[]"]
+        pieces = list(json_cards(mixed, now=at, day_starts_at=4, decay=DECAY, chunk=chunk))
+        assert "".join(pieces) == "[\n" + joined + "\n]"
+        assert len(pieces) > 2 or chunk > 12  # a piece a chunk (sections of 12 cards)
+    nothing = json_cards(mixed, now=at, day_starts_at=4, decay=DECAY, search="no such text")
+    assert list(nothing) == ["[]"]
 
-    def failing() -> Iterator[CardRow]:
-        yield from rows[:5]
+    read = mixed.stored_cards
+
+    def failing(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        chunks = read(*args, **kwargs)
+        yield next(chunks)
         raise RuntimeError("the database went away")
 
-    pieces = json_rows(failing(), chunk=5)
+    monkeypatch.setattr(mixed, "stored_cards", failing)
+    pieces = json_cards(mixed, now=at, day_starts_at=4, decay=DECAY, chunk=5)
     assert next(pieces).startswith("[\n{")  # written before the rest was read
     with pytest.raises(RuntimeError):
         next(pieces)
@@ -298,32 +313,38 @@ ZONES = st.sampled_from([timezone(timedelta(hours=5, minutes=30)), timezone(-tim
 @given(
     st.text(),
     st.one_of(st.none(), st.floats(), st.integers(-5, 5).map(float)),
-    st.one_of(st.none(), st.floats(allow_nan=False)),
+    st.one_of(st.none(), st.floats()),
     MOMENTS,
     st.one_of(
         st.none(),
         MOMENTS,
         st.datetimes(datetime(1970, 1, 2), datetime(2200, 1, 1), timezones=ZONES),
     ),
-    st.sampled_from(list(CardStatus)),
+    st.sampled_from(list(State)),
     st.booleans(),
     st.integers(0, 10**6),
 )
-def test_row_json_is_json_dumps(
+def test_json_lines_are_json_dumps_of_the_rows(
     text: str,
     stability: float | None,
-    chance: float | None,
+    difficulty: float | None,
     due: datetime,
     last_review: datetime | None,
-    status: CardStatus,
+    state: State,
     suspended: bool,
     count: int,
 ) -> None:
-    row = CardRow(
-        text, text[:3], "k" + text, text * 2, status, suspended, stability, stability, chance,
-        due, last_review, count, count // 2,
+    """A line written from the stored fields is ``json.dumps`` of the row the same card makes
+    (times cut to the second, numbers as json writes them, NaN and Infinity too)."""
+    card = (
+        count, "k" + text, text * 2, int(state), suspended, stability, difficulty,
+        time_text(due), None if last_review is None else time_text(last_review), count // 2,
     )  # fmt: skip
-    assert row_json(row) == ENCODE(row.to_json())
+    stored = StoredCards(text, text[:3], [card], {count: count + 1})
+    recall = browse._Recall(NOW, 4, DECAY)
+    (record,) = store_cards._records(stored)
+    row = browse._row(record, recall)
+    assert browse._json_lines(stored, recall) == [ENCODE(row.to_json())]
 
 
 @pytest.mark.parametrize(
@@ -348,6 +369,9 @@ def test_review_days_by_bisection_are_review_days(
     for moment in moments:
         expected = elapsed_days(moment, now, day_starts_at=day_starts_at)
         assert recall.elapsed(moment) == expected, moment
+        # and from the stored text, to the bit
+        stability = rng.uniform(0.1, 400)
+        assert recall.of_stored(time_text(moment), stability) == recall(moment, stability)
     assert recall(None, 3.0) is None
     before = now - timedelta(days=3)
     assert recall(before, 3.0) == retrievability(

@@ -2,9 +2,9 @@
 card in full with its review history.
 
 Holds :class:`CardRow`, :class:`Listing`, :func:`list_cards` (a table's worth of rows) and
-:func:`iter_cards` (every row, streamed), :func:`json_rows` (the rows as ``recall cards
---json`` prints them, in pieces), :class:`HistoryRow`, :class:`CardReport`, :func:`card_report`
-and the JSON forms of each (see ``docs/json.md``).
+:func:`iter_cards` (every row, streamed), :func:`json_cards` (the cards as ``recall cards
+--json`` prints them, in pieces, written from the store's rows as stored), :class:`HistoryRow`,
+:class:`CardReport`, :func:`card_report` and the JSON forms of each (see ``docs/json.md``).
 
 Filters, search and every order but retrievability run in SQL
 (:class:`~recall1924.store.cards.CardQuery`); rows stream from the store a chunk at a time,
@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import heapq
 import json
-import math
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
-from itertools import islice, repeat
+from itertools import groupby, repeat
 from json.encoder import encode_basestring
 from typing import Any, NamedTuple
 
@@ -42,7 +41,8 @@ from recall1924.scheduling import (
     retrievability,
     review_day,
 )
-from recall1924.store.base import Scope
+from recall1924.scheduling import _factor as curve_factor  # retrievability's own, written in
+from recall1924.store.base import Scope, stored_moment, time_text
 from recall1924.store.cards import (
     CardDetail,
     CardOrder,
@@ -50,6 +50,8 @@ from recall1924.store.cards import (
     CardRecord,
     CardStore,
     HistoryEntry,
+    StoredCard,
+    StoredCards,
 )
 
 LEECH_THRESHOLD = 8
@@ -161,12 +163,16 @@ class _Recall:
         self._today = today.toordinal()
         self._day_starts_at = day_starts_at
         self._decay = decay
+        self._factor = curve_factor(decay)
         # Oldest first: _starts[-1] is when today began, _starts[-1 - n] when the day n days
         # ago began.
         self._starts = [
             day_start(today - timedelta(days=back), day_starts_at)
             for back in range(_RECENT_DAYS, -1, -1)
         ]
+        # The same starts in the stored text form, which sorts as the times do: for the
+        # stored rows of a JSON listing, which are never parsed.
+        self._start_texts = [time_text(start) for start in self._starts]
 
     def elapsed(self, last_review: datetime) -> int:
         """Review days from ``last_review`` to now, never negative."""
@@ -185,6 +191,22 @@ class _Recall:
         else:
             days = max(0, self._today - review_day(last_review, self._day_starts_at))
         return retrievability(days, stability, self._decay)
+
+    def of_stored(self, last_review: str, stability: float | None) -> float:
+        """Retrievability now of a card last reviewed at ``last_review``, a stored time's
+        text (:data:`~recall1924.store.cards.StoredCard`): :meth:`__call__`'s figure, to the
+        bit, found without a ``datetime`` and with :func:`~recall1924.scheduling.
+        retrievability` written in (once per card of a JSON listing)."""
+        later = bisect_right(self._start_texts, last_review)
+        if later:
+            days = len(self._start_texts) - later
+        else:
+            day = review_day(stored_moment(last_review), self._day_starts_at)
+            days = max(0, self._today - day)
+        if stability is None or stability <= 0:
+            return 0.0
+        # A float's power is a float: retrievability's float() spared
+        return (1 + self._factor * days / stability) ** self._decay  # type: ignore[no-any-return]
 
 
 def card_query(
@@ -351,88 +373,152 @@ def list_cards(
 
 _ROW_JSON = (
     '{"deck": %s, "section": %s, "key": %s, "question": %s, "state": %s, "suspended": %s, '
-    '"stability": %s, "difficulty": %s, "retrievability": %s, "due": %s, "last_review": %s, '
-    '"reviews": %d, "lapses": %d}'
+    '"stability": %s, "difficulty": %s, "retrievability": %s, "due": "%sT%sZ", '
+    '"last_review": %s, "reviews": %d, "lapses": %d}'
 )
-_STATUS_JSON = {status: encode_basestring(status_name(status)) for status in CardStatus}
+"""One card's line, as ``json.dumps(row.to_json(), ensure_ascii=False)`` writes it; the due
+time goes in as its date and its time of day, cut from its stored text."""
+_STATE_JSON = {int(state): encode_basestring(status_name(_STATUS[state])) for state in State}
+_NEW_JSON = encode_basestring(status_name(CardStatus.New))
 
 
-def _number_json(value: float | None) -> str:
-    if value is None:
-        return "null"
-    if type(value) is float and math.isfinite(value):
-        return float.__repr__(value)
-    return json.dumps(value)  # NaN and Infinity as json writes them
+def _number_json(value: float) -> float | str:
+    """A number as ``json.dumps`` writes it, for ``%s``: the number itself when it is finite
+    (``%s`` writes ``str``, which for a float is the ``repr`` json writes; the caller tests
+    ``value - value == 0`` itself, to spare a call per number), else NaN or Infinity as
+    json spells them."""
+    if value - value == 0:
+        return value
+    return json.dumps(value)
 
 
-_TIME_JSON = '"%04d-%02d-%02dT%02d:%02d:%02dZ"'
+def _json_lines(stored: StoredCards, recall: _Recall) -> list[str]:
+    """Each card's line (:data:`_ROW_JSON`), straight from its stored fields: what
+    :meth:`CardRow.to_json` gives through ``json.dumps``, byte for byte, in half the
+    time of making the row and then its dict.
 
-
-def _time_json(moment: datetime) -> str:
-    if moment.tzinfo is UTC:
-        # clock.iso for a time already in UTC (as the store's are), in half the time
-        return _TIME_JSON % (
-            moment.year,
-            moment.month,
-            moment.day,
-            moment.hour,
-            moment.minute,
-            moment.second,
+    A stored time's text (``2026-11-27 09:00:00.123456``) is written as
+    :func:`~recall1924.clock.iso` writes the time, from its date and its time of day to the
+    second; retrievability is :meth:`_Recall.of_stored`'s.
+    """
+    chance = recall.of_stored
+    encode = encode_basestring
+    deck, section = encode(stored.deck), encode(stored.section)
+    reviews = stored.reviews.get
+    return [
+        _ROW_JSON
+        % (
+            deck,
+            section,
+            encode(key),
+            encode(question),
+            _NEW_JSON if last_review is None else _STATE_JSON[state],
+            "true" if suspended else "false",
+            "null"
+            if stability is None
+            else stability
+            if stability - stability == 0
+            else _number_json(stability),
+            "null"
+            if difficulty is None
+            else difficulty
+            if difficulty - difficulty == 0
+            else _number_json(difficulty),
+            "null"
+            if last_review is None
+            else odds
+            if (odds := chance(last_review, stability)) - odds == 0
+            else _number_json(odds),
+            due[:10],
+            due[11:19],
+            "null" if last_review is None else f'"{last_review[:10]}T{last_review[11:19]}Z"',
+            reviews(card_id, 0),
+            lapses,
         )
-    return f'"{iso(moment)}"'
+        for (
+            card_id,
+            key,
+            question,
+            state,
+            suspended,
+            stability,
+            difficulty,
+            due,
+            last_review,
+            lapses,
+        ) in stored.cards
+    ]
 
 
-def row_json(row: CardRow) -> str:
-    """``json.dumps(row.to_json(), ensure_ascii=False)``, written out: the same text in half the
-    time, which shows over a whole collection."""
-    (
-        deck,
-        section,
-        key,
-        question,
-        status,
-        suspended,
-        stability,
-        difficulty,
-        chance,
-        due,
-        last_review,
-        reviews,
-        lapses,
-    ) = row
-    return _ROW_JSON % (
-        encode_basestring(deck),
-        encode_basestring(section),
-        encode_basestring(key),
-        encode_basestring(question),
-        _STATUS_JSON[status],
-        "true" if suspended else "false",
-        "null" if stability is None else _number_json(stability),
-        "null" if difficulty is None else _number_json(difficulty),
-        "null" if chance is None else _number_json(chance),
-        _time_json(due),
-        "null" if last_review is None else _time_json(last_review),
-        reviews,
-        lapses,
-    )
+def _weakest_first(
+    chunks: Iterable[StoredCards], recall: _Recall, limit: int | None
+) -> Iterator[StoredCards]:
+    """The cards of ``chunks`` by retrievability, weakest first and new cards last, ties in
+    the order they came; the ``limit`` first (all of them if None)."""
+
+    def key(ranked: tuple[int, StoredCard, StoredCards]) -> tuple[bool, float, int]:
+        position, card, _chunk = ranked
+        last_review = card[8]
+        if last_review is None:
+            return True, 0.0, position
+        return False, recall.of_stored(last_review, card[5]), position
+
+    cards = enumerate((card, chunk) for chunk in chunks for card in chunk.cards)
+    flat = ((position, card, chunk) for position, (card, chunk) in cards)
+    ranked = sorted(flat, key=key) if limit is None else heapq.nsmallest(limit, flat, key=key)
+    # Runs of one section's cards, as the store gives them.
+    for (deck, section, reviews), run in groupby(
+        ranked, lambda ranked: (ranked[2].deck, ranked[2].section, ranked[2].reviews)
+    ):
+        yield StoredCards(deck, section, [card for _position, card, _chunk in run], reviews)
 
 
 JSON_CHUNK = 1000
-"""Rows in each piece of :func:`json_rows`."""
+"""Cards in each piece of :func:`json_cards` (at least; a piece ends with a chunk read)."""
 
 
-def json_rows(rows: Iterable[CardRow], *, chunk: int = JSON_CHUNK) -> Iterator[str]:
-    """``rows`` as the JSON array ``recall cards --json`` prints (one card a line), in pieces
-    of ``chunk`` rows that join to the whole. The first piece comes once its rows are read: a
-    listing that fails before then has printed nothing.
+def json_cards(
+    store: CardStore,
+    scope: Scope | None = None,
+    *,
+    now: datetime,
+    day_starts_at: int,
+    decay: float,
+    search: str | None = None,
+    state: StateFilter | None = None,
+    sort: SortKey | None = None,
+    limit: int | None = None,
+    leech_threshold: int = LEECH_THRESHOLD,
+    chunk: int = JSON_CHUNK,
+) -> Iterator[str]:
+    """The cards :func:`iter_cards` gives (same arguments), as the JSON array ``recall cards
+    --json`` prints (one card a line, ``json.dumps`` of each :meth:`CardRow.to_json`), in
+    pieces of about ``chunk`` cards that join to the whole. The first piece comes once its
+    cards are read: a listing that fails before then has printed nothing.
 
+    Written from the store's rows as stored (:meth:`CardStore.stored_cards`): a whole
+    collection's ``CardRow``, two ``datetime`` and a dict each cost most of the listing.
     The cycle collector is paused until the last piece (or until the pieces are no longer
     read): a whole collection's rows are hundreds of thousands of tuples in no cycle, and its
-    passes over them cost a twentieth of the listing."""
-    rows = iter(rows)
+    passes over them cost a twentieth of the listing.
+    """
+    query = card_query(
+        scope, search=search, state=state, sort=sort, leech_threshold=leech_threshold
+    )
+    recall = _Recall(now, day_starts_at, decay)
     start = "[\n"
+    lines: list[str] = []
     with collector_paused():
-        while lines := list(map(row_json, islice(rows, chunk))):
+        if sort is SortKey.Retrievability:
+            stored = _weakest_first(store.stored_cards(query), recall, limit)
+        else:
+            stored = store.stored_cards(query, limit=limit)
+        for cards in stored:
+            lines += _json_lines(cards, recall)
+            if len(lines) >= chunk:
+                yield start + ",\n".join(lines)
+                start, lines = ",\n", []
+        if lines:
             yield start + ",\n".join(lines)
             start = ",\n"
     yield "[]" if start == "[\n" else "\n]"

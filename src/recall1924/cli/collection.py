@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -294,9 +295,8 @@ def _show_cards(
     db: str | None = None,
 ) -> None:
     """The listing of ``recall cards`` (and ``recall due --list``): the table, or ``--json``."""
-    from recall1924.browse import TABLE_ROWS, SortKey, StateFilter, iter_cards, list_cards
+    from recall1924.browse import TABLE_ROWS, SortKey, StateFilter, list_cards
     from recall1924.scheduling import decay_of
-    from recall1924.ui.browser import print_cards
 
     app_obj = app_for(ctx, db)
     store = app_obj.store
@@ -314,18 +314,25 @@ def _show_cards(
     }
     show_notices(app_obj)
     if as_json:
-        from recall1924.browse import json_rows
-        from recall1924.ui.text import visible_json
+        from recall1924.browse import json_cards
 
-        rows = iter_cards(store, scope, **listed, limit=limit or None)
-        # Streamed a chunk of cards at a time: the collection is never all in memory.
-        for piece in json_rows(rows):
+        # Streamed a chunk of cards at a time: the collection is never all in memory. Written
+        # to stdout itself: typer.echo would look for terminal codes to strip in every piece
+        # (10 ms of a collection's), and JSON has none (it escapes every control character).
+        out = sys.stdout
+        for piece in json_cards(store, scope, **listed, limit=limit or None):
             # visible_json only escapes characters from DEL up: an ASCII piece without DEL
             # (most of them) needs no scan.
-            unsafe = not piece.isascii() or "\x7f" in piece
-            typer.echo(visible_json(piece) if unsafe else piece, nl=False)
-        typer.echo()
+            if not piece.isascii() or "\x7f" in piece:
+                # Rich's console and text come with it: imported for such a piece only.
+                from recall1924.ui.text import visible_json
+
+                piece = visible_json(piece)
+            out.write(piece)
+        out.write("\n")
     else:
+        from recall1924.ui.browser import print_cards
+
         limited = TABLE_ROWS if limit is None else (limit or None)
         listing = list_cards(store, scope, **listed, limit=limited)
         print_cards(app_obj.console, listing, now=now)

@@ -10,10 +10,11 @@ and one chunk of rows in memory. A query (:mod:`recall1924.query`) comes in the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from itertools import islice
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
@@ -49,6 +50,7 @@ from recall1924.store.base import (
     driver_rows,
     memory_of,
     stored_moment,
+    time_text,
 )
 from recall1924.store.edits import Upstream
 from recall1924.store.search import found_text
@@ -116,6 +118,27 @@ class CardRecord(NamedTuple):
     """Again answers given to the card in the Review state."""
 
 
+StoredCard = tuple[int, str, str, int, Any, float | None, float | None, str, str | None, int]
+"""One card's listed fields as stored, for a reader of every card that writes them out itself
+(``recall cards --json``): its id, key, question, state (a number), suspended (anything true
+or false), stability, difficulty, due, last review and lapses, the times in their one stored
+text form (:func:`~recall1924.store.base.time_text`: naive UTC with microseconds, which sorts
+as the times do) whatever the database hands back."""
+
+
+class StoredCards(NamedTuple):
+    """Cards of one section next to each other in a listing, as stored
+    (:meth:`CardStore.stored_cards`): a whole section's rows come as the driver reads them,
+    with no tuple made again for each to add its deck, section and answer count."""
+
+    deck: str
+    section: str
+    cards: list[StoredCard]
+    reviews: Mapping[int, int]
+    """Answers of kind Review by card id (:attr:`CardRecord.reviews`), for those with any;
+    it may hold other cards too."""
+
+
 @dataclass(frozen=True)
 class CardDetail:
     """One card's content, place and memory state."""
@@ -149,7 +172,7 @@ class HistoryEntry:
     reviewed_at: datetime
     kind: ReviewKind
     rating: Rating | None
-    """None for a reset, which is no answer."""
+    """None for a reset or a reschedule, which are no answers."""
     duration_ms: int | None
     before: MemoryState
     after: MemoryState
@@ -201,19 +224,21 @@ _COUNTS = f"""
 placeholders (``{cards}``)."""
 _STATES = {int(state): state for state in State}
 _NO_ANSWERS = (0, 0)
+_UNRATED = (int(ReviewKind.Reset), int(ReviewKind.Reschedule))
 
 _SECTIONS_IN_ORDER = (
     sql_select(_SECTION.c.id, _DECK.c.key, _SECTION.c.key)
     .select_from(_SECTION.join(_DECK, _DECK.c.id == _SECTION.c.deck_id))
     .order_by(_DECK.c.id, _SECTION.c.position)
 )
-# The times as stored, parsed by stored_moment (ten times faster than their column type).
-_SECTION_CARDS = text(
+_SECTION_CARDS = (
     "SELECT id, key, question, state, suspended, stability, difficulty, due, last_review, "
-    "review_lapses FROM card WHERE section_id = :section ORDER BY position, id"
+    "review_lapses FROM card WHERE section_id = {section} ORDER BY position, id"
 )
-_ALL_ANSWERS = text("SELECT card_id, COUNT(*) FROM review_log GROUP BY card_id")
-_OTHER_ANSWERS = text(
+""":meth:`CardStore._every_card`'s statement, in the driver's placeholder (``{section}``): the
+times come as stored, as :data:`StoredCard` has them."""
+_ALL_ANSWERS = "SELECT card_id, COUNT(*) FROM review_log GROUP BY card_id"
+_OTHER_ANSWERS = (
     # Every state named: the answers are found through the (state_before, kind, card_id, ...)
     # index, not by reading every row.
     f"SELECT card_id, COUNT(*) FROM review_log WHERE state_before IN "
@@ -231,8 +256,10 @@ def _review_counts(connection: Connection) -> dict[int, int]:
     reviews themselves reads each answer's kind from a wider index and sorts a million entries
     to group them, three times as long.
     """
-    counts: dict[int, int] = dict(connection.execute(_ALL_ANSWERS).all())
-    for card_id, others in connection.execute(_OTHER_ANSWERS):
+    # iter(): SQLAlchemy's result (PostgreSQL's) has keys(), which dict() would take it by
+    every: Iterator[Any] = iter(driver_rows(connection, _ALL_ANSWERS, ()))
+    counts: dict[int, int] = dict(every)
+    for card_id, others in driver_rows(connection, _OTHER_ANSWERS, ()):
         counts[card_id] -= others
     return counts
 
@@ -319,38 +346,56 @@ _new_record = CardRecord._make
 """A CardRecord from one tuple: half the time of its constructor's keyword handling."""
 
 
-def _record(
-    deck: str,
-    section: str,
-    key: str,
-    question: str,
-    state: int,
-    suspended: int,
-    stability: float | None,
-    difficulty: float | None,
-    due: Any,
-    last_review: Any,
-    reviews: int,
-    lapses: int,
-) -> CardRecord:
-    """A listed card from its row as stored (state a number, times as the driver reads them):
-    the one place a listing decodes them."""
-    return _new_record(
-        (
-            deck,
-            section,
-            key,
-            question,
-            _STATES[state],
-            bool(suspended),
-            stability,
-            difficulty,
-            stored_moment(due),
-            None if last_review is None else stored_moment(last_review),
-            reviews,
-            lapses,
+def _records(stored: StoredCards) -> Iterator[CardRecord]:
+    """The :class:`CardRecord` of each stored card: the one place a listing decodes them."""
+    deck, section, cards, reviews = stored
+    for (
+        card_id,
+        key,
+        question,
+        state,
+        suspended,
+        stability,
+        difficulty,
+        due,
+        last_review,
+        lapses,
+    ) in cards:
+        yield _new_record(
+            (
+                deck,
+                section,
+                key,
+                question,
+                _STATES[state],
+                bool(suspended),
+                stability,
+                difficulty,
+                stored_moment(due),
+                None if last_review is None else stored_moment(last_review),
+                reviews.get(card_id, 0),
+                lapses,
+            )
         )
-    )
+
+
+def _texts_of(connection: Connection) -> bool:
+    """Whether the driver hands stored times back as their stored text (sqlite3), so that a
+    :data:`StoredCard` takes them as they are; psycopg hands back a naive ``datetime``."""
+    return connection.dialect.name == "sqlite"
+
+
+def _time_text(stored: str | datetime) -> str:
+    """A stored time as the driver hands it back, in its stored text form."""
+    return stored if isinstance(stored, str) else time_text(stored_moment(stored))
+
+
+def _with_time_texts(card: Sequence[Any]) -> StoredCard:
+    """A :data:`StoredCard` from a driver's row of it whose times are not text (psycopg's)."""
+    card_id, key, question, state, suspended, stability, difficulty, due, last, lapses = card
+    last_review = None if last is None else _time_text(last)
+    due = _time_text(due)
+    return card_id, key, question, state, suspended, stability, difficulty, due, last_review, lapses
 
 
 class CardStore(StoreBase):
@@ -409,9 +454,18 @@ class CardStore(StoreBase):
             query: which cards, and their order (every card in deck order by default).
             limit: at most this many; None for all.
         """
+        for stored in self.stored_cards(query, limit=limit):
+            yield from _records(stored)
+
+    def stored_cards(
+        self, query: CardQuery | None = None, *, limit: int | None = None
+    ) -> Iterator[StoredCards]:
+        """The records of :meth:`card_records` as stored, each run of one section's cards
+        apart (:class:`StoredCards`), a chunk at a time: for ``recall cards --json``, which
+        writes a whole collection's cards out and needs no ``datetime`` of them."""
         query = query or CardQuery()
-        if limit is None and not query.filtered and query.order is CardOrder.Deck:
-            yield from self._every_card(query.scope)
+        if not query.filtered and query.order is CardOrder.Deck:
+            yield from self._every_card(query.scope, limit)
             return
         # The answers of every card of the scope are counted in one pass over the review log,
         # joined; those of fewer (a limit, a filter) with a look-up per chunk, which costs less
@@ -438,8 +492,7 @@ class CardStore(StoreBase):
                 _CARD.c.key,
                 _CARD.c.question,
                 _CARD.c.state,
-                # As stored: the times are parsed below, ten times faster than their column
-                # type would (stored_moment), which shows over a whole collection.
+                # As stored: no column type's processing, which shows over a whole collection.
                 type_coerce(_CARD.c.suspended, Integer),
                 _CARD.c.stability,
                 _CARD.c.difficulty,
@@ -454,9 +507,13 @@ class CardStore(StoreBase):
         if limit is not None:
             statement = statement.limit(limit)
         with self.engine.connect() as connection:
+            texts = _texts_of(connection)
             result = connection.execute(statement)
             while rows := result.fetchmany(_CHUNK):
                 counts = {} if counted else _answer_counts(connection, [row[0] for row in rows])
+                reviews: dict[int, int] = {}
+                cards: list[StoredCard] = []
+                place: tuple[str, str] | None = None
                 for (
                     card_id,
                     deck,
@@ -469,61 +526,22 @@ class CardStore(StoreBase):
                     difficulty,
                     due,
                     last_review,
-                    reviews,
+                    answered,
                     lapses,
                 ) in rows:
+                    if (deck, section) != place:
+                        if place is not None:
+                            yield StoredCards(*place, cards, reviews)
+                        place, cards = (deck, section), []
                     if not counted:
-                        reviews, lapses = counts.get(card_id, _NO_ANSWERS)
-                    yield _record(
-                        deck,
-                        section,
-                        key,
-                        question,
-                        state,
-                        suspended,
-                        stability,
-                        difficulty,
-                        due,
-                        last_review,
-                        reviews,
-                        lapses,
-                    )
-
-    def _every_card(self, scope: Scope) -> Iterator[CardRecord]:
-        """Every card of ``scope`` (a deck, a section or all), in deck order, with its answers
-        counted: ``recall cards --json --limit 0``.
-
-        Section by section, each one's cards by position (its index, then a sort of its few
-        rows): one statement for all, ordered by section position and joined with the
-        answers, sorted the whole collection's rows and took three times as long. Lapses are
-        the card's own counter (:data:`dialect.ANSWER_COUNTERS`' ``review_lapses``, the same
-        answers); the answers are counted apart, by :func:`_review_counts`.
-        """
-        sections = _SECTIONS_IN_ORDER
-        if scope.deck_id is not None:
-            sections = sections.where(_SECTION.c.deck_id == scope.deck_id)
-        if scope.section_id is not None:
-            sections = sections.where(_SECTION.c.id == scope.section_id)
-        with self.engine.connect() as connection:
-            reviews = _review_counts(connection)
-            for section_id, deck, section in connection.execute(sections).all():
-                result = connection.execute(_SECTION_CARDS, {"section": section_id})
-                while rows := result.fetchmany(_CHUNK):
-                    for (
-                        card_id,
-                        key,
-                        question,
-                        state,
-                        suspended,
-                        stability,
-                        difficulty,
-                        due,
-                        last_review,
-                        lapses,
-                    ) in rows:
-                        yield _record(
-                            deck,
-                            section,
+                        answered, lapses = counts.get(card_id, _NO_ANSWERS)
+                    reviews[card_id] = answered
+                    if not texts:
+                        due = _time_text(due)
+                        last_review = None if last_review is None else _time_text(last_review)
+                    cards.append(
+                        (
+                            card_id,
                             key,
                             question,
                             state,
@@ -532,9 +550,54 @@ class CardStore(StoreBase):
                             difficulty,
                             due,
                             last_review,
-                            reviews.get(card_id, 0),
                             lapses,
                         )
+                    )
+                if place is not None:
+                    yield StoredCards(*place, cards, reviews)
+
+    def _every_card(self, scope: Scope, limit: int | None = None) -> Iterator[StoredCards]:
+        """Every card of ``scope`` (a deck, a section or all), in deck order, with its answers
+        counted: ``recall cards --json --limit 0``; or its first ``limit`` (``recall cards``).
+
+        Section by section, each one's cards by position (its index, then a sort of its few
+        rows): one statement for all, ordered by section position and joined with the
+        answers, sorted the whole collection's rows and took three times as long, and a
+        limited listing stops reading where it is cut instead of sorting every card (40 ms
+        for 200 of 103,000). Lapses are the card's own counter
+        (:data:`dialect.ANSWER_COUNTERS`' ``review_lapses``, the same answers); the answers
+        are counted apart: every card's in one pass (:func:`_review_counts`), or, with a
+        limit, each chunk's (:func:`_answer_counts`). SQLite's rows come from its own cursor
+        (:func:`~recall1924.store.base.driver_rows`) as they are.
+        """
+        sections = _SECTIONS_IN_ORDER
+        if scope.deck_id is not None:
+            sections = sections.where(_SECTION.c.deck_id == scope.deck_id)
+        if scope.section_id is not None:
+            sections = sections.where(_SECTION.c.id == scope.section_id)
+        left = limit  # cards still wanted; None: every one
+        with self.engine.connect() as connection:
+            texts = _texts_of(connection)
+            every = _review_counts(connection) if limit is None else None
+            sql = _SECTION_CARDS.format(section=driver_marks(connection, 1))
+            for section_id, deck, section in connection.execute(sections).all():
+                if left == 0:
+                    return
+                # sqlite3's tuples are StoredCards' as they come
+                rows: Iterator[Any] = iter(driver_rows(connection, sql, (section_id,)))
+                while left != 0:
+                    cards = list(islice(rows, _CHUNK if left is None else min(_CHUNK, left)))
+                    if not cards:
+                        break
+                    if left is not None:
+                        left -= len(cards)
+                    if not texts:
+                        cards = [_with_time_texts(card) for card in cards]
+                    reviews = every
+                    if reviews is None:
+                        counts = _answer_counts(connection, [card[0] for card in cards])
+                        reviews = {card_id: answers for card_id, (answers, _) in counts.items()}
+                    yield StoredCards(deck, section, cards, reviews)
 
     def card_count(self, query: CardQuery | None = None) -> int:
         """How many cards ``query`` selects."""
@@ -608,7 +671,8 @@ class CardStore(StoreBase):
             HistoryEntry(
                 reviewed_at=log.reviewed_at,
                 kind=ReviewKind(log.kind),
-                rating=None if log.kind == ReviewKind.Reset else Rating(log.rating),
+                # a reset and a reschedule are no answers: rating 0
+                rating=None if log.kind in _UNRATED else Rating(log.rating),
                 duration_ms=log.duration_ms,
                 before=memory_of(log, "_before"),
                 after=memory_of(log, "_after"),

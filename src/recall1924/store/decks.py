@@ -25,6 +25,7 @@ from recall1924.store.base import (
     CardFilter,
     Scope,
     StoreBase,
+    dialect_of,
     driver_marks,
     memory_columns,
     sql_time,
@@ -468,14 +469,15 @@ class DeckStore(StoreBase):
                     text("SELECT key, id FROM card WHERE deck_id = :deck"), {"deck": deck_id}
                 ).all()
             )
-            _insert_answers(
-                session,
-                (
-                    (ids[key], int(logged.kind), logged)
-                    for key, answers in change.answers.items()
-                    for logged in answers
-                ),
-            )
+            with _counted_at_once(session, [ids[key] for key in change.answers]):
+                _insert_answers(
+                    session,
+                    (
+                        (ids[key], int(logged.kind), logged)
+                        for key, answers in change.answers.items()
+                        for logged in answers
+                    ),
+                )
         if change.prune:
             session.flush()
             spec_sections = {section.key for section in spec.sections}
@@ -760,6 +762,34 @@ def _insert_cards(session: Session, rows: list[tuple[Any, ...]]) -> None:
         connection = session.connection()
         marks = driver_marks(connection, _CARD_COLUMNS.count(",") + 1)
         connection.exec_driver_sql(f"INSERT INTO card ({_CARD_COLUMNS}) VALUES ({marks})", rows)
+
+
+@contextmanager
+def _counted_at_once(session: Session, card_ids: Sequence[int]) -> Iterator[None]:
+    """Answers inserted in the block are counted into their cards' answer counters in one
+    statement at its end, not by a trigger per answer, where the database does it so
+    (:func:`dialect.recounts_bulk_answers`): ``card_ids`` are the cards they are answers of.
+
+    The recount is of all their answers, so a card the collection held before gets what its
+    triggers would have given it: the counters its answers so far made, plus the new ones.
+    A failure in the block leaves the triggers dropped in the transaction, which the caller
+    then rolls back (as every writer of an import does), triggers included.
+    """
+    connection = session.connection()
+    name = dialect_of(connection)
+    if not card_ids or not dialect.recounts_bulk_answers(name=name):
+        yield
+        return
+    for statement in dialect.drop_counter_triggers(name=name):
+        connection.exec_driver_sql(statement)
+    yield
+    cards = dialect.json_rows(driver_marks(connection, 1), ["id"], types=["bigint"], name=name)
+    connection.exec_driver_sql(
+        dialect.recount_answers(name=name, cards=cards),
+        (json.dumps([[card_id] for card_id in card_ids]),),
+    )
+    for statement in dialect.create_counter_triggers(name=name):
+        connection.exec_driver_sql(statement)
 
 
 def _insert_answers(session: Session, answers: Iterator[tuple[int, int, LoggedAnswer]]) -> None:
