@@ -116,6 +116,19 @@ def test_the_budget_is_the_students_recent_answers_a_day(db_location: Path | str
     assert f"Daily budget: {round(given / RECENT_DAYS)} answers, your mean over the last" in out
 
 
+def test_a_budget_set_with_the_exam_is_the_budget(db_location: Path | str) -> None:
+    exam_collection(db_location)
+    store = Store.open(db_location, NOW)
+    try:
+        store.save_setting("exam_reviews", "7")
+    finally:
+        store.close()
+    found = advice()
+    assert found["budget"] == {"answers_per_day": 7, "source": "set"}
+    assert all(row["reviews_per_day"] <= 7 + 1 for row in found["rows"])
+    assert "Daily budget: 7 answers, the budget set with the exam" in shown()
+
+
 def test_the_heading_names_what_was_simulated(db_location: Path | str) -> None:
     exam_collection(db_location, cards=40, twice=20)
     assert "your whole collection" in shown()

@@ -41,6 +41,7 @@ from recall1924.optimize import (
     review_sequences,
     training_items,
 )
+from recall1924.rescheduling import with_schedule_of
 from recall1924.scheduling import MemoryState, Rating, answer, build_scheduler, retrievability
 from recall1924.settings import Settings
 from recall1924.store import Store
@@ -158,6 +159,13 @@ def test_scoring_gives_the_very_floats_of_the_definition(
         assert training.evaluate(parameters) == reference_metrics(parameters, sequences)
     nothing = TrainingSet.of([[(3, 0), (2, 0)]]).evaluate(steeper)
     assert math.isnan(nothing.log_loss) and math.isnan(nothing.rmse_bins) and nothing.reviews == 0
+    # both sets in one pass (recall optimize's before and after): the very same floats
+    current = build_scheduler(DEFAULT).parameters
+    pair = training.evaluate_pair(current, steeper)
+    assert pair == (reference_metrics(current, sequences), reference_metrics(steeper, sequences))
+    assert repr(pair) == repr((training.evaluate(current), training.evaluate(steeper)))
+    both_nothing = TrainingSet.of([[(3, 0), (2, 0)]]).evaluate_pair(current, steeper)
+    assert all(math.isnan(found.log_loss) and found.reviews == 0 for found in both_nothing)
 
 
 # Review days as answer_days gives them: same-day answers, gaps, and a day that goes back (the
@@ -188,6 +196,9 @@ def test_a_cards_review_days_added_at_once_are_its_review_sequence_added(
     steeper = (*build_scheduler(DEFAULT).parameters[:20], 0.6)
     for parameters in (build_scheduler(DEFAULT).parameters, steeper):
         assert repr(by_days.evaluate(parameters)) == repr(by_sequence.evaluate(parameters))
+    assert repr(by_days.evaluate_pair(build_scheduler(DEFAULT).parameters, steeper)) == repr(
+        (by_sequence.evaluate(build_scheduler(DEFAULT).parameters), by_sequence.evaluate(steeper))
+    )
 
 
 def test_metrics_follow_srs_benchmark_by_hand() -> None:
@@ -311,6 +322,7 @@ def test_optimize_saves_and_stored_states_equal_a_replay(
 ) -> None:
     monkeypatch.setattr(stored_history, "_CHUNK", chunk)  # rewritten a few cards at a time
     store = trained_store
+    logged = {card.card_id: card for card in store.card_histories(["gen"])}
     report = optimize(
         store,
         deck_key="gen",
@@ -332,9 +344,17 @@ def test_optimize_saves_and_stored_states_equal_a_replay(
             day_starts_at=4,
             start=MemoryState.new(card.created_at),
         )
-        assert card.memory == pairs[-1][1]
-        assert [(row.before, row.after) for row in reviews][1:] == pairs[1:]
-        assert reviews[0].after == pairs[0][1]
+        # the replay's memory states, on the schedule each had: no due date moves
+        # (recall optimize --reschedule moves them, tests/test_reschedule.py)
+        was = logged[card.card_id]
+        assert card.memory == with_schedule_of(pairs[-1][1], was.memory)
+        kept = [(row.before, row.after) for row in was.rows if row.kind == ReviewKind.Review]
+        expected = [
+            (with_schedule_of(before, old_before), with_schedule_of(after, old_after))
+            for (before, after), (old_before, old_after) in zip(pairs, kept, strict=True)
+        ]
+        assert [(row.before, row.after) for row in reviews][1:] == expected[1:]
+        assert reviews[0].after == expected[0][1]
 
 
 def test_dry_run_changes_nothing(trained_store: Store) -> None:

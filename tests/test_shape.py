@@ -90,11 +90,17 @@ def test_a_refused_exam_date_saves_nothing() -> None:
 def test_exam_json_sets_shows_and_clears() -> None:
     code, out, _ = recall("exam", "2026-11-28", "--json")
     assert code == 0
-    assert json.loads(out) == {"deck": None, "date": "2026-11-28", "target": 0.9, "days_left": 1}
+    assert json.loads(out) == {
+        "deck": None,
+        "date": "2026-11-28",
+        "target": 0.9,
+        "days_left": 1,
+        "budget": None,
+    }
     code, out, _ = recall("exam", "--json")
     assert json.loads(out)["date"] == "2026-11-28"
     code, out, _ = recall("exam", "--deck", "stalin-1924", "--json")
-    nothing = {"date": None, "target": None, "days_left": None}
+    nothing = {"date": None, "target": None, "days_left": None, "budget": None}
     assert json.loads(out) == {"deck": "stalin-1924", **nothing}
     code, out, _ = recall("exam", "--clear", "--json")
     assert json.loads(out) == {"deck": None, **nothing}

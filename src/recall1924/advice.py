@@ -362,10 +362,11 @@ class Budget:
 
     answers: int | None
     """None: only the daily limits bound a day."""
-    source: Literal["recent", "limits"]
-    """``recent``: the mean answers a day over the last :data:`RECENT_DAYS` review days (with
-    an exam); ``limits``: only ``new_per_day`` and ``reviews_per_day`` (without an exam, or
-    with no recent answers)."""
+    source: Literal["set", "recent", "limits"]
+    """``set``: the exam's daily budget (``recall exam DATE --minutes``), in answers at the
+    student's pace; ``recent``: without one, the mean answers a day over the last
+    :data:`RECENT_DAYS` review days (with an exam); ``limits``: only ``new_per_day`` and
+    ``reviews_per_day`` (without an exam, or with no recent answers)."""
 
 
 @dataclass(frozen=True)
@@ -499,7 +500,9 @@ def advise_retention(
     if not cards:
         where = "the collection" if deck is None else f"deck {deck}"
         raise NotFoundError(f"no cards in {where} to simulate: import a deck first")
-    budget = _recent_budget(app, scope.deck_id, today, starts) if exam is not None else None
+    budget = None
+    if exam is not None:
+        budget = _set_budget(app, deck) or _recent_budget(app, scope.deck_id, today, starts)
     if budget is None:
         budget = Budget(None, "limits")
     counts = store.day_counts(day_start(today, starts), Scope(deck_id=scope.deck_id))
@@ -528,6 +531,14 @@ def advise_retention(
         cards=len(cards),
         runs=runs,
     )
+
+
+def _set_budget(app: App, deck: str | None) -> Budget | None:
+    """The exam's daily budget in answers, as the exam plan counts it, or None without one."""
+    from recall1924.readiness import budget_time, find_budget
+
+    budget = find_budget(app.store, deck)
+    return None if budget is None else Budget(budget.answers(budget_time(app, deck)), "set")
 
 
 def _recent_budget(app: App, deck_id: int | None, today: date, starts: int) -> Budget | None:

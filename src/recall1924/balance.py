@@ -13,6 +13,14 @@ would always win, being the emptiest), times the easy-day and sibling factors; t
 then picks a day by weight. So the schedule a draw gives is reproducible, and the interval shown
 on a key is the interval that key gives.
 
+Siblings (the other cards of the card's note) are kept apart as Anki keeps them: a day one is
+due on weighs a millionth, the days one to four away 0.2, 0.4, 0.6 and 0.8 of their weight, a
+factor for each sibling. Nothing is closed outright: a range with a sibling on every day still
+balances by load, each day's weight times its factor (alike factors: as if there were none).
+Anki does this only where "bury review siblings" is on; recall, which buries no sibling,
+always does it while balancing. Anki's days also hold the card being answered on the day it
+was due, its own "sibling", which weighs down its next few days; here the card is not its own.
+
 One difference from Anki, on purpose: Anki gives a day with nothing due the full weight 1
 whatever its easy-day setting or siblings, so in a young collection an empty "minimum" Saturday
 or an empty day a sibling is due on draws the cards of every range that reaches it. Here such a
@@ -208,18 +216,21 @@ def review_shares(days: Sequence[date], easy_days: Sequence[EasyDay]) -> dict[da
 
 class DayLoads:
     """What the balancer weighs: the cards due on each review day from today, the week's easy
-    days and, per card, the days its siblings are due.
+    days and the days the siblings of the card being answered are due.
 
     A session makes one, counted from the forecast when first needed (a review that never
     reveals a review card does not count), and moves each card it answers from its old day to
     its new one, so later answers see the load the earlier ones made.
+
+    The siblings' days are one card's at a time (:meth:`find_siblings`): looked up once when
+    the card's intervals are first shown and kept for its answer, then dropped when any card
+    moves, since that card may be a sibling of the next.
 
     Args:
         due: cards due per review day, or a function counting them (called once, when first
             needed).
         day_starts_at: the local hour a review day starts.
         easy_days: Monday to Sunday.
-        siblings: per card id, the days its siblings are due on.
     """
 
     def __init__(
@@ -227,13 +238,13 @@ class DayLoads:
         due: dict[date, int] | Callable[[], dict[date, int]],
         day_starts_at: int,
         easy_days: tuple[EasyDay, ...] = NORMAL_WEEK,
-        siblings: Mapping[int, frozenset[date]] | None = None,
     ) -> None:
         self._due = due if isinstance(due, dict) else None
         self._count = None if isinstance(due, dict) else due
         self.day_starts_at = day_starts_at
         self.easy_days = easy_days
-        self.siblings: Mapping[int, frozenset[date]] = siblings or {}
+        self._siblings_of: int | None = None
+        self._sibling_days: frozenset[date] = frozenset()
 
     @property
     def due(self) -> dict[date, int]:
@@ -243,13 +254,22 @@ class DayLoads:
             self._due = dict(self._count())
         return self._due
 
+    def find_siblings(self, card_id: int, find: Callable[[], Collection[date]]) -> None:
+        """Keep the days ``card_id``'s siblings are due on, asking ``find`` unless they are
+        kept already (the card's preview and its answer ask once between them)."""
+        if self._siblings_of != card_id:
+            self._sibling_days = frozenset(find())
+            self._siblings_of = card_id
+
     def sibling_days(self, card_id: int) -> frozenset[date]:
-        """The days ``card_id``'s siblings are due on."""
-        return self.siblings.get(card_id, frozenset())
+        """The days ``card_id``'s siblings are due on, as :meth:`find_siblings` last kept them
+        (none if it was not asked for this card since a card last moved)."""
+        return self._sibling_days if card_id == self._siblings_of else frozenset()
 
     def move(self, before: datetime | None, after: datetime | None) -> None:
         """A card due at ``before`` (None: not counted) is now due at ``after`` (None: no
         longer counted)."""
+        self._siblings_of = None  # the card may be a sibling of the next one answered
         if self._due is None:
             return  # not counted yet: the count will see the card where it is now
         due = self._due

@@ -46,6 +46,12 @@ class App:
     """Things the user should know that happened on the way (an upgrade, a first import)."""
     _deck_settings: dict[str, Settings] = field(default_factory=dict, init=False, repr=False)
     _deck_schedulers: dict[str, Scheduler] = field(default_factory=dict, init=False, repr=False)
+    _section_settings: dict[tuple[str, str], Settings] = field(
+        default_factory=dict, init=False, repr=False
+    )
+    _section_schedulers: dict[tuple[str, str], Scheduler] = field(
+        default_factory=dict, init=False, repr=False
+    )
     location: DatabaseLocation = field(init=False)
     """The collection's store, from ``database``."""
 
@@ -156,10 +162,14 @@ class App:
 
         return build_scheduler(self.settings)
 
-    def settings_for(self, deck_key: str) -> Settings:
+    def settings_for(self, deck_key: str, section_key: str | None = None) -> Settings:
         """Deck ``deck_key``'s effective settings: the global ones overridden by the deck's own
-        (``recall config set --deck``), read once per command and deck. A value recall cannot
-        read falls back, with a notice, as in :attr:`settings`."""
+        (``recall config set --deck``), read once per command and deck; with ``section_key``,
+        that section's, whose own desired retention (``recall config set --section``) is over
+        the deck's. A value recall cannot read falls back, with a notice, as in
+        :attr:`settings`."""
+        if section_key is not None:
+            return self._settings_for_section(deck_key, section_key)
         cached = self._deck_settings.get(deck_key)
         if cached is None:
             self.settings  # noqa: B018 - the global ones name the zone first (use_zone)
@@ -172,15 +182,83 @@ class App:
             self._deck_settings[deck_key] = cached
         return cached
 
-    def scheduler_for(self, deck_key: str) -> Scheduler:
-        """FSRS configured from deck ``deck_key``'s effective settings (built once per deck)."""
+    @cached_property
+    def _section_stored(self) -> dict[tuple[str, str], dict[str, str]]:
+        """Every section's own settings as stored, by (deck key, section key): read once."""
+        from recall1924.settings import SECTION_SETTINGS
+
+        found: dict[tuple[str, str], dict[str, str]] = {}
+        for key in sorted(SECTION_SETTINGS):
+            for named, text in self.store.section_settings(key).items():
+                found.setdefault(named, {})[key] = text
+        return found
+
+    def _settings_for_section(self, deck_key: str, section_key: str) -> Settings:
+        named = (deck_key, section_key)
+        cached = self._section_settings.get(named)
+        if cached is None:
+            deck = self.settings_for(deck_key)
+            cached, problems = deck.for_section(
+                self._section_stored.get(named, {}), deck_key, section_key
+            )
+            self.notices.extend(problem for problem in problems if problem not in self.notices)
+            self._section_settings[named] = cached
+        return cached
+
+    def scheduler_for(self, deck_key: str, section_key: str | None = None) -> Scheduler:
+        """FSRS configured from deck ``deck_key``'s effective settings (built once per deck);
+        with ``section_key``, from that section's (the deck's scheduler unless the section has
+        a desired retention of its own, built once per such section)."""
+        from recall1924.scheduling import build_scheduler
+
+        if section_key is not None and (deck_key, section_key) in self._section_stored:
+            named = (deck_key, section_key)
+            own = self._section_schedulers.get(named)
+            if own is None:
+                settings = self.settings_for(deck_key, section_key)
+                deck = self.scheduler_for(deck_key)
+                own = deck
+                if settings.desired_retention != deck.desired_retention:
+                    own = build_scheduler(settings)
+                self._section_schedulers[named] = own
+            return own
         scheduler = self._deck_schedulers.get(deck_key)
         if scheduler is None:
-            from recall1924.scheduling import build_scheduler
-
             scheduler = build_scheduler(self.settings_for(deck_key))
             self._deck_schedulers[deck_key] = scheduler
         return scheduler
+
+    def section_retentions(self, deck_key: str | None = None) -> dict[tuple[str, str], float]:
+        """The desired retention of each section with one of its own (``recall config set
+        --section``), by (deck key, section key): deck ``deck_key``'s sections, or with None
+        every deck's. A stored value recall cannot read is left out (with a notice): that
+        section follows its deck."""
+        from recall1924.settings import DEFINITIONS
+
+        parse = DEFINITIONS["desired_retention"].parse
+        found: dict[tuple[str, str], float] = {}
+        for named, stored in self._section_stored.items():
+            if (deck_key is not None and named[0] != deck_key) or "desired_retention" not in stored:
+                continue
+            try:
+                parse(stored["desired_retention"])
+            except ValueError:
+                self.settings_for(*named)  # the notice says how to fix it
+                continue
+            found[named] = self.settings_for(*named).desired_retention
+        return found
+
+    def section_schedulers(self) -> dict[int, Scheduler]:
+        """FSRS for each section with a desired retention of its own, by section id (the
+        review's cards name their section by id): every other card takes its deck's."""
+        own = self.section_retentions()
+        if not own:
+            return {}
+        return {
+            section_id: self.scheduler_for(deck_key, section_key)
+            for deck_key, section_key, section_id in self.store.section_names()
+            if (deck_key, section_key) in own
+        }
 
     def deck_decays(self) -> dict[int, float]:
         """The forgetting curve's decay of each deck (by id) with FSRS parameters of its own."""

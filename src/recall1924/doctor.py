@@ -505,7 +505,7 @@ def _memory(histories: Iterable[CardHistory], app: App, names: dict[int, CardNam
                 continue
             from_reset += 1  # what came before its first reset is not checked, nor rewritten
             card = replace(card, rows=card.rows[resets[0] :])
-        scheduler = app.scheduler_for(card.deck_key)
+        scheduler = app.scheduler_for(card.deck_key, card.section_key)
         try:
             memory, rows = replay_card(
                 card, scheduler=scheduler, day_starts_at=app.settings.day_starts_at
@@ -654,14 +654,19 @@ def _future_answers(
 
 
 def _settings(store: Store) -> tuple[Finding, list[str]]:
-    """Stored values recall cannot read, globally and for each deck; and the messages."""
-    from recall1924.settings import Settings
+    """Stored values recall cannot read, globally, for each deck and for each section; and
+    the messages."""
+    from recall1924.settings import SECTION_SETTINGS, Settings
 
     stored = store.settings()
-    _read, problems = Settings.load(stored)
+    read, problems = Settings.load(stored)
     for deck in store.deck_setting_scopes():
         _deck_settings, own = Settings.load_for_deck(stored, store.settings(deck), deck)
         problems += [problem for problem in own if problem not in problems]
+    for key in sorted(SECTION_SETTINGS):
+        for (deck, section), text in store.section_settings(key).items():
+            _section_settings, own = read.for_section({key: text}, deck, section)
+            problems += [problem for problem in own if problem not in problems]
     if not problems:
         return _ok("settings", "settings", problems=[]), []
     finding = Finding(

@@ -14,7 +14,9 @@ A history carries every answer Anki keeps, with the kind recall gives it: a rese
 (``ReviewKind.Reset``) sends the card back to new, so what came before it (an earlier life) no
 longer shapes the memory state; the importer puts one wherever Anki's FSRS starts a card's
 memory state again. Cram answers (in a filtered deck that did not reschedule) change nothing.
-Answers without a rating (set due date, rescheduling) are the caller's to leave out.
+Answers without a rating (set due date, rescheduling) are the caller's to leave out; a
+reschedule row (``ReviewKind.Reschedule``, recall's ``--reschedule``) given here is no answer
+either and passes the state on, as a manual row does.
 """
 
 from __future__ import annotations

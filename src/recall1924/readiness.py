@@ -2,8 +2,9 @@
 
 Holds :func:`stats_report` (the stats of every deck, each section's mastery counted with its
 own deck's FSRS parameters, or of one deck with its own settings), :class:`Glance` and
-:func:`glance` (today at a glance, what a bare ``recall`` shows), and the exam date:
-:class:`ExamSet`, :func:`exam_set`, :func:`find_exam`, :func:`set_exam` and :func:`clear_exam`.
+:func:`glance` (today at a glance, what a bare ``recall`` shows), and the exam date and its
+daily budget: :class:`ExamSet`, :func:`exam_set`, :func:`find_exam`, :func:`find_budget`,
+:func:`budget_time`, :func:`set_exam`, :func:`set_budget` and :func:`clear_exam`.
 
 These were worked out in the CLI; here a command is parse, one call, print, and a JSON or web
 front end gets the same figures from the same function. Each takes the command's
@@ -17,6 +18,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from recall1924.budget import AnswerTime, DailyBudget
     from recall1924.context import App
     from recall1924.exam import Exam
     from recall1924.stats import SortOrder, StatsReport
@@ -25,10 +27,13 @@ if TYPE_CHECKING:
 __all__ = [
     "ExamSet",
     "Glance",
+    "budget_time",
     "clear_exam",
     "exam_set",
+    "find_budget",
     "find_exam",
     "glance",
+    "set_budget",
     "set_exam",
     "stats_report",
 ]
@@ -57,11 +62,12 @@ def stats_report(
         glance: only what the glance shows (see :func:`~recall1924.stats.build_report`).
     """
     from recall1924.scheduling import decay_of
-    from recall1924.stats import build_report
+    from recall1924.stats import BudgetScope, build_report
 
     start, _end = app.day()
     settings = app.settings if deck is None else app.settings_for(deck)
     scheduler = app.scheduler if deck is None else app.scheduler_for(deck)
+    budget = find_budget(app.store, deck) if full and not glance else None
     return build_report(
         app.store,
         now=app.clock.now(),
@@ -74,7 +80,24 @@ def stats_report(
         full=full,
         deck_decays=app.deck_decays() if deck is None else None,
         glance=glance,
+        budget=budget,
+        answer_time=None if budget is None else budget_time(app, deck),
+        budget_scope=BudgetScope(_exam_deck(app.store, deck), deck),
+        retentions=_retentions(app, deck) if full and not glance else {},
     )
+
+
+def _retentions(app: App, deck: str | None) -> dict[tuple[str, str] | str, float]:
+    """The desired retentions the exam plan keeps that are not the settings' it is given:
+    with every deck, each deck's own (by deck key); each section's own (by deck and section
+    key), over its deck's."""
+    found: dict[tuple[str, str] | str, float] = {}
+    if deck is None:
+        for key in app.store.decks_setting(["desired_retention"]):
+            found[key] = app.settings_for(key).desired_retention
+    for section, retention in app.section_retentions(deck).items():
+        found[section] = retention
+    return found
 
 
 @dataclass(frozen=True)
@@ -92,13 +115,16 @@ class Glance:
 def glance(app: App) -> Glance:
     """What a bare ``recall`` shows, for every deck."""
     from recall1924.review import todays_queue
+    from recall1924.review.service import budget_rule
     from recall1924.store import Scope
 
     # Due, new and mastery per section are all the glance shows: only those are summed over
     # the cards, and no answer is read (retention reads every one ever given).
     report = stats_report(app, glance=True)
     now = app.clock.now()
-    waiting = todays_queue(app.store, app.settings, Scope(), now, app.deck_limits())
+    waiting = todays_queue(
+        app.store, app.settings, Scope(), now, app.deck_limits(), budget_rule(app)
+    )
     return Glance(report, waiting, app.store.next_due(Scope()), now)
 
 
@@ -111,6 +137,10 @@ class ExamSet:
     """None when no exam is set there."""
     days_left: int | None
     """Review days from today to the exam (0 or less once it has passed); None without one."""
+    budget: DailyBudget | None = None
+    """The daily budget kept beside the exam; None without one."""
+    time: AnswerTime | None = None
+    """How long an answer takes the student (with a budget)."""
 
     @property
     def label(self) -> str:
@@ -124,6 +154,9 @@ class ExamSet:
             "date": None if self.exam is None else self.exam.day.isoformat(),
             "target": None if self.exam is None else self.exam.target,
             "days_left": self.days_left,
+            "budget": None
+            if self.budget is None or self.time is None
+            else self.budget.to_json(self.time),
         }
 
 
@@ -163,26 +196,79 @@ def find_exam(store: Store, deck_key: str | None = None) -> Exam | None:
     return read_exam(store.settings(GLOBAL_SCOPE))
 
 
-def exam_set(app: App, deck: str | None = None) -> ExamSet:
-    """The exam set for ``deck`` itself, or for every deck (not the one a deck falls back
-    on: this is what ``recall exam --deck`` would change)."""
+def _exam_deck(store: Store, deck_key: str | None) -> str | None:
+    """The deck whose own exam ``deck_key`` follows; None when it follows every deck's (or
+    has none)."""
     from recall1924.exam import read_exam
 
-    found = read_exam(app.store.settings(_where(app, deck)))
-    days_left = None if found is None else (found.day - _today(app)).days
-    return ExamSet(deck, found, days_left)
+    if deck_key is not None and read_exam(store.settings(deck_key)) is not None:
+        return deck_key
+    return None
 
 
-def set_exam(app: App, day: date, target: float | None, deck: str | None = None) -> ExamSet:
+def find_budget(store: Store, deck_key: str | None = None) -> DailyBudget | None:
+    """The daily budget kept beside the exam :func:`find_exam` finds for ``deck_key`` (the
+    deck's own, else every deck's), or None: a budget belongs to its exam, so a deck with an
+    exam of its own never borrows every deck's budget."""
+    from recall1924.budget import read_budget
+    from recall1924.exam import read_exam
+    from recall1924.store import GLOBAL_SCOPE
+
+    where = _exam_deck(store, deck_key)
+    if where is None:
+        stored = store.settings(GLOBAL_SCOPE)
+        return read_budget(stored) if read_exam(stored) is not None else None
+    return read_budget(store.settings(where))
+
+
+def budget_time(app: App, deck: str | None = None) -> AnswerTime:
+    """How long an answer takes the student (in ``deck``, if it has enough timed answers of
+    its own): what turns a budget in minutes into answers."""
+    from recall1924.budget import answer_time
+
+    deck_id = None if deck is None else app.store.scope(deck).deck_id
+    return answer_time(
+        app.store, now=app.clock.now(), day_starts_at=app.settings.day_starts_at, deck_id=deck_id
+    )
+
+
+def exam_set(app: App, deck: str | None = None) -> ExamSet:
+    """The exam and budget set for ``deck`` itself, or for every deck (not the one a deck
+    falls back on: this is what ``recall exam --deck`` would change)."""
+    from recall1924.budget import read_budget
+    from recall1924.exam import read_exam
+
+    stored = app.store.settings(_where(app, deck))
+    found = read_exam(stored)
+    if found is None:
+        return ExamSet(deck, None, None)
+    budget = read_budget(stored)
+    time = None if budget is None else budget_time(app, deck)
+    return ExamSet(deck, found, (found.day - _today(app)).days, budget, time)
+
+
+def set_exam(
+    app: App,
+    day: date,
+    target: float | None,
+    deck: str | None = None,
+    *,
+    budget: DailyBudget | None = None,
+    drop_budget: bool = False,
+) -> ExamSet:
     """Set the exam of ``deck`` (or of every deck) on ``day``, with ``target`` (by default
     :data:`~recall1924.exam.DEFAULT_TARGET`) as the chance of recall to reach by then.
+
+    The daily budget beside it becomes ``budget`` when one is given, is forgotten with
+    ``drop_budget``, and otherwise stays as it was: a budget is the student's day, which a
+    moved exam does not change.
 
     Raises:
         SettingError: ``day`` is not after today's review day; nothing is saved.
         NotFoundError: there is no deck ``deck``.
     """
     from recall1924.errors import SettingError
-    from recall1924.exam import DEFAULT_TARGET, EXAM_DATE_KEY, EXAM_TARGET_KEY, Exam
+    from recall1924.exam import DEFAULT_TARGET, EXAM_DATE_KEY, EXAM_TARGET_KEY
 
     where = _where(app, deck)
     today = _today(app)
@@ -193,12 +279,44 @@ def set_exam(app: App, day: date, target: float | None, deck: str | None = None)
     goal = DEFAULT_TARGET if target is None else target
     app.store.save_setting(EXAM_DATE_KEY, day.isoformat(), where)
     app.store.save_setting(EXAM_TARGET_KEY, repr(goal), where)
-    return ExamSet(deck, Exam(day, goal), (day - today).days)
+    _save_budget(app, where, budget, drop=drop_budget)
+    return exam_set(app, deck)
+
+
+def set_budget(app: App, budget: DailyBudget | None, deck: str | None = None) -> ExamSet:
+    """Keep ``budget`` beside the exam already set for ``deck`` (or every deck); None forgets
+    the budget.
+
+    Raises:
+        SettingError: no exam is set there (a budget plans to an exam); nothing is saved.
+        NotFoundError: there is no deck ``deck``.
+    """
+    from recall1924.errors import SettingError
+
+    current = exam_set(app, deck)
+    if current.exam is None:
+        raise SettingError(
+            f"no exam set for {current.label}: give its date too, "
+            "e.g. recall exam YYYY-MM-DD --minutes 25"
+        )
+    _save_budget(app, _where(app, deck), budget, drop=budget is None)
+    return exam_set(app, deck)
+
+
+def _save_budget(app: App, where: str, budget: DailyBudget | None, *, drop: bool) -> None:
+    from recall1924.budget import BUDGET_MINUTES_KEY, BUDGET_REVIEWS_KEY
+
+    if budget is not None:
+        for key, value in budget.stored().items():
+            app.store.save_setting(key, value, where)
+    elif drop:
+        app.store.save_setting(BUDGET_MINUTES_KEY, None, where)
+        app.store.save_setting(BUDGET_REVIEWS_KEY, None, where)
 
 
 def clear_exam(app: App, deck: str | None = None) -> ExamSet:
-    """Forget the exam of ``deck`` (or of every deck); a deck then falls back on every
-    deck's exam, if one is set.
+    """Forget the exam of ``deck`` (or of every deck) and its budget; a deck then falls back
+    on every deck's exam, if one is set.
 
     Raises:
         NotFoundError: there is no deck ``deck``.
@@ -208,4 +326,5 @@ def clear_exam(app: App, deck: str | None = None) -> ExamSet:
     where = _where(app, deck)
     app.store.save_setting(EXAM_DATE_KEY, None, where)
     app.store.save_setting(EXAM_TARGET_KEY, None, where)
+    _save_budget(app, where, None, drop=True)
     return ExamSet(deck, None, None)

@@ -60,18 +60,25 @@ __all__ = [
 
 class ReviewKind(IntEnum):
     """Why a review log row exists: a scheduled review, practice outside the schedule, an edit
-    of the schedule by hand, or a reset.
+    of the schedule by hand, a reset, or a reschedule.
 
     A reset (``recall forget``, Anki's Forget) sends the card back to new with its history
     kept: the row has rating 0, the card's state before it and a new card's after it. A card's
     memory state is computed from the answers after its last reset row, so an import marks
     there where Anki's own FSRS starts a card's memory state again.
+
+    A reschedule (``--reschedule`` on a change of desired retention or parameters, Anki's
+    "reschedule cards on change", its revlog kind Rescheduled) moves a review card's due date
+    to its interval under the new settings: rating 0, the state before and after, which differ
+    in the due date only. Like a reset it is no answer: the answer counters, stats, the
+    optimizer and a replay of the answers leave it out (a replay keeps the due date it set).
     """
 
     Review = 0
     Cram = 1
     Manual = 2
     Reset = 3
+    Reschedule = 4
 
 
 class CardStatus(IntEnum):

@@ -9,6 +9,17 @@ canonical text is what the settings table holds: it parses back to exactly the s
 (``45d`` stays ``45d``, a retention or FSRS weight keeps every digit). A setting may also have
 a shorter display form for people; that parses too, but only the canonical form is stored.
 :func:`format_duration` (``1.5mo``) is for showing intervals and never written anywhere.
+
+Scopes. A row of the settings table belongs to one scope, and the narrower scope wins:
+
+- ``global``: the collection's value;
+- a deck key (``spanish``): that deck's own (``recall config set --deck``), for every setting
+  but :data:`GLOBAL_ONLY`;
+- ``section:DECK/SECTION`` (:func:`section_scope`): one section's own, only for
+  :data:`SECTION_SETTINGS` (its desired retention: an exam student aims higher on the part
+  that counts most). A deck key is lowercase letters, digits and '-' only
+  (``deck.ID_PATTERN``), so no deck key has the colon: a section's scope is never a deck's,
+  and the first '/' after the prefix ends the deck key.
 """
 
 from __future__ import annotations
@@ -17,7 +28,7 @@ import difflib
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from fractions import Fraction
 from typing import Any
@@ -370,6 +381,42 @@ the days between answers and the days the optimizer trains on agree across decks
 week of days to balance reviews over, since a day's load is every deck's."""
 
 
+SECTION_SETTINGS = frozenset({"desired_retention"})
+"""Settings a section may have of its own (``recall config set --section``). The rest are the
+deck's: steps, limits and the FSRS model describe how the student learns the deck, not how
+much of one part they want to keep."""
+
+_SECTION_PREFIX = "section:"
+
+
+def section_scope(deck_key: str, section_key: str) -> str:
+    """The settings table's scope of section ``section_key`` of deck ``deck_key`` (see the
+    module docstring: it cannot be a deck key)."""
+    return f"{_SECTION_PREFIX}{deck_key}/{section_key}"
+
+
+def section_of_scope(scope: str) -> tuple[str, str] | None:
+    """``(deck key, section key)`` of a section's scope; None for any other scope."""
+    if not scope.startswith(_SECTION_PREFIX):
+        return None
+    deck_key, slash, section_key = scope[len(_SECTION_PREFIX) :].partition("/")
+    return (deck_key, section_key) if slash and deck_key and section_key else None
+
+
+def check_section_setting(key: str) -> None:
+    """Whether ``key`` may be set for one section.
+
+    Raises:
+        SettingError: if it is unknown, or not one of :data:`SECTION_SETTINGS`.
+    """
+    definition(key)
+    if key not in SECTION_SETTINGS:
+        allowed = ", ".join(sorted(SECTION_SETTINGS))
+        raise SettingError(
+            f"{key} cannot be set for a section (only {allowed}); set it for the deck with --deck"
+        )
+
+
 def check_deck_setting(key: str) -> None:
     """Whether ``key`` may be set for one deck.
 
@@ -513,6 +560,32 @@ class Settings:
                     f"{deck_key} {key}"
                 )
         return cls(**merged), messages
+
+    def for_section(
+        self, section_stored: Mapping[str, str], deck_key: str, section_key: str
+    ) -> tuple[Settings, list[str]]:
+        """A section's effective settings: these (its deck's) with the section's own
+        :data:`SECTION_SETTINGS` over them. Tolerant like :meth:`load_for_deck`: a value recall
+        cannot read falls back to the deck's, and a problem says how to fix it.
+
+        Returns:
+            The settings, and one message per setting that fell back.
+        """
+        changes: dict[str, Any] = {}
+        messages: list[str] = []
+        for key, text in section_stored.items():
+            if key not in SECTION_SETTINGS:
+                continue
+            try:
+                changes[key] = DEFINITIONS[key].parse(text)
+            except ValueError as exc:
+                where = f"--section {deck_key}/{section_key}"
+                messages.append(
+                    f"setting {key} of section {deck_key}/{section_key}: stored value {text!r} "
+                    f"is not valid ({exc}); using the deck's value for now. Fix it with: recall "
+                    f"config set {where} {key} VALUE, or recall config reset {where} {key}"
+                )
+        return (replace(self, **changes) if changes else self), messages
 
     @classmethod
     def from_stored(cls, stored: Mapping[str, str]) -> Settings:

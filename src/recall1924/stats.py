@@ -30,10 +30,14 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from recall1924 import clock
+from recall1924.budget import AnswerTime, DailyBudget, answers_left_today
 from recall1924.clock import day_bounds, day_start, iso, review_date
 from recall1924.exam import (
+    BudgetAdvice,
     Exam,
     PlanInput,
+    Suggestion,
+    advise_budget,
     plan,
 )
 from recall1924.settings import Settings
@@ -164,11 +168,86 @@ class ExamSection:
     knowledge_if_no_reviews: float = 0.0
     """Cards recalled at the start of exam day with no more reviews: the sum of the chances
     of recall (the stats' pass over the cards, :mod:`recall1924.store.load`)."""
+    recall_within_budget: float | None = None
+    """The same if the student keeps to the daily budget (the budgeted plan's); None without
+    a budget."""
+    desired_retention: float | None = None
+    """The desired retention the plan keeps for it when it is its own or its deck's, not the
+    settings' the stats are of; None: those."""
 
     @property
     def knowledge_on_schedule(self) -> float:
         """Cards recalled at the start of exam day if the schedule is kept (the plan's)."""
         return self.recall_on_schedule * self.cards
+
+
+@dataclass(frozen=True)
+class BudgetScope:
+    """Where the exam's budget and the plan's settings are set: what a suggested command
+    names."""
+
+    exam_deck: str | None
+    """The deck whose exam (and budget) it is; None: every deck's."""
+    deck: str | None
+    """The deck the stats (and the plan's settings) are of; None: every deck."""
+
+
+@dataclass(frozen=True)
+class BudgetHint:
+    """A change the re-run plan shows reaches the target, and the command that makes it."""
+
+    kind: str
+    """``more_budget``, ``fewer_new`` or ``lower_section_retention``."""
+    unit: str
+    """What ``value`` counts: ``minutes``, ``reviews``, ``new_per_day`` or
+    ``desired_retention``."""
+    value: float
+    command: str
+    lowest_recall: float
+    """The lowest section's recall on exam day in the re-run."""
+    section: tuple[str, str] | None = None
+    section_title: str | None = None
+    section_recall: float | None = None
+    """``section``'s own recall on exam day in the re-run (the one lowered)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "unit": self.unit,
+            "value": self.value,
+            "command": self.command,
+            "lowest_recall": self.lowest_recall,
+            "deck": None if self.section is None else self.section[0],
+            "section": None if self.section is None else self.section[1],
+            "section_recall": self.section_recall,
+        }
+
+
+@dataclass(frozen=True)
+class ExamBudget:
+    """The plan kept to the student's daily budget."""
+
+    budget: DailyBudget
+    time: AnswerTime
+    answers_per_day: int
+    reached: bool
+    """Every section reaches the target on exam day within the budget."""
+    busiest_day: int
+    introduced: int
+    """New cards the plan begins before the exam."""
+    waiting: int
+    """Cards due before the exam the budget never reaches."""
+    hints: list[BudgetHint] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.budget.to_json(self.time),
+            "reached": self.reached,
+            "busiest_day": self.busiest_day,
+            "new_introduced": self.introduced,
+            "waiting_on_exam_day": self.waiting,
+            "suggestions": [hint.to_json() for hint in self.hints],
+        }
 
 
 @dataclass(frozen=True)
@@ -183,6 +262,10 @@ class ExamReport:
     busiest_day: int
     new_left: int
     new_possible: int
+    budget: ExamBudget | None = None
+    desired_retention: float = 0.9
+    """The settings' desired retention, which every section without one of its own (or of
+    its deck's) is planned at."""
 
     @property
     def too_many_new(self) -> bool:
@@ -207,12 +290,16 @@ class ExamReport:
             "busiest_day": self.busiest_day,
             "new_left": self.new_left,
             "new_possible": self.new_possible,
+            "desired_retention": self.desired_retention,
+            "budget": None if self.budget is None else self.budget.to_json(),
             "sections": [
                 {
                     "id": s.id,
                     "deck": s.deck,
                     "recall_if_no_reviews": s.recall_if_no_reviews,
                     "recall_on_schedule": s.recall_on_schedule,
+                    "recall_within_budget": s.recall_within_budget,
+                    "desired_retention": s.desired_retention,
                     "reviews_per_day_needed": s.reviews_per_day_needed,
                     "cards": s.cards,
                     "knowledge_if_no_reviews": s.knowledge_if_no_reviews,
@@ -421,12 +508,41 @@ def _exam_report(
     titles: dict[tuple[str, str], str],
     new_today: int,
     knowledge: Mapping[tuple[str, str], float],
+    own_retentions: Mapping[tuple[str, str] | str, float],
+    budget: _Budgeted | None,
 ) -> ExamReport:
     cards = [
         PlanInput(card.id, (card.deck_key, card.section_key), card.memory, card.suspended)
         for card in store.plan_cards(deck_id=deck_id)
     ]
-    result = plan(cards, exam=exam, now=now, settings=settings, decay=decay, new_today=new_today)
+    retentions = _section_retentions(cards, own_retentions)
+    result = plan(
+        cards,
+        exam=exam,
+        now=now,
+        settings=settings,
+        decay=decay,
+        new_today=new_today,
+        retentions=retentions,
+    )
+    advice = (
+        None
+        if budget is None
+        else advise_budget(
+            cards,
+            exam=exam,
+            now=now,
+            settings=settings,
+            decay=decay,
+            budget=budget.budget,
+            time=budget.time,
+            retentions=retentions,
+            answers_today=budget.spent_today,
+            reviews_today=budget.reviews_today,
+            new_today=new_today,
+        )
+    )
+    within = {} if advice is None else advice.run.recall
     sections = [
         ExamSection(
             id=key[1],
@@ -437,6 +553,8 @@ def _exam_report(
             reviews_per_day_needed=section.reviews_per_day_needed,
             cards=section.cards,
             knowledge_if_no_reviews=knowledge.get(key, 0.0),
+            recall_within_budget=within.get(key) if advice is not None else None,
+            desired_retention=retentions.get(key),
         )
         for key, section in result.sections.items()
     ]
@@ -449,6 +567,98 @@ def _exam_report(
         busiest_day=result.busiest_day,
         new_left=result.new_left,
         new_possible=result.new_possible,
+        desired_retention=settings.desired_retention,
+        budget=None
+        if advice is None or budget is None
+        else _exam_budget(advice, exam, budget.scope, titles),
+    )
+
+
+def _section_retentions(
+    cards: list[PlanInput], retentions: Mapping[tuple[str, str] | str, float]
+) -> dict[tuple[str, str], float]:
+    """Each section's desired retention that is not the settings': its own, else its deck's
+    (``retentions`` holds decks by key, sections by deck and section key)."""
+    found: dict[tuple[str, str], float] = {}
+    for card in cards:
+        section = card.section
+        if section in found:
+            continue
+        own = retentions.get(section, retentions.get(section[0]))
+        if own is not None:
+            found[section] = own
+    return found
+
+
+@dataclass(frozen=True)
+class _Budgeted:
+    """What the budgeted plan needs beyond the exam's plan."""
+
+    budget: DailyBudget
+    time: AnswerTime
+    scope: BudgetScope
+    answers_today: int
+    reviews_today: int
+    milliseconds_today: int = 0
+
+    @property
+    def spent_today(self) -> int:
+        """Today's answers as the budget counts them: what it holds less what is left of it
+        (a budget in minutes counts the time the answers took)."""
+        left = answers_left_today(
+            self.budget, self.time, answers=self.answers_today, milliseconds=self.milliseconds_today
+        )
+        return self.budget.answers(self.time) - left
+
+
+def _exam_budget(
+    advice: BudgetAdvice, exam: Exam, scope: BudgetScope, titles: Mapping[tuple[str, str], str]
+) -> ExamBudget:
+    run = advice.run
+    return ExamBudget(
+        budget=advice.budget,
+        time=advice.time,
+        answers_per_day=advice.answers_per_day,
+        reached=run.reaches(exam.target),
+        busiest_day=run.busiest_day,
+        introduced=run.introduced,
+        waiting=run.waiting,
+        hints=[_hint(found, advice.budget, scope, titles) for found in advice.suggestions],
+    )
+
+
+def _hint(
+    found: Suggestion,
+    budget: DailyBudget,
+    scope: BudgetScope,
+    titles: Mapping[tuple[str, str], str],
+) -> BudgetHint:
+    """A suggestion with the command that makes it (the scope's options spelt out)."""
+    lowest = min(found.run.recall.values(), default=0.0)
+    exam_deck = f" --deck {scope.exam_deck}" if scope.exam_deck else ""
+    deck = f" --deck {scope.deck}" if scope.deck else ""
+    if found.kind == "more_budget":
+        value = f"{found.value:g}"
+        command = f"recall exam --{budget.unit} {value}{exam_deck}"
+        return BudgetHint(found.kind, budget.unit, found.value, command, lowest)
+    if found.kind == "fewer_new":
+        command = f"recall config set new_per_day {found.value:g}{deck}"
+        return BudgetHint(found.kind, "new_per_day", found.value, command, lowest)
+    assert found.section is not None
+    command = (
+        f"recall config set desired_retention {found.value:.2f} "
+        f"--deck {found.section[0]} --section {found.section[1]}"
+    )
+    others = [value for key, value in found.run.recall.items() if key != found.section]
+    return BudgetHint(
+        found.kind,
+        "desired_retention",
+        found.value,
+        command,
+        min(others, default=lowest),
+        section=found.section,
+        section_title=titles.get(found.section, found.section[1]),
+        section_recall=found.run.recall.get(found.section),
     )
 
 
@@ -466,6 +676,10 @@ def build_report(
     full: bool = False,
     deck_decays: Mapping[int, float] | None = None,
     glance: bool = False,
+    budget: DailyBudget | None = None,
+    answer_time: AnswerTime | None = None,
+    budget_scope: BudgetScope | None = None,
+    retentions: Mapping[tuple[str, str] | str, float] | None = None,
 ) -> StatsReport:
     """Compute the stats of every deck (or of the scope's deck) at ``now``.
 
@@ -488,6 +702,12 @@ def build_report(
         glance: only what the glance shows, due now, new and mastery per section: not
             retention (each None), nor the learning, review and suspended counts or the
             stability (0 and None), each a sum the glance would not show.
+        budget: the exam's daily budget: the plan is also kept to it (with ``answer_time``,
+            how long an answer takes; by default the default time), and what would reach the
+            target is worked out when it falls short (``budget_scope`` names the decks the
+            suggested commands set).
+        retentions: for the plan, the desired retention of each deck (by key) and section
+            (by deck and section key) with one of its own, when not the settings'.
     """
     scope = scope or Scope()
     settings = settings or Settings.from_stored({})
@@ -550,6 +770,17 @@ def build_report(
                 titles={(row.deck_key, row.section_key): row.section_title for row in rows},
                 new_today=counts.new_introduced,
                 knowledge={(row.deck_key, row.section_key): row.retrievability_sum for row in rows},
+                own_retentions=retentions or {},
+                budget=None
+                if budget is None
+                else _Budgeted(
+                    budget,
+                    answer_time or AnswerTime.of(0, 0),
+                    budget_scope or BudgetScope(None, None),
+                    answers_today=counts.answers,
+                    reviews_today=counts.reviews,
+                    milliseconds_today=counts.milliseconds,
+                ),
             )
     decks: dict[str, DeckStats] = {}
     for row in rows:

@@ -12,6 +12,9 @@ from recall1924.cli.output import JsonOption, emit
 if TYPE_CHECKING:
     from rich.console import Console  # noqa: TID251 - a type only; ui builds it
 
+    from recall1924.context import App
+    from recall1924.rescheduling import SettingChange
+
 
 @app.command()
 def optimize(
@@ -44,6 +47,14 @@ def optimize(
             "within your usual daily answers if an exam is set, else a year at the daily limits.",
         ),
     ] = False,
+    reschedule: Annotated[
+        bool,
+        typer.Option(
+            "--reschedule",
+            help="When the fitted parameters are saved, also move review cards' due dates to "
+            "them (each move logged, never counted as an answer).",
+        ),
+    ] = False,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -51,8 +62,9 @@ def optimize(
 
     Prints log loss and RMSE(bins) of the current and the fitted parameters on the same
     answers, and what in your answers keeps FSRS from fitting them (too few, no Again, Hard
-    used as a fail). Saving recomputes every card's memory state and due date from its history
-    (the database is backed up first).
+    used as a fail). Saving recomputes every card's memory state (stability and difficulty)
+    from its history (the database is backed up first); due dates stay as they are unless
+    --reschedule.
     """
     from recall1924.errors import SettingError
 
@@ -60,6 +72,11 @@ def optimize(
         raise SettingError("--retention takes no --evaluate, --dry-run or --health-check")
     if evaluate and dry_run:
         raise SettingError("--evaluate never saves: it takes no --dry-run")
+    if reschedule and (retention or evaluate or dry_run):
+        raise SettingError(
+            "--reschedule goes with saving parameters: not with --retention, "
+            "--evaluate or --dry-run"
+        )
     app_obj = app_for(ctx, db, bundled=False)
     if retention:
         from recall1924.advice import advise_retention
@@ -96,12 +113,51 @@ def optimize(
             health_check=health_check,
         )
 
+    moved = None
+    if reschedule and report.saved:
+        from recall1924.rescheduling import reschedule_decks
+
+        moved = reschedule_decks(app_obj, deck)
+
     def table(console: Console) -> None:
         from recall1924.ui.optimize import print_optimize
 
         print_optimize(console, report)
 
-    emit(app_obj, as_json, json=report.to_json, table=table)
+    def as_dict() -> dict[str, object]:
+        return {**report.to_json(), "rescheduled": None if moved is None else moved.moved}
+
+    emit(app_obj, as_json, json=as_dict, table=table)
+    if as_json or evaluate or not report.saved:
+        return
+    if moved is not None:
+        cards = f"{moved.moved} card{'' if moved.moved == 1 else 's'}"
+        typer.echo(f"Rescheduled {cards} to the new parameters.")
+        return
+    # Not "run it again with --reschedule": a second fit may save nothing, and move nothing.
+    typer.echo(
+        "Due dates are unchanged: each card follows the new parameters from its next answer "
+        "(with --reschedule, recall optimize moves them when it saves parameters).",
+        err=True,
+    )
+
+
+SectionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--section",
+        help="Only for this section: deck/section, or a section of --deck (desired_retention "
+        "only).",
+    ),
+]
+RescheduleOption = Annotated[
+    bool,
+    typer.Option(
+        "--reschedule",
+        help="Also move review cards' due dates to the new desired_retention or parameters "
+        "(each move logged, never counted as an answer).",
+    ),
+]
 
 
 @config_app.callback()
@@ -110,6 +166,13 @@ def config(
     deck: Annotated[
         str | None,
         typer.Option("--deck", help="Show this deck's effective settings, marking its own."),
+    ] = None,
+    section: Annotated[
+        str | None,
+        typer.Option(
+            "--section",
+            help="Show this section's effective settings (deck/section, or a section of --deck).",
+        ),
     ] = None,
     as_json: JsonOption = False,
     db: DbOption = None,
@@ -120,6 +183,40 @@ def config(
     from recall1924.ui.reports import print_settings
 
     app_obj = app_for(ctx, db)
+    if section is not None:
+        from recall1924.rescheduling import resolve_section
+        from recall1924.settings import section_scope
+
+        deck_key, section_key, _deck_id, _section_id = resolve_section(app_obj.store, deck, section)
+        named = f"{deck_key}/{section_key}"
+        section_settings = app_obj.settings_for(deck_key, section_key)
+        deck_own = set(app_obj.store.settings(deck_key))
+        section_own = set(app_obj.store.settings(section_scope(deck_key, section_key)))
+        emit(
+            app_obj,
+            as_json,
+            json=lambda: {
+                "deck": deck_key,
+                "section": section_key,
+                "settings": section_settings.as_json(),
+                "own": sorted(section_own),
+                "deck_own": sorted(deck_own),
+            },
+            table=lambda console: print_settings(
+                console,
+                section_settings.as_display(),
+                set(app_obj.store.settings()),
+                deck=deck_key,
+                own=deck_own,
+                section=named,
+                section_own=section_own,
+            ),
+        )
+        return
+    sections = {
+        f"{deck_key}/{section_key}": value
+        for (deck_key, section_key), value in app_obj.section_retentions(deck).items()
+    }
     if deck is not None:
         app_obj.store.scope(deck)  # names the decks there are when there is no such deck
         deck_settings = app_obj.settings_for(deck)
@@ -128,9 +225,14 @@ def config(
         emit(
             app_obj,
             as_json,
-            json=lambda: {"deck": deck, "settings": deck_settings.as_json(), "own": sorted(own)},
+            json=lambda: {
+                "deck": deck,
+                "settings": deck_settings.as_json(),
+                "own": sorted(own),
+                "sections": sections,
+            },
             table=lambda console: print_settings(
-                console, shown, set(app_obj.store.settings()), deck=deck, own=own
+                console, shown, set(app_obj.store.settings()), deck=deck, own=own, sections=sections
             ),
         )
         return
@@ -140,8 +242,20 @@ def config(
         app_obj,
         as_json,
         json=settings.as_json,
-        table=lambda console: print_settings(console, settings.as_display(), changed),
+        table=lambda console: print_settings(
+            console, settings.as_display(), changed, sections=sections
+        ),
     )
+
+
+def _report_change(app_obj: App, change: SettingChange) -> None:
+    """The value now in effect on stdout; on stderr what became of due dates, unless cards
+    moved (then on stdout: it is what the command did)."""
+    show_notices(app_obj)
+    typer.echo(change.line())
+    hint = change.hint()
+    if hint is not None:
+        typer.echo(hint, err=change.rescheduled is None)
 
 
 # Unknown options pass through as arguments so that a negative value (`new_per_day -1`)
@@ -152,20 +266,26 @@ def config_set(
     key: Annotated[str, typer.Argument(help="The setting, e.g. new_per_day.")],
     value: Annotated[str, typer.Argument(help="Its new value, e.g. 30 or '1m 10m'.")],
     deck: Annotated[str | None, typer.Option("--deck", help="Only for this deck (its id).")] = None,
+    section: SectionOption = None,
+    reschedule: RescheduleOption = False,
     db: DbOption = None,
 ) -> None:
-    """Change a setting (for every deck, or with --deck for one)."""
-    from recall1924.settings import canonical_text, check_deck_setting
+    """Change a setting (for every deck, with --deck for one, with --section for one section).
 
-    stored = canonical_text(key, value)  # validated before the database is opened
-    if deck is not None:
+    A new desired_retention or parameters applies from each card's next answer; with
+    --reschedule the review cards it touches get their due dates from it now.
+    """
+    from recall1924.rescheduling import change_setting
+    from recall1924.settings import canonical_text, check_deck_setting, check_section_setting
+
+    canonical_text(key, value)  # validated before the database is opened
+    if section is not None:
+        check_section_setting(key)
+    elif deck is not None:
         check_deck_setting(key)
     app_obj = app_for(ctx, db)
-    if deck is not None:
-        app_obj.store.scope(deck)  # names the decks there are when there is no such deck
-    app_obj.store.save_setting(key, stored, *(() if deck is None else (deck,)))
-    show_notices(app_obj)
-    typer.echo(f"{key} = {stored}" + ("" if deck is None else f" (deck {deck})"))
+    change = change_setting(app_obj, key, value, deck=deck, section=section, reschedule=reschedule)
+    _report_change(app_obj, change)
 
 
 @config_app.command("reset")
@@ -176,20 +296,23 @@ def config_reset(
         str | None,
         typer.Option("--deck", help="Only this deck's own value: it follows the collection again."),
     ] = None,
+    section: Annotated[
+        str | None,
+        typer.Option(
+            "--section",
+            help="Only this section's own value (deck/section, or a section of --deck): it "
+            "follows its deck again.",
+        ),
+    ] = None,
+    reschedule: RescheduleOption = False,
     db: DbOption = None,
 ) -> None:
-    """Put a setting back to its default (with --deck: to the collection's value)."""
+    """Put a setting back to its default (with --deck: to the collection's value; with
+    --section: to the deck's)."""
+    from recall1924.rescheduling import change_setting
     from recall1924.settings import definition
 
-    item = definition(key)
+    definition(key)
     app_obj = app_for(ctx, db)
-    if deck is not None:
-        app_obj.store.scope(deck)  # names the decks there are when there is no such deck
-        app_obj.store.save_setting(key, None, deck)
-        shown = item.format(getattr(app_obj.settings, key))
-        show_notices(app_obj)
-        typer.echo(f"{key} = {shown} (deck {deck} follows the collection)")
-        return
-    app_obj.store.save_setting(key, None)
-    show_notices(app_obj)
-    typer.echo(f"{key} = {item.default} (default)")
+    change = change_setting(app_obj, key, None, deck=deck, section=section, reschedule=reschedule)
+    _report_change(app_obj, change)

@@ -46,7 +46,7 @@ def stats(
 
 
 def _exam_line(found: ExamSet, *, just_set: bool) -> str:
-    """The exam as one sentence: what was set, or what is set."""
+    """The exam as one sentence: what was set, or what is set, with its daily budget."""
     from recall1924.words import plural
 
     if found.exam is None:
@@ -54,12 +54,20 @@ def _exam_line(found: ExamSet, *, just_set: bool) -> str:
             "" if just_set else " Set one with: recall exam YYYY-MM-DD"
         )
     day, target = found.exam.day.isoformat(), f"{found.exam.target:.0%}"
+    budget = ""
+    if found.budget is not None and found.time is not None:
+        budget = f", budget {found.budget.label}"
+        if found.budget.minutes is not None:
+            budget += (
+                f" (about {plural(found.budget.answers(found.time), 'answer')} at "
+                f"{found.time.seconds:.1f} s each)"
+            )
     if not just_set:
-        return f"Exam for {found.label}: {day}, target {target}"
+        return f"Exam for {found.label}: {day}, target {target}{budget}"
     plan = "recall stats" + (f" --deck {found.deck}" if found.deck else "")
     return (
         f"Exam for {found.label}: {day} (in {plural(found.days_left or 0, 'day')}), "
-        f"target {target}. See the plan with: {plan}"
+        f"target {target}{budget}. See the plan with: {plan}"
     )
 
 
@@ -77,30 +85,69 @@ def exam(
         str | None,
         typer.Option("--target", help="Chance of recall to reach by then, e.g. 0.9 or 90%."),
     ] = None,
-    clear: Annotated[bool, typer.Option("--clear", help="Forget the exam date.")] = False,
+    minutes: Annotated[
+        str | None,
+        typer.Option(
+            "--minutes",
+            help="Daily budget: minutes a day for this exam (1-600).",
+            show_default=False,
+        ),
+    ] = None,
+    reviews: Annotated[
+        str | None,
+        typer.Option(
+            "--reviews",
+            help="Daily budget: answers a day for this exam, every learning step counted.",
+            show_default=False,
+        ),
+    ] = None,
+    no_budget: Annotated[
+        bool, typer.Option("--no-budget", help="Forget the daily budget; keep the exam.")
+    ] = False,
+    clear: Annotated[
+        bool, typer.Option("--clear", help="Forget the exam date and its budget.")
+    ] = False,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Set the exam date: recall stats then predicts recall on the day and plans the reviews.
 
-    With no date, shows the exam set (for --deck, or for every deck).
+    With --minutes or --reviews, the plan keeps to that daily budget (minutes become answers
+    at your own mean answer time) and stats says early what would reach the target. Setting a
+    date alone keeps the budget set; --minutes or --reviews alone changes the budget of the
+    exam set. With no date, shows the exam and budget set (for --deck, or for every deck).
     """
+    from recall1924.budget import DailyBudget, parse_minutes, parse_reviews
     from recall1924.errors import SettingError
     from recall1924.exam import parse_day, parse_target
-    from recall1924.readiness import clear_exam, exam_set, set_exam
+    from recall1924.readiness import clear_exam, exam_set, set_budget, set_exam
 
+    budgeting = minutes is not None or reviews is not None or no_budget
     if clear and (day is not None or target is not None):
         raise SettingError("--clear takes no date or target")
+    if clear and budgeting:
+        raise SettingError("--clear takes no budget: it forgets the exam and its budget")
+    if sum([minutes is not None, reviews is not None, no_budget]) > 1:
+        raise SettingError("give one of --minutes, --reviews and --no-budget")
     chosen = parse_day(day) if day is not None else None
     goal = parse_target(target) if target is not None else None
+    budget = (
+        DailyBudget(minutes=parse_minutes(minutes))
+        if minutes is not None
+        else DailyBudget(reviews=parse_reviews(reviews))
+        if reviews is not None
+        else None
+    )
     if chosen is None and goal is not None:
         raise SettingError("give the exam date with the target: recall exam YYYY-MM-DD --target")
     app_obj = app_for(ctx, db)
     if clear:
         found = clear_exam(app_obj, deck)
-    elif chosen is None:
-        found = exam_set(app_obj, deck)
+    elif chosen is not None:
+        found = set_exam(app_obj, chosen, goal, deck, budget=budget, drop_budget=no_budget)
+    elif budgeting:
+        found = set_budget(app_obj, budget, deck)
     else:
-        found = set_exam(app_obj, chosen, goal, deck)
-    line = _exam_line(found, just_set=clear or chosen is not None)
+        found = exam_set(app_obj, deck)
+    line = _exam_line(found, just_set=clear or chosen is not None or budgeting)
     emit(app_obj, as_json, json=found.to_json, table=lambda _console: typer.echo(line))

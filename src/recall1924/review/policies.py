@@ -3,7 +3,7 @@ practice (the answer-policy seam)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
@@ -65,11 +65,27 @@ class Schedule:
     kind: ReviewKind = ReviewKind.Review
     loads: DayLoads | None = None
     """The cards due on each day ahead, to balance intervals over (None: fuzz only)."""
+    siblings: Callable[[CardView, datetime, int], Collection[date]] | None = None
+    """The days a card's siblings are due on, which balancing avoids (``Store.sibling_days``)."""
+    section_schedulers: Mapping[int, Scheduler] = field(default_factory=dict)
+    """By section id, the scheduler of each section with a desired retention of its own
+    (``App.section_schedulers``, built once): its cards' previews and answers use it."""
+
+    def scheduler(self, card: CardView) -> Scheduler:
+        """The scheduler ``card`` is answered with: its section's own, else its deck's."""
+        own = self.section_schedulers.get(card.section_id)
+        return own if own is not None else self.scheduler_for(card.deck_key)
+
+    def _find_siblings(self, card: CardView, at: datetime) -> None:
+        if self.loads is not None and self.siblings is not None:  # once for preview and answer
+            find = self.siblings
+            self.loads.find_siblings(card.id, lambda: find(card, at, self.day_starts_at))
 
     def preview(self, card: CardView, at: datetime) -> dict[Rating, timedelta]:
+        self._find_siblings(card, at)
         if self.exam_for(card.deck_key) is None:
             return preview(
-                self.scheduler_for(card.deck_key),
+                self.scheduler(card),
                 card_id=card.id,
                 memory=card.memory,
                 at=at,
@@ -79,7 +95,8 @@ class Schedule:
         return {rating: self.after(card, rating, at).due - at for rating in Rating}
 
     def after(self, card: CardView, rating: Rating, at: datetime) -> MemoryState:
-        scheduler = self.scheduler_for(card.deck_key)
+        self._find_siblings(card, at)
+        scheduler = self.scheduler(card)
         memory = answer(
             scheduler,
             card_id=card.id,

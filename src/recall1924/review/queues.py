@@ -10,7 +10,7 @@ from typing import Protocol
 
 from recall1924.clock import day_bounds
 from recall1924.errors import CardGoneError
-from recall1924.review.allowance import Allowance
+from recall1924.review.allowance import Allowance, BudgetRule, BudgetSpent
 from recall1924.scheduling import MemoryState, Rating, State
 from recall1924.settings import Settings
 from recall1924.store import CardView, QueueCounts, Scope, Store, Waiting
@@ -35,14 +35,22 @@ class Queue(Protocol):
         ...
 
     def answered(
-        self, card_id: int, rating: Rating | None, after: MemoryState | None = None
+        self,
+        card_id: int,
+        rating: Rating | None,
+        after: MemoryState | None = None,
+        milliseconds: int = 0,
     ) -> None:
-        """``card_id`` was answered (its memory now ``after``), or set aside with no rating:
-        what comes next moves on."""
+        """``card_id`` was answered (its memory now ``after``, the answer taking
+        ``milliseconds``), or set aside with no rating: what comes next moves on."""
         ...
 
     def put_back(self, card_id: int) -> None:
         """An answer to ``card_id`` was undone: it may come again."""
+        ...
+
+    def budget(self, now: datetime) -> BudgetSpent | None:
+        """Where today's budget stands (None: no budget, or none that applies)."""
         ...
 
 
@@ -55,6 +63,8 @@ class _Taken:
     kind: str
     """Which list it came from: "learning", "review" or "new"."""
     spent: bool
+    """Whether it was an answer (which spends today's allowance), not a card set aside."""
+    milliseconds: int = 0
     relearning: Waiting | None = None
     """Its place among today's learning cards after the answer, if it got one."""
 
@@ -62,7 +72,8 @@ class _Taken:
 @dataclass
 class ScheduledQueue:
     """Today's schedule in a scope: learning cards due, reviews due today, new cards, within
-    the daily limits and the session's ``limit`` of different cards.
+    the daily limits, today's budget (new cards only) and the session's ``limit`` of
+    different cards.
 
     Today's cards are read once, when the session starts (and again if it runs into the next
     review day); then the queue keeps them, with today's :class:`Allowance`, up to date as
@@ -79,6 +90,8 @@ class ScheduledQueue:
     least on exam day first (else the longest overdue first)."""
     deck_limits: Mapping[int, tuple[int, int]] = field(default_factory=dict)
     """Decks with daily limits of their own, by deck id: (new per day, reviews per day)."""
+    budget_rule: BudgetRule | None = None
+    """The exam's daily budget, which holds back new cards once it has no room for them."""
     allowance: Allowance | None = field(default=None, init=False)
     _day_end: datetime | None = field(default=None, init=False)
     _learning: list[Waiting] = field(default_factory=list, init=False)
@@ -101,7 +114,12 @@ class ScheduledQueue:
     def _load(self, now: datetime) -> None:
         start, end = day_bounds(now, self.settings.day_starts_at)
         allowance = Allowance.today(
-            self.store, self.settings, day_start=start, day_end=end, deck_limits=self.deck_limits
+            self.store,
+            self.settings,
+            day_start=start,
+            day_end=end,
+            deck_limits=self.deck_limits,
+            budget=self.budget_rule,
         )
         by_deck = self.store.queue_counts_by_deck(self.scope, day_end=end)
         self._learning = self.store.learning_due(self.scope, now=now, day_end=end)
@@ -119,6 +137,7 @@ class ScheduledQueue:
                 self._new += self.store.new_cards(in_deck, now=now, limit=new)
         self._reviews.sort()
         self._new.sort()
+        allowance.due_elsewhere = due_elsewhere(self.store, allowance, self.scope, by_deck, end)
         self.allowance, self._day_end, self._fresh = allowance, end, True
 
     def next_card(self, now: datetime, started: set[int]) -> CardView | None:
@@ -162,9 +181,12 @@ class ScheduledQueue:
         review = first(self._reviews, lambda entry: allowance.reviews_left(entry.deck_id) > 0)
         if review is not None:
             return review, "review"
-        new = first(self._new, lambda entry: allowance.new_left(entry.deck_id) > 0)
-        if new is not None:
-            return new, "new"
+        # A new card only while today's budget has room for it after the cards due (the same
+        # count the header shows).
+        if allowance.budget is None or self._waiting(now, allowance).new > 0:
+            new = first(self._new, lambda entry: allowance.new_left(entry.deck_id) > 0)
+            if new is not None:
+                return new, "new"
         soon = now + LEARN_AHEAD
         ahead = first(self._learning, lambda entry: entry.order[0] <= soon)
         return (ahead, "learning") if ahead is not None else (None, "")
@@ -187,8 +209,8 @@ class ScheduledQueue:
                     return entry, kind
         return None
 
-    def remaining(self, now: datetime, started: set[int]) -> QueueCounts:
-        allowance = self._today(now)
+    def _waiting(self, now: datetime, allowance: Allowance) -> QueueCounts:
+        """Today's cards still waiting, within the limits and the budget (no session limit)."""
         soon = now + LEARN_AHEAD
         by_deck: dict[int, QueueCounts] = {}
         learning: dict[int, list[int]] = {}
@@ -200,22 +222,35 @@ class ScheduledQueue:
             reviews, new = self._counts.get(deck_id, [0, 0])
             waiting, later = learning.get(deck_id, [0, 0])
             by_deck[deck_id] = QueueCounts(waiting, reviews, new, later)
-        counts = allowance.apply(by_deck)
+        return allowance.apply(by_deck)
+
+    def remaining(self, now: datetime, started: set[int]) -> QueueCounts:
+        counts = self._waiting(now, self._today(now))
         if self.limit is None:
             return counts
         # Past the limit only the session's own learning cards come back; before it, at most
-        # the cards the limit still allows, reviews before new ones as they are shown.
+        # the cards the limit still allows, reviews before new ones as they are shown (and
+        # held back by the budget, of those the limit would have shown).
         room = max(0, self.limit - len(started))
         review = min(counts.review, room)
         new = min(counts.new, room - review)
-        return QueueCounts(counts.learning, review, new, counts.learning_later)
+        held = max(0, min(counts.new_held, room - review - new))
+        return QueueCounts(counts.learning, review, new, counts.learning_later, held)
+
+    def budget(self, now: datetime) -> BudgetSpent | None:
+        return self._today(now).budget_spent()
 
     def answered(
-        self, card_id: int, rating: Rating | None, after: MemoryState | None = None
+        self,
+        card_id: int,
+        rating: Rating | None,
+        after: MemoryState | None = None,
+        milliseconds: int = 0,
     ) -> None:
-        """``card_id`` left the queue: answered (``rating``, its memory now ``after``), or set
-        aside (no rating). An answer spends today's allowance as the store counts it: a new
-        card, or an answer to a review card; a card still learning today comes back."""
+        """``card_id`` left the queue: answered (``rating``, its memory now ``after``, taking
+        ``milliseconds``), or set aside (no rating). An answer spends today's allowance as the
+        store counts it: a new card, or an answer to a review card, and any answer today's
+        budget; a card still learning today comes back."""
         self._fresh = False
         found = self._find(card_id)
         if found is None:
@@ -224,9 +259,14 @@ class ScheduledQueue:
         self._drop(entry, kind)
         allowance = self.allowance
         assert allowance is not None and self._day_end is not None
-        spent = rating is not None and kind != "learning"
+        spent = rating is not None
         if spent:
-            allowance.spend(entry.deck_id, new=kind == "new", review=kind == "review")
+            allowance.spend(
+                entry.deck_id,
+                new=kind == "new",
+                review=kind == "review",
+                milliseconds=milliseconds,
+            )
         again = None
         if (
             rating is not None
@@ -236,7 +276,9 @@ class ScheduledQueue:
         ):
             again = Waiting((after.due,), card_id, entry.deck_id)
             bisect.insort(self._learning, again)
-        self._taken.setdefault(card_id, []).append(_Taken(entry, kind, spent, again))
+        self._taken.setdefault(card_id, []).append(
+            _Taken(entry, kind, spent, milliseconds if spent else 0, again)
+        )
 
     def put_back(self, card_id: int) -> None:
         """The last answer to (or setting aside of) ``card_id`` was undone: it is waiting
@@ -250,7 +292,11 @@ class ScheduledQueue:
             self._learning.remove(last.relearning)
         if last.spent and self.allowance is not None:
             self.allowance.spend(
-                last.entry.deck_id, new=last.kind == "new", review=last.kind == "review", count=-1
+                last.entry.deck_id,
+                new=last.kind == "new",
+                review=last.kind == "review",
+                count=-1,
+                milliseconds=last.milliseconds,
             )
         if last.kind == "learning":
             bisect.insort(self._learning, last.entry)
@@ -304,7 +350,11 @@ class CramQueue:
         return QueueCounts(0, left, 0)
 
     def answered(
-        self, card_id: int, rating: Rating | None, after: MemoryState | None = None
+        self,
+        card_id: int,
+        rating: Rating | None,
+        after: MemoryState | None = None,
+        milliseconds: int = 0,
     ) -> None:
         if card_id in self._order:
             self._order.remove(card_id)
@@ -316,6 +366,9 @@ class CramQueue:
             self._order.remove(card_id)
         self._order.insert(0, card_id)
 
+    def budget(self, now: datetime) -> BudgetSpent | None:
+        return None  # practice outside the schedule keeps to no budget
+
 
 def todays_queue(
     store: Store,
@@ -323,12 +376,38 @@ def todays_queue(
     scope: Scope,
     now: datetime,
     deck_limits: Mapping[int, tuple[int, int]] | None = None,
+    budget: BudgetRule | None = None,
 ) -> QueueCounts:
     """Cards in ``scope`` still to answer today: learning (and of those, the ones not due
     within the learn-ahead time), review and new, within the collection's daily limits and
-    each deck's own (``deck_limits``, by deck id: new per day, reviews per day)."""
+    each deck's own (``deck_limits``, by deck id: new per day, reviews per day), and the new
+    cards within today's ``budget`` (those it holds back counted apart)."""
     start, end = day_bounds(now, settings.day_starts_at)
     allowance = Allowance.today(
-        store, settings, day_start=start, day_end=end, deck_limits=deck_limits
+        store, settings, day_start=start, day_end=end, deck_limits=deck_limits, budget=budget
     )
-    return allowance.apply(store.queue_counts_by_deck(scope, day_end=end, due_by=now + LEARN_AHEAD))
+    by_deck = store.queue_counts_by_deck(scope, day_end=end, due_by=now + LEARN_AHEAD)
+    allowance.due_elsewhere = due_elsewhere(store, allowance, scope, by_deck, end)
+    return allowance.apply(by_deck)
+
+
+def due_elsewhere(
+    store: Store,
+    allowance: Allowance,
+    scope: Scope,
+    by_deck: Mapping[int, QueueCounts],
+    day_end: datetime,
+) -> int:
+    """Cards due today (learning and reviews, within the limits) where ``allowance``'s budget
+    counts its answers but outside ``scope``, whose cards are ``by_deck``: under every deck's
+    budget, a review of one deck leaves room for the other decks' reviews, as the glance
+    does. Reads the store only when the budget's scope is not ``scope``."""
+    rule = allowance.budget
+    if rule is None or rule.scope == scope:
+        return 0
+
+    def due(counts: Mapping[int, QueueCounts]) -> int:
+        applied = allowance.apply(counts)
+        return applied.learning + applied.review
+
+    return max(0, due(store.queue_counts_by_deck(rule.scope, day_end=day_end)) - due(by_deck))

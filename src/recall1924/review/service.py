@@ -19,10 +19,19 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from recall1924.context import App
+    from recall1924.review.allowance import BudgetRule
     from recall1924.review.session import ReviewSession, Summary
     from recall1924.store import Scope, Store
 
-__all__ = ["Outlook", "coming_due_tomorrow", "exam_order", "finish", "start_cram", "start_review"]
+__all__ = [
+    "Outlook",
+    "budget_rule",
+    "coming_due_tomorrow",
+    "exam_order",
+    "finish",
+    "start_cram",
+    "start_review",
+]
 
 
 def _typed(app: App, forced: bool) -> bool | Callable[[str], bool]:
@@ -43,6 +52,37 @@ def exam_order(app: App, deck: str | None = None) -> tuple[datetime, float] | No
     if found is None:
         return None
     return day_start(found.day, app.settings.day_starts_at), decay_of(app.scheduler)
+
+
+def budget_rule(app: App, deck: str | None = None) -> BudgetRule | None:
+    """Today's budget for a review of ``deck`` (or of every deck): the one kept beside the
+    exam that ``deck`` follows (:func:`~recall1924.readiness.find_budget`), or None. Its
+    answers count where that exam is set (the deck's own, else every deck), the student's
+    answer time turns minutes into answers, and a new card takes the answers the deck's
+    learning steps ask for.
+
+    Raises:
+        NotFoundError: there is no deck ``deck``.
+    """
+    from recall1924.budget import answers_per_new_card, day_share
+    from recall1924.clock import review_date
+    from recall1924.exam import read_exam
+    from recall1924.readiness import budget_time, find_budget
+    from recall1924.review.allowance import BudgetRule
+    from recall1924.store import Scope
+
+    budget = find_budget(app.store, deck)
+    if budget is None:
+        return None
+    own = deck is not None and read_exam(app.store.settings(deck)) is not None
+    scope = app.store.scope(deck) if own else Scope()
+    settings = app.settings if deck is None else app.settings_for(deck)
+    answers = answers_per_new_card(settings)
+    # The pace of the cards to come: the deck's own when it has enough timed answers, as the
+    # exam plan for the deck reckons it.
+    today = review_date(app.clock.now(), app.settings.day_starts_at)
+    share = day_share(app.settings.easy_days, today)
+    return BudgetRule(budget, budget_time(app, deck), answers, scope, share)
 
 
 def start_review(
@@ -73,6 +113,8 @@ def start_review(
         exam_for=cache(lambda deck_key: find_exam(app.store, deck_key)),
         exam_order=exam_order(app, deck),
         deck_limits=app.deck_limits(),
+        budget=budget_rule(app, deck),
+        section_schedulers=app.section_schedulers(),
     )
 
 

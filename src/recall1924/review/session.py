@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from recall1924.editing import CardToEdit, FlagChange, Saved
     from recall1924.typed import Comparison
 
+from recall1924.review.allowance import BudgetRule, BudgetSpent, budget_note
 from recall1924.review.policies import AnswerPolicy, PracticeOnly, Schedule
 from recall1924.review.queues import CramQueue, Queue, ScheduledQueue
 
@@ -135,6 +136,9 @@ class Summary:
     """Per section title: how much its mastery (the mean chance of recall at the start of the
     next review day, new cards counting 0) moved with this session's answers."""
     kind: ReviewKind = ReviewKind.Review
+    budget: BudgetSpent | None = None
+    """Where today's budget stands at the end (None: no budget); ``remaining.new_stopped`` says
+    whether it holds new cards back."""
 
 
 @dataclass
@@ -190,6 +194,8 @@ class ReviewSession:
     """What was typed for each answer still standing, by review log id (undo gives it back)."""
     _editing: CardToEdit | None = field(default=None, init=False)
     """The card :meth:`edit_text` gave out, which :meth:`save_edit` saves."""
+    _budget_said: bool = field(default=False, init=False)
+    """Whether the session has said that today's budget holds new cards back."""
 
     @property
     def answers(self) -> list[Answered]:
@@ -396,11 +402,11 @@ class ReviewSession:
             self._typed_answers[log_id] = self.typed_text
         self._started.add(card.id)
         self._move_load(card.memory, after)
-        self.queue.answered(card.id, rating, after)
+        self.queue.answered(card.id, rating, after, duration)
         leech = self._leech(card, rating)
         self._advance()
-        if leech:
-            self.message = leech
+        if leech:  # before the budget's note, if this answer spent the budget too
+            self.message = leech if self.message is None else f"{leech} {self.message}"
 
     def _move_load(self, before: MemoryState | None, after: MemoryState | None) -> None:
         """A card answered (or its answer undone) moves from one day's load to another's."""
@@ -520,6 +526,22 @@ class ReviewSession:
             self.phase = Phase.FINISHED if self.history else Phase.DONE
         else:
             self._show(card)
+        self._note_budget()
+
+    def _note_budget(self) -> None:
+        """Say once, when it happens, that today's budget holds new cards back (an undo that
+        makes room again lets it be said again)."""
+        remaining = self.remaining()
+        spent = self.budget()
+        if not remaining.new_stopped or spent is None:
+            self._budget_said = False
+        elif not self._budget_said:
+            self._budget_said = True
+            self.message = budget_note(spent, remaining)
+
+    def budget(self) -> BudgetSpent | None:
+        """Where today's budget stands (None: no budget)."""
+        return self.queue.budget(self._now())
 
     def _show(self, card: CardView) -> None:
         self.card = card
@@ -553,6 +575,7 @@ class ReviewSession:
             sections=sections,
             mastery_moved=self._mastery_moved(answers),
             kind=self.policy.kind,
+            budget=self.budget(),
         )
 
     def _mastery_moved(self, answers: list[Answered]) -> dict[str, float]:
@@ -639,17 +662,31 @@ def scheduled_session(
     exam_for: Callable[[str], exam.Exam | None] = lambda _deck: None,
     exam_order: tuple[datetime, float] | None = None,
     deck_limits: Mapping[int, tuple[int, int]] | None = None,
+    budget: BudgetRule | None = None,
+    section_schedulers: Mapping[int, Scheduler] | None = None,
 ) -> ReviewSession:
     """A review of today's schedule (with typed answers if ``typed``, or for the decks it
     says). ``exam_for`` gives each deck's exam, for deadline-aware intervals; ``exam_order``
     (the exam's start and the forgetting curve's decay) shows the reviews that would be
     recalled least on exam day first. ``deck_limits``: decks with daily limits of their own,
-    by id: (new per day, reviews per day)."""
+    by id: (new per day, reviews per day). ``budget``: the exam's daily budget, which stops
+    new cards once it has no room for them. ``section_schedulers``: by section id, the
+    scheduler of each section with a desired retention of its own."""
     loads = _day_loads(store, settings, clock) if settings.load_balancing else None
+    queue = ScheduledQueue(
+        store, settings, scope or Scope(), limit, exam_order, deck_limits or {}, budget
+    )
     return ReviewSession(
         store,
-        ScheduledQueue(store, settings, scope or Scope(), limit, exam_order, deck_limits or {}),
-        Schedule(scheduler_for, settings.day_starts_at, exam_for, loads=loads),
+        queue,
+        Schedule(
+            scheduler_for,
+            settings.day_starts_at,
+            exam_for,
+            loads=loads,
+            siblings=store.sibling_days,
+            section_schedulers=section_schedulers or {},
+        ),
         settings,
         clock,
         minutes=minutes,

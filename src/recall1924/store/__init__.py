@@ -8,7 +8,8 @@ is due, a card as shown), :mod:`~recall1924.store.answers` (saving and undoing a
 :mod:`~recall1924.store.settings`, :mod:`~recall1924.store.stats`,
 :mod:`~recall1924.store.load` (daily load and total knowledge),
 :mod:`~recall1924.store.search` (a query as a condition on cards),
-:mod:`~recall1924.store.forecast` (what comes due) and
+:mod:`~recall1924.store.forecast` (what comes due),
+:mod:`~recall1924.store.rescheduling` (due dates moved after a change of settings) and
 :mod:`~recall1924.store.integrity` (what ``recall doctor`` checks and repairs). Every
 write is its own transaction, committed before the method returns, so an answer is on disk
 before the next card is shown. Results come back as frozen dataclasses, never as live ORM rows.
@@ -35,6 +36,7 @@ from recall1924.store.integrity import IntegrityStore
 from recall1924.store.load import LoadStore
 from recall1924.store.media import MediaStore, StoredMedia
 from recall1924.store.queue import CardView, DayCounts, QueueCounts, QueueStore, Waiting
+from recall1924.store.rescheduling import RescheduleStore
 from recall1924.store.search import SearchStore
 from recall1924.store.settings import GLOBAL_SCOPE, SettingsStore
 from recall1924.store.stats import SectionRow, StatsStore
@@ -68,6 +70,7 @@ class Store(
     MediaStore,
     SearchStore,
     ForecastStore,
+    RescheduleStore,
 ):
     """The collection in one SQLite file."""
 

@@ -206,6 +206,8 @@ def _changed_since(later: ReviewKind | None) -> StaleCardError:
         # its state before the reset is the answer's after: undoing the answer now would put
         # back a state the reset had taken away
         return StaleCardError("that card was reset to new (recall forget) since")
+    if later == ReviewKind.Reschedule:
+        return StaleCardError("that card was rescheduled (--reschedule) since")
     if later is not None:
         return StaleCardError("that card was answered again in another session since")
     return StaleCardError("that card's memory was changed in another session since")

@@ -55,6 +55,9 @@ class CardHistory:
     created_at: datetime
     memory: MemoryState
     rows: tuple[LoggedRow, ...]
+    section_key: str | None = None
+    """The card's section: its scheduler is the section's when that has a desired retention
+    of its own (``App.scheduler_for``)."""
 
 
 Recomputed = tuple[MemoryState, Sequence[tuple[int, MemoryState, MemoryState]]]
@@ -327,13 +330,19 @@ class HistoryStore(StoreBase):
             for card_id, logged in groupby(logs, itemgetter(0))
         }
         cards = connection.exec_driver_sql(
-            f"SELECT card.id, deck.key, card.created_at, {_columns()} FROM card "
-            f"JOIN deck ON deck.id = card.deck_id WHERE card.id IN ({marks}) ORDER BY card.id",
+            f"SELECT card.id, deck.key, card.created_at, {_columns()}, section.key FROM card "
+            "JOIN deck ON deck.id = card.deck_id JOIN section ON section.id = card.section_id "
+            f"WHERE card.id IN ({marks}) ORDER BY card.id",
             tuple(card_ids),
         )
         return [
             CardHistory(
-                card[0], card[1], stored_moment(card[2]), times.memory(card[3:9]), rows[card[0]]
+                card[0],
+                card[1],
+                stored_moment(card[2]),
+                times.memory(card[3:9]),
+                rows[card[0]],
+                card[9],
             )
             for card in cards
             if card[0] in rows

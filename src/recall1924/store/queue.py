@@ -72,12 +72,14 @@ class CardView:
 @dataclass(frozen=True)
 class QueueCounts:
     """Cards waiting in a scope today: learning (of which ``learning_later`` are not due yet,
-    coming back later today), review, never seen."""
+    coming back later today), review, never seen; and ``new_held``, new cards the daily limits
+    would allow but today's budget has no room for (none before a budget is applied)."""
 
     learning: int
     review: int
     new: int
     learning_later: int = 0
+    new_held: int = 0
 
     @property
     def due(self) -> int:
@@ -87,6 +89,11 @@ class QueueCounts:
     @property
     def total(self) -> int:
         return self.learning + self.review + self.new
+
+    @property
+    def new_stopped(self) -> bool:
+        """Whether today's budget stops new cards: none left to show, and some held back."""
+        return self.new == 0 and self.new_held > 0
 
 
 class Waiting(NamedTuple):
@@ -100,12 +107,13 @@ class Waiting(NamedTuple):
 
 @dataclass(frozen=True)
 class DayCounts:
-    """What was done on one review day: new cards introduced, answers to review cards, and
-    all answers."""
+    """What was done on one review day: new cards introduced, answers to review cards, all
+    answers, and the time they took (the answer times recorded, in milliseconds)."""
 
     new_introduced: int
     reviews: int
     answers: int
+    milliseconds: int = 0
 
 
 class QueueStore(StoreBase):
@@ -375,8 +383,8 @@ class QueueStore(StoreBase):
         day_end: datetime | None = None,
     ) -> DayCounts:
         """Answers given on the review day from ``day_start`` to before ``day_end`` (in
-        ``scope``, or anywhere): cards seen for the first time, answers to review cards, and
-        all answers.
+        ``scope``, or anywhere): cards seen for the first time, answers to review cards, all
+        answers, and the time they took (what today's budget in minutes spends).
 
         Bounded above as well as below: an answer stamped on a later day (a clock that was
         wrong, or ``RECALL_NOW`` set ahead) belongs to that day, not to today's counts and
@@ -398,6 +406,7 @@ class QueueStore(StoreBase):
                 ),
                 func.count().filter(col(ReviewLog.state_before) == int(State.Review)),
                 func.count(),
+                func.coalesce(func.sum(ReviewLog.duration_ms), 0),
             )
             .select_from(ReviewLog)
             .where(reviewed_at >= day_start, reviewed_at < end, ReviewLog.kind == ReviewKind.Review)
@@ -405,8 +414,8 @@ class QueueStore(StoreBase):
         if scope is not None and scope.where():
             query = query.join(Card, col(Card.id) == col(ReviewLog.card_id)).where(*scope.where())
         with self._session() as session:
-            new, reviews, answers = session.exec(query).one()
-            return DayCounts(new, reviews, answers)
+            new, reviews, answers, milliseconds = session.exec(query).one()
+            return DayCounts(new, reviews, answers, int(milliseconds or 0))
 
 
 def _next_day_start(day_start: datetime) -> datetime:

@@ -1,4 +1,5 @@
-"""Settings as stored: one row per changed setting, per scope."""
+"""Settings as stored: one row per changed setting, per scope (the collection's, a deck's or a
+section's: see :mod:`recall1924.settings`)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from collections.abc import Iterable
 
 from sqlmodel import col, select
 
-from recall1924.models import Deck, Setting
+from recall1924.models import Deck, Section, Setting
+from recall1924.settings import section_of_scope
 from recall1924.store.base import StoreBase
 
 GLOBAL_SCOPE = "global"
@@ -30,6 +32,38 @@ class SettingsStore(StoreBase):
         )
         with self._session() as session:
             return {key: deck_id for key, deck_id in session.exec(query) if deck_id is not None}
+
+    def section_names(self) -> list[tuple[str, str, int]]:
+        """Every section as ``(deck key, section key, section id)``, in deck and section
+        order: what a section is called on the command line (``deck/section``)."""
+        query = (
+            select(Deck.key, Section.key, Section.id)
+            .join(Deck, col(Deck.id) == col(Section.deck_id))
+            .order_by(col(Deck.id), col(Section.position))
+        )
+        with self._session() as session:
+            return [
+                (deck, section, section_id)
+                for deck, section, section_id in session.exec(query)
+                if section_id is not None
+            ]
+
+    def section_settings(self, key: str) -> dict[tuple[str, str], str]:
+        """Setting ``key`` as stored for each section that has it of its own, by ``(deck key,
+        section key)``; a section no longer in the collection (its deck removed) is left out."""
+        query = select(Setting.scope, Setting.value).where(
+            col(Setting.key) == key, col(Setting.scope).startswith("section:")
+        )
+        with self._session() as session:
+            found = {
+                named: value
+                for scope, value in session.exec(query)
+                if (named := section_of_scope(scope)) is not None
+            }
+        if not found:
+            return {}
+        existing = {(deck, section) for deck, section, _id in self.section_names()}
+        return {named: value for named, value in found.items() if named in existing}
 
     def save_setting(self, key: str, value: str | None, scope: str = GLOBAL_SCOPE) -> None:
         """Store ``value`` for ``key``; None removes it, so the default applies again."""

@@ -220,6 +220,10 @@ def _history_table(history: Sequence[HistoryRow], width: int) -> Table:
         cells: list[str | Text] = [_local(entry.reviewed_at)]
         if medium:
             cells += [entry.kind.name.lower(), status_name(entry.status_before)]
+        if entry.kind is ReviewKind.Reschedule:  # no answer: the due date moved
+            interval = format_duration(entry.due - entry.reviewed_at)
+            table.add_row(*cells, Text("rescheduled", style="dim"), interval)
+            continue
         if entry.rating is None:  # a reset: the answers above are an earlier life
             table.add_row(*cells, Text("reset to new", style="bold"))
             continue

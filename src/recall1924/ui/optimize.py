@@ -149,7 +149,12 @@ def print_retention(console: Console, advice: RetentionAdvice) -> None:
 def _budget_line(advice: RetentionAdvice) -> Text:
     budget = advice.budget
     limits = "new_per_day and reviews_per_day"
-    if budget.answers is not None:
+    if budget.source == "set":
+        said = (
+            f"Daily budget: {plural(budget.answers or 0, 'answer')}, the budget set with the "
+            f"exam at your pace (and at most {limits})."
+        )
+    elif budget.answers is not None:
         said = (
             f"Daily budget: {plural(budget.answers, 'answer')}, your mean over the last 4 weeks "
             f"(and at most {limits})."

@@ -81,6 +81,11 @@ def print_overview(
         )
     else:
         console.print(f"{_nothing_now(next_due, now)} See progress with [bold]recall stats[/bold]")
+    if waiting.new_stopped:  # as the review itself says it
+        console.print(
+            f"Today's budget has no room for more new cards: {waiting.new_held} wait for "
+            "another day."
+        )
 
 
 def print_decks(console: Console, decks: list[DeckSummary]) -> None:
@@ -105,10 +110,15 @@ def print_settings(
     *,
     deck: str | None = None,
     own: set[str] | None = None,
+    section: str | None = None,
+    section_own: set[str] | None = None,
+    sections: Mapping[str, float] | None = None,
 ) -> None:
     """Every setting and its value; bold where it differs from the default. For one deck
     (``deck``), also where each value comes from: the deck's own (``own``), the collection's,
-    or the default."""
+    or the default; for one of its sections (``section``, ``deck/section``) also the
+    section's own (``section_own``). ``sections``: the sections with a desired retention of
+    their own and its value, listed under the table."""
     table = plain_table()
     table.add_column("Setting")
     table.add_column("Value")
@@ -116,14 +126,35 @@ def print_settings(
         table.add_column("From")
     table.add_column("Meaning", style="dim")
     own = own or set()
+    section_own = section_own or set()
     for key, value in values.items():
-        bold = key in own if deck is not None else key in changed
+        bold = key in own | section_own if deck is not None else key in changed
         row: list[Text | str] = [key, Text(value, style="bold" if bold else "")]
         if deck is not None:
-            row.append("deck" if key in own else "global" if key in changed else "default")
+            row.append(
+                "section"
+                if key in section_own
+                else "deck"
+                if key in own
+                else "global"
+                if key in changed
+                else "default"
+            )
         table.add_row(*row, DEFINITIONS[key].help)
     console.print(table)
-    if deck is None:
+    if sections:
+        listed = ", ".join(f"{name} {value:g}" for name, value in sections.items())
+        console.print(Text(f"Sections with their own desired_retention: {listed}", style="dim"))
+    if section is not None:
+        console.print(
+            Text.assemble(
+                "Change its retention with: recall config set --section ",
+                safe(section),
+                " desired_retention VALUE",
+                style="dim",
+            )
+        )
+    elif deck is None:
         console.print(
             Text("Change one with: recall config set KEY VALUE (bold: changed)", style="dim")
         )
@@ -218,12 +249,15 @@ def print_summary(
 ) -> None:
     """The end-of-session report: answers, accuracy per section, time, what is left today
     and what is due tomorrow."""
+    from recall1924.review.allowance import budget_note
     from recall1924.ui.bindings import RATING_STYLE
 
     left = summary.remaining
     total = left.total
     cram = summary.kind is ReviewKind.Cram
     if summary.answers == 0 and not total:
+        if summary.budget is not None and left.new_stopped:
+            console.print(budget_note(summary.budget, left))
         console.print(_nothing_now(next_due, now))
         return
     if summary.answers == 0:
@@ -252,6 +286,8 @@ def print_summary(
                 row.append("" if moved is None else f"{moved * 100:+.0f} pts")
             table.add_row(*row)
         console.print(table)
+    if summary.budget is not None and left.new_stopped:
+        console.print(budget_note(summary.budget, left))
     if cram:
         console.print("Cram answers leave every card's schedule as it was.")
     elif total:

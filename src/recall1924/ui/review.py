@@ -76,10 +76,13 @@ def _header(session: ReviewSession, width: int) -> Text:
     done = len(session.answers)
     later = f", {remaining.learning_later} later" if remaining.learning_later else ""
     progress = f"done {done} · left {left} ({remaining.new} new, {remaining.due} due{later})"
+    held = " · budget: no new" if remaining.new_stopped else ""
+    if held:  # today's budget holds the new cards back: say so rather than "0 new"
+        progress = f"done {done} · left {left} ({remaining.due} due{later}){held}"
     if session.policy.kind is ReviewKind.Cram:
         progress = f"cram · done {done} · left {left}"
     if len(progress) > width // 2:
-        progress = f"done {done} · left {left}"
+        progress = f"done {done} · left {left}{held}"
     if session.card is not None and session.card.flag:
         progress = f"flagged · {progress}"
     title = safe(session.card.deck_title, "bold") if session.card else Text()

@@ -25,6 +25,7 @@ from rich.text import Text
 from recall1924.stats import (
     DayCount,
     Distribution,
+    ExamBudget,
     ExamReport,
     History,
     SectionStats,
@@ -357,13 +358,28 @@ def _exam(
         ]
         for s in exam.sections
     ]
+    if exam.budget is not None:
+        columns.insert(2, _Column("In budget", 0, lambda s: ""))
+        for section, row in zip(exam.sections, values, strict=True):
+            row.insert(2, _percent(section.recall_within_budget, glyphs))
+    if any(section.desired_retention is not None for section in exam.sections):
+        # A section (or deck) keeping a desired retention of its own: each one's, planned at.
+        columns.append(_Column("Aim", 2, lambda s: ""))
+        for section, row in zip(exam.sections, values, strict=True):
+            aim = section.desired_retention
+            row.append(_percent(exam.desired_retention if aim is None else aim, glyphs))
     longest = max((len(s.title) for s in exam.sections), default=0)
     kept, first_width = _fit(columns, values, width, min(SECTION_MIN, max(longest, len("Section"))))
     table = _table("Section", glyphs, first_width)
     for index in kept:
         table.add_column(columns[index].header, justify="right", no_wrap=True)
     for section, row in zip(exam.sections, values, strict=True):
-        style = "red" if section.recall_on_schedule < exam.target else ""
+        shown_recall = (
+            section.recall_on_schedule
+            if section.recall_within_budget is None
+            else section.recall_within_budget
+        )
+        style = "red" if shown_recall < exam.target else ""
         table.add_row(
             safe(_squeeze(text(section.title), first_width, glyphs.ellipsis)),
             *(Text(row[index], style=style) for index in kept),
@@ -384,6 +400,8 @@ def _exam(
             f"(busiest day {exam.busiest_day})."
         )
     )
+    if exam.budget is not None:
+        shown.extend(_budget(exam, exam.budget, glyphs, text))
     if exam.too_many_new:
         per_day = math.ceil(exam.new_left / exam.days_left) if exam.days_left else exam.new_left
         shown.append(
@@ -395,6 +413,72 @@ def _exam(
             )
         )
     return shown
+
+
+def _budget(
+    exam: ExamReport, budget: ExamBudget, glyphs: Glyphs, text: Callable[[str], str]
+) -> list[Text]:
+    """The daily budget, whether the plan kept to it reaches the target, and if not what
+    would (each checked by re-running the plan)."""
+    if budget.budget.minutes is None:
+        held = ""
+    else:
+        own = (
+            f"your mean over {plural(budget.time.answers, 'timed answer')}"
+            if budget.time.answers
+            else "the default: too few timed answers of your own yet"
+        )
+        held = (
+            f", about {plural(budget.answers_per_day, 'answer')} "
+            f"({budget.time.seconds:.1f} s an answer, {own})"
+        )
+    lines = [
+        Text(
+            f"Budget: {budget.budget.label}{held}; busiest planned day "
+            f"{plural(budget.busiest_day, 'answer')}."
+        )
+    ]
+    label = budget.budget.label
+    if budget.reached:
+        lines.append(Text(f"Within {label} every section reaches {exam.target:.0%} on exam day."))
+        return lines
+    short = [s for s in exam.sections if (s.recall_within_budget or 0.0) < exam.target]
+    named = ", ".join(
+        f"{text(s.title)} {_percent(s.recall_within_budget, glyphs)}" for s in short[:3]
+    )
+    more = f" and {len(short) - 3} more" if len(short) > 3 else ""
+    lines.append(
+        Text(
+            f"Warning: within {label}, {plural(len(short), 'section')} "
+            f"{'falls' if len(short) == 1 else 'fall'} short of "
+            f"{exam.target:.0%} on exam day ({named}{more}).",
+            style="yellow",
+        )
+    )
+    if not budget.hints:
+        lines.append(
+            Text(
+                "Nothing tried reaches it: not more time (the daily limits or the days left "
+                "stop it), not fewer new cards, not one section's retention lowered.",
+                style="yellow",
+            )
+        )
+        return lines
+    lines.append(Text("What would reach it (each checked by re-running the plan):"))
+    for hint in budget.hints:
+        if hint.kind == "more_budget":
+            what = f"{budget.budget.of(hint.value).label}"
+        elif hint.kind == "fewer_new":
+            what = f"at most {plural(int(hint.value), 'new card')} a day"
+        else:
+            title = text(hint.section_title or "")
+            what = (
+                f"desired retention {hint.value:.2f} for {title}, which then reaches "
+                f"{_percent(hint.section_recall, glyphs)} while every other section reaches "
+                f"{exam.target:.0%}"
+            )
+        lines.append(Text(f"  {glyphs.dot} {what}: {hint.command}"))
+    return lines
 
 
 def _footer(report: StatsReport, glyphs: Glyphs) -> Text:
