@@ -33,10 +33,12 @@ class Clock(Protocol):
 
 
 class SystemClock:
-    """The real time."""
+    """The real time, to the millisecond: the precision a time is stored in, so that a time
+    kept in memory equals itself read back."""
 
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        now = datetime.now(UTC)
+        return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 class FixedClock:

@@ -24,11 +24,11 @@ import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import BigInteger, DateTime, Engine, create_engine, event
 from sqlalchemy.types import TypeDecorator
 
 from recall1924.backups import sqlite_uri
@@ -45,13 +45,57 @@ from recall1924.locking import WAIT_SECONDS, CollectionLock, ServerLock
 from recall1924.paths import migrations_path
 
 # The newest migration in migrations/versions; tests check that Alembic agrees.
-HEAD_REVISION = "0008"
+HEAD_REVISION = "0009"
 
 BUSY_TIMEOUT_MS = 5000
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = timedelta(milliseconds=1)
+
+
+def whole_milliseconds(moment: datetime) -> datetime:
+    """``moment`` truncated to its millisecond: the precision recall stores a time in
+    (Anki's too), so that a time read back from one column equals the same time read from
+    another, whichever codec stored it."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def to_millis(moment: datetime) -> int:
+    """``moment`` (timezone-aware) as whole milliseconds since the Unix epoch, rounded down:
+    :class:`UTCMillis`' stored integer. Exact (no float)."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return (moment - EPOCH) // _MILLISECOND
+
+
+def from_millis(stored: int) -> datetime:
+    """:func:`to_millis` undone: the timezone-aware UTC time ``stored`` milliseconds after the
+    epoch. Exact (no float)."""
+    return EPOCH + timedelta(milliseconds=stored)
+
+
+class UTCMillis(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime stored as an integer, milliseconds since the Unix epoch
+    (:func:`to_millis`), on both databases: the answers' five times (``review_log``), which a
+    million answers store five million of. A 6-byte integer where the text took 27 bytes,
+    compared and subtracted as integers, so a difference of two is the same SQL everywhere
+    (:mod:`recall1924.store.dialect`)."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> int | None:
+        return None if value is None else to_millis(value)
+
+    def process_result_value(self, value: int | None, dialect: Any) -> datetime | None:
+        return None if value is None else from_millis(value)
+
+
 class UTCDateTime(TypeDecorator[datetime]):
-    """A timezone-aware UTC datetime, stored as naive UTC text that SQLite's date functions read."""
+    """A timezone-aware UTC datetime, stored as naive UTC text that SQLite's date functions read
+    (a ``timestamp`` on PostgreSQL), to the millisecond (:func:`whole_milliseconds`), as
+    :class:`UTCMillis` stores the answers' times."""
 
     impl = DateTime
     cache_ok = True
@@ -61,7 +105,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(UTC).replace(tzinfo=None)
+        return whole_milliseconds(value.astimezone(UTC).replace(tzinfo=None))
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
