@@ -54,8 +54,7 @@ _OLD_INDEXES = {
     "ix_review_log_time_kind": ["reviewed_at", "kind", "duration_ms"],
 }
 _NEW_INDEXES = {
-    "ix_review_log_card_time": ["card_id", "reviewed_at"],
-    "ix_review_log_recall_interval": ["state_before", "kind", "card_id", "rating"],
+    "ix_review_log_card_time": ["card_id", "reviewed_at", "state_before", "kind", "rating"],
     "ix_review_log_time_kind": ["reviewed_at", "kind", "duration_ms"],
 }
 
@@ -146,10 +145,12 @@ def upgrade() -> None:
     # of issue 14. Each stored five times as 27 characters of text; as integer milliseconds
     # (Anki's own precision) a time takes 6 bytes, and is compared and subtracted as an
     # integer, one SQL for both databases. ix_review_log_time was the prefix of
-    # ix_review_log_time_kind, and ix_review_log_recall_interval carried two times for a
-    # retention query that reads each card's counters since 0007: the one dropped, the other
-    # narrowed to what the card listing's counts read. The counters' triggers read the times,
-    # so they are made again for integers. Every answer is kept, to the millisecond.
+    # ix_review_log_time_kind: dropped. ix_review_log_recall_interval carried two times for a
+    # retention query that reads each card's counters since 0007, and led with the state, so
+    # a card's answers needed ix_review_log_card_time too: one index by card now holds what
+    # both served (card, time, state, kind, rating), 24 bytes an answer where they took 40.
+    # The counters' triggers read the times, so they are made again for integers. Every
+    # answer is kept, to the millisecond.
     name = _dialect_name()
     for statement in dialect.drop_counter_triggers(name=name):
         op.execute(statement)

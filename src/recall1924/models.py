@@ -143,11 +143,14 @@ class ReviewLog(SQLModel, table=True):
 
     __tablename__ = "review_log"
     __table_args__ = (
-        Index("ix_review_log_card_time", "card_id", "reviewed_at"),
-        # Covers the per-card counts of answers and lapses that a listing of cards reads
-        # (store.cards); migration 0009 took the interval's two times out of it, which only
-        # retention read before the cards kept their own counters (0007).
-        Index("ix_review_log_recall_interval", "state_before", "kind", "card_id", "rating"),
+        # A card's answers in order, and (covering) the per-card counts of answers and lapses
+        # a listing of cards reads (store.cards): migration 0009 made it the one index by card,
+        # in place of (card_id, reviewed_at) and (state_before, kind, card_id, rating, due_before,
+        # last_review_before), whose times only retention read before each card kept its
+        # counters (0007).
+        Index(
+            "ix_review_log_card_time", "card_id", "reviewed_at", "state_before", "kind", "rating"
+        ),
         # The answers of a span of time (the heatmap, the streak, answers stamped on a later
         # day, a search by review date); it is also the index by reviewed_at alone.
         Index("ix_review_log_time_kind", "reviewed_at", "kind", "duration_ms"),

@@ -172,14 +172,16 @@ _ANSWERS = """
     FROM review_log
     WHERE kind = :review_kind
     GROUP BY {card_id}"""
-""":data:`_ANSWERS`' grouping is :func:`~recall1924.store.dialect.unindexed`: SQLite then
-groups from a narrow covering index (state_before, kind, card_id, rating, ...) rather than walk
-ix_review_log_card_time in card order and look up every row, ten times slower on a million
-answers; PostgreSQL groups the column as it is selected (and "+card_id AS card_id" would cost
-SQLite its index on the result, a scan of it per card)."""
+""":data:`_ANSWERS`' grouping is :func:`~recall1924.store.dialect.unindexed`: written when the
+covering index led with state_before, so that SQLite grouped from it rather than walk the
+(card_id, reviewed_at) index and look up every row, ten times slower on a million answers.
+Since migration 0009 that index is the covering one, (card_id, reviewed_at, state_before, kind,
+rating), which SQLite reads whole either way, and a plain grouping would save it a sort (not
+measured in the listing yet). PostgreSQL groups the column as it is selected (and "+card_id AS
+card_id" would cost SQLite its index on the result, a scan of it per card)."""
 
 # Only the lapses, for a filter or an order by them when the answers are counted for the
-# rows shown: that covering index holds these answers side by side, in card order.
+# rows shown: read from that covering index, in card order.
 _LAPSES = """
     SELECT card_id, 0 AS reviews, COUNT(*) AS lapses
     FROM review_log
@@ -192,8 +194,8 @@ _COUNTS = f"""
            SUM(CASE WHEN state_before = {int(State.Review)} AND rating = {int(Rating.Again)}
                THEN 1 ELSE 0 END)
     FROM review_log
-    -- Every state named, so that the answers are read from that covering index; by
-    -- ix_review_log_card_time, every answer's row would be read, five times slower.
+    -- Every state named: the answers are read from the covering ix_review_log_card_time,
+    -- a range per card.
     WHERE state_before IN ({", ".join(str(int(state)) for state in State)})
         AND kind = {int(ReviewKind.Review)} AND card_id IN ({{cards}})
     GROUP BY card_id"""
@@ -212,29 +214,19 @@ _SECTION_CARDS = text(
     "SELECT id, key, question, state, suspended, stability, difficulty, due, last_review, "
     "review_lapses FROM card WHERE section_id = :section ORDER BY position, id"
 )
-_ALL_ANSWERS = text("SELECT card_id, COUNT(*) FROM review_log GROUP BY card_id")
-_OTHER_ANSWERS = text(
-    # Every state named: the answers are found through the (state_before, kind, card_id, ...)
-    # index, not by reading every row.
-    f"SELECT card_id, COUNT(*) FROM review_log WHERE state_before IN "
-    f"({', '.join(str(int(state)) for state in State)}) AND kind IN "
-    f"({', '.join(str(int(kind)) for kind in ReviewKind if kind is not ReviewKind.Review)}) "
+_REVIEW_COUNTS = text(
+    f"SELECT card_id, {dialect.count_if(f'kind = {int(ReviewKind.Review)}')} FROM review_log "
     "GROUP BY card_id"
 )
 
 
 def _review_counts(connection: Connection) -> dict[int, int]:
-    """Each card's scheduled answers (kind Review), for the cards that have any.
+    """Each card's scheduled answers (kind Review), for the cards that have any answer.
 
-    Every answer is counted from the narrow ``(card_id, reviewed_at)`` index, in card order
-    with no sort, and the few of the other kinds (cram, edits, resets) taken off: counting the
-    reviews themselves reads each answer's kind from a wider index and sorts a million entries
-    to group them, three times as long.
+    Counted in one pass over ``ix_review_log_card_time``, which holds each answer's kind
+    beside its card (migration 0009), in card order with no sort.
     """
-    counts: dict[int, int] = dict(connection.execute(_ALL_ANSWERS).all())
-    for card_id, others in connection.execute(_OTHER_ANSWERS):
-        counts[card_id] -= others
-    return counts
+    return dict(connection.execute(_REVIEW_COUNTS).all())
 
 
 def _answers(sql: str) -> Subquery:
