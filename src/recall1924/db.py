@@ -32,6 +32,7 @@ from sqlalchemy import BigInteger, DateTime, Engine, create_engine, event
 from sqlalchemy.types import TypeDecorator
 
 from recall1924.backups import sqlite_uri
+from recall1924.clock import whole_milliseconds
 from recall1924.errors import (
     CollectionInUseError,
     DatabaseError,
@@ -52,13 +53,6 @@ BUSY_TIMEOUT_MS = 5000
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND = timedelta(milliseconds=1)
-
-
-def whole_milliseconds(moment: datetime) -> datetime:
-    """``moment`` truncated to its millisecond: the precision recall stores a time in
-    (Anki's too), so that a time read back from one column equals the same time read from
-    another, whichever codec stored it."""
-    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def to_millis(moment: datetime) -> int:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Engine, and_, event, or_, text
 from sqlmodel import Session, SQLModel, col
 
+from recall1924.clock import whole_milliseconds
 from recall1924.db import (
     BUSY_TIMEOUT_MS,
     OpenedDatabase,
@@ -23,7 +24,6 @@ from recall1924.db import (
     file_identity,
     from_millis,
     to_millis,
-    whole_milliseconds,
 )
 from recall1924.errors import (
     DatabaseBusyError,
