@@ -1,7 +1,8 @@
-"""The database: engine, UTC datetime column type, and migrations, on SQLite or PostgreSQL.
+"""The database: engine, UTC datetime column types, and migrations, on SQLite or PostgreSQL.
 
-Holds :class:`UTCDateTime`, :func:`open_database` (migrate if needed, then an engine) and
-:data:`HEAD_REVISION`. Where the collection is comes as a
+Holds :class:`UTCDateTime` (a time as text, a ``timestamp`` on PostgreSQL) and
+:class:`UTCMillis` (an answer's time as integer milliseconds), :func:`open_database` (migrate
+if needed, then an engine) and :data:`HEAD_REVISION`. Where the collection is comes as a
 :class:`~recall1924.location.DatabaseLocation`.
 
 A SQLite file gets WAL, foreign keys and a busy timeout. An up-to-date file is recognised with

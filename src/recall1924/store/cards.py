@@ -176,9 +176,10 @@ _ANSWERS = """
 covering index led with state_before, so that SQLite grouped from it rather than walk the
 (card_id, reviewed_at) index and look up every row, ten times slower on a million answers.
 Since migration 0009 that index is the covering one, (card_id, reviewed_at, state_before, kind,
-rating), which SQLite reads whole either way, and a plain grouping would save it a sort (not
-measured in the listing yet). PostgreSQL groups the column as it is selected (and "+card_id AS
-card_id" would cost SQLite its index on the result, a scan of it per card)."""
+rating), which SQLite reads whole either way; a plain grouping would save it a sort (alone, on
+a million answers: 0.14 s against 0.40 s; not yet tried inside the listing). PostgreSQL groups
+the column as it is selected (and "+card_id AS card_id" would cost SQLite its index on the
+result, a scan of it per card)."""
 
 # Only the lapses, for a filter or an order by them when the answers are counted for the
 # rows shown: read from that covering index, in card order.
