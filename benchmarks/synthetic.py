@@ -96,9 +96,19 @@ SIZES = {
 
 
 def stored_time(seconds: float) -> str:
-    """Seconds since the epoch as recall stores a time: naive UTC text with microseconds (the
-    form of ``recall1924.store.base.sql_time``, which this must match)."""
-    return (_EPOCH + timedelta(seconds=seconds)).isoformat(" ", "microseconds")
+    """Seconds since the epoch as recall stores a card's time: naive UTC text to the
+    millisecond, written with microseconds (the form of ``recall1924.store.base.sql_time``,
+    which this must match)."""
+    return (_EPOCH + _MILLISECOND * stored_millis(seconds)).isoformat(" ", "microseconds")
+
+
+_MILLISECOND = timedelta(milliseconds=1)
+
+
+def stored_millis(seconds: float) -> int:
+    """Seconds since the epoch as recall stores an answer's time (``review_log``, UTCMillis):
+    whole milliseconds, rounded down, the same moment as :func:`stored_time`'s."""
+    return timedelta(seconds=seconds) // _MILLISECOND
 
 
 # --- card text -----------------------------------------------------------------------------
@@ -320,7 +330,7 @@ def add_history(db: Path, shape: Shape) -> int:
     the number of answers written. One transaction, synchronous off: a benchmark's scratch."""
     rng = random.Random(shape.seed)
     now = NOW.timestamp()
-    created_text = stored_time(START.timestamp())
+    created_millis = stored_millis(START.timestamp())
     conn = sqlite3.connect(db, isolation_level=None)
     try:
         conn.execute("PRAGMA synchronous=OFF")
@@ -354,21 +364,27 @@ def add_history(db: Path, shape: Shape) -> int:
             offset, scale = _placed(rng, history, kind, now)
             # a new card is due from its import; after that, each answer's "before" is the
             # answer before's "after"
-            due_before, last_before = created_text, None
+            due_before, last_before = created_millis, None
             for at, rating, before, after in history:
-                due_after = stored_time(offset + after[4] * scale)
-                at_text = stored_time(offset + at * scale)
+                due_after = stored_millis(offset + after[4] * scale)
+                answered_at = stored_millis(offset + at * scale)
                 duration = int(rng.lognormvariate(8.8, 0.6))  # about 7 s a card
                 rows.append(
                     (
-                        card_id, 0, rating, at_text, duration,
+                        card_id, 0, rating, answered_at, duration,
                         before[0], before[1], before[2], before[3], due_before, last_before,
-                        after[0], after[1], after[2], after[3], due_after, at_text,
+                        after[0], after[1], after[2], after[3], due_after, answered_at,
                     )
                 )  # fmt: skip
-                due_before, last_before = due_after, at_text
-            state, step, stability, difficulty, _due, _last = history[-1][3]
-            finals.append((state, step, stability, difficulty, due_before, last_before, card_id))
+                due_before, last_before = due_after, answered_at
+            # the card's state and last two times, as the card stores them
+            last_at, _rating, _before, final = history[-1]
+            state, step, stability, difficulty, due, _last = final
+            final_due, final_last = (
+                stored_time(offset + due * scale),
+                stored_time(offset + last_at * scale),
+            )
+            finals.append((state, step, stability, difficulty, final_due, final_last, card_id))
             if len(rows) >= 50_000:
                 conn.executemany(insert, rows)
                 rows.clear()

@@ -7,8 +7,9 @@ a server (the server pass of the suite sets it, and it wins over ``RECALL_DB`` f
 commands too); any other file or URL is itself. It returns a DB-API connection that runs the
 same statements on both: ``?`` placeholders (translated to psycopg's ``%s``), committed when
 the ``with`` block ends without an error, closed after it. Rows come back as sqlite3 gives them
-on both (times as the stored text, booleans as 0 or 1, JSON as text), so rows of two
-collections on different stores compare; :func:`moment` reads a stored time.
+on both (times as the stored text, booleans as 0 or 1, JSON as text; an answer's times are
+integers on both), so rows of two collections on different stores compare; :func:`moment`
+reads a stored time.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from recall1924.db import from_millis
 from recall1924.location import DatabaseLocation
 
 
@@ -130,8 +132,11 @@ def media_folder(given: str | Path) -> Path:
     return folder_of(DatabaseLocation.of(location(given)).local_path)
 
 
-def moment(stored: str | datetime) -> datetime:
-    """A stored time as an aware UTC datetime, from either driver."""
+def moment(stored: str | datetime | int) -> datetime:
+    """A stored time as an aware UTC datetime, from either driver: a card's (text, a
+    ``timestamp``) or an answer's (integer milliseconds, ``UTCMillis``)."""
+    if isinstance(stored, int):
+        return from_millis(stored)
     if isinstance(stored, str):
         stored = datetime.fromisoformat(stored)
     return stored if stored.tzinfo else stored.replace(tzinfo=UTC)

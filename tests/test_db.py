@@ -115,6 +115,28 @@ def test_older_database_is_backed_up_then_upgraded_keeping_rows(
         assert conn.execute("SELECT value FROM setting").fetchall() == [("7",)]
 
 
+def test_a_large_collection_is_told_before_its_upgrade_starts(
+    db_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    open_database(db_path, NOW).close()
+    newer = tmp_path / "migrations"
+    shutil.copytree(migrations_path(), newer, ignore=shutil.ignore_patterns("__pycache__"))
+    migration = SECOND_MIGRATION.replace("HEAD", repr(db.HEAD_REVISION))
+    (newer / "versions" / "9999_colour.py").write_text(migration)
+    monkeypatch.setattr(db, "migrations_path", lambda: newer)
+    monkeypatch.setattr(db, "HEAD_REVISION", "9999")
+    monkeypatch.setattr(db, "LARGE_UPGRADE_BYTES", db_path.stat().st_size)
+
+    open_database(db_path, NOW).close()
+    said = capsys.readouterr().err
+    assert said.startswith(f"recall: upgrading {db_path} to this version's layout (0 MB;")
+    open_database(db_path, NOW).close()  # up to date: nothing said
+    assert capsys.readouterr().err == ""
+
+
 def test_an_up_to_date_database_opens_without_alembic(db_path: Path) -> None:
     open_database(db_path, NOW).close()
     code = (

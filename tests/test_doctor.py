@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from typer.testing import CliRunner
 
 from recall1924.backups import list_backups
 from recall1924.cli import app
+from recall1924.db import to_millis
 
 runner = CliRunner()
 DAY1 = "2026-11-25T09:00:00+00:00"
@@ -195,22 +197,25 @@ def test_a_healthy_collection_is_ok(collection: Path) -> None:
     assert len(list_backups(collection)) == compared
 
 
+ORPHAN_AT = to_millis(datetime(2026, 11, 25, 9, tzinfo=UTC))
+"""When the orphaned answers were given, as review_log stores it (integer milliseconds)."""
+
+
 def add_orphans(db: Path) -> None:
     sql(
         db,
         # an answer of a card that is gone, a card and a section of a deck that is gone
         "INSERT INTO review_log (card_id, kind, rating, reviewed_at, state_before, due_before,"
-        " state_after, due_after) VALUES (999, 0, 3, '2026-11-25 09:00:00.000000', 1,"
-        " '2026-11-25 09:00:00.000000', 1, '2026-11-25 09:10:00.000000')",
+        f" state_after, due_after) VALUES (999, 0, 3, {ORPHAN_AT}, 1, {ORPHAN_AT}, 1,"
+        f" {ORPHAN_AT + 600_000})",
         "INSERT INTO section (id, deck_id, key, title, position) VALUES (50, 77, 'lost', 'L', 0)",
         "INSERT INTO card (deck_id, section_id, key, position, question, answer, tags, state,"
         " due, created_at, updated_at) VALUES (77, 50, 'ghost', 0, 'Q', 'A', '[]', 1,"
         " '2026-11-25 09:00:00.000000', '2026-11-25 09:00:00.000000',"
         " '2026-11-25 09:00:00.000000')",
         "INSERT INTO review_log (card_id, kind, rating, reviewed_at, state_before, due_before,"
-        " state_after, due_after) SELECT id, 0, 3, '2026-11-25 09:00:00.000000', 1,"
-        " '2026-11-25 09:00:00.000000', 1, '2026-11-25 09:10:00.000000' FROM card"
-        " WHERE key = 'ghost'",
+        f" state_after, due_after) SELECT id, 0, 3, {ORPHAN_AT}, 1, {ORPHAN_AT}, 1,"
+        f" {ORPHAN_AT + 600_000} FROM card WHERE key = 'ghost'",
     )
 
 

@@ -32,7 +32,7 @@ from recall1924 import db, locking
 from recall1924.cli import app
 from recall1924.clock import FixedClock, review_date
 from recall1924.context import App
-from recall1924.db import HEAD_REVISION, _alembic_config, open_database
+from recall1924.db import HEAD_REVISION, _alembic_config, open_database, to_millis
 from recall1924.errors import CollectionInUseError, DatabaseError, NewerDatabaseError
 from recall1924.location import DatabaseLocation
 from recall1924.locking import SERVER_LOCK_KEY
@@ -500,7 +500,7 @@ def _counter_history(engine: Engine) -> list[dict[int, tuple[int, ...]]]:
     ]
     for sql, moved in steps:
         with engine.begin() as connection:
-            params = {} if moved is None else {"t": sql_time(NOW + moved)}
+            params = {} if moved is None else {"t": to_millis(NOW + moved)}
             connection.execute(text(sql), params)
         found.append(_counters(engine))
     return found

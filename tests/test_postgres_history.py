@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from recall1924.models import Card, ReviewKind, ReviewLog
 from recall1924.scheduling import Rating, answer, build_scheduler
 from recall1924.settings import Settings
 from recall1924.store import Store, dialect
-from recall1924.store.base import insert_many, memory_columns, time_text
+from recall1924.store.base import insert_many, memory_columns
 
 POSTGRES = pytest.mark.postgres
 SKINATRO = SHARED_TESTDATA / "apkg" / "skinatro_collection.anki21"
@@ -436,28 +436,3 @@ def test_the_write_lock_is_sqlites_begin_immediate_and_a_table_lock_on_postgresq
         "SET LOCAL lock_timeout = 5000",
         "LOCK TABLE card, review_log IN SHARE ROW EXCLUSIVE MODE",
     )
-
-
-@POSTGRES
-def test_a_stored_time_reads_as_sqlites_text_on_the_server_whatever_its_datestyle(
-    postgres_url: str,
-) -> None:
-    # Review days are cached by the hour of that text: the server must give the very text
-    # SQLite stores, microseconds included when they are zero.
-    moments = [datetime(2026, 3, 29, 1, 0, tzinfo=UTC), NOW + timedelta(microseconds=5)]
-    engine = _engine(postgres_url)
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SET DateStyle = 'SQL, DMY'"))
-            column = dialect.time_as_text(":at", name=dialect.POSTGRESQL)
-            found = [
-                connection.execute(
-                    text(f"SELECT {column.replace(':at', 'CAST(:at AS timestamp)')}"),
-                    {"at": moment.replace(tzinfo=None)},
-                ).scalar()
-                for moment in moments
-            ]
-    finally:
-        engine.dispose()
-    assert found == [time_text(moment) for moment in moments]
-    assert dialect.time_as_text("reviewed_at") == "reviewed_at"

@@ -155,6 +155,8 @@ def test_reschedule_moves_due_dates_and_logs_each_move(db_path: Path) -> None:
     history = json.loads(shown)["history"]
     assert [entry["kind"] for entry in history] == ["review", "review", "reschedule"]
     assert history[-1]["rating"] is None
+    # stored as every answer's time is (the log's own codec), so it reads back as written
+    assert datetime.fromisoformat(history[-1]["reviewed_at"]) == later
     assert json.loads(shown)["reviews"] == 2
 
 

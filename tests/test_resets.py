@@ -21,6 +21,7 @@ from conftest import NOW, make_deck
 from recall1924.cli import app
 from recall1924.clock import FixedClock
 from recall1924.context import App
+from recall1924.db import to_millis
 from recall1924.deck import CardSpec, DeckSpec, PastAnswer, SectionSpec
 from recall1924.errors import StaleCardError
 from recall1924.history import replay
@@ -202,7 +203,7 @@ def test_stats_count_every_answer_but_no_reset(db_path: Path) -> None:
         db_path,
         "SELECT count(*) FROM review_log JOIN card ON card.id = card_id WHERE card.key = 'reset' "
         "AND kind = 0 AND state_before = 2 AND reviewed_at < ?",
-        at(9).isoformat(" ").replace("+00:00", ""),
+        to_millis(at(9)),
     )
     assert earlier[0][0] > 0
     assert report["totals"]["retention"] == pytest.approx(recalled / attempts)

@@ -228,7 +228,7 @@ def read_all(path: Path) -> list[Row]:
         for card_id, kind, rating, at, before in connection.execute(
             "SELECT card_id, kind, rating, reviewed_at, state_before FROM review_log"
         ):
-            rows[card_id].answers.append((kind, rating, _moment(at), before))  # type: ignore[arg-type]
+            rows[card_id].answers.append((kind, rating, collection_sql.moment(at), before))
     return list(rows.values())
 
 

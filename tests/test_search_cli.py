@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 import collection_sql
 from conftest import NOW
 from recall1924.cli import app
+from recall1924.db import to_millis
 from recall1924.deck import CardSpec, DeckSpec, SectionSpec
 from recall1924.importing import import_deck
 from recall1924.query import parse
@@ -158,7 +159,7 @@ def answered(db_path: Path) -> list[str]:
             for row in connection.execute(
                 "SELECT card.key FROM review_log JOIN card ON card.id = review_log.card_id "
                 "WHERE reviewed_at >= ? ORDER BY review_log.id",
-                ((NOW - timedelta(hours=1)).isoformat(" ").removesuffix("+00:00"),),
+                (to_millis(NOW - timedelta(hours=1)),),
             )
         ]
 

@@ -15,12 +15,12 @@ from sqlalchemy import text
 
 from conftest import NOW, make_deck
 from recall1924.clock import review_date as clock_review_date
+from recall1924.db import to_millis
 from recall1924.importing import import_deck
 from recall1924.models import ReviewKind
 from recall1924.scheduling import MemoryState, Rating, State, answer, decay_of
 from recall1924.stats import build_report
 from recall1924.store import Scope, Store
-from recall1924.store.base import sql_time
 
 DECAY = decay_of(Scheduler())
 DAY_STARTS_AT = 4
@@ -374,8 +374,8 @@ def test_a_streak_longer_than_the_heatmap_is_counted_back_to_its_first_day(
         connection.execute(
             text("DELETE FROM review_log WHERE reviewed_at >= :start AND reviewed_at < :end"),
             {
-                "start": sql_time(gap - timedelta(hours=1)),
-                "end": sql_time(gap + timedelta(hours=1)),
+                "start": to_millis(gap - timedelta(hours=1)),
+                "end": to_millis(gap + timedelta(hours=1)),
             },
         )
     assert report(demo_store, full=True).history.streak == 150  # type: ignore[union-attr]

@@ -60,9 +60,10 @@ def upgrade() -> None:
             batch.add_column(sa.Column(name, sa.Integer(), nullable=False, server_default="0"))
     # Why the dialect's name: the recount and the triggers are SQL no standard covers
     # (SQLite's CREATE TRIGGER ... BEGIN ... END, PostgreSQL's PL/pgSQL function).
+    # The answers' times were stored as the other times then (0009 made them integers).
     written_for = _dialect_name()
-    op.execute(dialect.recount_answers(name=written_for))
-    for statement in dialect.create_counter_triggers(name=written_for):
+    op.execute(dialect.recount_answers(name=written_for, times=dialect.TEXT_TIMES))
+    for statement in dialect.create_counter_triggers(name=written_for, times=dialect.TEXT_TIMES):
         op.execute(statement)
     # Why: every per-card figure the glance, stats and the review queue count (states, due
     # times, stability, the counters) was read from the wide card rows, questions and answers

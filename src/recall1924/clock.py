@@ -32,11 +32,18 @@ class Clock(Protocol):
         ...
 
 
+def whole_milliseconds(moment: datetime) -> datetime:
+    """``moment`` truncated to its millisecond: the precision recall stores a time in (Anki's
+    too; ``db.UTCMillis``, ``db.UTCDateTime``), so that a time read back from one column equals
+    the same time read from another, and a time kept in memory equals itself read back."""
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
 class SystemClock:
-    """The real time."""
+    """The real time, to the millisecond (:func:`whole_milliseconds`)."""
 
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        return whole_milliseconds(datetime.now(UTC))
 
 
 class FixedClock:

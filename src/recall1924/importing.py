@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from recall1924.clock import day_bounds
+from recall1924.clock import day_bounds, whole_milliseconds
 from recall1924.collector import collector_paused
 from recall1924.deck import CardSpec, DeckSpec, PastAnswer, SectionSpec
 from recall1924.errors import DeckFileError
@@ -169,7 +169,11 @@ def _compare(
             # newer export of it, adds each answer once.
             start = before.memory if before else MemoryState.new(card.history[0].at)
             last = start.last_review if logged is None else logged.get(card.key)
-            fresh = [past for past in card.history if last is None or past.at > last]
+            # To the millisecond, as the answers are stored: a time given with microseconds
+            # is the answer stored before, not a later one.
+            fresh = [
+                past for past in card.history if last is None or whole_milliseconds(past.at) > last
+            ]
             resets = _resets(fresh)
             known += len(card.history) - _resets(card.history) - (len(fresh) - resets)
             fresh_total += len(fresh) - resets

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from recall1924.db import UTCDateTime
+from recall1924.db import UTCDateTime, UTCMillis
 from recall1924.scheduling import ReviewKind
 
 __all__ = ["Card", "Deck", "Media", "ReviewKind", "ReviewLog", "Section", "Setting"]
@@ -143,19 +143,16 @@ class ReviewLog(SQLModel, table=True):
 
     __tablename__ = "review_log"
     __table_args__ = (
-        Index("ix_review_log_card_time", "card_id", "reviewed_at"),
-        Index("ix_review_log_time", "reviewed_at"),
-        # Cover the retention (young / mature) and daily-activity queries of stats, which
-        # otherwise read every wide log row.
+        # A card's answers in order, and (covering) the per-card counts of answers and lapses
+        # a listing of cards reads (store.cards): migration 0009 made it the one index by card,
+        # in place of (card_id, reviewed_at) and (state_before, kind, card_id, rating, due_before,
+        # last_review_before), whose times only retention read before each card kept its
+        # counters (0007).
         Index(
-            "ix_review_log_recall_interval",
-            "state_before",
-            "kind",
-            "card_id",
-            "rating",
-            "due_before",
-            "last_review_before",
+            "ix_review_log_card_time", "card_id", "reviewed_at", "state_before", "kind", "rating"
         ),
+        # The answers of a span of time (the heatmap, the streak, answers stamped on a later
+        # day, a search by review date); it is also the index by reviewed_at alone.
         Index("ix_review_log_time_kind", "reviewed_at", "kind", "duration_ms"),
     )
 
@@ -163,20 +160,22 @@ class ReviewLog(SQLModel, table=True):
     card_id: int = Field(foreign_key="card.id", ondelete="CASCADE")
     kind: int = ReviewKind.Review
     rating: int
-    reviewed_at: datetime = Field(sa_type=UTCDateTime)
+    # The five times are integers, milliseconds since the epoch (migration 0009): a million
+    # answers store five million of them.
+    reviewed_at: datetime = Field(sa_type=UTCMillis)
     duration_ms: int | None = None
     state_before: int
     step_before: int | None = None
     stability_before: float | None = None
     difficulty_before: float | None = None
-    due_before: datetime = Field(sa_type=UTCDateTime)
-    last_review_before: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    due_before: datetime = Field(sa_type=UTCMillis)
+    last_review_before: datetime | None = Field(default=None, sa_type=UTCMillis)
     state_after: int
     step_after: int | None = None
     stability_after: float | None = None
     difficulty_after: float | None = None
-    due_after: datetime = Field(sa_type=UTCDateTime)
-    last_review_after: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    due_after: datetime = Field(sa_type=UTCMillis)
+    last_review_after: datetime | None = Field(default=None, sa_type=UTCMillis)
 
 
 class Setting(SQLModel, table=True):

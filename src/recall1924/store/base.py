@@ -14,9 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, and_, event, or_, text
-from sqlmodel import Session, col
+from sqlmodel import Session, SQLModel, col
 
-from recall1924.db import BUSY_TIMEOUT_MS, OpenedDatabase, file_identity
+from recall1924.clock import whole_milliseconds
+from recall1924.db import (
+    BUSY_TIMEOUT_MS,
+    OpenedDatabase,
+    UTCMillis,
+    file_identity,
+    from_millis,
+    to_millis,
+)
 from recall1924.errors import (
     DatabaseBusyError,
     DatabaseReplacedError,
@@ -66,9 +74,11 @@ class Scope:
 
 
 def time_text(value: datetime) -> str:
-    """``value`` as UTCDateTime stores it: naive UTC text, always with microseconds (the one
-    text form of a stored time; :func:`stored_moment` reads it back)."""
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    """``value`` as UTCDateTime stores it: naive UTC text to the millisecond, always written
+    with six digits of microseconds (the one text form of a stored time; :func:`stored_moment`
+    reads it back)."""
+    utc = whole_milliseconds(value.astimezone(UTC).replace(tzinfo=None))
+    return utc.isoformat(" ", "microseconds")
 
 
 # Cached for imports: in a history one answer's "before" times are the last answer's "after"
@@ -80,6 +90,22 @@ _stored_time = lru_cache(maxsize=4096)(time_text)
 # no integer.
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 _CONVERT: dict[type, Any] = {datetime: _stored_time, list: json.dumps}
+
+_stored_millis = lru_cache(maxsize=4096)(to_millis)
+
+
+def stored_millis(value: datetime | None) -> int | None:
+    """A time as :class:`~recall1924.db.UTCMillis` stores it (an answer's times, in
+    ``review_log``), for bulk writes that skip SQLAlchemy's per-value processing; cached, as
+    one answer's "before" times are the last answer's "after" times."""
+    return None if value is None else _stored_millis(value)
+
+
+def millis_moment(stored: int) -> datetime:
+    """An answer's time as raw SQL hands it back (:func:`stored_millis`'s integer), as a
+    timezone-aware UTC datetime. Not cached here: a reader of many answers caches what it
+    holds (a chunk's), so that a long history's times are not all kept."""
+    return from_millis(stored)
 
 
 def stored(value: Any) -> Any:
@@ -129,15 +155,29 @@ _STREAMED = 5000
 """Rows a server-side cursor hands over at a time."""
 
 
+_MILLIS_COLUMNS = frozenset(
+    (table.name, column.name)
+    for table in SQLModel.metadata.sorted_tables
+    for column in table.columns
+    if isinstance(column.type, UTCMillis)
+)
+"""The columns whose times are integer milliseconds (UTCMillis), by table and column name."""
+
+
 def insert_many(session: Session, table: str, rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` (all with the same keys) into ``table`` in one executemany."""
+    """Insert ``rows`` (all with the same keys) into ``table`` in one executemany, each value
+    as its column's type stores it."""
     if not rows:
         return
     columns = list(rows[0])
     connection = session.connection()
     marks = driver_marks(connection, len(columns))
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
-    values = [tuple(stored(row[column]) for column in columns) for row in rows]
+    codecs = [stored_millis if (table, column) in _MILLIS_COLUMNS else stored for column in columns]
+    values = [
+        tuple(codec(row[column]) for codec, column in zip(codecs, columns, strict=True))
+        for row in rows
+    ]
     connection.exec_driver_sql(sql, values)
 
 

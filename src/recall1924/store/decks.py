@@ -30,6 +30,7 @@ from recall1924.store.base import (
     memory_columns,
     sql_time,
     stored,
+    stored_millis,
     stored_moment,
 )
 from recall1924.store.edits import Upstream
@@ -702,6 +703,20 @@ def _stored_memory(memory: MemoryState) -> tuple[Any, ...]:
     )
 
 
+def _logged_memory(memory: MemoryState) -> tuple[Any, ...]:
+    """A memory state as one side of a review_log row stores it: :func:`_stored_memory` with
+    the times as :class:`~recall1924.db.UTCMillis` integers."""
+    last_review = memory.last_review
+    return (
+        int(memory.state),
+        memory.step,
+        memory.stability,
+        memory.difficulty,
+        stored_millis(memory.due),
+        None if last_review is None else stored_millis(last_review),
+    )
+
+
 _CARD_COLUMNS = (
     "deck_id, key, section_id, position, question, answer, note, tags, source_id, suspended, "
     "state, step, stability, difficulty, due, last_review, created_at, updated_at, "
@@ -800,11 +815,13 @@ def _insert_answers(session: Session, answers: Iterator[tuple[int, int, LoggedAn
     # An answer's "before" is, as a rule, the very state the answer before it left: stored once.
     previous: tuple[MemoryState | None, tuple[Any, ...]] = (None, ())
     for card_id, kind, logged in answers:
-        before = previous[1] if logged.before is previous[0] else _stored_memory(logged.before)
-        after = _stored_memory(logged.after)
+        before = previous[1] if logged.before is previous[0] else _logged_memory(logged.before)
+        after = _logged_memory(logged.after)
         previous = (logged.after, after)
         rows.append(
-            (card_id, kind, logged.rating, stored(logged.at), logged.duration_ms) + before + after
+            (card_id, kind, logged.rating, stored_millis(logged.at), logged.duration_ms)
+            + before
+            + after
         )
         if len(rows) == _CHUNK:
             session.connection().exec_driver_sql(sql, rows)

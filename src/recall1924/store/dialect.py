@@ -4,9 +4,9 @@ The store writes portable SQL (standard aggregates with ``FILTER``, ``CASE``, ``
 joins, ``UPDATE ... FROM``) and takes from here the fragments no standard covers: arithmetic on
 stored times, the review day of a stored time in the local zone, truncation and the scalar
 smaller/larger of two values, the forgetting curve, and the triggers that keep each card's
-answer counters; a count of the rows a condition holds for, a table read whole, a stored time
-as SQLite's text, the lock a write of what it has just read takes (:func:`write_lock`), and
-what a driver's refusal of a statement means (:func:`refusal`, by its code, never its words).
+answer counters; a count of the rows a condition holds for, a table read whole, the lock a
+write of what it has just read takes (:func:`write_lock`), and what a driver's refusal of a
+statement means (:func:`refusal`, by its code, never its words).
 
 Each function takes the dialect as ``name``, SQLAlchemy's name for it (``engine.dialect.name``,
 ``op.get_bind().dialect.name``): :data:`SQLITE` or :data:`POSTGRESQL`. It defaults to SQLite's
@@ -19,6 +19,12 @@ text and every difference goes through ``julianday``. PostgreSQL keeps them in `
 columns (``UTCDateTime`` is a ``DateTime`` without a zone), naive UTC too, and subtracts them
 into intervals. Arguments named ``column`` or ``later``/``earlier`` are SQL expressions (a
 column, a bind parameter) holding such times.
+
+The answers' times (``review_log``) are integers on both, milliseconds since the Unix epoch
+(``UTCMillis``, migration 0009): compared, subtracted and divided as integers, so their SQL is
+one for both databases (:func:`millis_days_between`, the answer counters). The functions that
+read them take ``times``: :data:`MILLIS`, or :data:`TEXT_TIMES` for a migration written when
+they were stored as the other times are (0007).
 
 This module imports nothing of SQLAlchemy or the models, so a migration can use it.
 """
@@ -33,10 +39,13 @@ __all__ = [
     "COUNTER_FUNCTION",
     "COUNTER_TRIGGERS",
     "MATURE_DAYS",
+    "MILLIS",
     "POSTGRESQL",
     "PYTHON_RETRIEVABILITY",
     "SQLITE",
+    "TEXT_TIMES",
     "Name",
+    "Times",
     "Refusal",
     "answer_counts",
     "count_if",
@@ -48,6 +57,7 @@ __all__ = [
     "in_units",
     "json_rows",
     "least",
+    "millis_days_between",
     "page_cache_size",
     "recount_answers",
     "recounts_bulk_answers",
@@ -57,7 +67,6 @@ __all__ = [
     "review_days_to",
     "scanned",
     "set_page_cache",
-    "time_as_text",
     "truncate",
     "unindexed",
     "write_lock",
@@ -68,6 +77,15 @@ Name = Literal["sqlite", "postgresql"]
 
 SQLITE: Name = "sqlite"
 POSTGRESQL: Name = "postgresql"
+
+Times = Literal["text", "millis"]
+"""How the answers' times are stored: as the other times are (SQLite's text, PostgreSQL's
+``timestamp``), or as integer milliseconds since the epoch."""
+
+TEXT_TIMES: Times = "text"
+MILLIS: Times = "millis"
+
+DAY_MILLIS = 86_400_000
 
 PYTHON_RETRIEVABILITY = "fsrs_retrievability"
 """SQLite: the name under which the store registers ``scheduling.retrievability`` (elapsed
@@ -98,6 +116,16 @@ def days_between(later: str, earlier: str, *, name: Name = SQLITE) -> str:
     if name == POSTGRESQL:
         return f"(CAST(EXTRACT(EPOCH FROM ({later}) - ({earlier})) AS double precision) / 86400)"
     return f"(julianday({later}) - julianday({earlier}))"
+
+
+def millis_days_between(later: str, earlier: str, *, name: Name = SQLITE) -> str:
+    """SQL for the days (fractional, a double) from ``earlier`` to ``later``, two times stored
+    as integer milliseconds (the answers' times); null when either is. The same arithmetic on
+    both databases; PostgreSQL's difference cast to a double first, as ``bigint / numeric``
+    would be a numeric."""
+    if name == POSTGRESQL:
+        return f"(CAST(({later}) - ({earlier}) AS double precision) / {DAY_MILLIS})"
+    return f"((({later}) - ({earlier})) / {float(DAY_MILLIS)})"
 
 
 def review_day_shift(day_starts_at: int, *, name: Name = SQLITE) -> str:
@@ -251,11 +279,16 @@ def _lapse(row: str) -> str:
     return f"({row}rating = {_AGAIN})"
 
 
-def _mature(row: str, name: Name) -> str:
+def _mature(row: str, name: Name, times: Times) -> str:
     # Anki's interval is in whole days, rounded half away from zero: 20.5 days is 21 already.
-    # Compared without rounding, so the interval is one subtraction per answer.
-    between = days_between(f"{row}due_before", f"{row}last_review_before", name=name)
+    # Compared without rounding, so the interval is one subtraction per answer; in integer
+    # milliseconds, with the line in them too, no division.
+    due, last = f"{row}due_before", f"{row}last_review_before"
     false = "false" if name == POSTGRESQL else "0"
+    if times == MILLIS:
+        line = int((MATURE_DAYS - 0.5) * DAY_MILLIS)
+        return f"COALESCE(({due} - {last}) >= {line}, {false})"
+    between = days_between(due, last, name=name)
     return f"COALESCE({between} >= {MATURE_DAYS - 0.5}, {false})"
 
 
@@ -264,7 +297,9 @@ def _count(test: str, name: Name) -> str:
     return f"CAST({test} AS integer)" if name == POSTGRESQL else test
 
 
-def answer_counts(row: str = "", *, name: Name = SQLITE) -> tuple[str, str, str, str]:
+def answer_counts(
+    row: str = "", *, name: Name = SQLITE, times: Times = MILLIS
+) -> tuple[str, str, str, str]:
     """SQL for one answer's part in each of :data:`ANSWER_COUNTERS` (the integer 0 or 1, given
     that it is a scheduled answer to a card in the Review state); ``row`` prefixes the
     review_log columns (``"NEW."``, ``"review_log."``).
@@ -272,7 +307,7 @@ def answer_counts(row: str = "", *, name: Name = SQLITE) -> tuple[str, str, str,
     SQLite: a comparison is the integer 0 or 1. PostgreSQL: a boolean, cast to an integer (it
     neither sums booleans nor mixes them with integers).
     """
-    lapse, mature = _lapse(row), _mature(row, name)
+    lapse, mature = _lapse(row), _mature(row, name, times)
     both = f"({lapse} AND {mature})"
     return ("1", _count(lapse, name), _count(mature, name), _count(both, name))
 
@@ -331,8 +366,8 @@ def unindexed(column: str, *, name: Name = SQLITE) -> str:
     return column if name == POSTGRESQL else f"+{column}"
 
 
-def _change_counters(row: str, sign: str, name: Name) -> str:
-    parts = answer_counts(row, name=name)
+def _change_counters(row: str, sign: str, name: Name, times: Times) -> str:
+    parts = answer_counts(row, name=name, times=times)
     sets = ", ".join(
         f"{counter} = {counter} {sign} {part}"
         for counter, part in zip(ANSWER_COUNTERS, parts, strict=True)
@@ -350,12 +385,12 @@ COUNTER_FUNCTION = "review_log_counters"
 """PostgreSQL's trigger function that the three :data:`COUNTER_TRIGGERS` run."""
 
 
-def _moved(name: Name) -> str:
+def _moved(name: Name, times: Times) -> str:
     """True for an update of an answer that changes its part in the counters."""
     # SQLite's IS NOT is null-safe; PostgreSQL's IS NOT only takes NULL, TRUE or FALSE.
     differs = " IS DISTINCT FROM " if name == POSTGRESQL else " IS NOT "
     old, new = counted("OLD."), counted("NEW.")
-    mature_old, mature_new = _mature("OLD.", name), _mature("NEW.", name)
+    mature_old, mature_new = _mature("OLD.", name, times), _mature("NEW.", name, times)
     times_moved = (
         f"(OLD.due_before{differs}NEW.due_before "
         f"OR OLD.last_review_before{differs}NEW.last_review_before)"
@@ -367,7 +402,7 @@ def _moved(name: Name) -> str:
     )
 
 
-def create_counter_triggers(*, name: Name = SQLITE) -> Sequence[str]:
+def create_counter_triggers(*, name: Name = SQLITE, times: Times = MILLIS) -> Sequence[str]:
     """The statements that make the database keep each card's :data:`ANSWER_COUNTERS` as its
     answers are inserted, deleted or changed, by whatever writes them (a review, an undo, an
     import, a repair, a rewritten history).
@@ -379,7 +414,8 @@ def create_counter_triggers(*, name: Name = SQLITE) -> Sequence[str]:
     batch copy) must drop these first and create them again after: SQLite checks the triggers'
     tables when one is renamed. PostgreSQL: one PL/pgSQL function (:data:`COUNTER_FUNCTION`)
     that takes the ``OLD`` answer out and puts the ``NEW`` one in, and the same three triggers,
-    each with the same ``WHEN``, running it ``FOR EACH ROW``.
+    each with the same ``WHEN``, running it ``FOR EACH ROW``. ``times``: how the answers'
+    times are stored (see :data:`Times`).
     """
     insert, delete, update = COUNTER_TRIGGERS
     columns = "card_id, kind, rating, state_before, due_before, last_review_before"
@@ -388,8 +424,8 @@ def create_counter_triggers(*, name: Name = SQLITE) -> Sequence[str]:
         # through as written.
         body = (
             "BEGIN "
-            f"IF TG_OP <> 'INSERT' THEN {_change_counters('OLD.', '-', name)} END IF; "
-            f"IF TG_OP <> 'DELETE' THEN {_change_counters('NEW.', '+', name)} END IF; "
+            f"IF TG_OP <> 'INSERT' THEN {_change_counters('OLD.', '-', name, times)} END IF; "
+            f"IF TG_OP <> 'DELETE' THEN {_change_counters('NEW.', '+', name, times)} END IF; "
             "RETURN NULL; END"
         )
         run = f"FOR EACH ROW WHEN ({{when}}) EXECUTE FUNCTION {COUNTER_FUNCTION}()"
@@ -401,15 +437,16 @@ def create_counter_triggers(*, name: Name = SQLITE) -> Sequence[str]:
             f"CREATE TRIGGER {delete} AFTER DELETE ON review_log "
             + run.format(when=counted("OLD.")),
             f"CREATE TRIGGER {update} AFTER UPDATE OF {columns} ON review_log "
-            + run.format(when=_moved(name)),
+            + run.format(when=_moved(name, times)),
         )
     return (
         f"CREATE TRIGGER {insert} AFTER INSERT ON review_log WHEN {counted('NEW.')} "
-        f"BEGIN {_change_counters('NEW.', '+', name)} END",
+        f"BEGIN {_change_counters('NEW.', '+', name, times)} END",
         f"CREATE TRIGGER {delete} AFTER DELETE ON review_log WHEN {counted('OLD.')} "
-        f"BEGIN {_change_counters('OLD.', '-', name)} END",
-        f"CREATE TRIGGER {update} AFTER UPDATE OF {columns} ON review_log WHEN {_moved(name)} "
-        f"BEGIN {_change_counters('OLD.', '-', name)} {_change_counters('NEW.', '+', name)} END",
+        f"BEGIN {_change_counters('OLD.', '-', name, times)} END",
+        f"CREATE TRIGGER {update} AFTER UPDATE OF {columns} ON review_log "
+        f"WHEN {_moved(name, times)} BEGIN {_change_counters('OLD.', '-', name, times)} "
+        f"{_change_counters('NEW.', '+', name, times)} END",
     )
 
 
@@ -424,7 +461,7 @@ def drop_counter_triggers(*, name: Name = SQLITE) -> Sequence[str]:
     return tuple(f"DROP TRIGGER IF EXISTS {trigger}" for trigger in COUNTER_TRIGGERS)
 
 
-def recount_answers(*, name: Name = SQLITE, cards: str | None = None) -> str:
+def recount_answers(*, name: Name = SQLITE, times: Times = MILLIS, cards: str | None = None) -> str:
     """One statement that sets every card's :data:`ANSWER_COUNTERS` from its answers (cards
     without a counted answer keep what they hold: 0 on a card added since the counters exist).
 
@@ -437,7 +474,9 @@ def recount_answers(*, name: Name = SQLITE, cards: str | None = None) -> str:
     """
     sums = ", ".join(
         f"SUM({part}) AS {counter}"
-        for counter, part in zip(ANSWER_COUNTERS, answer_counts(name=name), strict=True)
+        for counter, part in zip(
+            ANSWER_COUNTERS, answer_counts(name=name, times=times), strict=True
+        )
     )
     sets = ", ".join(f"{counter} = counts.{counter}" for counter in ANSWER_COUNTERS)
     scope = "" if cards is None else f" AND card_id IN {cards}"
@@ -499,19 +538,6 @@ def scanned(table: str, *, name: Name = SQLITE) -> str:
     :func:`unindexed`). SQLite: ``NOT INDEXED``; PostgreSQL: the table as it is, as its planner
     weighs a scan against an index from its statistics."""
     return table if name == POSTGRESQL else f"{table} NOT INDEXED"
-
-
-def time_as_text(column: str, *, name: Name = SQLITE) -> str:
-    """SQL for a stored time as SQLite keeps it, ``YYYY-MM-DD HH:MM:SS.ffffff`` (naive UTC):
-    for a reader that keys by its text (the hour of a review, :mod:`~recall1924.store.history`).
-
-    SQLite: the column as it is. PostgreSQL: ``to_char``, always with microseconds and
-    whatever the server's ``DateStyle`` (a cast to text follows it, and drops zero
-    microseconds).
-    """
-    if name == POSTGRESQL:
-        return f"to_char({column}, 'YYYY-MM-DD HH24:MI:SS.US')"
-    return column
 
 
 def write_lock(tables: Sequence[str], *, wait_ms: int, name: Name = SQLITE) -> tuple[str, ...]:

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from recall1924.db import to_millis
 from recall1924.history import last_life
 from recall1924.models import ReviewKind
 from recall1924.scheduling import MemoryState, State, review_day
@@ -29,6 +30,7 @@ from recall1924.store.base import (
     driver_marks,
     driver_rows,
     lock_for_writing,
+    millis_moment,
     stored_moment,
     time_text,
 )
@@ -68,10 +70,10 @@ Recomputed = tuple[MemoryState, Sequence[tuple[int, MemoryState, MemoryState]]]
 # of `recall optimize` (about 2 s of 3 for a 31,000-answer history). The placeholders are the
 # driver's own (store.base.driver_marks): the rows go to its executemany as tuples.
 
-_HOUR = slice(0, 13)
-"""The hour of a stored time, ``YYYY-MM-DD HH``: the key review days are cached by."""
+_HOUR_MILLIS = 3_600_000
+"""An hour in an answer's stored time (milliseconds): review days are cached by the hour."""
 
-_LAST_OF_HOUR = timedelta(hours=1, microseconds=-1)
+_LAST_OF_HOUR = timedelta(hours=1, milliseconds=-1)
 
 _CHUNK = 500
 """Cards read (and rewritten) per statement: their ids are bound one by one, and SQLite
@@ -96,6 +98,7 @@ def _columns(suffix: str = "") -> str:
 
 
 def _values(memory: MemoryState) -> tuple[Any, ...]:
+    """A memory state as a card's columns store it."""
     return (
         int(memory.state),
         memory.step,
@@ -106,18 +109,34 @@ def _values(memory: MemoryState) -> tuple[Any, ...]:
     )
 
 
+def _logged_values(memory: MemoryState) -> tuple[Any, ...]:
+    """A memory state as one side of a review_log row stores it (integer times; not through
+    a cache, which a rewrite of every answer would fill for nothing)."""
+    return (
+        int(memory.state),
+        memory.step,
+        memory.stability,
+        memory.difficulty,
+        to_millis(memory.due),
+        None if memory.last_review is None else to_millis(memory.last_review),
+    )
+
+
 class _Times:
     """Stored times read back, each distinct text parsed once: in a history one answer's
     "before" times are the answer before's "after" times."""
 
     def __init__(self) -> None:
-        self._parsed: dict[str | datetime, datetime] = {}
-        """By the driver's value: sqlite3's text, psycopg's naive datetime."""
+        self._parsed: dict[str | datetime | int, datetime] = {}
+        """By the driver's value: sqlite3's text, psycopg's naive datetime, or an answer's
+        integer milliseconds."""
 
-    def time(self, stored: str | datetime) -> datetime:
+    def time(self, stored: str | datetime | int) -> datetime:
         found = self._parsed.get(stored)
         if found is None:
-            found = self._parsed[stored] = stored_moment(stored)
+            found = self._parsed[stored] = (
+                millis_moment(stored) if isinstance(stored, int) else stored_moment(stored)
+            )
         return found
 
     def memory(self, values: Sequence[Any]) -> MemoryState:
@@ -133,33 +152,33 @@ class _Times:
 
 
 class _ReviewDays:
-    """``scheduling.review_day`` of stored times, worked out once per UTC hour.
+    """``scheduling.review_day`` of answers' stored times, worked out once per UTC hour.
 
     Parsing a million times and turning each into local time cost more than a second; a
     two-year history has only some 17,500 distinct hours. An hour is cached only when it lies
-    wholly in one review day at one UTC offset (checked at its first and last microsecond),
+    wholly in one review day at one UTC offset (checked at its first and last millisecond),
     so the answer is the same as the function's for every time in it; in an hour where the
     clocks change or where a half-hour zone's day starts, each time is worked out alone.
     """
 
     def __init__(self, day_starts_at: int) -> None:
         self._starts_at = day_starts_at
-        self.by_hour: dict[str, int] = {}
-        """Review day by the stored text's hour (:data:`_HOUR`), for hours wholly in one."""
+        self.by_hour: dict[int, int] = {}
+        """Review day by the stored time's hour since the epoch (:data:`_HOUR_MILLIS`), for
+        hours wholly in one."""
 
-    def of(self, text: str) -> int:
-        """The review day of the stored time ``text`` (after a miss in :attr:`by_hour`)."""
-        at = stored_moment(text)
-        start = at.replace(minute=0, second=0, microsecond=0)
+    def of(self, stored: int) -> int:
+        """The review day of the stored time ``stored`` (after a miss in :attr:`by_hour`)."""
+        at = millis_moment(stored)
+        hour = stored // _HOUR_MILLIS
+        start = millis_moment(hour * _HOUR_MILLIS)
         end = start + _LAST_OF_HOUR
         day = review_day(start, self._starts_at)
         if (
             review_day(end, self._starts_at) == day
             and start.astimezone().utcoffset() == end.astimezone().utcoffset()
-            # another text form would put other times under the key
-            and start.isoformat(" ")[_HOUR] == text[_HOUR]
         ):
-            self.by_hour[text[_HOUR]] = day
+            self.by_hour[hour] = day
             return day
         return review_day(at, self._starts_at)
 
@@ -217,7 +236,7 @@ class HistoryStore(StoreBase):
                 yield (
                     card_id,
                     [
-                        (rating, by_hour.get(at[_HOUR]) or days.of(at))
+                        (rating, by_hour.get(at // _HOUR_MILLIS) or days.of(at))
                         for _card, rating, at, _kind in rows
                     ],
                 )
@@ -249,10 +268,9 @@ class HistoryStore(StoreBase):
                 params += tuple(deck_keys)
                 if in_scope * 4 < cards:
                     table = "review_log"
-        # The time as text on both: review days are cached by its hour (_ReviewDays).
-        at = dialect.time_as_text("reviewed_at", name=name)
+        # The stored integer on both: review days are cached by its hour (_ReviewDays).
         return (
-            f"SELECT card_id, rating, {at}, kind FROM {table} "
+            f"SELECT card_id, rating, reviewed_at, kind FROM {table} "
             f"WHERE kind IN ({driver_marks(connection, 2)}) {where} "
             # the same order as every other reader of a card's history
             "ORDER BY card_id, reviewed_at, id",
@@ -264,7 +282,7 @@ class HistoryStore(StoreBase):
         kind: an answer, cram, a reset), by card key: an import adds only what is later."""
         with self.engine.connect() as connection:
             rows = connection.execute(_LAST_LOGGED, {"deck_key": deck_key})
-            return {key: stored_moment(latest) for key, latest in rows}
+            return {key: millis_moment(latest) for key, latest in rows}
 
     def card_histories(self, deck_keys: Sequence[str] | None = None) -> list[CardHistory]:
         """Every card that has review log rows, with all of them (every kind), oldest first.
@@ -367,7 +385,7 @@ class HistoryStore(StoreBase):
                 connection,
                 [(*_values(memory), card_id) for card_id, memory in cards.items()],
                 [
-                    (*_values(before), *_values(after), log_id)
+                    (*_logged_values(before), *_logged_values(after), log_id)
                     for log_id, (before, after) in logs.items()
                 ],
             )
@@ -416,7 +434,7 @@ class HistoryStore(StoreBase):
                     memory, rows = found
                     card_rows.append((*_values(memory), history.card_id))
                     log_rows.extend(
-                        (*_values(before), *_values(after), log_id)
+                        (*_logged_values(before), *_logged_values(after), log_id)
                         for log_id, before, after in rows
                     )
                 _write_memory(connection, card_rows, log_rows)

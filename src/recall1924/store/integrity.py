@@ -22,12 +22,13 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from sqlmodel import col, select
 
+from recall1924.db import to_millis
 from recall1924.errors import DatabaseError
 from recall1924.models import Card, Deck, ReviewLog, Setting
 from recall1924.store import dialect
@@ -48,8 +49,12 @@ given after a loss were numbered from 1 again), nor the memory states (``recall 
 rewrites them)."""
 
 AnswerKey = tuple[Any, ...]
-"""An answer's :data:`ANSWER_IDENTITY`, its moment read as a time (so that two files' texts
-for one moment compare equal)."""
+"""An answer's :data:`ANSWER_IDENTITY`, its moment as the integer milliseconds the collection
+stores (:func:`answer_time`), so that a backup's text for one moment (written before migration
+0009) compares equal."""
+
+ANSWER_TIMES = ("reviewed_at", "due_before", "last_review_before", "due_after", "last_review_after")
+"""review_log's times: integer milliseconds (UTCMillis) since migration 0009, text before."""
 
 _NO_DECK = "NOT EXISTS (SELECT 1 FROM deck WHERE deck.id = {}.deck_id)"
 _NO_CARD = "NOT EXISTS (SELECT 1 FROM card WHERE card.id = review_log.card_id)"
@@ -164,12 +169,21 @@ def _counter_drift(connection: Connection) -> list[CounterDrift]:
     return sorted(found)
 
 
+def answer_time(value: Any) -> Any:
+    """An answer's stored time as the collection stores it now, integer milliseconds: the
+    integer as it is, a backup's text from before migration 0009 (naive UTC) converted;
+    anything else (null, a value a hand wrote that reads as no time) as it is."""
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return to_millis(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    return value
+
+
 def _key(card_id: Any, reviewed_at: Any, rating: Any, kind: Any) -> AnswerKey:
-    try:
-        moment: object = datetime.fromisoformat(str(reviewed_at))
-    except ValueError:
-        moment = reviewed_at
-    return (card_id, moment, rating, kind)
+    return (card_id, answer_time(reviewed_at), rating, kind)
 
 
 def _answer_columns(rows: Iterable[Sequence[Any]]) -> list[AnswerColumn]:
@@ -465,11 +479,15 @@ def read_backup_answers(path: Path, live: Sequence[AnswerColumn]) -> BackupAnswe
             }
             at = columns.index("id")
             index = [columns.index(name) for name in ANSWER_IDENTITY]
+            times = {columns.index(name) for name in ANSWER_TIMES if name in columns}
             answers = tuple(
-                StoredAnswer(row[at], _key(*(row[i] for i in index)), tuple(row))
+                StoredAnswer(row[at], _key(*(row[i] for i in index)), values)
                 for row in backup.execute(
                     f"SELECT {', '.join(columns)} FROM review_log ORDER BY id"
                 )
+                for values in [
+                    tuple(answer_time(v) if n in times else v for n, v in enumerate(row))
+                ]
             )
     except sqlite3.Error as exc:
         raise DatabaseError(str(exc)) from None

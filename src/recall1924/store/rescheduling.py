@@ -21,6 +21,7 @@ from recall1924.store.base import (
     StoreBase,
     driver_marks,
     driver_rows,
+    insert_many,
     lock_for_writing,
     stored_moment,
     time_text,
@@ -68,6 +69,26 @@ def _values(memory: MemoryState) -> tuple[Any, ...]:
         time_text(memory.due),
         None if memory.last_review is None else time_text(memory.last_review),
     )
+
+
+def _log_row(card_id: int, at: datetime, before: MemoryState, after: MemoryState) -> dict[str, Any]:
+    """The review log row of one reschedule: kind Reschedule, rating 0, no duration, the
+    memory states before and after."""
+    row: dict[str, Any] = {
+        "card_id": card_id,
+        "kind": int(ReviewKind.Reschedule),
+        "rating": 0,
+        "reviewed_at": at,
+        "duration_ms": None,
+    }
+    for suffix, memory in (("before", before), ("after", after)):
+        row[f"state_{suffix}"] = int(memory.state)
+        row[f"step_{suffix}"] = memory.step
+        row[f"stability_{suffix}"] = memory.stability
+        row[f"difficulty_{suffix}"] = memory.difficulty
+        row[f"due_{suffix}"] = memory.due
+        row[f"last_review_{suffix}"] = memory.last_review
+    return row
 
 
 def _write_settings(connection: Connection, settings: Sequence[SettingWrite]) -> None:
@@ -168,7 +189,7 @@ class RescheduleStore(StoreBase):
             connection = session.connection()
             lock_for_writing(connection, *WRITTEN)
             _write_settings(connection, settings)
-            log_rows: list[tuple[Any, ...]] = []
+            log_rows: list[dict[str, Any]] = []
             mark = driver_marks(connection, 1)
             assignments = ", ".join(f"{name} = {mark}" for name in MEMORY_FIELDS)
             update = (
@@ -185,27 +206,8 @@ class RescheduleStore(StoreBase):
                     stale += 1
                     continue
                 moved += 1
-                log_rows.append(
-                    (
-                        card.id,
-                        int(ReviewKind.Reschedule),
-                        0,
-                        time_text(at),
-                        None,
-                        *_values(card.memory),
-                        *_values(after),
-                    )
-                )
-            if log_rows:
-                columns = (
-                    "card_id, kind, rating, reviewed_at, duration_ms, "
-                    + ", ".join(f"{name}_before" for name in MEMORY_FIELDS)
-                    + ", "
-                    + ", ".join(f"{name}_after" for name in MEMORY_FIELDS)
-                )
-                marks = driver_marks(connection, 5 + 2 * len(MEMORY_FIELDS))
-                connection.exec_driver_sql(
-                    f"INSERT INTO review_log ({columns}) VALUES ({marks})", log_rows
-                )
+                log_rows.append(_log_row(card.id, at, card.memory, after))
+            # Each value as its column's type stores it (the log's times are UTCMillis).
+            insert_many(session, "review_log", log_rows)
             session.commit()
         return RescheduleResult(moved, unchanged, stale)

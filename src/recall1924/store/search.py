@@ -376,8 +376,9 @@ class _Compiler:
 
 def _lapses() -> Any:
     """A card's lapses: Again answers to it in the Review state (scheduled answers only), read
-    from the covering index on (state_before, kind, card_id, rating). Correlated to the card
-    only, never to a ``review_log`` the statement around it reads (an export's answers)."""
+    from the covering index on (card_id, reviewed_at, state_before, kind, rating). Correlated
+    to the card only, never to a ``review_log`` the statement around it reads (an export's
+    answers)."""
     return (
         sql_select(func.count())
         .where(

@@ -20,7 +20,7 @@ days' zone and the bound times from :mod:`~recall1924.store.zone`.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from recall1924.clock import day_start, review_date
+from recall1924.db import to_millis
 from recall1924.models import ReviewKind
 from recall1924.scheduling import MemoryState, State
 from recall1924.store import dialect
@@ -193,16 +194,20 @@ def _per_day(
     figures: Sequence[str],
     params: dict[str, Any],
     name: Name,
+    *,
+    answers: bool = False,
 ) -> Iterator[tuple[date, tuple[Any, ...]]]:
     """Each of ``figures`` (scalar subqueries on the rows from ``{start}`` to before
     ``{end}``) for each review day in ``spans``, in one statement per few hundred days: the
     days' bounds come as one parameter (:func:`~recall1924.store.dialect.json_rows`), and each
     figure of a day is one range of an index, so no row needs its date worked out or sorting
-    into days, and the statement is the same however many days it covers."""
+    into days, and the statement is the same however many days it covers. ``answers``: the
+    figures range over the answers' times (integer milliseconds), not the cards'."""
+    bound: Callable[[datetime], Any] = to_millis if answers else sql_time
     days = dialect.json_rows(
         ":days",
         ("n", "day_start", "day_end"),
-        types=("integer", "timestamp", "timestamp"),
+        types=("integer", *(("bigint",) * 2 if answers else ("timestamp",) * 2)),
         name=name,
     )
     columns = ", ".join(
@@ -210,7 +215,7 @@ def _per_day(
     )
     sql = text(f"SELECT day.n, {columns} FROM {days} AS day ORDER BY day.n")
     for chunk in _chunks(spans):
-        bounds = [[n, sql_time(start), sql_time(end)] for n, (_day, start, end) in enumerate(chunk)]
+        bounds = [[n, bound(start), bound(end)] for n, (_day, start, end) in enumerate(chunk)]
         for n, *values in connection.execute(sql, {**params, "days": json.dumps(bounds)}):
             yield chunk[n][0], tuple(values)
 
@@ -409,6 +414,7 @@ class StatsStore(StoreBase):
                     [both],
                     {"deck_id": deck_id},
                     self.dialect,
+                    answers=True,
                 )
                 for reviews, duration in [map(int, found.split())]
                 if reviews
@@ -429,8 +435,8 @@ class StatsStore(StoreBase):
             f"AND kind IN {_ANSWER_KINDS} AND duration_ms > 0 {_deck_where(deck_id)}"
         )
         params = {
-            "since": time_param(since, name=self.dialect),
-            "until": time_param(until, name=self.dialect),
+            "since": to_millis(since),
+            "until": to_millis(until),
             "deck_id": deck_id,
         }
         with self.engine.connect() as connection:
@@ -462,6 +468,7 @@ class StatsStore(StoreBase):
                     [answered],
                     {"deck_id": deck_id},
                     self.dialect,
+                    answers=True,
                 )
                 if found
             }
@@ -576,7 +583,7 @@ def _late_answers(
         GROUP BY card.section_id
         """
     )
-    found = connection.execute(sql, {"since": time_param(since, name=name), "deck_id": deck_id})
+    found = connection.execute(sql, {"since": to_millis(since), "deck_id": deck_id})
     return {section_id: tuple(sums) for section_id, *sums in found}
 
 
