@@ -230,3 +230,27 @@ def test_the_counters_triggers_count_integer_times_after_it(engine: Engine) -> N
         )
         connection.execute(text("DELETE FROM review_log WHERE reviewed_at = 0"))
         assert dict(enumerate(_counters(connection), start=1)) == start
+
+
+@pytest.mark.sqlite_only
+def test_opening_a_0008_file_gives_the_disk_back_what_the_upgrade_freed(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "recall.db"
+    engine = db.make_engine(path)
+    _migrate(engine, "0008")
+    with engine.begin() as connection:
+        _fill(connection)
+        names = [name.strip() for name in _COLUMNS.split(",")][1:]
+        insert = text(
+            f"INSERT INTO review_log ({', '.join(names)}) "
+            f"VALUES ({', '.join(':' + name for name in names)})"
+        )
+        for _ in range(200):  # 6,000 more answers: their text times fill pages 0009 frees
+            connection.execute(insert, _answers())
+    engine.dispose()
+
+    db.open_database(path, START).close()
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA freelist_count").fetchone() == (0,)
+        assert connection.execute("SELECT COUNT(*) FROM review_log").fetchone() == (6030,)

@@ -279,10 +279,10 @@ def test_the_glance_the_header_and_the_summary_agree_with_the_session(db_path: P
 
     assert "done 0 · left 2 (2 new, 0 due)" in out
     assert "done 2 · left 2 (2 due) · budget: no new" in out
-    assert "Today's budget of 4 answers has no room for another new card" in out
+    assert "Today's budget of 4 reviews has no room for another new card" in out
     assert "Session: 4 answers on 2 cards" in out
     assert (
-        "Today's budget of 4 answers is spent (4 given today): no more new cards today "
+        "Today's budget of 4 reviews is spent (4 given today): no more new cards today "
         "(8 wait); nothing else due." in out
     )
     glance = " ".join(recall().split())
@@ -307,14 +307,14 @@ def test_the_real_review_says_when_the_budget_stops_new_cards(db_path: Path) -> 
     screen.expect("Good")
     child.send("3")
     screen.expect("budget: no new")
-    screen.expect("Today's budget of 2 answers has no room for another new card")
+    screen.expect("Today's budget of 2 reviews has no room for another new card")
     child.send(" ")
     screen.expect("Good")
     child.send("3")
     screen.expect("q or Space finish")
     child.send("q")
     screen.expect("Session: 2 answers on 1 card")
-    screen.expect("Today's budget of 2 answers is spent")
+    screen.expect("Today's budget of 2 reviews is spent")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0

@@ -65,7 +65,7 @@ def budget_note(spent: BudgetSpent, waiting: QueueCounts) -> str:
         taken = f"{spent.seconds:.0f} s" if spent.seconds < 120 else f"{spent.seconds / 60:.0f} min"
         used = f"{taken} answered today"
     else:
-        what = plural(budget.reviews or 0, "answer")
+        what = plural(budget.reviews or 0, "review")  # as --reviews and the exam name it
         used = f"{spent.answers} given today"
     due = waiting.learning + waiting.review
     state = "is spent" if spent.answers_left <= 0 else "has no room for another new card"

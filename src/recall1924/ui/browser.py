@@ -221,7 +221,9 @@ def _history_table(history: Sequence[HistoryRow], width: int) -> Table:
         if medium:
             cells += [entry.kind.name.lower(), status_name(entry.status_before)]
         if entry.kind is ReviewKind.Reschedule:  # no answer: the due date moved
-            interval = format_duration(entry.due - entry.reviewed_at)
+            wait = entry.due - entry.reviewed_at
+            # an overdue card's new due day may still be past: it is due at once
+            interval = format_duration(wait) if wait.total_seconds() > 0 else "due now"
             table.add_row(*cells, Text("rescheduled", style="dim"), interval)
             continue
         if entry.rating is None:  # a reset: the answers above are an earlier life

@@ -152,7 +152,7 @@ def _budget_line(advice: RetentionAdvice) -> Text:
     if budget.source == "set":
         said = (
             f"Daily budget: {plural(budget.answers or 0, 'answer')}, the budget set with the "
-            f"exam at your pace (and at most {limits})."
+            f"exam (and at most {limits})."
         )
     elif budget.answers is not None:
         said = (
