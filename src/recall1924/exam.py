@@ -35,7 +35,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Literal, Protocol
@@ -741,16 +741,27 @@ def _more_budget(
         if not found.held_back:
             return None
         low, high = high, high * 2
-    while high - low > 1:
-        middle = int((low + high) // 2)
-        if middle <= low:
-            break
-        tried = run(budget.of(middle).answers(time))
+    least, reached = _bisect(
+        math.floor(low), high, lambda amount: run(budget.of(amount).answers(time)), target
+    )
+    return Suggestion("more_budget", least, reached or found)
+
+
+def _bisect(
+    short: int, reaches: int, run: Callable[[int], BudgetRun], target: float
+) -> tuple[int, BudgetRun | None]:
+    """The whole number nearest ``short`` (whose run falls short of ``target``) whose run
+    still reaches it, starting from ``reaches`` (whose run does), by bisection: either may be
+    the larger. Returns it and its run (None when no number between was tried)."""
+    found: BudgetRun | None = None
+    while abs(reaches - short) > 1:
+        middle = (short + reaches) // 2
+        tried = run(middle)
         if tried.reaches(target):
-            high, found = middle, tried
+            reaches, found = middle, tried
         else:
-            low = middle
-    return Suggestion("more_budget", high, found)
+            short = middle
+    return reaches, found
 
 
 def _fewer_new(
@@ -769,15 +780,8 @@ def _fewer_new(
     best = run(kept.answers_per_day, 0)
     if not best.reaches(target):
         return None
-    low, high = 0, kept.new_per_day
-    while high - low > 1:
-        middle = (low + high) // 2
-        tried = run(kept.answers_per_day, middle)
-        if tried.reaches(target):
-            low, best = middle, tried
-        else:
-            high = middle
-    return Suggestion("fewer_new", low, best)
+    most, found = _bisect(kept.new_per_day, 0, lambda new: run(kept.answers_per_day, new), target)
+    return Suggestion("fewer_new", most, found or best)
 
 
 def _lower_section(
