@@ -21,30 +21,34 @@ accepts.
 
 from __future__ import annotations
 
-from recall1924.review.allowance import Allowance
-from recall1924.review.policies import AnswerPolicy, PracticeOnly, Schedule, before_exam
-from recall1924.review.queues import (
-    LEARN_AHEAD,
-    CramQueue,
-    Queue,
-    ScheduledQueue,
-    todays_queue,
-)
-from recall1924.review.session import (
-    Action,
-    Answered,
-    Changed,
-    Flag,
-    Phase,
-    ReviewSession,
-    ReviewUI,
-    SetAside,
-    Submit,
-    Summary,
-    cram_session,
-    run,
-    scheduled_session,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from recall1924.review.allowance import Allowance
+    from recall1924.review.policies import AnswerPolicy, PracticeOnly, Schedule, before_exam
+    from recall1924.review.queues import (
+        LEARN_AHEAD,
+        CramQueue,
+        Queue,
+        ScheduledQueue,
+        todays_queue,
+    )
+    from recall1924.review.session import (
+        Action,
+        Answered,
+        Changed,
+        Flag,
+        Phase,
+        ReviewSession,
+        ReviewUI,
+        SetAside,
+        Submit,
+        Summary,
+        cram_session,
+        run,
+        scheduled_session,
+    )
 
 __all__ = [
     "LEARN_AHEAD",
@@ -71,3 +75,41 @@ __all__ = [
     "scheduled_session",
     "todays_queue",
 ]
+
+_HOMES = {
+    "Allowance": "allowance",
+    "AnswerPolicy": "policies",
+    "PracticeOnly": "policies",
+    "Schedule": "policies",
+    "before_exam": "policies",
+    "LEARN_AHEAD": "queues",
+    "CramQueue": "queues",
+    "Queue": "queues",
+    "ScheduledQueue": "queues",
+    "todays_queue": "queues",
+    "Action": "session",
+    "Answered": "session",
+    "Changed": "session",
+    "Flag": "session",
+    "Phase": "session",
+    "ReviewSession": "session",
+    "ReviewUI": "session",
+    "SetAside": "session",
+    "Submit": "session",
+    "Summary": "session",
+    "cram_session": "session",
+    "run": "session",
+    "scheduled_session": "session",
+}
+"""Where each name of the package lives. They are imported when first asked for: the glance
+counts today's cards with :func:`todays_queue` and has no use for the session, its answer
+policies and the exam plan they import."""
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
