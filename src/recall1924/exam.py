@@ -301,11 +301,12 @@ def keep_for_exam(
     at: datetime,
     recall: float | None = None,
 ) -> MemoryState:
-    """``memory`` with its due date brought forward as deadline-aware scheduling brings it
-    (``review.policies.before_exam``, without balancing): a card that would be recalled on exam
-    day with less than the target chance comes back when its chance falls to the target, at
-    the latest on the eve of the exam. ``recall`` is the card's chance of recall on exam day,
-    when the caller knows it."""
+    """``memory`` with its due date brought forward for the exam: a card that would be
+    recalled on exam day with less than the target chance comes back when its chance falls to
+    the target, at the latest on the eve of the exam; ``memory`` itself (the same object) when
+    it is left as it is. ``recall`` is the card's chance of recall on exam day, when the caller
+    knows it. The rule of deadline-aware scheduling: a review
+    (``review.policies.before_exam``) balances the day it gives, the plan does not."""
     start = day_start(exam.day, day_starts_at)
     if memory.due <= start or at >= start or memory.stability is None:
         return memory

@@ -12,13 +12,12 @@ from fsrs import Scheduler
 
 from recall1924 import exam
 from recall1924.balance import DayLoads, balanced
-from recall1924.clock import day_start, review_date
+from recall1924.clock import review_date
 from recall1924.models import ReviewKind
 from recall1924.scheduling import (
     MemoryState,
     Rating,
     answer,
-    days_until,
     decay_of,
     fuzz_draw,
     preview,
@@ -134,14 +133,10 @@ def before_exam(
     With ``loads``, a card brought forward goes to one of the few days up to that date, the
     least busy likeliest (as load balancing picks, with ``draw``), so the cards brought forward
     do not pile up on the days just before the exam."""
-    start = day_start(deadline.day, day_starts_at)
-    if memory.due <= start or at >= start or memory.stability is None:
+    kept = exam.keep_for_exam(memory, deadline, decay, day_starts_at, at)
+    if kept is memory:  # left as it is
         return memory
-    if exam.recall_on(memory, deadline.day, decay, day_starts_at) >= deadline.target:
-        return memory
-    days = days_until(deadline.target, memory.stability, decay)
-    eve = start - timedelta(days=1)
-    due = min(memory.due, max(at + timedelta(days=days), at), max(eve, at))
+    due = kept.due
     today = review_date(at, day_starts_at)
     latest = (review_date(due, day_starts_at) - today).days
     if loads is not None and latest > 1:
