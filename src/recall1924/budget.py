@@ -15,7 +15,7 @@ store query it names (``Store.timed_answers``).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal, Protocol
@@ -113,21 +113,23 @@ class DailyBudget:
         }
 
 
+def _parsed(text: str, option: str, convert: Callable[[str], float], most: int, what: str) -> float:
+    try:
+        value = convert(text.strip())
+    except ValueError:
+        value = -1
+    if not 1 <= value <= most:
+        raise SettingError(f"invalid {option} {text!r}: expected {what} {most}")
+    return value
+
+
 def parse_minutes(text: str) -> float:
     """Minutes a day, a number from 1 to :data:`MAX_MINUTES`.
 
     Raises:
         SettingError: if it is not one.
     """
-    try:
-        value = float(text.strip())
-    except ValueError:
-        value = -1.0
-    if not 1 <= value <= MAX_MINUTES:
-        raise SettingError(
-            f"invalid --minutes {text!r}: expected minutes a day, 1 to {MAX_MINUTES}"
-        )
-    return value
+    return float(_parsed(text, "--minutes", float, MAX_MINUTES, "minutes a day, 1 to"))
 
 
 def parse_reviews(text: str) -> int:
@@ -136,15 +138,7 @@ def parse_reviews(text: str) -> int:
     Raises:
         SettingError: if it is not one.
     """
-    try:
-        value = int(text.strip())
-    except ValueError:
-        value = -1
-    if not 1 <= value <= MAX_REVIEWS:
-        raise SettingError(
-            f"invalid --reviews {text!r}: expected answers a day, a whole number 1 to {MAX_REVIEWS}"
-        )
-    return value
+    return int(_parsed(text, "--reviews", int, MAX_REVIEWS, "answers a day, a whole number 1 to"))
 
 
 def read_budget(stored: Mapping[str, str]) -> DailyBudget | None:

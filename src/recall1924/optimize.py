@@ -463,54 +463,11 @@ class TrainingSet:
     def evaluate_pair(
         self, first: Sequence[float], second: Sequence[float]
     ) -> tuple[Metrics, Metrics]:
-        """:meth:`evaluate` of two sets of parameters (the current and the fitted ones) in
-        one pass: the very same floats as two calls.
+        """:meth:`evaluate` of two sets of parameters (the current and the fitted ones).
 
-        The loop over the scored answers (609,342 for a million answers) costs as much as
-        the arithmetic in it; here each answer is unpacked once and its two predictions are
-        worked out in turn, and the cards' fsrs-rs items are made once for both models
-        (two calls: 0.81 s of CPU on that history, one pass 0.71 s). The body is
-        :meth:`evaluate`'s, once per set, each with its own sums in its own order.
-        """
-        import fsrs_rs_python as engine
-
-        if self.items == 0:
-            return self._metrics(0.0, []), self._metrics(0.0, [])
-        model_a, model_b = engine.FSRS(list(first)), engine.FSRS(list(second))
-        decay_a, decay_b = -first[20], -second[20]
-        factor_a, factor_b = 0.9 ** (1 / decay_a) - 1, 0.9 ** (1 / decay_b) - 1
-        eps = sys.float_info.epsilon
-        high = 1 - eps
-        log = math.log
-        loss_a = loss_b = 0.0
-        sums_a, sums_b = [0.0] * len(self._bins), [0.0] * len(self._bins)
-        scored = zip(self._state, self._delta_t, self._recalled, self._cell, strict=True)
-        for start in range(0, len(self._reviews), _SCORED_CHUNK):
-            items = [
-                engine.FSRSItem(reviews) for reviews in self._reviews[start : start + _SCORED_CHUNK]
-            ]
-            states_a = model_a.historical_memory_state_batch(items)
-            states_b = model_b.historical_memory_state_batch(items)
-            many_of = self._scored[start : start + _SCORED_CHUNK]
-            for card_a, card_b, many in zip(states_a, states_b, many_of, strict=True):
-                for state, delta_t, recalled, cell in islice(scored, many):
-                    stability = card_a[state].stability
-                    predicted = (
-                        (1 + factor_a * delta_t / stability) ** decay_a if stability > 0 else 0.0
-                    )
-                    clipped = predicted if predicted > eps else eps
-                    clipped = high if clipped > high else clipped
-                    loss_a -= log(clipped) if recalled else log(1 - clipped)
-                    sums_a[cell] += predicted
-                    stability = card_b[state].stability
-                    predicted = (
-                        (1 + factor_b * delta_t / stability) ** decay_b if stability > 0 else 0.0
-                    )
-                    clipped = predicted if predicted > eps else eps
-                    clipped = high if clipped > high else clipped
-                    loss_b -= log(clipped) if recalled else log(1 - clipped)
-                    sums_b[cell] += predicted
-        return self._metrics(loss_a, sums_a), self._metrics(loss_b, sums_b)
+        Two calls: one pass scoring both sets saved 0.1 s of CPU on a million answers (of a
+        7.7 s command) for a second copy of the loop, which is not worth keeping apart."""
+        return self.evaluate(first), self.evaluate(second)
 
     def _metrics(self, loss: float, predicted_sums: Sequence[float]) -> Metrics:
         """The metrics from the summed cross-entropy and each bin's summed predictions."""

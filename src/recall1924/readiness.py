@@ -29,6 +29,7 @@ __all__ = [
     "Glance",
     "budget_time",
     "clear_exam",
+    "exam_deck",
     "exam_set",
     "find_budget",
     "find_exam",
@@ -82,7 +83,7 @@ def stats_report(
         glance=glance,
         budget=budget,
         answer_time=None if budget is None else budget_time(app, deck),
-        budget_scope=BudgetScope(_exam_deck(app.store, deck), deck),
+        budget_scope=BudgetScope(exam_deck(app.store, deck), deck),
         retentions=_retentions(app, deck) if full and not glance else {},
     )
 
@@ -196,7 +197,7 @@ def find_exam(store: Store, deck_key: str | None = None) -> Exam | None:
     return read_exam(store.settings(GLOBAL_SCOPE))
 
 
-def _exam_deck(store: Store, deck_key: str | None) -> str | None:
+def exam_deck(store: Store, deck_key: str | None) -> str | None:
     """The deck whose own exam ``deck_key`` follows; None when it follows every deck's (or
     has none)."""
     from recall1924.exam import read_exam
@@ -214,7 +215,7 @@ def find_budget(store: Store, deck_key: str | None = None) -> DailyBudget | None
     from recall1924.exam import read_exam
     from recall1924.store import GLOBAL_SCOPE
 
-    where = _exam_deck(store, deck_key)
+    where = exam_deck(store, deck_key)
     if where is None:
         stored = store.settings(GLOBAL_SCOPE)
         return read_budget(stored) if read_exam(stored) is not None else None

@@ -66,16 +66,15 @@ def budget_rule(app: App, deck: str | None = None) -> BudgetRule | None:
     """
     from recall1924.budget import answers_per_new_card, day_share
     from recall1924.clock import review_date
-    from recall1924.exam import read_exam
-    from recall1924.readiness import budget_time, find_budget
+    from recall1924.readiness import budget_time, exam_deck, find_budget
     from recall1924.review.allowance import BudgetRule
     from recall1924.store import Scope
 
     budget = find_budget(app.store, deck)
     if budget is None:
         return None
-    own = deck is not None and read_exam(app.store.settings(deck)) is not None
-    scope = app.store.scope(deck) if own else Scope()
+    own = exam_deck(app.store, deck)
+    scope = app.store.scope(own) if own is not None else Scope()
     settings = app.settings if deck is None else app.settings_for(deck)
     answers = answers_per_new_card(settings)
     # The pace of the cards to come: the deck's own when it has enough timed answers, as the
