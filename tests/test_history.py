@@ -388,9 +388,24 @@ def test_answer_days_leave_out_cram_and_manual_rows(demo_store: Store) -> None:
     ]
 
 
+def test_answer_days_keep_answers_of_one_millisecond_in_the_order_given(
+    demo_store: Store,
+) -> None:
+    # Read from the (card_id, reviewed_at, state_before, kind, rating) index, two answers of
+    # one millisecond would come rating first (Again before Easy): the history says Easy first.
+    ids = demo_store.card_ids(["a", "b"], "demo")
+    same = MONDAY + timedelta(days=2)
+    log_answers(demo_store, ids["a"], [(3, MONDAY), (4, same), (1, same), (2, same)])
+    log_answers(demo_store, ids["b"], [(2, same), (1, same)])
+    day = MONDAY.toordinal()  # UTC, and days starting at midnight
+    assert list(demo_store.answer_days(["demo"], day_starts_at=0)) == [
+        (ids["a"], [(3, day), (4, day + 2), (1, day + 2), (2, day + 2)]),
+        (ids["b"], [(2, day + 2), (1, day + 2)]),
+    ]
+
+
 def test_answer_days_read_only_the_decks_asked_for(store: Store) -> None:
-    # a small deck beside a big one: read through the index, the big one by a scan; the same
-    # answers either way
+    # a small deck beside a big one, and both: each card's answers once, in card order
     import_deck(store, make_deck("small", {"s": ["x", "y"]}), now=MONDAY)
     import_deck(store, make_deck("big", {"b": [f"k{n}" for n in range(12)]}), now=MONDAY)
     small = store.card_ids(["x", "y"], "small")

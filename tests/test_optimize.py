@@ -159,13 +159,12 @@ def test_scoring_gives_the_very_floats_of_the_definition(
         assert training.evaluate(parameters) == reference_metrics(parameters, sequences)
     nothing = TrainingSet.of([[(3, 0), (2, 0)]]).evaluate(steeper)
     assert math.isnan(nothing.log_loss) and math.isnan(nothing.rmse_bins) and nothing.reviews == 0
-    # both sets in one pass (recall optimize's before and after): the very same floats
+    # scored again, and again after more answers (the bins' tallies are counted once per set
+    # of answers, whatever the parameters)
     current = build_scheduler(DEFAULT).parameters
-    pair = training.evaluate_pair(current, steeper)
-    assert pair == (reference_metrics(current, sequences), reference_metrics(steeper, sequences))
-    assert repr(pair) == repr((training.evaluate(current), training.evaluate(steeper)))
-    both_nothing = TrainingSet.of([[(3, 0), (2, 0)]]).evaluate_pair(current, steeper)
-    assert all(math.isnan(found.log_loss) and found.reviews == 0 for found in both_nothing)
+    assert training.evaluate(current) == reference_metrics(current, sequences)
+    training.add(sequences[0])
+    assert training.evaluate(steeper) == reference_metrics(steeper, [*sequences, sequences[0]])
 
 
 # Review days as answer_days gives them: same-day answers, gaps, and a day that goes back (the
@@ -196,9 +195,6 @@ def test_a_cards_review_days_added_at_once_are_its_review_sequence_added(
     steeper = (*build_scheduler(DEFAULT).parameters[:20], 0.6)
     for parameters in (build_scheduler(DEFAULT).parameters, steeper):
         assert repr(by_days.evaluate(parameters)) == repr(by_sequence.evaluate(parameters))
-    assert repr(by_days.evaluate_pair(build_scheduler(DEFAULT).parameters, steeper)) == repr(
-        (by_sequence.evaluate(build_scheduler(DEFAULT).parameters), by_sequence.evaluate(steeper))
-    )
 
 
 def test_metrics_follow_srs_benchmark_by_hand() -> None:

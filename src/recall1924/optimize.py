@@ -49,6 +49,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, overload
 
+from recall1924 import aside
 from recall1924.collector import collector_paused
 from recall1924.models import ReviewKind
 from recall1924.rescheduling import with_schedule_of
@@ -275,6 +276,8 @@ class TrainingSet:
         """Per scored answer, ``5 * the rating of the card's answer before + its rating``:
         one byte, counted by the health check (:attr:`rated`, :attr:`follows`)."""
         self._days: array[int] | None = array("l") if days else None
+        self._tallies: tuple[int, list[int], list[int]] | None = None
+        """:meth:`_bin_tallies`, with the number of scored answers it counted."""
 
     @classmethod
     def of(cls, sequences: Iterable[Iterable[Review]]) -> TrainingSet:
@@ -460,25 +463,25 @@ class TrainingSet:
                     predicted_sums[cell] += predicted
         return self._metrics(loss, predicted_sums)
 
-    def evaluate_pair(
-        self, first: Sequence[float], second: Sequence[float]
-    ) -> tuple[Metrics, Metrics]:
-        """:meth:`evaluate` of two sets of parameters (the current and the fitted ones).
-
-        Two calls: one pass scoring both sets saved 0.1 s of CPU on a million answers (of a
-        7.7 s command) for a second copy of the loop, which is not worth keeping apart."""
-        return self.evaluate(first), self.evaluate(second)
+    def _bin_tallies(self) -> tuple[list[int], list[int]]:
+        """Per bin, the scored answers recalled and all of them: the same for any parameters,
+        so counted once for the two sets a fit compares (kept until answers are added)."""
+        if self._tallies is None or self._tallies[0] != self.items:
+            recalled_sums = [0] * len(self._bins)
+            counts = [0] * len(self._bins)
+            for cell, recalled in zip(self._cell, self._recalled, strict=True):
+                recalled_sums[cell] += recalled
+                counts[cell] += 1
+            self._tallies = (self.items, recalled_sums, counts)
+        _items, recalled_sums, counts = self._tallies
+        return recalled_sums, counts
 
     def _metrics(self, loss: float, predicted_sums: Sequence[float]) -> Metrics:
         """The metrics from the summed cross-entropy and each bin's summed predictions."""
         count = self.items
         if count == 0:
             return Metrics(math.nan, math.nan, 0)
-        recalled_sums = [0] * len(self._bins)
-        counts = [0] * len(self._bins)
-        for cell, recalled in zip(self._cell, self._recalled, strict=True):
-            recalled_sums[cell] += recalled
-            counts[cell] += 1
+        recalled_sums, counts = self._bin_tallies()
         squared = sum(
             n * (recalled / n - predicted / n) ** 2
             for recalled, predicted, n in zip(recalled_sums, predicted_sums, counts, strict=True)
@@ -662,11 +665,18 @@ def _fit_and_score(
     )
     if report.needed:
         return report
+    # The parameters in use are scored on the second core while the fit holds the first.
+    before = aside.started(lambda: training.evaluate(report.current))
     started = time.perf_counter()
     fitted = fit(training)
     fit_seconds = time.perf_counter() - started
-    before, after = training.evaluate_pair(report.current, fitted)
-    return replace(report, fitted=fitted, fit_seconds=fit_seconds, before=before, after=after)
+    return replace(
+        report,
+        fitted=fitted,
+        fit_seconds=fit_seconds,
+        before=before(),
+        after=training.evaluate(fitted),
+    )
 
 
 def evaluate_current(

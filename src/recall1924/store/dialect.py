@@ -65,7 +65,6 @@ __all__ = [
     "retrievability",
     "review_day_shift",
     "review_days_to",
-    "scanned",
     "set_page_cache",
     "truncate",
     "unindexed",
@@ -531,13 +530,6 @@ def count_if(condition: str, *, name: Name = SQLITE) -> str:
     """
     del name
     return f"COUNT(*) FILTER (WHERE {condition})"
-
-
-def scanned(table: str, *, name: Name = SQLITE) -> str:
-    """``table`` in a ``FROM`` clause, to be read whole rather than through an index (see
-    :func:`unindexed`). SQLite: ``NOT INDEXED``; PostgreSQL: the table as it is, as its planner
-    weighs a scan against an index from its statistics."""
-    return table if name == POSTGRESQL else f"{table} NOT INDEXED"
 
 
 def write_lock(tables: Sequence[str], *, wait_ms: int, name: Name = SQLITE) -> tuple[str, ...]:
