@@ -212,6 +212,20 @@ def test_answers_out_of_order_are_refused(settings: Settings) -> None:
         )
 
 
+@pytest.mark.parametrize("rating", [0, 5])
+def test_an_answer_without_a_rating_is_refused(rating: int, settings: Settings) -> None:
+    # the replay hands the ratings on as plain ints: the scheduler still checks them
+    answers = [PastAnswer(MONDAY, 3), PastAnswer(MONDAY + timedelta(days=1), rating)]
+    with pytest.raises(ValueError, match="Unknown rating"):
+        replay(
+            answers,
+            card_id=1,
+            scheduler=build_scheduler(settings),
+            day_starts_at=4,
+            start=MemoryState.new(MONDAY),
+        )
+
+
 def test_day_starts_at_moves_the_day_boundary(settings: Settings) -> None:
     # 03:00 and 05:00: two review days when days start at 4, one when they start at midnight
     answers = [PastAnswer(MONDAY.replace(hour=3), 3), PastAnswer(MONDAY.replace(hour=5), 3)]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Iterator
 from copy import copy
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from fsrs import Card as FsrsCard
@@ -15,6 +16,7 @@ from fsrs import Scheduler
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from recall1924.balance import DayLoads, fuzz_bounds
 from recall1924.clock import day_bounds
 from recall1924.scheduling import (
     CardStatus,
@@ -257,6 +259,129 @@ def test_answer_in_turn_is_answer_after_answer(fuzz: bool, settings: Settings) -
         assert state == memory
 
 
+# a card in each state the rules tell apart: new, at a step (also one past the steps, as after
+# the steps were shortened), in review (a stability from tiny to years), relearning, and a
+# state with a memory but no review (the memory update then takes retrievability 0)
+start_states = (
+    st.builds(
+        lambda state, step, stability, difficulty, ago, interval: MemoryState(
+            state,
+            None if state is State.Review else step,
+            stability,
+            difficulty,
+            START - timedelta(seconds=ago) + timedelta(days=interval),
+            START - timedelta(seconds=ago),
+        ),
+        state=st.sampled_from([State.Learning, State.Review, State.Relearning]),
+        step=st.integers(0, 4),
+        stability=st.floats(0.01, 3000),
+        difficulty=st.floats(1, 10),
+        ago=st.integers(0, 86400 * 400),
+        interval=st.integers(0, 400),
+    )
+    | st.just(MemoryState.new(START))
+    | st.just(MemoryState(State.Review, None, 5.0, 5.0, START, None))
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    memory=start_states,
+    learning=st.sampled_from([(), (10 * M,), (M, 10 * M, D)]),
+    relearning=st.sampled_from([(), (10 * M,)]),
+    retention=st.sampled_from([0.8, 0.9, 0.95]),
+    short_term=st.booleans(),
+    maximum=st.sampled_from([36500, 30]),
+    day_starts_at=st.none() | st.integers(0, 23),
+    balance=st.booleans(),
+    answers=st.lists(
+        st.tuples(
+            st.sampled_from(list(Rating)),
+            st.one_of(st.integers(0, 600), st.integers(0, 86400 * 3), st.integers(0, 86400 * 90)),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+)
+def test_answer_in_turn_is_answer_after_answer_in_every_state(
+    memory: MemoryState,
+    learning: tuple[timedelta, ...],
+    relearning: tuple[timedelta, ...],
+    retention: float,
+    short_term: bool,
+    maximum: int,
+    day_starts_at: int | None,
+    balance: bool,
+    answers: list[tuple[Rating, int]],
+) -> None:
+    # One object answers all of a card's answers in turn: nothing of one answer (its draw, its
+    # memory updates, its day) may leak into the next. With fuzz on, and balancing.
+    parameters = list(Scheduler().parameters)
+    if not short_term:
+        parameters[17] = 0.0
+    scheduler = Scheduler(
+        parameters=parameters,
+        desired_retention=retention,
+        learning_steps=learning,
+        relearning_steps=relearning,
+        maximum_interval=maximum,
+        enable_fuzzing=True,
+    )
+    loads = None
+    if balance and day_starts_at is not None:
+        counts = {START.date() + timedelta(days=day): day * 7 % 11 for day in range(0, 500, 3)}
+        loads = DayLoads(counts, day_starts_at)
+    turns, at = [], START
+    for rating, gap in answers:
+        at += timedelta(seconds=gap)
+        turns.append((rating, at))
+    states = answer_in_turn(
+        scheduler,
+        card_id=5,
+        memory=memory,
+        answers=turns,
+        day_starts_at=day_starts_at,
+        loads=loads,
+    )
+    one_by_one = []
+    for rating, at in turns:
+        memory = answer(
+            scheduler,
+            card_id=5,
+            memory=memory,
+            rating=rating,
+            at=at,
+            day_starts_at=day_starts_at,
+            loads=loads,
+        )
+        one_by_one.append(memory)
+    assert states == one_by_one
+    assert repr(states) == repr(one_by_one)  # the same floats, not merely equal ones
+
+
+@pytest.mark.parametrize("rating", [0, 5])
+def test_a_rating_outside_1_to_4_is_refused(rating: int, settings: Settings) -> None:
+    with pytest.raises(ValueError, match="Unknown rating"):
+        answer_in_turn(
+            build_scheduler(settings),
+            card_id=1,
+            memory=MemoryState.new(START),
+            answers=[(rating, START)],
+        )
+
+
+def test_an_answer_not_in_utc_is_refused(settings: Settings) -> None:
+    for at in (START.replace(tzinfo=None), START.astimezone(timezone(timedelta(hours=2)))):
+        with pytest.raises(ValueError, match="timezone-aware and set to UTC"):
+            answer(
+                build_scheduler(settings),
+                card_id=1,
+                memory=MemoryState.new(START),
+                rating=Rating.Good,
+                at=at,
+            )
+
+
 def memory_by_fsrs(
     scheduler: Scheduler, turns: list[tuple[Rating, datetime]], after: list[MemoryState]
 ) -> list[tuple[float | None, float | None]]:
@@ -316,3 +441,36 @@ def test_answer_in_turn_works_out_each_review_day_once(
     )
     # one per answer, and the ends of the interval the card came with
     assert len(counted) == len(turns) + 2
+
+
+def plain_fuzz_bounds(interval: float, minimum: int, maximum: int) -> tuple[int, int]:
+    """Anki's fuzz range (rslib ``fuzz.rs``) written plainly with min() and max(), as
+    ``balance.fuzz_bounds`` was before it was written out for speed."""
+    minimum = min(minimum, maximum)
+    interval = min(max(interval, minimum), maximum)
+    delta = 0.0
+    if interval >= 2.5:
+        delta = 1.0 + 0.15 * (min(interval, 7.0) - 2.5)
+        if interval > 7.0:
+            delta += 0.1 * (min(interval, 20.0) - 7.0)
+        if interval > 20.0:
+            delta += 0.05 * (interval - 20.0)
+    lower = min(max(math.floor(interval - delta + 0.5), minimum), maximum)
+    upper = min(max(math.floor(interval + delta + 0.5), minimum), maximum)
+    if upper == lower and 2 < upper < maximum:
+        upper = lower + 1
+    return lower, upper
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    interval=st.floats(0, 40000)
+    | st.integers(0, 400)
+    | st.sampled_from([2.5, 7.0, 20.0, 2.4999999, 7.0000001, 20.0000001, math.inf]),
+    minimum=st.integers(0, 400) | st.just(36500),
+    maximum=st.integers(0, 400) | st.just(36500),
+)
+def test_fuzz_bounds_are_the_plain_formula_s(interval: float, minimum: int, maximum: int) -> None:
+    got = fuzz_bounds(interval, minimum, maximum)
+    assert got == plain_fuzz_bounds(interval, minimum, maximum)
+    assert [type(bound) for bound in got] == [int, int]

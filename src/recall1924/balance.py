@@ -89,27 +89,43 @@ def round_half_up(value: float) -> int:
     return math.floor(value + 0.5)
 
 
-def _fuzz_delta(interval: float) -> float:
-    # written out, as it runs twice for each rating of every answer an import replays
-    if interval < 2.5:
-        return 0.0
-    (_, end_1, factor_1), (_, end_2, factor_2), (_, _, factor_3) = _FUZZ_RANGES
-    delta = 1.0 + factor_1 * (min(interval, end_1) - 2.5)
-    if interval > end_1:
-        delta += factor_2 * (min(interval, end_2) - end_1)
-    if interval > end_2:
-        delta += factor_3 * (interval - end_2)
-    return delta
+# the ranges' bounds and factors, and the delta at the end of the first two (the sums the
+# delta's terms add up to there, in the same order)
+(_START_1, _END_1, _FACTOR_1), (_, _END_2, _FACTOR_2), (_, _, _FACTOR_3) = _FUZZ_RANGES
+_DELTA_AT_END_1 = 1.0 + _FACTOR_1 * (_END_1 - _START_1)
+_DELTA_AT_END_2 = _DELTA_AT_END_1 + _FACTOR_2 * (_END_2 - _END_1)
 
 
 def fuzz_bounds(interval: float, minimum: int, maximum: int) -> tuple[int, int]:
     """The first and last day fuzz may move ``interval`` (days) to, kept within ``minimum`` and
     ``maximum``; two days wide at least where the bounds allow and the interval is past 2."""
-    minimum = min(minimum, maximum)
-    interval = min(max(interval, minimum), maximum)
-    delta = _fuzz_delta(interval)
-    lower = min(max(math.floor(interval - delta + 0.5), minimum), maximum)
-    upper = min(max(math.floor(interval + delta + 0.5), minimum), maximum)
+    # Comparisons written out where min() and max() would do, and the ranges' deltas summed
+    # ahead: this runs once or twice for each rating of every answer an import replays. Each
+    # comparison keeps the value min() or max() would keep, ties and NaN included.
+    if maximum < minimum:
+        minimum = maximum
+    if minimum > interval:
+        interval = minimum
+    if maximum < interval:
+        interval = maximum
+    if interval < _START_1:
+        delta = 0.0
+    elif interval <= _END_1:
+        delta = 1.0 + _FACTOR_1 * (interval - _START_1)
+    elif interval <= _END_2:
+        delta = _DELTA_AT_END_1 + _FACTOR_2 * (interval - _END_1)
+    else:
+        delta = _DELTA_AT_END_2 + _FACTOR_3 * (interval - _END_2)
+    lower = math.floor(interval - delta + 0.5)
+    if minimum > lower:
+        lower = minimum
+    if maximum < lower:
+        lower = maximum
+    upper = math.floor(interval + delta + 0.5)
+    if minimum > upper:
+        upper = minimum
+    if maximum < upper:
+        upper = maximum
     if upper == lower and 2 < upper < maximum:
         upper = lower + 1
     return lower, upper

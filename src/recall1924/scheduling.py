@@ -5,7 +5,8 @@ Holds :class:`MemoryState` (what the database keeps of a card's memory), :func:`
 :func:`elapsed_days` and :func:`retrievability`. Nothing here touches the database, the
 terminal or the real clock: every time is passed in.
 
-py-fsrs computes each answer's memory state (stability and difficulty); what state the card
+FSRS-6 gives each answer's memory state (stability and difficulty; :mod:`recall1924.fsrs_memory`
+computes it as py-fsrs does, float for float, without py-fsrs's cost); what state the card
 goes to and when it comes back follow Anki's rules (rslib ``scheduler/states``), so the four
 keys show what Anki's would for the same card and settings: learning and relearning steps as
 Anki takes them, Hard, Good and Easy on a review card at least a day apart, a card leaving its
@@ -26,17 +27,18 @@ interval that rating gives, and a replay of the same history gives the same sche
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from enum import IntEnum
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from hashlib import blake2b
 
 from fsrs import Card, Rating, Scheduler, State
 from fsrs.scheduler import DEFAULT_PARAMETERS
 
 from recall1924.balance import DayLoads, balanced, fuzz_bounds, fuzzed, round_half_up
-from recall1924.clock import review_date
+from recall1924.clock import review_date, review_zone
+from recall1924.fsrs_memory import memory_model
 from recall1924.settings import Settings
 
 __all__ = [
@@ -159,7 +161,9 @@ def review_day(at: datetime, day_starts_at: int) -> int:
     A review day runs from ``day_starts_at`` o'clock local time (``TZ``) to the same hour the
     next day, as in ``clock.day_bounds``; the number is the ordinal of its local date.
     """
-    return review_date(at, day_starts_at).toordinal()
+    # clock.review_date's day, counted without building it (a replay asks once per answer)
+    local = at.astimezone(review_zone())
+    return local.toordinal() - (local.hour < day_starts_at)
 
 
 def elapsed_days(last_review: datetime, at: datetime, *, day_starts_at: int | None = None) -> int:
@@ -183,9 +187,14 @@ def fuzz_draw(card_id: int, last_review: datetime | None) -> float:
     """The uniform draw in [0, 1) that fuzzes (or balances) the answer to a card last reviewed
     at ``last_review``: seeded by the card and that review, so the interval a key shows is the
     interval it gives, and a replay of a history gives the same schedule."""
-    # a keyed hash rather than a seeded Random: a fifth of the cost of an answer less
-    seed = f"{card_id}:{last_review.isoformat() if last_review else 'new'}".encode()
-    return int.from_bytes(blake2b(seed, digest_size=7).digest()) / 2**56
+    # a keyed hash rather than a seeded Random: a fifth of the cost of an answer less; copied
+    # from a hash made once, which is the hash made afresh, set up for a tenth less
+    hashed = _FUZZ_HASH.copy()
+    hashed.update(f"{card_id}:{last_review.isoformat() if last_review else 'new'}".encode())
+    return int.from_bytes(hashed.digest()) / 2**56
+
+
+_FUZZ_HASH = blake2b(digest_size=7)
 
 
 def _first_hard_step(steps: tuple[int, ...]) -> int:
@@ -203,17 +212,89 @@ def _minimum_kept(interval: float, previous: int, maximum: int) -> int:
     # A passing review must not come back sooner than the last interval because of fuzz: longer
     # than it if FSRS asks for longer, as long if FSRS asks for about as long. Only an interval
     # that really shrank (new parameters or retention) may come back sooner.
-    _lower, upper = fuzz_bounds(interval, 1, maximum)
     if round_half_up(interval) > previous:
         return previous + 1
+    _lower, upper = fuzz_bounds(interval, 1, maximum)
     return previous if previous <= upper else 0
 
 
-@dataclass
+class _Steps:
+    """Learning or relearning steps as the rules read them: whole seconds, and the waits."""
+
+    __slots__ = ("first_hard", "seconds", "waits")
+
+    def __init__(self, steps: tuple[timedelta, ...]) -> None:
+        self.seconds = tuple(int(step.total_seconds()) for step in steps)
+        self.waits = tuple(timedelta(seconds=seconds) for seconds in self.seconds)
+        self.first_hard = timedelta(seconds=_first_hard_step(self.seconds)) if steps else None
+
+
+class _Rules:
+    """What Anki's rules read of one scheduler's settings, worked out once for every answer
+    given under them (:func:`_rules_of`): the memory model, the steps, the interval's terms."""
+
+    __slots__ = (
+        "_curve_factor",
+        "_retention_term",
+        "fuzz",
+        "learning",
+        "maximum",
+        "model",
+        "parameters",
+        "relearning",
+        "short_term",
+        "top",
+    )
+
+    def __init__(
+        self,
+        parameters: tuple[float, ...],
+        desired_retention: float,
+        learning_steps: tuple[timedelta, ...],
+        relearning_steps: tuple[timedelta, ...],
+        maximum_interval: int,
+        enable_fuzzing: bool,
+    ) -> None:
+        self.parameters = parameters
+        self.model = memory_model(parameters)
+        self.learning = _Steps(learning_steps)
+        self.relearning = _Steps(relearning_steps)
+        self.maximum = maximum_interval
+        self.top = max(maximum_interval, 1)
+        """The longest interval a fuzzed or rounded one may take."""
+        self.fuzz = enable_fuzzing
+        # FSRS-6's same-day stability takes over from steps only where there are none
+        self.short_term = parameters[17] > 0 and parameters[18] > 0
+        decay = -parameters[20]
+        # days_until's terms, in its order: stability * retention term / curve factor
+        self._retention_term: float = desired_retention ** (1 / decay) - 1
+        self._curve_factor = _factor(decay)
+
+    def interval(self, stability: float) -> float:
+        """FSRS's interval in days for ``stability``, unrounded (:func:`days_until`)."""
+        return stability * self._retention_term / self._curve_factor
+
+
+_rules = lru_cache(maxsize=32)(_Rules)
+"""The rules of a set of settings, worked out once per command for each set."""
+
+
+def _rules_of(scheduler: Scheduler) -> _Rules:
+    # read afresh on every call: a Scheduler's settings may be changed in place
+    return _rules(
+        tuple(scheduler.parameters),
+        scheduler.desired_retention,
+        tuple(scheduler.learning_steps),
+        tuple(scheduler.relearning_steps),
+        scheduler.maximum_interval,
+        scheduler.enable_fuzzing,
+    )
+
+
 class _Answering:
-    """One card answered at ``at``: the next state for each rating, by Anki's rules
-    (rslib ``scheduler/states``: ``learning.rs``, ``review.rs``, ``relearning.rs``,
-    ``steps.rs``), on the memory states py-fsrs computes.
+    """One card's answers, one at a time (:meth:`next_state`): the next state for each rating,
+    by Anki's rules (rslib ``scheduler/states``: ``learning.rs``, ``review.rs``,
+    ``relearning.rs``, ``steps.rs``), on FSRS-6's memory states (:mod:`recall1924.fsrs_memory`).
 
     FSRS gives each rating a memory state and an interval in days; the rules turn those into
     the card's next state and due time. Learning and relearning steps are kept as set, Hard on
@@ -223,154 +304,195 @@ class _Answering:
     review, gets the interval fuzzed, or balanced across the days ahead when ``loads`` is given.
     With no steps at all, an interval under half a day stays a same-day step, as Anki does with
     short-term FSRS parameters.
+
+    One object serves all of a card's answers (an Anki history replays tens of thousands): each
+    answer works out only what its rating needs, the memory update of each passing rating
+    sharing its terms (``MemoryModel.recalled``), and the fuzz draw only where it is used.
     """
 
-    scheduler: Scheduler
-    memory_scheduler: Scheduler
-    card: Card
-    memory: MemoryState
-    at: datetime
-    day_starts_at: int | None
-    draw: float | None
-    loads: DayLoads | None
-    scheduled: int
-    """The interval a review card was given, in days."""
-    _memories: dict[Rating, tuple[float, float]] = field(default_factory=dict)
+    __slots__ = (
+        "_draw",
+        "_recalled",
+        "_today",
+        "at",
+        "card_id",
+        "day_starts_at",
+        "days",
+        "loads",
+        "memory",
+        "rules",
+        "scheduled",
+    )
 
-    def _memory(self, rating: Rating) -> tuple[float, float]:
-        if rating not in self._memories:
-            after, _log = self.memory_scheduler.review_card(
-                self.card, rating, review_datetime=self.at
-            )
-            assert after.stability is not None and after.difficulty is not None
-            self._memories[rating] = (after.stability, after.difficulty)
-        return self._memories[rating]
+    def __init__(
+        self, rules: _Rules, card_id: int, day_starts_at: int | None, loads: DayLoads | None
+    ) -> None:
+        self.rules = rules
+        self.card_id = card_id
+        self.day_starts_at = day_starts_at
+        self.loads = loads
 
-    def _interval(self, rating: Rating) -> float:
-        # FSRS's interval in days, unrounded (the rules round it)
-        stability = self._memory(rating)[0]
-        decay = decay_of(self.scheduler)
-        return days_until(self.scheduler.desired_retention, stability, decay)
-
-    def _bounds(self, minimum: int) -> tuple[int, int]:
-        maximum = max(self.scheduler.maximum_interval, 1)
-        return min(max(minimum, 1), maximum), maximum
-
-    @cached_property
-    def _today(self) -> date | None:
-        return None if self.day_starts_at is None else review_date(self.at, self.day_starts_at)
-
-    def _days(self, interval: float, minimum: int = 1) -> int:
-        """Anki's ``with_review_fuzz``: balanced if there are loads, else fuzzed."""
-        low, high = self._bounds(minimum)
-        if self.loads is not None and self.draw is not None and self._today is not None:
-            picked = balanced(
-                interval,
-                low,
-                high,
-                today=self._today,
-                due=self.loads.due,
-                easy_days=self.loads.easy_days,
-                sibling_days=self.loads.sibling_days(self.card.card_id),
-                draw=self.draw,
-            )
-            if picked is not None:
-                return picked
-        return fuzzed(interval, low, high, self.draw)
-
-    def _short_term(self, steps: tuple[int, ...], interval: float) -> bool:
-        # FSRS-6's same-day stability takes over from steps only where there are none
-        parameters = self.scheduler.parameters
-        allowed = parameters[17] > 0 and parameters[18] > 0
-        return allowed and not steps and interval < 0.5
-
-    def _state(
-        self, rating: Rating, state: State, step: int | None, wait: timedelta
+    def next_state(
+        self, memory: MemoryState, rating: int, at: datetime, days: int | None, scheduled: int
     ) -> MemoryState:
-        stability, difficulty = self._memory(rating)
-        return MemoryState(state, step, stability, difficulty, self.at + wait, self.at)
+        """The card's state after ``rating`` at ``at``.
 
-    def _review(self, rating: Rating, days: int) -> MemoryState:
-        return self._state(rating, State.Review, None, timedelta(days=days))
-
-    def _leave_steps(
-        self, rating: Rating, state: State, step: int, steps: tuple[int, ...]
-    ) -> MemoryState:
-        """Past the last step (or with none): FSRS's interval, a same-day step if short."""
-        interval = self._interval(rating)
-        if self._short_term(steps, interval):
-            return self._state(rating, state, step, timedelta(seconds=int(interval * _DAY)))
-        return self._review(rating, self._days(max(round_half_up(interval), 1)))
-
-    def _easy_out(self) -> MemoryState:
-        # Easy leaves the steps a day past where Good would have left them
-        good = self._days(self._interval(Rating.Good))
-        easy = max(round_half_up(self._interval(Rating.Easy)), 1)
-        return self._review(Rating.Easy, self._days(easy, good + 1))
-
-    def _in_steps(self, rating: Rating, state: State, steps: tuple[int, ...]) -> MemoryState:
-        # a step index past the steps (the steps were shortened since) counts as the last
-        index = min(max(self.memory.step or 0, 0), max(len(steps) - 1, 0))
-        if self.memory.last_review is None:
-            index = 0
-        if rating is Rating.Easy:
-            return self._easy_out()
-        if not steps:
-            return self._leave_steps(rating, state, 0, steps)
-        if rating is Rating.Again:
-            return self._state(rating, state, 0, timedelta(seconds=steps[0]))
-        if rating is Rating.Hard:
-            wait = _first_hard_step(steps) if index == 0 else steps[index]
-            return self._state(rating, state, index, timedelta(seconds=wait))
-        if index + 1 < len(steps):
-            return self._state(rating, state, index + 1, timedelta(seconds=steps[index + 1]))
-        return self._leave_steps(rating, state, index, steps)
-
-    def _passing_days(self, rating: Rating) -> int:
-        # Hard, Good and Easy each at least a day past the one before: work out up to `rating`
-        maximum = self.scheduler.maximum_interval
-        days = 0
-        for passing in (Rating.Hard, Rating.Good, Rating.Easy)[: rating - Rating.Hard + 1]:
-            interval = self._interval(passing)
-            floor = max(_minimum_kept(interval, self.scheduled, maximum), days + 1)
-            days = self._days(interval, floor)
-        return days
-
-    def _from_review(self, rating: Rating) -> MemoryState:
-        relearning = _seconds(self.scheduler.relearning_steps)
-        if rating is Rating.Again:
-            if relearning:
-                return self._state(rating, State.Relearning, 0, timedelta(seconds=relearning[0]))
-            interval = self._interval(rating)
-            if self._short_term(relearning, interval):
-                wait = timedelta(seconds=int(interval * _DAY))
-                return self._state(rating, State.Relearning, 0, wait)
-            days = min(max(round_half_up(interval), 1), max(self.scheduler.maximum_interval, 1))
-            return self._review(rating, days)
-        return self._review(rating, self._passing_days(rating))
-
-    def next_state(self, rating: Rating) -> MemoryState:
-        """The card's state after ``rating``."""
-        memory = self.memory
+        Args:
+            memory: the state before.
+            rating: the answer.
+            at: when.
+            days: whole days since the last review as FSRS is to count them (``None`` for a
+                card never reviewed).
+            scheduled: the interval a review card was given, in days.
+        """
+        self.memory = memory
+        self.at = at
+        self.days = days
+        self.scheduled = scheduled
+        self._draw: float | None = None
+        self._recalled: tuple[float, float, float] | None = None
+        self._today: date | None = None
+        rules = self.rules
         if memory.last_review is None or memory.stability is None:
-            return self._in_steps(rating, State.Learning, _seconds(self.scheduler.learning_steps))
+            return self._in_steps(rating, State.Learning, rules.learning)
         if memory.state is State.Review:
             return self._from_review(rating)
         if memory.state is State.Relearning:
-            steps = _seconds(self.scheduler.relearning_steps)
-            return self._in_steps(rating, State.Relearning, steps)
-        return self._in_steps(rating, State.Learning, _seconds(self.scheduler.learning_steps))
+            return self._in_steps(rating, State.Relearning, rules.relearning)
+        return self._in_steps(rating, State.Learning, rules.learning)
 
+    def _stability(self, rating: int) -> float:
+        memory = self.memory
+        stability, difficulty = memory.stability, memory.difficulty
+        model = self.rules.model
+        if stability is None or difficulty is None:
+            return model.initial[rating - 1][0]
+        if rating == Rating.Again:
+            return model.forgotten(stability, difficulty, self.days)
+        recalled = self._recalled
+        if recalled is None:
+            recalled = self._recalled = model.recalled(stability, difficulty, self.days)
+        return recalled[rating - 2]
 
-def _seconds(steps: tuple[timedelta, ...]) -> tuple[int, ...]:
-    return tuple(int(step.total_seconds()) for step in steps)
+    def _difficulty(self, rating: int) -> float:
+        memory = self.memory
+        model = self.rules.model
+        if memory.stability is None or memory.difficulty is None:
+            return model.initial[rating - 1][1]
+        return model.difficulty(memory.difficulty, rating)
 
+    def _days(self, interval: float, minimum: int = 1) -> int:
+        """Anki's ``with_review_fuzz``: balanced if there are loads, else fuzzed."""
+        # min() and max() written out, and the draw made here once per answer and only where
+        # an interval is fuzzed (not on a step): this runs for each passing rating
+        top = self.rules.top
+        low = 1 if minimum < 1 else minimum
+        if top < low:
+            low = top
+        if not self.rules.fuzz:
+            return fuzzed(interval, low, top, None)
+        draw = self._draw
+        if draw is None:
+            draw = self._draw = fuzz_draw(self.card_id, self.memory.last_review)
+        loads, day_starts_at = self.loads, self.day_starts_at
+        if loads is not None and day_starts_at is not None:
+            if self._today is None:
+                self._today = review_date(self.at, day_starts_at)
+            picked = balanced(
+                interval,
+                low,
+                top,
+                today=self._today,
+                due=loads.due,
+                easy_days=loads.easy_days,
+                sibling_days=loads.sibling_days(self.card_id),
+                draw=draw,
+            )
+            if picked is not None:
+                return picked
+        return fuzzed(interval, low, top, draw)
 
-@lru_cache(maxsize=32)
-def _memory_scheduler(parameters: tuple[float, ...]) -> Scheduler:
-    # py-fsrs computes the memory states only, which depend on the parameters alone; without
-    # fuzz, as its own would draw from the module's random generator
-    return Scheduler(parameters=parameters, enable_fuzzing=False)
+    def _short_term(self, steps: _Steps, interval: float) -> bool:
+        return self.rules.short_term and not steps.seconds and interval < 0.5
+
+    def _state(
+        self, rating: int, state: State, step: int | None, wait: timedelta, stability: float
+    ) -> MemoryState:
+        at = self.at
+        return MemoryState(state, step, stability, self._difficulty(rating), at + wait, at)
+
+    def _step(self, rating: int, state: State, step: int, wait: timedelta) -> MemoryState:
+        return self._state(rating, state, step, wait, self._stability(rating))
+
+    def _review(self, rating: int, days: int, stability: float) -> MemoryState:
+        # _state's, a call less for most answers
+        at = self.at
+        difficulty = self._difficulty(rating)
+        return MemoryState(State.Review, None, stability, difficulty, at + timedelta(days=days), at)
+
+    def _leave_steps(self, rating: int, state: State, step: int, steps: _Steps) -> MemoryState:
+        """Past the last step (or with none): FSRS's interval, a same-day step if short."""
+        stability = self._stability(rating)
+        interval = self.rules.interval(stability)
+        if self._short_term(steps, interval):
+            wait = timedelta(seconds=int(interval * _DAY))
+            return self._state(rating, state, step, wait, stability)
+        return self._review(rating, self._days(max(round_half_up(interval), 1)), stability)
+
+    def _easy_out(self) -> MemoryState:
+        # Easy leaves the steps a day past where Good would have left them
+        interval = self.rules.interval
+        good = self._days(interval(self._stability(Rating.Good)))
+        stability = self._stability(Rating.Easy)
+        easy = max(round_half_up(interval(stability)), 1)
+        return self._review(Rating.Easy, self._days(easy, good + 1), stability)
+
+    def _in_steps(self, rating: int, state: State, steps: _Steps) -> MemoryState:
+        if rating == Rating.Easy:
+            return self._easy_out()
+        seconds = steps.seconds
+        if not seconds:
+            return self._leave_steps(rating, state, 0, steps)
+        if rating == Rating.Again:
+            return self._step(rating, state, 0, steps.waits[0])
+        # a step index past the steps (the steps were shortened since) counts as the last
+        memory = self.memory
+        index = min(max(memory.step or 0, 0), len(seconds) - 1)
+        if memory.last_review is None:
+            index = 0
+        if rating == Rating.Hard:
+            wait = steps.first_hard if index == 0 else steps.waits[index]
+            assert wait is not None  # there are steps
+            return self._step(rating, state, index, wait)
+        if index + 1 < len(seconds):
+            return self._step(rating, state, index + 1, steps.waits[index + 1])
+        return self._leave_steps(rating, state, index, steps)
+
+    def _passing(self, rating: int) -> MemoryState:
+        # Hard, Good and Easy each at least a day past the one before: work out up to `rating`
+        maximum, scheduled, interval = self.rules.maximum, self.scheduled, self.rules.interval
+        days = 0
+        stability = 0.0
+        for passing in range(Rating.Hard, rating + 1):
+            stability = self._stability(passing)
+            wanted = interval(stability)
+            floor = _minimum_kept(wanted, scheduled, maximum)
+            days = self._days(wanted, floor if floor > days else days + 1)
+        return self._review(rating, days, stability)
+
+    def _from_review(self, rating: int) -> MemoryState:
+        if rating != Rating.Again:
+            return self._passing(rating)
+        relearning = self.rules.relearning
+        if relearning.seconds:
+            return self._step(rating, State.Relearning, 0, relearning.waits[0])
+        stability = self._stability(rating)
+        interval = self.rules.interval(stability)
+        if self._short_term(relearning, interval):
+            wait = timedelta(seconds=int(interval * _DAY))
+            return self._state(rating, State.Relearning, 0, wait, stability)
+        days = min(max(round_half_up(interval), 1), self.rules.top)
+        return self._review(rating, days, stability)
 
 
 def answer(
@@ -399,6 +521,9 @@ def answer(
 
     Returns:
         The state after the answer; its ``last_review`` is ``at``.
+
+    Raises:
+        ValueError: ``at`` is not timezone-aware UTC.
     """
     (after,) = answer_in_turn(
         scheduler,
@@ -416,7 +541,7 @@ def answer_in_turn(
     *,
     card_id: int,
     memory: MemoryState,
-    answers: Iterable[tuple[Rating, datetime]],
+    answers: Iterable[tuple[int, datetime]],
     day_starts_at: int | None = None,
     loads: DayLoads | None = None,
 ) -> list[MemoryState]:
@@ -429,21 +554,24 @@ def answer_in_turn(
         scheduler: the FSRS scheduler.
         card_id: our id of the card.
         memory: the card's state before the first answer.
-        answers: ``(rating, at)`` pairs, oldest first.
+        answers: ``(rating, at)`` pairs, oldest first; a rating is a ``Rating`` or the int
+            it is (1 to 4).
         day_starts_at: as for :func:`answer`.
         loads: as for :func:`answer`.
 
     Returns:
         One state per answer: the state after it.
+
+    Raises:
+        ValueError: an answer's time is not timezone-aware UTC, or its rating not 1 to 4.
     """
     # Each answer's review day is worked out once: an Anki history replays tens of thousands.
     states: list[MemoryState] = []
-    memory_scheduler = _memory_scheduler(tuple(scheduler.parameters))
+    answering = _Answering(_rules_of(scheduler), card_id, day_starts_at, loads)
     last_review = memory.last_review
     last_day = 0
     if day_starts_at is not None and last_review is not None:
         last_day = review_day(last_review, day_starts_at)
-    fuzz = scheduler.enable_fuzzing
     scheduled = 0  # the interval a review card was given: known after the first answer
     if memory.state is State.Review and last_review is not None:
         if day_starts_at is None:
@@ -451,29 +579,22 @@ def answer_in_turn(
         else:
             scheduled = max(0, review_day(memory.due, day_starts_at) - last_day)
     for rating, at in answers:
-        card = memory.to_fsrs(card_id)
-        # py-fsrs's memory update is the same in every state but for a card with none yet
-        card.state, card.step = State.Learning, 0
+        zone = at.tzinfo
+        if zone is not UTC and (zone is None or zone != UTC):
+            raise ValueError("datetime must be timezone-aware and set to UTC")  # as fsrs says
+        if not 1 <= rating <= 4:
+            raise ValueError(f"Unknown rating: {rating}")
+        # FSRS counts whole 24-hour periods since the last review; with day_starts_at, review
+        # days passed instead, as Anki does
+        days = None
         if day_starts_at is not None:
             day = review_day(at, day_starts_at)
             if last_review is not None:
-                # fsrs counts whole 24-hour periods since card.last_review. Hand it a last
-                # review that lies exactly as many days before `at` as review days passed,
-                # so its count is ours.
-                card.last_review = at - timedelta(days=max(0, day - last_day))
+                days = day - last_day if day > last_day else 0
             last_day = day
-        answering = _Answering(
-            scheduler,
-            memory_scheduler,
-            card,
-            memory,
-            at,
-            day_starts_at,
-            fuzz_draw(card_id, last_review) if fuzz else None,
-            loads,
-            scheduled,
-        )
-        memory = answering.next_state(rating)
+        elif last_review is not None:
+            days = (at - last_review).days
+        memory = answering.next_state(memory, rating, at, days, scheduled)
         states.append(memory)
         last_review = at
         scheduled = (memory.due - at).days if memory.state is State.Review else 0
