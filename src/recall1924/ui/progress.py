@@ -1,14 +1,19 @@
 """A progress bar for work that may take a while: shown only once it has taken a second, so
-quick commands print nothing extra; on stderr, so stdout stays the command's output."""
+quick commands print nothing extra; on stderr, so stdout stays the command's output.
+
+:mod:`rich.progress` is imported when a bar is first drawn: most runs (quick ones, and any
+whose stderr is not a terminal) never draw one."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
 
 SHOW_AFTER = 1.0
 """Seconds of work before the bar appears."""
@@ -28,6 +33,14 @@ def delayed_progress(
         if bar is None:
             if clock() - began < SHOW_AFTER or not console.is_terminal:
                 return
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
             bar = Progress(
                 TextColumn(description),
                 BarColumn(),
