@@ -39,10 +39,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from recall1924 import cloze
 from recall1924.clock import LAST_YEAR
@@ -200,16 +199,16 @@ class _Deck:
     """The recall ids ending its description, if recall exported it."""
 
 
-@dataclass(frozen=True)
-class _Note:
+# a note and a card are tuples, as sqlite3 returns their rows: thousands of each are read, and
+# a frozen dataclass took three times as long to build
+class _Note(NamedTuple):
     guid: str
     mid: int
     tags: tuple[str, ...]
     fields: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class _Card:
+class _Card(NamedTuple):
     id: int
     nid: int
     did: int
@@ -272,8 +271,10 @@ def _read_collection(path: Path, database: Path) -> _Collection:
                 "select id, nid, did, odid, ord, queue, flags from cards order by nid, ord"
             )
         ]
+        # in time order, which is the table's own (its id is the row id): sorting by card
+        # first read the table through the card index, a third slower
         rows = connection.execute(
-            "select cid, id, ease, ivl, factor, time, type from revlog order by cid, id"
+            "select cid, id, ease, ivl, factor, time, type from revlog order by id"
         ).fetchall()
     except sqlite3.Error as exc:
         fail(path, f"damaged collection ({exc})")
@@ -550,8 +551,8 @@ def _schema18(connection: sqlite3.Connection) -> tuple[dict[int, _NoteType], dic
 
 
 def _revlog(rows: Sequence[_Revlog], *, v2: bool) -> tuple[dict[int, list[_Revlog]], Counter[int]]:
-    """The review log by card, without rows dated outside time, each ease as the v2 and later
-    schedulers number it.
+    """The review log by card, each card's rows in the order of ``rows`` (time), without rows
+    dated outside time, each ease as the v2 and later schedulers number it.
 
     On v1, learning and relearning answers (types 0 and 2) had three buttons: 2 was Good and 3
     Easy. Anki renumbers them when it upgrades the scheduler (rslib
@@ -559,7 +560,7 @@ def _revlog(rows: Sequence[_Revlog], *, v2: bool) -> tuple[dict[int, list[_Revlo
     scheduling; read raw, every Good would be a Hard.
     """
     left_out: Counter[int] = Counter()
-    kept: list[_Revlog] = []
+    by_card: defaultdict[int, list[_Revlog]] = defaultdict(list)
     for row in rows:
         cid, revlog_id, ease, interval, factor, duration, kind = row
         if revlog_id < FIRST_ANSWER_MS:
@@ -567,10 +568,10 @@ def _revlog(rows: Sequence[_Revlog], *, v2: bool) -> tuple[dict[int, list[_Revlo
         elif revlog_id >= LAST_ANSWER_MS:
             left_out[TOO_LATE] += 1
         elif not v2 and kind in (LEARNING, RELEARNING) and ease in (2, 3):
-            kept.append((cid, revlog_id, ease + 1, interval, factor, duration, kind))
+            by_card[cid].append((cid, revlog_id, ease + 1, interval, factor, duration, kind))
         else:
-            kept.append(row)
-    return {cid: list(group) for cid, group in groupby(kept, key=itemgetter(0))}, left_out
+            by_card[cid].append(row)
+    return dict(by_card), left_out
 
 
 def _memory_start(rows: Sequence[_Revlog]) -> int:
@@ -617,11 +618,13 @@ _RESET_GAP = timedelta(milliseconds=1)
 a revlog id's unit, so that it leaves in the Anki package recall writes and comes back at the
 same moment."""
 
+_REVIEW, _CRAM, _RESET = ReviewKind.Review, ReviewKind.Cram, ReviewKind.Reset
 
-def _answers(rows: Sequence[_Revlog]) -> tuple[tuple[PastAnswer, ...], Counter[int]]:
+
+def _answers(rows: Sequence[_Revlog]) -> tuple[tuple[PastAnswer, ...], int]:
     """Every answer of the card that Anki keeps, marked so that the answers after the last
-    reset are the ones Anki computes its FSRS memory state from; and the answers that cannot be
-    kept, counted by why.
+    reset are the ones Anki computes its FSRS memory state from; and how many answers cannot
+    be kept (their ease is no button Anki has).
 
     Rows are one card's, sorted by time. A row with ease 0 is not an answer: Anki's own reset
     ("Forget", type 4 with factor 0) comes as a reset, "set due date" (type 4 with a factor)
@@ -632,36 +635,36 @@ def _answers(rows: Sequence[_Revlog]) -> tuple[tuple[PastAnswer, ...], Counter[i
     :func:`_memory_start`), a reset is put in, a millisecond before that answer (or after the
     last one), so that the answers before it are kept as the card's earlier life.
     """
+    # a package's history is tens of thousands of rows, each a PastAnswer: the loop keeps to
+    # locals, and the time of a row is found only for one that is kept
     start = _memory_start(rows)
-    left_out: Counter[int] = Counter()
+    no_such_button = 0
     kept: list[PastAnswer] = []
+    keep = kept.append
+    moment = datetime.fromtimestamp
     since_reset = False  # a review kept since the last reset (or the first row)
     for index, (_, revlog_id, ease, _, factor, duration, kind) in enumerate(rows):
-        at = datetime.fromtimestamp(revlog_id / 1000, UTC)
         if index == start and since_reset:
-            kept.append(PastAnswer(at - _RESET_GAP, 0, kind=ReviewKind.Reset))
+            at = moment(revlog_id / 1000, UTC)
+            keep(PastAnswer(at - _RESET_GAP, 0, kind=_RESET))
             since_reset = False
         if ease == 0:
             if kind == MANUAL and factor == 0:
-                kept.append(PastAnswer(at, 0, kind=ReviewKind.Reset))
+                keep(PastAnswer(moment(revlog_id / 1000, UTC), 0, kind=_RESET))
                 since_reset = False
             continue
         if not 1 <= ease <= 4:
-            left_out[NO_SUCH_BUTTON] += 1
+            no_such_button += 1
             continue
         cramming = kind == FILTERED and factor == 0
-        kept.append(
-            PastAnswer(
-                at,
-                ease,
-                duration if duration > 0 else None,
-                ReviewKind.Cram if cramming else ReviewKind.Review,
-            )
+        at = moment(revlog_id / 1000, UTC)
+        keep(
+            PastAnswer(at, ease, duration if duration > 0 else None, _CRAM if cramming else _REVIEW)
         )
         since_reset = since_reset or not cramming
     if start == len(rows) and since_reset:
-        kept.append(PastAnswer(kept[-1].at + _RESET_GAP, 0, kind=ReviewKind.Reset))
-    return tuple(kept), left_out
+        keep(PastAnswer(kept[-1].at + _RESET_GAP, 0, kind=_RESET))
+    return tuple(kept), no_such_button
 
 
 # ---------------------------------------------------------------------------------------------
@@ -877,8 +880,9 @@ def _gather(collection: _Collection) -> _Gathered:
         imported.add(card.id)
         # a card recall exported is recall's own come back: it came from nowhere else
         own = key in (own_key, recall_card_key(note.guid, card.ord, copy=copy))
-        history, left_out = _answers(collection.revlog.get(card.id, ()))
-        gathered.left_out.update(left_out)
+        history, no_such_button = _answers(collection.revlog.get(card.id, ()))
+        if no_such_button:
+            gathered.left_out[NO_SUCH_BUTTON] += no_such_button
         spec = CardSpec(
             key=key,
             question=question,
