@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
 import random
 import sys
 from collections import defaultdict
@@ -165,6 +166,30 @@ def test_scoring_gives_the_very_floats_of_the_definition(
     assert training.evaluate(current) == reference_metrics(current, sequences)
     training.add(sequences[0])
     assert training.evaluate(steeper) == reference_metrics(steeper, [*sequences, sequences[0]])
+
+
+def test_scored_in_halves_the_figures_are_the_wholes_within_rounding(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sequences = review_sequences(generated_history(60, seed=5), day_starts_at=4)
+    training = TrainingSet.of(sequences)
+    middle = training._middle_card()
+    scored = training._scored
+    assert 0 < middle < len(scored)
+    assert sum(scored[: middle - 1]) < training.items / 2 <= sum(scored[:middle])
+    steeper = (*build_scheduler(DEFAULT).parameters[:20], 0.6)
+    for parameters in (build_scheduler(DEFAULT).parameters, steeper):
+        whole = training.evaluate(parameters)
+        halved = training.evaluate(parameters, halves=True)
+        assert halved.reviews == whole.reviews
+        assert halved.log_loss == pytest.approx(whole.log_loss, rel=1e-12)
+        assert halved.rmse_bins == pytest.approx(whole.rmse_bins, rel=1e-9)
+        # where there is no fork the halves are added the same way: the same floats
+        monkeypatch.delattr(os, "fork")
+        assert repr(training.evaluate(parameters, halves=True)) == repr(halved)
+        monkeypatch.undo()
+    one_card = TrainingSet.of(sequences[:1])
+    assert repr(one_card.evaluate(steeper, halves=True)) == repr(one_card.evaluate(steeper))
 
 
 # Review days as answer_days gives them: same-day answers, gaps, and a day that goes back (the
