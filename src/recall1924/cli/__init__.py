@@ -11,6 +11,7 @@ command it runs.
 from __future__ import annotations
 
 import copy
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -41,7 +42,27 @@ def main() -> None:
     """Entry point of the ``recall`` command."""
     # Shell completion reads the words typed so far from its own variables: every command.
     completing = "_RECALL_COMPLETE" in os.environ
-    (app if completing else app_for(sys.argv[1:]))(prog_name="recall")
+    try:
+        (app if completing else app_for(sys.argv[1:]))(prog_name="recall")
+    finally:
+        leave_to_exit()
+
+
+def leave_to_exit() -> None:
+    """Leave the objects the command made to the process's end, not to Python's last
+    collection.
+
+    At exit Python drops every module and then collects the cycles among their objects, every
+    function, class and table of typer, SQLAlchemy, pydantic and recall: 0.13 s of CPU after a
+    glance, as much as the glance's own work, and 0.16 s after ``cards --json``, to give back
+    memory the system takes back with the process anyway. :func:`gc.freeze` moves every object
+    the collector knows out of its reach, so that collection finds nothing to do. The rest of
+    the exit is as before: the ``atexit`` handlers run, stdout and stderr are flushed, and an
+    object freed by its last reference is still freed (and a file closed). The command's own
+    files and its database are closed before it returns (``App.close``), so nothing waits for
+    that collection.
+    """
+    gc.freeze()
 
 
 def app_for(args: Sequence[str]) -> typer.Typer:

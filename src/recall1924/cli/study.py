@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -24,6 +25,7 @@ from recall1924.cli.base import (
     app_for,
     show_notices,
 )
+from recall1924.collector import collector_off_until_started
 
 TypeOption = Annotated[
     bool,
@@ -38,8 +40,16 @@ MinutesOption = Annotated[
 ]
 
 
-def _run_session(app_obj: App, session: ReviewSession, scope: Scope, *, typing: bool) -> None:
-    """Run a session in this terminal (or on keys from a pipe), then print its summary."""
+def _run_session(
+    app_obj: App,
+    session: ReviewSession,
+    scope: Scope,
+    *,
+    typing: bool,
+    started: Callable[[], None] = lambda: None,
+) -> None:
+    """Run a session in this terminal (or on keys from a pipe), then print its summary;
+    ``started`` is called as the session begins."""
     from recall1924.review import run
     from recall1924.review.service import finish
     from recall1924.ui.reports import print_summary
@@ -51,6 +61,7 @@ def _run_session(app_obj: App, session: ReviewSession, scope: Scope, *, typing: 
     # From a pipe, newlines are only separators, but they submit a typed answer.
     keys = TerminalKeys() if sys.stdin.isatty() else StreamKeys(keep_enter=typing)
     with keys:
+        started()
         summary = run(session, TerminalReviewUI(app_obj.console, keys))
     outlook = finish(app_obj, summary, scope)
     if summary.answers:  # a backup that failed says so (what the session said was shown)
@@ -84,12 +95,14 @@ def review(
     from recall1924.review.service import start_review
 
     found = parse_query(query)  # a bad query stops here, before the collection is opened
-    app_obj = app_for(ctx, db)
-    scope = query_scope(app_obj, found, deck, section)
-    session = start_review(
-        app_obj, scope, deck=deck, limit=limit, minutes=minutes, typed=type_answers
-    )
-    _run_session(app_obj, session, scope, typing=type_answers or app_obj.settings.type_answers)
+    with collector_off_until_started() as started:
+        app_obj = app_for(ctx, db)
+        scope = query_scope(app_obj, found, deck, section)
+        session = start_review(
+            app_obj, scope, deck=deck, limit=limit, minutes=minutes, typed=type_answers
+        )
+        typing = type_answers or app_obj.settings.type_answers
+        _run_session(app_obj, session, scope, typing=typing, started=started)
 
 
 @app.command()
