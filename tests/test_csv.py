@@ -619,3 +619,36 @@ def test_a_header_row_naming_an_unknown_column_is_an_error(tmp_path: Path) -> No
     ]
     twice = write(tmp_path, "question,answer,answer\nFrance,Paris,Lutetia\n", "twice.csv")
     assert problems(twice) == [f"{twice}:1: the header row names 'answer' twice"]
+
+
+def test_cells_a_short_row_lacks_read_as_empty_and_unnamed_columns_are_checked(
+    tmp_path: Path,
+) -> None:
+    # The reader reads a row's cells inline, a column the layout lacks as one past the row's
+    # end, and skips the check for unnamed columns on a row no wider than the named ones.
+    path = tmp_path / "short.csv"
+    path.write_text(
+        "question,answer,,section,tags,note\n"
+        "Q1,A1\n"
+        "Q2,A2,,Sec,t1 t2\n"
+        'Q3,A3,,,,"a note"\n'
+        "Q4,A4,stray\n"
+        "Q5\n",
+        encoding="utf-8",
+    )
+    decks, skipped = read_csv(path)
+    cards = {
+        card.key: (section.key, card.question, card.answer, card.note, card.tags)
+        for deck in decks
+        for section in deck.sections
+        for card in section.cards
+    }
+    assert sorted(cards.values()) == [
+        ("main", "Q1", "A1", None, ()),
+        ("main", "Q3", "A3", "a note", ()),
+        ("sec", "Q2", "A2", None, ("t1", "t2")),
+    ]
+    assert skipped == [
+        "line 5: text in column 3, which the header row does not name",
+        "line 6: one field, no answer",
+    ]

@@ -187,3 +187,24 @@ def test_an_unchanged_reimport_of_a_file_takes_no_backup(tmp_path: Path, db_path
         f"Imported d {rule} cards added 0 cards updated 0 cards unchanged 1 "
         "cards not in file 0 answers added 0 d: D"
     )
+
+
+def test_a_reimport_of_a_deck_without_history_reads_no_review_log(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Only a card with answers in the file asks when its last review log row was: a TOML or
+    # CSV deck has none, and the look-up read a row for every answered card of the deck.
+    def unwanted(deck_key: str) -> Any:
+        raise AssertionError(f"last_logged({deck_key!r}) read for a deck without history")
+
+    monkeypatch.setattr(demo_store, "last_logged", unwanted)
+    deck = make_deck()
+    changed = replace(
+        deck,
+        sections=(
+            replace(deck.sections[0], cards=(*deck.sections[0].cards, CardSpec("z", "Q?", "A"))),
+            *deck.sections[1:],
+        ),
+    )
+    (plan,) = import_decks(demo_store, [changed], now=NOW).decks
+    assert (plan.added, len(plan.unchanged)) == (("z",), 5)

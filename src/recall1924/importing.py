@@ -171,11 +171,13 @@ def _compare(
             last = start.last_review if logged is None else logged.get(card.key)
             # To the millisecond, as the answers are stored: a time given with microseconds
             # is the answer stored before, not a later one.
-            fresh = [
-                past for past in card.history if last is None or whole_milliseconds(past.at) > last
-            ]
-            resets = _resets(fresh)
-            known += len(card.history) - _resets(card.history) - (len(fresh) - resets)
+            if last is None:  # a new card (or one with no row yet): every answer is new
+                fresh = list(card.history)
+                resets = _resets(fresh)
+            else:
+                fresh = [past for past in card.history if whole_milliseconds(past.at) > last]
+                resets = _resets(fresh)
+                known += len(card.history) - _resets(card.history) - (len(fresh) - resets)
             fresh_total += len(fresh) - resets
             resets_total += resets
             if fresh and replay is not None:
@@ -346,7 +348,8 @@ def import_decks(
         decks, future = _drop_future(decks, now + FUTURE_GRACE)
         plans, changes = [], []
         for deck in decks:
-            if replay is None and not dry_run and any(card.history for card in _held(deck)):
+            has_history = any(card.history for card in _held(deck))
+            if replay is None and not dry_run and has_history:
                 raise ValueError("a deck with history needs a replay function")
             stored = store.existing_deck(deck.key)
             existing = None if stored is None else stored.cards
@@ -357,7 +360,8 @@ def import_decks(
                 replay=replay,
                 progress=progress,
                 now=now,
-                logged=None if stored is None else store.last_logged(deck.key),
+                # only a card with answers in the file looks at its last row in recall
+                logged=store.last_logged(deck.key) if stored is not None and has_history else None,
             )
             if (
                 stored is not None
@@ -437,9 +441,10 @@ def _history_notice(decks: Sequence[DeckSpec]) -> str | None:
     answers = reset_cards = 0
     for deck in decks:
         for card in _held(deck):
-            resets = _resets(card.history)
-            answers += len(card.history) - resets
-            reset_cards += resets > 0
+            if card.history:
+                resets = _resets(card.history)
+                answers += len(card.history) - resets
+                reset_cards += resets > 0
     if not reset_cards:
         return None
     return (

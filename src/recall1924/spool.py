@@ -71,7 +71,7 @@ class CardSpool:
         return cards
 
     def _added(self, cards: SpooledCards) -> None:
-        self._pending += 1
+        """After ``cards`` got one (counted in ``_pending``): write what is due."""
         if len(cards._tail) >= self._chunk:
             self._pending -= len(cards._tail)
             cards._flush()
@@ -164,8 +164,13 @@ class SpooledCards(Sequence[CardSpec]):
         """Add the card these fields make (as :class:`~recall1924.deck.CardSpec` takes them),
         without making it: a reader of a million rows saves a second."""
         self.keys.append(key)
-        self._tail.append((question, answer, note, tags, source_id, cloze, cloze_ord))
-        self._spool._added(self)
+        tail = self._tail
+        tail.append((question, answer, note, tags, source_id, cloze, cloze_ord))
+        spool = self._spool
+        spool._pending += 1
+        # the spool's bookkeeping only when there is some to do: a call a card is a second
+        if len(tail) >= spool._chunk or spool._pending >= PENDING_CHUNKS * spool._chunk:
+            spool._added(self)
 
     def _flush(self) -> None:
         if self._tail:
@@ -205,6 +210,21 @@ class SpooledCards(Sequence[CardSpec]):
         for rows in self._rows():
             for row, key in zip(rows, keys, strict=False):
                 yield (key, *row)
+
+    def card_fields(
+        self,
+    ) -> Iterator[
+        tuple[str, str, str, str | None, tuple[str, ...], str | None, bool, str | None, int | None]
+    ]:
+        """:meth:`fields` with each card's suspension (never: a spool keeps no suspended card)
+        after its source id, as a card's fields are written: one generator, not two stacked,
+        over a million cards."""
+        keys = iter(self.keys)
+        for rows in self._rows():
+            for (question, answer, note, tags, source_id, cloze, cloze_ord), key in zip(
+                rows, keys, strict=False
+            ):
+                yield key, question, answer, note, tags, source_id, False, cloze, cloze_ord
 
     def __len__(self) -> int:
         return len(self.keys)

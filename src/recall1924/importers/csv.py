@@ -54,6 +54,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 from recall1924 import cloze
@@ -149,6 +150,14 @@ class _Layout:
     fields_to_note: bool = False
     fields: int = 2
     named: frozenset[int] | None = None
+
+    @cached_property
+    def named_prefix(self) -> int:
+        """How many leading columns the header row names every one of (0 without one)."""
+        count = 0
+        while self.named is not None and count in self.named:
+            count += 1
+        return count
 
     @property
     def by_id(self) -> bool:
@@ -426,7 +435,7 @@ class _Reader:
                     where = f"{self.source}:{feed.record_start}"
                     self.malformed = f"{where}: malformed CSV: {exc}"
                     return
-                if not any(cell.strip() for cell in row):
+                if not "".join(row).strip():  # no cell with text (at C speed)
                     continue
                 if first and _may_have_header_row(header) and _header_row(row) is not None:
                     feed.comments = False
@@ -629,6 +638,8 @@ class _Reader:
         if answer is not None and answer >= len(fields):
             return "one field, no answer" if len(fields) == 1 else "no answer field"
         if layout.named is not None:
+            if len(row) <= layout.named_prefix:
+                return None  # every column of the row is named
             for index, cell in enumerate(row):
                 if index not in layout.named and cell.strip():
                     return f"text in column {index + 1}, which the header row does not name"
@@ -664,29 +675,42 @@ class _Reader:
         places: dict[tuple[str, str], tuple[str, _Section]] = {}
         seen: dict[str, dict[str, int]] = {}
         meta, named, global_tags = layout.meta, layout.named is not None, header.tags
+        # Each column read from every row, as an index past every row's end when the layout
+        # has no such column: the cells are read inline (a call each is seconds over a
+        # million rows), as _cell reads them.
+        question_at, answer_at = _at(layout.question), _at(layout.answer)
+        guid_at, id_at, source_id_at = _at(layout.guid), _at(layout.id), _at(layout.source_id)
+        deck_at, section_at = _at(layout.deck), _at(layout.section)
+        note_at, tags_at = _at(layout.note), _at(layout.tags)
+        by_id = layout.by_id
+        fitting = layout.named_prefix if not meta else 0  # see unfit
         # The same few sets of tags on most rows: one tuple for each.
         tag_sets: dict[str, tuple[str, ...]] = {}
         for line, row in body():
             fields = [cell for index, cell in enumerate(row) if index not in meta] if meta else row
-            unfit = self.unfit(row, fields, layout)
-            if unfit is not None:
-                self.skipped.append((line, unfit))
-                continue
-            question = clean(_cell(fields, layout.question))
+            # A row with an answer and no wider than the columns its header row names fits:
+            # most rows of a big spreadsheet, spared the call.
+            if not answer_at < len(row) <= fitting:
+                unfit = self.unfit(row, fields, layout)
+                if unfit is not None:
+                    self.skipped.append((line, unfit))
+                    continue
+            question = clean(fields[question_at] if question_at < len(fields) else "")
             cloze_text = "" if layout.cloze is None else clean(_cell(row, layout.cloze))
             if not question and not cloze_text:
                 self.skipped.append((line, "empty question"))
                 continue
-            raw_answer = _cell(fields, layout.answer)
+            raw_answer = fields[answer_at] if answer_at < len(fields) else ""
             rule = _ANSWER_RULE.search(raw_answer) if "<" in raw_answer else None
             if rule:
                 raw_answer = raw_answer[rule.end() :]
             answer = clean(raw_answer)
 
-            guid = _cell(row, layout.guid).strip()
-            wanted = _cell(row, layout.id).strip()
-            source_id = _cell(row, layout.source_id).strip() or None
-            identity = _anki_identity(source_id)
+            width = len(row)
+            guid = row[guid_at].strip() if guid_at < width else ""
+            wanted = row[id_at].strip() if id_at < width else ""
+            source_id = (row[source_id_at].strip() if source_id_at < width else "") or None
+            identity = None if source_id is None else _anki_identity(source_id)
             clozes: list[_ClozeCard] | None = None
             if cloze_text:
                 made = _cloze_cards(cloze_text, wanted, identity, bool(question or answer))
@@ -708,7 +732,7 @@ class _Reader:
             else:
                 key = question_key(question)
 
-            if layout.by_id:
+            if by_id:
                 placed = self.place_by_id(decks, line, row, layout, clean)
                 if placed is None:
                     continue
@@ -718,7 +742,10 @@ class _Reader:
                 deck_id, section = placed
                 seen_as = self.deck_key or deck_id
             else:
-                where = (_cell(row, layout.deck), _cell(row, layout.section))
+                where = (
+                    row[deck_at] if deck_at < width else "",
+                    row[section_at] if section_at < width else "",
+                )
                 place = places.get(where)
                 if place is None:
                     place = places[where] = self.place(decks, where, header.deck, clean)
@@ -740,8 +767,8 @@ class _Reader:
             if layout.fields_to_note:
                 note = "\n".join(extra for extra in map(clean, fields[2:]) if extra)
             else:
-                note = clean(_cell(row, layout.note))
-            tags_text = _cell(row, layout.tags)
+                note = clean(row[note_at]) if note_at < width else ""
+            tags_text = row[tags_at] if tags_at < width else ""
             card_tags = tag_sets.get(tags_text)
             if card_tags is None:
                 # People separate tags with commas too; recall's export only with spaces, so a
@@ -868,6 +895,12 @@ def _plain(text: str) -> str:
     if "\r" not in text:
         return text.strip()  # most cells: a third of the time
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _at(index: int | None) -> int:
+    """A layout's column as an index for reading cells inline (see :func:`_cell`): no column
+    is an index past the end of any row."""
+    return sys.maxsize if index is None else index
 
 
 def _cell(row: list[str], index: int | None) -> str:

@@ -521,6 +521,35 @@ def set_page_cache(size: int) -> str:
     return f"PRAGMA cache_size = {int(size)}"
 
 
+def journal_mode(database: str) -> str | None:
+    """SQL that reads how the connection journals its writes, in the words
+    :func:`set_journal_mode` takes back; None where there is no such choice (PostgreSQL's
+    write-ahead log is the server's).
+
+    For :func:`filling_journal`: SQLite's write-ahead log writes each page twice, into the log
+    and then, at the checkpoint, into the file; a million new cards are 700 MB of pages.
+    """
+    return "PRAGMA journal_mode" if database == "sqlite" else None
+
+
+def filling_journal() -> str:
+    """The journal mode (see :func:`journal_mode`) for filling an empty collection: SQLite's
+    rollback journal, which keeps the pages a write changes and so, for pages added past the
+    file's end, none: each is written once. It needs no other connection open on the file,
+    and keeps other connections out until the commit, so it is for a collection nobody else
+    can be using yet; a connection switching back to the log is how recall opens any file
+    (``db._on_connect``). Not called for PostgreSQL (see :func:`journal_mode`)."""
+    return "DELETE"
+
+
+def set_journal_mode(mode: str) -> str:
+    """SQL that sets the connection's journal mode to ``mode``, as :func:`journal_mode` read
+    it or :func:`filling_journal` gave it; outside a transaction only."""
+    if not mode.isalpha():
+        raise ValueError(f"not a journal mode: {mode!r}")
+    return f"PRAGMA journal_mode = {mode}"
+
+
 def count_if(condition: str, *, name: Name = SQLITE) -> str:
     """SQL for how many of the group's rows ``condition`` holds for: 0, not null, for none.
 
