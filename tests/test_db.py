@@ -20,7 +20,7 @@ from conftest import NOW
 from recall1924 import db
 from recall1924.backups import list_backups
 from recall1924.db import HEAD_REVISION, _alembic_config, open_database
-from recall1924.errors import DatabaseError, NewerDatabaseError
+from recall1924.errors import DatabaseBusyError, DatabaseError, NewerDatabaseError
 from recall1924.paths import migrations_path
 
 pytestmark = pytest.mark.sqlite_only  # the SQLite file's own migrations, pragmas and backups
@@ -68,6 +68,25 @@ def test_garbage_file_is_refused(db_path: Path) -> None:
     db_path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(DatabaseError, match="not a usable SQLite database"):
         open_database(db_path, NOW)
+
+
+def test_a_collection_another_recall_is_filling_is_busy_not_broken(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a first import writes through SQLite's rollback journal (store.decks): a reader waits
+    # the busy timeout, then hears that the file is busy, not that it is unusable
+    open_database(db_path, NOW).close()
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 50)
+    writer = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        writer.execute("PRAGMA journal_mode=DELETE")
+        writer.execute("BEGIN EXCLUSIVE")
+        with pytest.raises(DatabaseBusyError, match="is busy: another recall is writing it"):
+            open_database(db_path, NOW)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    open_database(db_path, NOW).close()  # and opens once the writer is done
 
 
 SECOND_MIGRATION = """

@@ -44,6 +44,7 @@ from recall1924.backups import sqlite_uri
 from recall1924.clock import whole_milliseconds
 from recall1924.errors import (
     CollectionInUseError,
+    DatabaseBusyError,
     DatabaseError,
     NewerDatabaseError,
     ReadOnlyDatabaseError,
@@ -136,6 +137,13 @@ def _sqlite_error(path: Path, exc: sqlite3.Error | OSError) -> DatabaseError:
             f"{path} cannot be opened: its folder {folder} is read-only and the database's "
             "journal files are missing (copy the folder somewhere writable and use --db)"
         )
+    if isinstance(exc, sqlite3.Error) and refusal(exc) == "busy":
+        # Another recall writes it through the rollback journal (a first import into an
+        # empty collection, store.decks) and holds it past the busy timeout: nothing is wrong.
+        return DatabaseBusyError(
+            f"{path} is busy: another recall is writing it (a first import); "
+            "try again when that is done"
+        )
     return DatabaseError(f"{path} is not a usable SQLite database ({text})")
 
 
@@ -162,7 +170,8 @@ def _stored_revision(path: Path, *, writable: bool = True) -> tuple[bool, str | 
     """Whether the file holds any table, and the Alembic revision it records."""
     uri = sqlite_uri(path, "ro") if writable else _read_only_uri(path)
     try:
-        with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
+        timeout = BUSY_TIMEOUT_MS / 1000
+        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=timeout)) as conn:
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
             if "alembic_version" not in tables:
                 return bool(tables), None
