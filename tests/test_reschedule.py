@@ -293,6 +293,8 @@ def test_optimize_moves_due_dates_only_when_asked(
     )
     assert code == 0, err
     after = dues(db_path)
+    # what was saved is said as it is: memory states, never due dates (those are the next line)
+    assert "cards' memory states from" in out and "due dates from" not in out
     # the memory states are recomputed with the new parameters either way
     assert dict(rows(db_path, "SELECT id, stability FROM card")) != stabilities
     if not asked:

@@ -75,7 +75,7 @@ def print_optimize(console: Console, report: OptimizeReport) -> None:
         console.print("Dry run: nothing saved. Run without --dry-run to use them.")
     elif report.saved:
         console.print(
-            f"Saved. Recomputed {report.cards_updated} cards' memory states and due dates "
+            f"Saved. Recomputed {report.cards_updated} cards' memory states "
             f"from {report.answers_updated} logged answers."
         )
         if report.backup is not None:
