@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 
 import pytest
 
@@ -50,3 +52,20 @@ def test_an_error_of_the_work_itself_is_raised_here() -> None:
 
     with pytest.raises(ValueError, match="broken history"):
         aside.started(work)()
+
+
+def test_a_process_with_a_second_thread_does_the_work_itself() -> None:
+    # a copy would get only the forking thread, and could wait forever on another's lock
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert aside.started(os.getpid)() == os.getpid()
+    finally:
+        stop.set()
+        other.join()
+    # the system lists a joined thread until it has quite finished
+    deadline = time.monotonic() + 5
+    while len(os.listdir("/proc/self/task")) > 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert aside.started(os.getpid)() != os.getpid()

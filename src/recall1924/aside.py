@@ -8,13 +8,16 @@ pipe. The copy touches no file, connection or terminal it shares with its parent
 through ``os._exit``, which runs no clean-up of theirs.
 
 Where there is no ``fork`` (Windows), or it fails, or the copy dies or raises, the work is done
-in this process when its result is asked for: the answer is the same, only later.
+in this process when its result is asked for: the answer is the same, only later. So it is in a
+process with a second thread (a native library's pool, say): a copy gets only the thread that
+forked, and would wait forever on a lock another one held.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import threading
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -31,7 +34,7 @@ def started(work: Callable[[], T]) -> Callable[[], T]:
     is to be called once.
     """
     fork = getattr(os, "fork", None)
-    if fork is None:
+    if fork is None or not _single_threaded():
         return work
     read_end, write_end = os.pipe()
     try:
@@ -62,3 +65,12 @@ def started(work: Callable[[], T]) -> Callable[[], T]:
         return value
 
     return result
+
+
+def _single_threaded() -> bool:
+    """Whether this process runs one thread: native ones included where the system lists them
+    (Linux), Python's own elsewhere."""
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return threading.active_count() == 1
