@@ -28,6 +28,7 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import Session
 
+import recall1924.optimize as optimizing
 import recall1924.store.history as stored_history
 from conftest import make_deck
 from recall1924.importing import import_deck
@@ -130,10 +131,16 @@ def test_a_dry_run_reads_the_answers_in_order_from_one_index(
     bulk_history(store, "side", cards=10, answers=60)
     with traced(store) as seen:
         dry_run(store, scope)
-    ((text, plan),) = plans(db_path, seen)
-    assert "_before" not in text and "_after" not in text  # no memory state is read
-    assert "review_log USING COVERING INDEX ix_review_log_card_time" in plan
-    assert "TEMP B-TREE" not in plan
+    # the two halves' reads (the later one in a forked copy when there is one, untraced): the
+    # same statement but for its bound on the card ids
+    reads = [(text, plan) for text, plan in plans(db_path, seen) if "rating" in text]
+    assert reads and all("card_id <" in text or "card_id >=" in text for text, _ in reads)
+    for text, plan in reads:
+        assert "_before" not in text and "_after" not in text  # no memory state is read
+        # every deck in scope: no row checked against the scope's card ids
+        assert ("deck.key IN" in text) == (scope is not None)
+        assert "review_log USING COVERING INDEX ix_review_log_card_time" in plan
+        assert "TEMP B-TREE" not in plan
 
 
 def test_only_a_card_with_a_reset_is_searched_for_its_last(
@@ -231,3 +238,37 @@ def test_saving_reads_and_rewrites_a_chunk_of_cards_at_a_time(
     chunked = peak_of(lambda: store.recompute_memory(["main"], unchanged))
     assert chunked < whole / 4, f"{chunked:,} bytes in chunks, {whole:,} for the whole history"
     assert store.recompute_memory(["main"], unchanged) == (300, 3000)
+
+
+@pytest.mark.parametrize("days", [False, True])
+def test_the_training_set_read_in_two_halves_is_the_one_read_at_once(
+    store: Store, days: bool
+) -> None:
+    # the later half read in a forked copy on its own connections (both stores), put together
+    # after the first: the same answers, items and fit as one read; bins numbered in another
+    # order, so the RMSE's sum over them is the same to rounding
+    bulk_history(store, "main", cards=40, answers=9)
+    bulk_history(store, "side", cards=25, answers=3)
+    decks = ["main", "side"]
+    middle = store.middle_answered_card(decks)
+    assert store.middle_answered_card(["side"]) > middle  # the deck's own middle
+    ids = sorted(card_id for card_id, _ in store.answer_days(decks, day_starts_at=4))
+    assert middle is not None and ids[0] < middle <= ids[-1]
+    halves = optimizing._training(store, decks, day_starts_at=4, days=days)
+    whole = TrainingSet(days=days)
+    whole.add_cards(answered for _id, answered in store.answer_days(decks, day_starts_at=4))
+    assert (halves.answers, halves.items) == (whole.answers, whole.items)
+    assert [repr(item) for item in halves.fsrs_items()] == [
+        repr(item) for item in whole.fsrs_items()
+    ]
+    assert [repr(item) for item in halves.time_ordered_items()] == [
+        repr(item) for item in whole.time_ordered_items()
+    ]
+    assert (halves.rated, halves.follows) == (whole.rated, whole.follows)
+    parameters = fsrs_rs_python.DEFAULT_PARAMETERS
+    scored, expected = halves.evaluate(parameters), whole.evaluate(parameters)
+    assert scored.log_loss == expected.log_loss and scored.reviews == expected.reviews
+    assert scored.rmse_bins == pytest.approx(expected.rmse_bins, rel=1e-12)
+    # a scope with nothing logged: nothing read, no copy
+    assert store.middle_answered_card(["nothing"]) is None
+    assert optimizing._training(store, ["nothing"], day_starts_at=4, days=days).answers == 0

@@ -26,12 +26,18 @@ __all__ = ["started"]
 T = TypeVar("T")
 
 
-def started(work: Callable[[], T]) -> Callable[[], T]:
+def started(work: Callable[[], T], *, in_copy: Callable[[], None] | None = None) -> Callable[[], T]:
     """Start ``work`` in a forked copy of this process; return what waits for its result.
 
     ``work`` must return something picklable and must not write to anything the process
     shares (the store, the terminal): its side effects stay in the copy. The returned function
     is to be called once.
+
+    Args:
+        work: what to do.
+        in_copy: run in the copy first, never here: to let go of what the copy must not use,
+            such as the parent's database connections (SQLAlchemy's
+            ``engine.dispose(close=False)`` gives the copy connections of its own).
     """
     fork = getattr(os, "fork", None)
     if fork is None or not _single_threaded():
@@ -47,6 +53,8 @@ def started(work: Callable[[], T]) -> Callable[[], T]:
         os.close(read_end)
         status = 0
         try:
+            if in_copy is not None:
+                in_copy()
             payload = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(write_end, "wb") as pipe:
                 pipe.write(payload)

@@ -48,7 +48,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from itertools import accumulate, islice
 from pathlib import Path
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, Any, cast, overload
 
 from recall1924 import aside
 from recall1924.collector import collector_paused
@@ -258,7 +258,7 @@ class TrainingSet:
         """
         import fsrs_rs_python  # only the commands that fit load it
 
-        self._review = fsrs_rs_python.FSRSReview
+        self._review: Callable[[int, int], Any] = fsrs_rs_python.FSRSReview
         self._reviews: list[list[FSRSReview]] = []
         self._scored: list[int] = []
         """Per card, how many of its answers are scored."""
@@ -366,6 +366,50 @@ class TrainingSet:
             answers += len(reviews)
             scored_of(long_term)
         self.answers += answers
+
+    def _copy_part(self) -> _Part:
+        """What :meth:`merge` needs of this set, as arrays and bytes, which pickle at once (a
+        list of pairs per card took a tenth of a second for half a million answers), for a set
+        made in a forked copy with :func:`_pairs` for its reviews (fsrs-rs's do not pickle)."""
+        answered = cast(list[list[tuple[int, int]]], self._reviews)  # made by _pairs
+        return _Part(
+            lengths=array("l", map(len, answered)),
+            ratings=bytes(rating for card in answered for rating, _ in card),
+            deltas=array("l", (delta_t for card in answered for _, delta_t in card)),
+            scored=array("l", self._scored),
+            state=array("l", self._state),
+            delta_t=array("l", self._delta_t),
+            recalled=bytes(self._recalled),
+            cell=array("l", self._cell),
+            bins=list(self._bins),
+            pairs=bytes(self._pairs),
+            days=self._days,
+            answers=self.answers,
+        )
+
+    def merge(self, part: _Part) -> None:
+        """Add the cards of ``part`` after this set's own, as if :meth:`add_cards` had added
+        them: the same reviews, items and scoring (a bin first met in ``part`` is numbered
+        after this set's)."""
+        review = self._review
+        bins = self._bins
+        numbered = [bins.setdefault(key, len(bins)) for key in part.bins]
+        ratings, deltas = part.ratings, part.deltas
+        add_card = self._reviews.append
+        start = 0
+        for length in part.lengths:
+            end = start + length
+            add_card(list(map(review, ratings[start:end], deltas[start:end])))
+            start = end
+        self._scored.extend(part.scored)
+        self._state.extend(part.state)
+        self._delta_t.extend(part.delta_t)
+        self._recalled.extend(map(bool, part.recalled))
+        self._cell.extend([numbered[cell] for cell in part.cell])
+        self._pairs.extend(part.pairs)
+        if self._days is not None and part.days is not None:
+            self._days.extend(part.days)
+        self.answers += part.answers
 
     def fsrs_items(self) -> Sequence[FSRSItem]:
         """The :func:`training_items` as fsrs-rs items, made as they are read."""
@@ -533,6 +577,31 @@ class TrainingSet:
         return Metrics(loss / count, math.sqrt(squared / count), count)
 
 
+@dataclass(frozen=True)
+class _Part:
+    """A training set made in a forked copy, for :meth:`TrainingSet.merge`."""
+
+    lengths: array[int]
+    """Answers per card, in card order: where each card's run of ``ratings`` ends."""
+    ratings: bytes
+    deltas: array[int]
+    """Each answer's ``delta_t`` as its fsrs-rs review has it."""
+    scored: array[int]
+    state: array[int]
+    delta_t: array[int]
+    recalled: bytes
+    cell: array[int]
+    bins: list[tuple[float, float, float]]
+    pairs: bytes
+    days: array[int] | None
+    answers: int
+
+
+def _pairs(rating: int, delta_t: int) -> tuple[int, int]:
+    """A review as a pair, in a set made to be merged (:meth:`TrainingSet.merge`)."""
+    return rating, delta_t
+
+
 class _TrainingItems(Sequence["FSRSItem"]):
     """A training set's items for fsrs-rs, made one at a time as its bindings iterate them
     (they take any Sequence): each is gone once copied, instead of 13 million answers' worth
@@ -675,12 +744,33 @@ def _decks_in_scope(store: Store, deck_key: str | None) -> list[str]:
 
 
 def _training(store: Store, decks: Sequence[str], *, day_starts_at: int, days: bool) -> TrainingSet:
-    # Plain (rating, review day) tuples, a card at a time: the rows' memory states are not
-    # read for the fit (a million answers as dataclasses took over a gigabyte).
+    """The scope's answers as a training set, read in two halves at once: the cards from the
+    one holding the middle logged row on in a forked copy (:mod:`recall1924.aside`), on
+    connections of its own, while this process reads the cards before it; then put together
+    in card order, as one read would have made them.
+
+    Plain ``(rating, review day)`` tuples, a card at a time: the rows' memory states are not
+    read for the fit (a million answers as dataclasses took over a gigabyte)."""
     training = TrainingSet(days=days)
-    if decks:
-        cards = store.answer_days(decks, day_starts_at=day_starts_at)
-        training.add_cards(answered for _card_id, answered in cards)
+    if not decks:
+        return training
+    middle = store.middle_answered_card(decks)
+    if middle is None:  # no answer at all
+        return training
+
+    def read(into: TrainingSet, cards: tuple[int | None, int | None]) -> TrainingSet:
+        found = store.answer_days(decks, day_starts_at=day_starts_at, cards=cards)
+        into.add_cards(answered for _card_id, answered in found)
+        return into
+
+    def later_half() -> _Part:
+        part = TrainingSet(days=days)
+        part._review = _pairs
+        return read(part, (middle, None))._copy_part()
+
+    later = aside.started(later_half, in_copy=lambda: store.engine.dispose(close=False))
+    read(training, (None, middle))
+    training.merge(later())
     return training
 
 

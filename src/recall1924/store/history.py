@@ -191,6 +191,23 @@ def _scope_filter(connection: Connection, deck_keys: Sequence[str]) -> str:
     )
 
 
+def _scope(
+    connection: Connection, deck_keys: Sequence[str] | None
+) -> tuple[str, tuple[object, ...]]:
+    """``AND`` and the condition that keeps review log rows to the cards of ``deck_keys``, with
+    its parameters; nothing when they are every deck (a million rows checked against every
+    card's id for nothing cost a sixth of reading them)."""
+    if deck_keys is None:
+        return "", ()
+    (others,) = connection.exec_driver_sql(
+        f"SELECT count(*) FROM deck WHERE key NOT IN ({driver_marks(connection, len(deck_keys))})",
+        tuple(deck_keys),
+    ).one()
+    if not others:
+        return "", ()
+    return f"AND {_scope_filter(connection, deck_keys)}", tuple(deck_keys)
+
+
 WRITTEN = ("card", "review_log", "setting")
 """The tables a rewrite of memory states writes (the setting that made them too)."""
 
@@ -205,7 +222,11 @@ _LAST_LOGGED = text(
 
 class HistoryStore(StoreBase):
     def answer_days(
-        self, deck_keys: Sequence[str] | None, *, day_starts_at: int
+        self,
+        deck_keys: Sequence[str] | None,
+        *,
+        day_starts_at: int,
+        cards: tuple[int | None, int | None] = (None, None),
     ) -> Iterator[tuple[int, list[tuple[int, int]]]]:
         """Each card's Review-kind answers since its last reset (cram and manual rows are not
         memory evidence, and what came before a reset is an earlier life, which Anki's
@@ -215,6 +236,8 @@ class HistoryStore(StoreBase):
         Args:
             deck_keys: only the cards of these decks; None for every deck.
             day_starts_at: the local hour a review day starts (see ``scheduling.review_day``).
+            cards: only the cards with an id from the first (included) to the second (not
+                included); None for no bound (see :meth:`middle_answered_card`).
 
         Yields:
             ``(card id, answers)`` for every card with at least one such answer.
@@ -224,7 +247,7 @@ class HistoryStore(StoreBase):
         days = _ReviewDays(day_starts_at)
         by_hour = days.by_hour
         with self.engine.connect() as connection:
-            sql, params = self._answers_query(connection, deck_keys)
+            sql, params = self._answers_query(connection, deck_keys, cards)
             rows_read = driver_rows(connection, sql, params, streamed=True)
             for card_id, group in groupby(rows_read, _CARD):
                 rows = list(group)
@@ -247,18 +270,45 @@ class HistoryStore(StoreBase):
                     ],
                 )
 
+    def middle_answered_card(self, deck_keys: Sequence[str] | None = None) -> int | None:
+        """The id of the card that holds the middle one of the logged rows of ``deck_keys``'
+        cards (None: every deck's), card by card: with :meth:`answer_days`' ``cards``, two
+        reads of about as many rows each. None when nothing is logged there."""
+        if deck_keys is not None and not deck_keys:
+            return None
+        with self.engine.connect() as connection:
+            where, params = _scope(connection, deck_keys)
+            (rows,) = connection.exec_driver_sql(
+                f"SELECT count(*) FROM review_log WHERE 1 = 1 {where}", params
+            ).one()
+            if not rows:
+                return None
+            middle = connection.exec_driver_sql(
+                f"SELECT card_id FROM review_log WHERE 1 = 1 {where} ORDER BY card_id "
+                f"LIMIT 1 OFFSET {driver_marks(connection, 1)}",
+                (*params, rows // 2),
+            ).scalar_one()
+            return int(middle)
+
     def _answers_query(
-        self, connection: Connection, deck_keys: Sequence[str] | None
+        self,
+        connection: Connection,
+        deck_keys: Sequence[str] | None,
+        cards: tuple[int | None, int | None] = (None, None),
     ) -> tuple[str, tuple[object, ...]]:
         # Everything read is in the (card_id, reviewed_at, state_before, kind, rating) index,
         # and SQLite keeps each row's id in every index: the rows come out of it in order, with
         # no table read and no sort. Ordering by id too would sort a million rows again (0.3 s
         # of CPU); answer_days puts the rare answers given in one millisecond in id order.
-        where = ""
-        params: tuple[object, ...] = (_REVIEW, _RESET)
-        if deck_keys is not None:
-            where = f"AND {_scope_filter(connection, deck_keys)}"
-            params += tuple(deck_keys)
+        where, scope = _scope(connection, deck_keys)
+        params: tuple[object, ...] = (_REVIEW, _RESET, *scope)
+        first, end = cards
+        if first is not None:
+            where += f" AND card_id >= {driver_marks(connection, 1)}"
+            params += (first,)
+        if end is not None:
+            where += f" AND card_id < {driver_marks(connection, 1)}"
+            params += (end,)
         # The stored integer on both: review days are cached by its hour (_ReviewDays).
         return (
             f"SELECT card_id, rating, reviewed_at, kind, id FROM review_log "
