@@ -193,32 +193,30 @@ class SpooledCards(Sequence[CardSpec]):
         yield list(self._tail)
 
     def __iter__(self) -> Iterator[CardSpec]:
-        for key, question, answer, note, tags, source_id, cloze, cloze_ord in self.fields():
+        for (
+            key,
+            question,
+            answer,
+            note,
+            tags,
+            source_id,
+            _held,
+            cloze,
+            cloze_ord,
+        ) in self.card_fields():
             yield CardSpec(
                 key, question, answer, note, tags, source_id, cloze=cloze, cloze_ord=cloze_ord
             )
-
-    def fields(
-        self,
-    ) -> Iterator[
-        tuple[str, str, str, str | None, tuple[str, ...], str | None, str | None, int | None]
-    ]:
-        """Each card's key, question, answer, note, tags, source id, cloze and cloze number,
-        in order, without making its CardSpec: what a writer of a million cards needs, in a
-        third of the time."""
-        keys = iter(self.keys)
-        for rows in self._rows():
-            for row, key in zip(rows, keys, strict=False):
-                yield (key, *row)
 
     def card_fields(
         self,
     ) -> Iterator[
         tuple[str, str, str, str | None, tuple[str, ...], str | None, bool, str | None, int | None]
     ]:
-        """:meth:`fields` with each card's suspension (never: a spool keeps no suspended card)
-        after its source id, as a card's fields are written: one generator, not two stacked,
-        over a million cards."""
+        """Each card's key, question, answer, note, tags, source id, suspension (never: a spool
+        keeps no suspended card), cloze and cloze number, in order, as a card's fields are
+        written, without making its CardSpec: what a writer of a million cards needs, in a
+        third of the time."""
         keys = iter(self.keys)
         for rows in self._rows():
             for (question, answer, note, tags, source_id, cloze, cloze_ord), key in zip(
