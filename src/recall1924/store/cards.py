@@ -44,6 +44,7 @@ from recall1924.query import Pattern
 from recall1924.scheduling import CardStatus, MemoryState, Rating, State
 from recall1924.store import dialect
 from recall1924.store.base import (
+    STATES,
     Scope,
     StoreBase,
     driver_marks,
@@ -225,7 +226,6 @@ _COUNTS = f"""
     GROUP BY card_id"""
 """:func:`_answer_counts`' statement: only the cards' ids are bound, in the driver's own
 placeholders (``{cards}``)."""
-_STATES = {int(state): state for state in State}
 _NO_ANSWERS = (0, 0)
 _UNRATED = (int(ReviewKind.Reset), int(ReviewKind.Reschedule))
 
@@ -360,7 +360,7 @@ def _records(stored: StoredCards) -> Iterator[CardRecord]:
                 section,
                 key,
                 question,
-                _STATES[state],
+                STATES[state],
                 bool(suspended),
                 stability,
                 difficulty,

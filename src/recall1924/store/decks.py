@@ -18,7 +18,7 @@ from recall1924.deck import CardSpec, DeckSpec, PastAnswer, SectionSpec
 from recall1924.errors import NotFoundError
 from recall1924.folding import folded_tags, folded_text
 from recall1924.models import Card, Deck, ReviewKind, ReviewLog, Section
-from recall1924.scheduling import MemoryState, State
+from recall1924.scheduling import MemoryState
 from recall1924.spool import SpooledCards
 from recall1924.store import dialect
 from recall1924.store.base import (
@@ -31,7 +31,8 @@ from recall1924.store.base import (
     driver_marks,
     driver_rows,
     memory_columns,
-    sql_time,
+    memory_from_raw,
+    memory_to_raw,
     stored,
     stored_millis,
     stored_moment,
@@ -122,15 +123,7 @@ class ExistingCard(NamedTuple):
 
     @property
     def memory(self) -> MemoryState:
-        state, step, stability, difficulty, due, last_review = self.stored_memory
-        return MemoryState(
-            State(state),
-            step,
-            stability,
-            difficulty,
-            stored_moment(due),
-            None if last_review is None else stored_moment(last_review),
-        )
+        return memory_from_raw(self.stored_memory)
 
 
 @dataclass(frozen=True)
@@ -390,7 +383,7 @@ class DeckStore(StoreBase):
         if change.prune:
             doomed = [cards.pop(key)[0] for key in change.prune]
             session.execute(delete(Card).where(col(Card.id).in_(doomed)))
-        new_memory = _stored_memory(MemoryState.new(now))
+        new_memory = memory_to_raw(MemoryState.new(now))
         created = stored(now)
         added: list[tuple[Any, ...]] = []
         edited: list[dict[str, Any]] = []
@@ -425,7 +418,7 @@ class DeckStore(StoreBase):
                             tags.encode(card_tags),
                             folded_tags(card_tags),
                         )
-                    memory = _stored_memory(answers[-1].after) if answers else new_memory
+                    memory = memory_to_raw(answers[-1].after) if answers else new_memory
                     added.append(
                         (
                             deck_id,
@@ -727,23 +720,9 @@ def _stored_values(values: Iterable[Any]) -> tuple[Any, ...]:
     return tuple(stored(value) for value in values)
 
 
-def _stored_memory(memory: MemoryState) -> tuple[Any, ...]:
-    """A memory state as its six columns (:data:`MEMORY_FIELDS`, in order) store it: spelled
-    out rather than through :func:`stored`, since an Anki history is tens of thousands."""
-    last_review = memory.last_review
-    return (
-        int(memory.state),
-        memory.step,
-        memory.stability,
-        memory.difficulty,
-        sql_time(memory.due),
-        None if last_review is None else sql_time(last_review),
-    )
-
-
 def _logged_memory(memory: MemoryState) -> tuple[Any, ...]:
-    """A memory state as one side of a review_log row stores it: :func:`_stored_memory` with
-    the times as :class:`~recall1924.db.UTCMillis` integers."""
+    """A memory state as one side of a review_log row stores it: ``memory_to_raw`` (store.base)
+    with the times as :class:`~recall1924.db.UTCMillis` integers."""
     last_review = memory.last_review
     return (
         int(memory.state),

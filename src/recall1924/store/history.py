@@ -21,16 +21,17 @@ from sqlalchemy import Connection, text
 from recall1924.db import to_millis
 from recall1924.history import last_life
 from recall1924.models import ReviewKind
-from recall1924.scheduling import MemoryState, State, review_day
+from recall1924.scheduling import MemoryState, review_day
 from recall1924.store.base import (
     MEMORY_FIELDS,
+    STATES,
     StoreBase,
     driver_marks,
     driver_rows,
     lock_for_writing,
+    memory_to_raw,
     millis_moment,
     stored_moment,
-    time_text,
 )
 
 
@@ -77,8 +78,6 @@ _CHUNK = 500
 """Cards read (and rewritten) per statement: their ids are bound one by one, and SQLite
 before 3.32 takes at most 999 variables."""
 
-# `State(n)` goes through Enum.__call__ (about 2 µs): two states a row, a million rows.
-_STATES = {int(state): state for state in State}
 
 _REVIEW = int(ReviewKind.Review)
 _RESET = int(ReviewKind.Reset)
@@ -90,24 +89,8 @@ _TIME_THEN_ID = itemgetter(2, 4)
 (see :meth:`HistoryStore._answers_query`)."""
 
 
-def _to_text(moment: datetime | None) -> str | None:
-    return None if moment is None else time_text(moment)
-
-
 def _columns(suffix: str = "") -> str:
     return ", ".join(f"{name}{suffix}" for name in MEMORY_FIELDS)
-
-
-def _values(memory: MemoryState) -> tuple[Any, ...]:
-    """A memory state as a card's columns store it."""
-    return (
-        int(memory.state),
-        memory.step,
-        memory.stability,
-        memory.difficulty,
-        _to_text(memory.due),
-        _to_text(memory.last_review),
-    )
 
 
 def _logged_values(memory: MemoryState) -> tuple[Any, ...]:
@@ -143,7 +126,7 @@ class _Times:
     def memory(self, values: Sequence[Any]) -> MemoryState:
         state, step, stability, difficulty, due, last_review = values
         return MemoryState(
-            _STATES[state],
+            STATES[state],
             step,
             stability,
             difficulty,
@@ -423,7 +406,7 @@ class HistoryStore(StoreBase):
         with self.engine.begin() as connection:
             _write_memory(
                 connection,
-                [(*_values(memory), card_id) for card_id, memory in cards.items()],
+                [(*memory_to_raw(memory), card_id) for card_id, memory in cards.items()],
                 [
                     (*_logged_values(before), *_logged_values(after), log_id)
                     for log_id, (before, after) in logs.items()
@@ -472,7 +455,7 @@ class HistoryStore(StoreBase):
                     if found is None:
                         continue
                     memory, rows = found
-                    card_rows.append((*_values(memory), history.card_id))
+                    card_rows.append((*memory_to_raw(memory), history.card_id))
                     log_rows.extend(
                         (*_logged_values(before), *_logged_values(after), log_id)
                         for log_id, before, after in rows

@@ -23,8 +23,8 @@ from recall1924.store.base import (
     driver_rows,
     insert_many,
     lock_for_writing,
-    stored_moment,
-    time_text,
+    memory_from_raw,
+    memory_to_raw,
 )
 
 WRITTEN = ("card", "review_log", "setting")
@@ -58,17 +58,6 @@ class RescheduleResult:
     stale: int = 0
     """Cards answered elsewhere between being read and written: left as that answer left
     them."""
-
-
-def _values(memory: MemoryState) -> tuple[Any, ...]:
-    return (
-        int(memory.state),
-        memory.step,
-        memory.stability,
-        memory.difficulty,
-        time_text(memory.due),
-        None if memory.last_review is None else time_text(memory.last_review),
-    )
 
 
 def _log_row(card_id: int, at: datetime, before: MemoryState, after: MemoryState) -> dict[str, Any]:
@@ -132,14 +121,7 @@ def _candidates(connection: Connection, scope: Scope) -> list[ReviewCard]:
             card_id,
             deck_key,
             section_key,
-            MemoryState(
-                State(state),
-                step,
-                stability,
-                difficulty,
-                stored_moment(due),
-                stored_moment(last_review),
-            ),
+            memory_from_raw((state, step, stability, difficulty, due, last_review)),
             version,
         )
         for (
@@ -201,7 +183,9 @@ class RescheduleStore(StoreBase):
                 if after is None or after == card.memory:
                     unchanged += 1
                     continue
-                done = connection.exec_driver_sql(update, (*_values(after), card.id, card.version))
+                done = connection.exec_driver_sql(
+                    update, (*memory_to_raw(after), card.id, card.version)
+                )
                 if not done.rowcount:
                     stale += 1
                     continue

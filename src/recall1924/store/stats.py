@@ -33,7 +33,12 @@ from recall1924.db import to_millis
 from recall1924.models import ReviewKind
 from recall1924.scheduling import MemoryState, State
 from recall1924.store import dialect
-from recall1924.store.base import LEARNING_STATES, StoreBase, sql_time, stored_moment
+from recall1924.store.base import (
+    LEARNING_STATES,
+    StoreBase,
+    memory_from_raw,
+    sql_time,
+)
 from recall1924.store.dialect import (
     MATURE_DAYS,
     Name,
@@ -540,14 +545,7 @@ class StatsStore(StoreBase):
                 deck_key=deck_key,
                 section_key=section_key,
                 suspended=bool(suspended),
-                memory=MemoryState(
-                    State(state),
-                    step,
-                    stability,
-                    difficulty,
-                    stored_moment(due),
-                    None if last_review is None else stored_moment(last_review),
-                ),
+                memory=memory_from_raw((state, step, stability, difficulty, due, last_review)),
             )
             for (
                 card_id,
