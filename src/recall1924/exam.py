@@ -546,10 +546,25 @@ def keep_to_budget(
         if states[-1].due < until:
             heapq.heappush(due, (states[-1].due, index))
 
+    def answered(index: int, at: datetime, closes: datetime) -> list[MemoryState]:
+        # the card's answers from `at` to the day's close, as the plan would give them
+        return _day_of(
+            answers,
+            memories[index],
+            at=at,
+            closes=closes,
+            until=until,
+            retention=retention[index],
+            card_id=cards[index].id,
+            exam=exam,
+            decay=decay,
+        )
+
     for offset in range(days_left):
         day = today + timedelta(days=offset)
         opens = now if offset == 0 else day_start(day, starts)
         closes = min(until, day_start(day + timedelta(days=1), starts))
+
         while due and due[0][0] < closes:
             moment, index = heapq.heappop(due)
             weakest = answers.recall_on(memories[index], exam.day, decay)
@@ -560,17 +575,7 @@ def keep_to_budget(
         given = 0
         while ready and reviews_left > 0 and left > 0:
             _weakest, moment, index = ready[0]
-            states = _day_of(
-                answers,
-                memories[index],
-                at=max(moment, opens),
-                closes=closes,
-                until=until,
-                retention=retention[index],
-                card_id=cards[index].id,
-                exam=exam,
-                decay=decay,
-            )
+            states = answered(index, max(moment, opens), closes)
             if len(states) > left:
                 break
             heapq.heappop(ready)
@@ -585,17 +590,7 @@ def keep_to_budget(
         held_back = held_back or room < allowed
         while room > 0 and waiting_new:
             index = waiting_new[0]
-            states = _day_of(
-                answers,
-                memories[index],
-                at=opens,
-                closes=closes,
-                until=until,
-                retention=retention[index],
-                card_id=cards[index].id,
-                exam=exam,
-                decay=decay,
-            )
+            states = answered(index, opens, closes)
             if len(states) > left:
                 held_back = True
                 break
