@@ -434,6 +434,22 @@ def memory_to_raw(memory: MemoryState) -> tuple[Any, ...]:
     )
 
 
+def logged_memory_to_raw(memory: MemoryState) -> tuple[Any, ...]:
+    """A memory state as one side of a review_log row takes it in a driver-level write: as
+    :func:`memory_to_raw`, with the times as :class:`~recall1924.db.UTCMillis` integers. Not
+    through a cache: a writer of a history hands an answer's "after" on as the next one's
+    "before" itself, and a rewrite of every answer would fill one for nothing."""
+    last_review = memory.last_review
+    return (
+        int(memory.state),
+        memory.step,
+        memory.stability,
+        memory.difficulty,
+        to_millis(memory.due),
+        None if last_review is None else to_millis(last_review),
+    )
+
+
 def memory_from_raw(values: Sequence[Any]) -> MemoryState:
     """A card's six memory columns as raw SQL hands them back, in :data:`MEMORY_FIELDS`' order:
     :func:`memory_to_raw` undone."""

@@ -30,6 +30,7 @@ from recall1924.store.base import (
     dialect_of,
     driver_marks,
     driver_rows,
+    logged_memory_to_raw,
     memory_columns,
     memory_from_raw,
     memory_to_raw,
@@ -720,20 +721,6 @@ def _stored_values(values: Iterable[Any]) -> tuple[Any, ...]:
     return tuple(stored(value) for value in values)
 
 
-def _logged_memory(memory: MemoryState) -> tuple[Any, ...]:
-    """A memory state as one side of a review_log row stores it: ``memory_to_raw`` (store.base)
-    with the times as :class:`~recall1924.db.UTCMillis` integers."""
-    last_review = memory.last_review
-    return (
-        int(memory.state),
-        memory.step,
-        memory.stability,
-        memory.difficulty,
-        stored_millis(memory.due),
-        None if last_review is None else stored_millis(last_review),
-    )
-
-
 _CARD_COLUMNS = (
     "deck_id, key, section_id, position, question, answer, note, tags, source_id, suspended, "
     "state, step, stability, difficulty, due, last_review, created_at, updated_at, "
@@ -870,9 +857,9 @@ def _insert_answers(session: Session, answers: Iterator[tuple[int, int, LoggedAn
     left: MemoryState | None = None
     left_stored: tuple[Any, ...] = ()
     for card_id, kind, logged in answers:
-        before = left_stored if logged.before is left else _logged_memory(logged.before)
+        before = left_stored if logged.before is left else logged_memory_to_raw(logged.before)
         left = logged.after
-        left_stored = _logged_memory(left)
+        left_stored = logged_memory_to_raw(left)
         rows.append(
             (
                 card_id,

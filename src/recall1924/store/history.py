@@ -18,7 +18,6 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from recall1924.db import to_millis
 from recall1924.history import last_life
 from recall1924.models import ReviewKind
 from recall1924.scheduling import MemoryState, review_day
@@ -29,6 +28,7 @@ from recall1924.store.base import (
     driver_marks,
     driver_rows,
     lock_for_writing,
+    logged_memory_to_raw,
     memory_to_raw,
     millis_moment,
     stored_moment,
@@ -91,19 +91,6 @@ _TIME_THEN_ID = itemgetter(2, 4)
 
 def _columns(suffix: str = "") -> str:
     return ", ".join(f"{name}{suffix}" for name in MEMORY_FIELDS)
-
-
-def _logged_values(memory: MemoryState) -> tuple[Any, ...]:
-    """A memory state as one side of a review_log row stores it (integer times; not through
-    a cache, which a rewrite of every answer would fill for nothing)."""
-    return (
-        int(memory.state),
-        memory.step,
-        memory.stability,
-        memory.difficulty,
-        to_millis(memory.due),
-        None if memory.last_review is None else to_millis(memory.last_review),
-    )
 
 
 class _Times:
@@ -408,7 +395,7 @@ class HistoryStore(StoreBase):
                 connection,
                 [(*memory_to_raw(memory), card_id) for card_id, memory in cards.items()],
                 [
-                    (*_logged_values(before), *_logged_values(after), log_id)
+                    (*logged_memory_to_raw(before), *logged_memory_to_raw(after), log_id)
                     for log_id, (before, after) in logs.items()
                 ],
             )
@@ -457,7 +444,7 @@ class HistoryStore(StoreBase):
                     memory, rows = found
                     card_rows.append((*memory_to_raw(memory), history.card_id))
                     log_rows.extend(
-                        (*_logged_values(before), *_logged_values(after), log_id)
+                        (*logged_memory_to_raw(before), *logged_memory_to_raw(after), log_id)
                         for log_id, before, after in rows
                     )
                 _write_memory(connection, card_rows, log_rows)
