@@ -79,10 +79,12 @@ def _watching(patch: pytest.MonkeyPatch, owner: object, name: str) -> list[bool]
         ([], readiness, "glance"),
         (["cards"], collection_cli, "query_scope"),
         (["cards", "--json", "--limit", "0"], collection_cli, "query_scope"),
+        # the whole command, its lazy imports included, not only its reading and its writing
+        (["import", "--bundled"], collection_cli, "app_for"),
     ],
-    ids=["glance", "cards", "cards-json"],
+    ids=["glance", "cards", "cards-json", "import"],
 )
-def test_the_glance_and_the_listing_pause_the_collector(
+def test_the_glance_the_listing_and_an_import_pause_the_collector(
     db_location: Path | str,
     monkeypatch: pytest.MonkeyPatch,
     args: list[str],

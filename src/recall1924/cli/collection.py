@@ -33,7 +33,11 @@ if TYPE_CHECKING:
     from recall1924.query import Query
 
 
+# Paused collector, the whole command: reading and writing already paused it, but the database
+# stack it imports and the collector's first passes after each pause (over every card and answer
+# made in it) still cost 0.1 s of the Spanish package's 1.3 s, for nothing to free.
 @app.command("import")
+@collector_paused()
 def import_(
     ctx: typer.Context,
     path: Annotated[
