@@ -23,6 +23,7 @@ from recall1924.context import App
 from recall1924.deck import PastAnswer
 from recall1924.importers import read_decks
 from recall1924.importing import ImportReport, import_decks
+from recall1924.settings import GLOBAL_SCOPE
 
 pytest.importorskip("anki")
 
@@ -61,7 +62,7 @@ def import_file(
 def stored_setting(db_path: Path, key: str) -> str | None:
     with collection_sql.connect(db_path) as connection:
         row = connection.execute(
-            "SELECT value FROM setting WHERE scope = 'global' AND key = ?", (key,)
+            "SELECT value FROM setting WHERE scope = ? AND key = ?", (GLOBAL_SCOPE, key)
         ).fetchone()
     connection.close()
     return None if row is None else str(row[0])

@@ -171,3 +171,45 @@ def test_config_json_gives_numbers_as_numbers() -> None:
     assert values["desired_retention"] == 0.9 and values["new_per_day"] == 20
     assert values["enable_fuzzing"] is True and values["parameters"] is None
     assert values["learning_steps"] == "1m 10m"
+
+
+GLOBAL_DECK = """\
+[deck]
+id = "global"
+title = "Global history"
+
+[[sections]]
+id = "wars"
+title = "Wars"
+
+[[sections.cards]]
+id = "first"
+question = "When did the First World War begin?"
+answer = "1914"
+"""
+
+
+def test_a_deck_called_global_has_settings_of_its_own(tmp_path: Path) -> None:
+    # An Anki deck named "Global" is given the id global: its settings were the collection's.
+    deck_file = tmp_path / "global.toml"
+    deck_file.write_text(GLOBAL_DECK)
+    assert recall("import", str(deck_file))[0] == 0
+    assert recall("import", "--bundled")[0] == 0
+    assert recall("config", "set", "--deck", "global", "new_per_day", "2")[:2] == (
+        0,
+        "new_per_day = 2 (deck global)\n",
+    )
+    assert recall("config", "set", "new_per_day", "7")[0] == 0
+
+    def new_per_day(deck: str) -> tuple[object, list[str]]:
+        code, out, _ = recall("config", "--json", "--deck", deck)
+        assert code == 0
+        shown = json.loads(out)
+        return shown["settings"]["new_per_day"], shown["own"]
+
+    assert new_per_day("global") == (2, ["new_per_day"])
+    assert new_per_day("stalin-1924") == (7, [])
+    assert shown()["new_per_day"] == 7
+    assert recall("config", "reset", "--deck", "global", "new_per_day")[0] == 0
+    assert new_per_day("global") == (7, [])
+    assert shown()["new_per_day"] == 7

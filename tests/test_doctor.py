@@ -399,7 +399,7 @@ def test_answers_in_the_future_are_found_and_left(collection: Path) -> None:
 def test_unreadable_settings_are_found_once(collection: Path) -> None:
     sql(
         collection,
-        "INSERT INTO setting (scope, key, value) VALUES ('global', 'new_per_day', 'lots')",
+        "INSERT INTO setting (scope, key, value) VALUES ('*', 'new_per_day', 'lots')",
         "INSERT INTO setting (scope, key, value) VALUES ('demo', 'learning_steps', 'soon')",
     )
     code, out, err = recall("doctor")
@@ -520,7 +520,7 @@ def test_nothing_changes_without_repair_when_everything_is_wrong(collection: Pat
     sql(
         collection,
         "UPDATE card SET difficulty = 9.5 WHERE key = 'a'",
-        "INSERT INTO setting (scope, key, value) VALUES ('global', 'new_per_day', 'lots')",
+        "INSERT INTO setting (scope, key, value) VALUES ('*', 'new_per_day', 'lots')",
     )
     code, out = unchanged_by(collection)
     assert code == 1

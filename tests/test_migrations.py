@@ -19,6 +19,7 @@ from recall1924 import db
 from recall1924.backups import list_backups
 from recall1924.cli import app
 from recall1924.db import _alembic_config, open_database, to_millis
+from recall1924.settings import GLOBAL_SCOPE
 
 pytestmark = (
     pytest.mark.sqlite_only
@@ -47,10 +48,13 @@ def dump(path: Path) -> dict[str, dict[str, list[tuple[Any, ...]]]]:
     return result
 
 
-def as_stored(value: Any) -> Any:
+def as_stored(value: Any, *, scope: bool = False) -> Any:
     """A stored value as the newest schema keeps it: a time (text) as the milliseconds since
     the epoch it holds (migration 0009 made the answers' times those integers, and keeps the
-    others to the millisecond); anything else as it is."""
+    others to the millisecond); a setting's ``scope`` 'global' as '*' (migration 0010);
+    anything else as it is."""
+    if scope:
+        return GLOBAL_SCOPE if value == "global" else value
     if isinstance(value, str):
         try:
             moment = datetime.fromisoformat(value)
@@ -68,7 +72,11 @@ def same_rows(before: dict[str, Any], after: dict[str, Any]) -> None:
         new = after[table]
         picks = [new["columns"].index(column) for column in old["columns"]]
         kept = [tuple(as_stored(row[index]) for index in picks) for row in new["rows"]]
-        assert kept == [tuple(map(as_stored, row)) for row in old["rows"]], table
+        scopes = [table == "setting" and column == "scope" for column in old["columns"]]
+        assert kept == [
+            tuple(as_stored(value, scope=scope) for value, scope in zip(row, scopes, strict=True))
+            for row in old["rows"]
+        ], table
         assert old["rows"], f"the fixture has no {table} rows: the test would prove nothing"
 
 

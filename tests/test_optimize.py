@@ -437,6 +437,24 @@ def test_optimize_command_reports_too_little_history(db_path: Path) -> None:
     assert json.loads(out)["needed"] == MIN_TRAINING_ITEMS
 
 
+def test_the_report_names_the_collection_apart_from_a_deck_called_global(
+    db_path: Path, tmp_path: Path
+) -> None:
+    invoke("import", "--bundled")
+    deck_file = tmp_path / "global.toml"
+    deck_file.write_text(
+        '[deck]\nid = "global"\ntitle = "Global"\n\n[[sections]]\nid = "s"\ntitle = "S"\n\n'
+        '[[sections.cards]]\nid = "c"\nquestion = "Q?"\nanswer = "A"\n'
+    )
+    invoke("import", str(deck_file))
+    collection = json.loads(invoke("optimize", "--dry-run", "--json"))
+    deck = json.loads(invoke("optimize", "--dry-run", "--deck", "global", "--json"))
+    assert (collection["deck"], collection["scope"]) == (None, "global")
+    assert (deck["deck"], deck["scope"]) == ("global", "global")  # "scope": the older name
+    assert "deck global" in invoke("optimize", "--dry-run", "--deck", "global")
+    assert "the collection's parameters" in invoke("optimize", "--dry-run")
+
+
 @pytest.mark.corpus
 @pytest.mark.skipif(not SHARED_TESTDATA.exists(), reason="shared test data absent")
 def test_optimize_command_on_the_spanish_package(db_path: Path) -> None:

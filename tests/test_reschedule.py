@@ -259,9 +259,9 @@ def fitted_at_once(monkeypatch: pytest.MonkeyPatch, parameters: tuple[float, ...
     tests/test_optimize.py's; here only what saving them does to due dates counts."""
     import recall1924.optimize as optimizing
 
-    def found(store: Any, decks: Any, *, scope: str, current: Any, **_: Any) -> Any:
+    def found(store: Any, decks: Any, *, deck: str | None, current: Any, **_: Any) -> Any:
         return optimizing.OptimizeReport(
-            scope=scope,
+            deck=deck,
             answers=10,
             items=MIN_ITEMS,
             current=tuple(current),

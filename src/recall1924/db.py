@@ -56,7 +56,7 @@ from recall1924.locking import WAIT_SECONDS, CollectionLock, ServerLock
 from recall1924.paths import migrations_path
 
 # The newest migration in migrations/versions; tests check that Alembic agrees.
-HEAD_REVISION = "0009"
+HEAD_REVISION = "0010"
 
 BUSY_TIMEOUT_MS = 5000
 

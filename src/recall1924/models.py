@@ -179,7 +179,8 @@ class ReviewLog(SQLModel, table=True):
 
 
 class Setting(SQLModel, table=True):
-    """A changed setting. ``scope`` is 'global' or a deck key; unset settings have defaults."""
+    """A changed setting. ``scope`` is the collection's (``*``), a deck's key or a section's
+    (:mod:`recall1924.settings`); unset settings have defaults."""
 
     scope: str = Field(primary_key=True)
     key: str = Field(primary_key=True)

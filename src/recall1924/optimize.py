@@ -55,7 +55,7 @@ from recall1924.collector import collector_paused
 from recall1924.models import ReviewKind
 from recall1924.rescheduling import with_schedule_of
 from recall1924.scheduling import MemoryState, build_scheduler, review_day
-from recall1924.settings import DEFINITIONS, Settings
+from recall1924.settings import DEFINITIONS, GLOBAL_SCOPE, Settings
 
 if TYPE_CHECKING:
     from fsrs import Scheduler
@@ -105,8 +105,8 @@ class Metrics:
 class OptimizeReport:
     """What ``recall optimize`` found, and what it did."""
 
-    scope: str
-    """The deck key, or 'global' for the decks that use the collection's parameters."""
+    deck: str | None
+    """The deck key, or None for the decks that use the collection's parameters."""
     answers: int
     """Review-kind answers in scope since each card's last reset (cram and manual rows are not
     memory evidence, nor an earlier life: Anki's optimizer leaves those out too)."""
@@ -152,7 +152,10 @@ class OptimizeReport:
             }
 
         return {
-            "scope": self.scope,
+            "deck": self.deck,
+            # The report's name for it before "deck" (a deck may be called "global" too): kept
+            # for one release, as `recall decks --json` keeps "key".
+            "scope": "global" if self.deck is None else self.deck,
             "answers": self.answers,
             "training_items": self.items,
             "needed": self.needed,
@@ -778,7 +781,7 @@ def _fit_and_score(
     store: Store,
     decks: Sequence[str],
     *,
-    scope: str,
+    deck: str | None,
     current: tuple[float, ...],
     day_starts_at: int,
     dry_run: bool,
@@ -790,7 +793,7 @@ def _fit_and_score(
 
     training = _training(store, decks, day_starts_at=day_starts_at, days=health_check)
     report = OptimizeReport(
-        scope=scope,
+        deck=deck,
         answers=training.answers,
         items=training.items,
         current=current,
@@ -842,7 +845,7 @@ def evaluate_current(
             store, decks, day_starts_at=global_settings.day_starts_at, days=health_check
         )
         return OptimizeReport(
-            scope=deck_key or "global",
+            deck=deck_key,
             answers=training.answers,
             items=training.items,
             current=current,
@@ -893,7 +896,7 @@ def optimize(
         report = _fit_and_score(
             store,
             decks,
-            scope=deck_key or "global",
+            deck=deck_key,
             current=tuple(settings.parameters or DEFAULT_PARAMETERS),
             day_starts_at=day_starts_at,
             dry_run=dry_run,
@@ -928,7 +931,7 @@ def optimize(
     saved_at = backup() if backup is not None else None
     text = DEFINITIONS["parameters"].format(fitted)
     cards, answers = store.recompute_memory(
-        decks, recompute, setting=(deck_key or "global", "parameters", text)
+        decks, recompute, setting=(deck_key or GLOBAL_SCOPE, "parameters", text)
     )
     return replace(
         report,

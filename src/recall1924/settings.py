@@ -12,14 +12,15 @@ a shorter display form for people; that parses too, but only the canonical form 
 
 Scopes. A row of the settings table belongs to one scope, and the narrower scope wins:
 
-- ``global``: the collection's value;
+- :data:`GLOBAL_SCOPE` (``*``): the collection's value, for every deck;
 - a deck key (``spanish``): that deck's own (``recall config set --deck``), for every setting
   but :data:`GLOBAL_ONLY`;
 - ``section:DECK/SECTION`` (:func:`section_scope`): one section's own, only for
   :data:`SECTION_SETTINGS` (its desired retention: an exam student aims higher on the part
   that counts most). A deck key is lowercase letters, digits and '-' only
   (``deck.ID_PATTERN``), so no deck key has the colon: a section's scope is never a deck's,
-  and the first '/' after the prefix ends the deck key.
+  and the first '/' after the prefix ends the deck key. Nor has one the ``*``: a deck may be
+  called ``global`` (an Anki deck named "Global" is) and keep settings of its own.
 """
 
 from __future__ import annotations
@@ -387,6 +388,10 @@ deck's: steps, limits and the FSRS model describe how the student learns the dec
 much of one part they want to keep."""
 
 _SECTION_PREFIX = "section:"
+
+GLOBAL_SCOPE = "*"
+"""The settings table's scope of the collection's own values (see the module docstring; until
+migration 0010 it was ``global``, which is also a deck id a file may give)."""
 
 
 def section_scope(deck_key: str, section_key: str) -> str:

@@ -1,4 +1,4 @@
--- recall's schema at revision 0009 on PostgreSQL:
+-- recall's schema at revision 0010 on PostgreSQL:
 -- what pg_dump --schema-only gives of a schema the migrations filled (tables,
 -- sequences, constraints, indexes, the counters' function and triggers), without the
 -- schema's name: the objects are made in the first schema of the search_path.
@@ -11,7 +11,7 @@
 -- tests/test_schema_snapshot.py compares a collection made from this file with one made by the
 -- migrations, and fails until this file is written again.
 --
--- revision: 0009
+-- revision: 0010
 
 CREATE FUNCTION review_log_counters() RETURNS trigger
     LANGUAGE plpgsql

@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from sqlmodel import col, select
 
 from recall1924.models import Deck, Section, Setting
-from recall1924.settings import section_of_scope
+from recall1924.settings import GLOBAL_SCOPE, section_of_scope
 from recall1924.store.base import StoreBase
 
-GLOBAL_SCOPE = "global"
+__all__ = ["GLOBAL_SCOPE", "SettingsStore"]
 
 
 class SettingsStore(StoreBase):

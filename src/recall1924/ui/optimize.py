@@ -15,9 +15,9 @@ from recall1924.words import plural
 
 
 def _scope(report: OptimizeReport) -> Text:
-    if report.scope == "global":
+    if report.deck is None:
         return Text("the collection's parameters")
-    return Text.assemble("deck ", safe(report.scope, "bold"))
+    return Text.assemble("deck ", safe(report.deck, "bold"))
 
 
 def _health(console: Console, health: Health | None, *, said: frozenset[str] = frozenset()) -> None:
