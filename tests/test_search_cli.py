@@ -207,6 +207,11 @@ def test_suspend_and_unsuspend_by_query(languages: Store) -> None:
     assert code == 2 and "give card ids, or --query (not both)" in err
     code, _out, err = recall("suspend")
     assert code == 2 and "give card ids, or --query (not both)" in err
+    # An empty query (an unset $QUERY) would suspend every card: refused, nothing changed.
+    for command, blank in (("suspend", ""), ("unsuspend", "  ")):
+        code, out, err = recall(command, "--query", blank)
+        assert (code, out) == (2, "") and "an empty query matches every card" in err
+    assert keys("is:suspended") == ["ser", "estar", "comer"]
     assert recall("unsuspend", "ser")[1] == "Unsuspended 1 card: ser\n"  # by id as before
     # A term that counts answers, in the UPDATE: each card's own.
     assert recall("unsuspend", "--query", "prop:reps>=2")[1] == (

@@ -143,7 +143,17 @@ def _suspend(
     if bool(keys) == (query is not None):
         raise typer.BadParameter("give card ids, or --query (not both)", param_hint="KEYS")
     if query is not None:
+        from recall1924.query import Everything
+
         found = parse_query(query)  # a bad query stops here, before the collection is opened
+        if isinstance(found, Everything):
+            # an empty $QUERY in a script, say: every card would change, and unsuspending them
+            # again would lose which ones were suspended before
+            raise typer.BadParameter(
+                "an empty query matches every card; name the cards (deck:ID, tag:NAME, "
+                "is:suspended, ...)",
+                param_hint="--query",
+            )
         app_obj = app_for(ctx, db)
         changed = app_obj.store.set_suspended_where(query_scope(app_obj, found, deck), on)
         show_notices(app_obj)
