@@ -239,6 +239,13 @@ def _nothing_now(next_due: datetime | None, now: datetime) -> str:
     return f"Nothing to review now.{later}"
 
 
+def _points(moved: float) -> str:
+    """A change of mastery in percentage points, signed; under half a point is no change
+    (not "-0 pts")."""
+    points = round(moved * 100)
+    return f"{points:+d} pts" if points else "0 pts"
+
+
 def print_summary(
     console: Console,
     summary: Summary,
@@ -283,7 +290,7 @@ def print_summary(
             row: list[Text | str] = [safe(section), str(answers), f"{right / answers:.0%}"]
             if summary.mastery_moved:
                 moved = summary.mastery_moved.get(section)
-                row.append("" if moved is None else f"{moved * 100:+.0f} pts")
+                row.append("" if moved is None else _points(moved))
             table.add_row(*row)
         console.print(table)
     if summary.budget is not None and left.new_stopped:
