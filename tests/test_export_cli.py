@@ -159,3 +159,19 @@ def test_the_written_file_has_the_usual_permissions(tmp_path: Path) -> None:
         os.umask(umask)
     assert code == 0, err
     assert (tmp_path / "deck.toml").stat().st_mode & 0o777 == 0o644
+
+
+def test_the_file_may_be_given_as_import_takes_it(tmp_path: Path) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    by_name, by_option = folder / "named.csv", folder / "option.csv"
+    assert recall("export", "--deck", "stalin-1924", str(by_name))[:2] == (
+        0,
+        f"Wrote 1 deck (141 cards) to {by_name} as csv\n",
+    )
+    assert recall("export", "--deck", "stalin-1924", "-o", str(by_option))[0] == 0
+    assert by_name.read_bytes() == by_option.read_bytes()
+    for args in ([], [str(folder / "a.csv"), "-o", str(folder / "b.csv")]):
+        code, out, err = recall("export", "--deck", "stalin-1924", *args)
+        assert (code, out) == (2, "") and "give the file to write, as PATH or -o" in err
+    assert sorted(path.name for path in folder.iterdir()) == ["named.csv", "option.csv"]

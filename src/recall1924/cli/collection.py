@@ -396,10 +396,14 @@ def card(
 @app.command()
 def export(
     ctx: typer.Context,
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="The file to write (or -o).", dir_okay=False, show_default=False),
+    ] = None,
     output: Annotated[
-        Path,
+        Path | None,
         typer.Option("--output", "-o", help="The file to write.", dir_okay=False),
-    ],
+    ] = None,
     deck: DeckOption = None,
     fmt: Annotated[
         str | None,
@@ -425,6 +429,13 @@ def export(
     from recall1924.errors import ExportError
     from recall1924.exporters import check_export, export_decks
 
+    if (path is None) == (output is None):
+        # as import takes its file: `recall export deck.csv`; -o as before
+        raise typer.BadParameter(
+            "give the file to write, as PATH or -o (not both)", param_hint="PATH"
+        )
+    output = path or output
+    assert output is not None
     # Refused before the collection is opened: a refusal costs nothing and creates nothing.
     written = check_export(output, fmt=fmt, force=force)
     found = parse_query(query)
