@@ -4,18 +4,19 @@ with the same values, and the answer counters' triggers count right at each end.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from alembic import command
-from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy import Connection, Engine, text
 
+from migrating import engine, migrate
 from recall1924 import db
-from recall1924.db import _alembic_config, to_millis
+from recall1924.db import to_millis
 from recall1924.store import dialect
+
+__all__ = ["engine"]  # the fixture, either store
 
 TIMES = ("reviewed_at", "due_before", "last_review_before", "due_after", "last_review_after")
 START = datetime(2026, 3, 1, 8, 15, 30, 123456, tzinfo=UTC)
@@ -127,28 +128,8 @@ def _millis(value: Any) -> Any:
     return value
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An engine on an empty database of either store."""
-    if request.param == "sqlite":
-        made = db.make_engine(tmp_path / "0009.db")
-    else:
-        made = create_engine(request.getfixturevalue("postgres_url"))
-    yield made
-    made.dispose()
-
-
-def _migrate(engine: Engine, target: str, *, down: bool = False) -> None:
-    if engine.dialect.name == "sqlite" and not down:
-        db.upgrade(engine, target)  # as recall upgrades a file: foreign keys off, one transaction
-        return
-    with engine.begin() as connection:
-        config = _alembic_config(connection)
-        (command.downgrade if down else command.upgrade)(config, target)
-
-
 def test_every_answer_goes_up_down_and_up_again_with_the_same_values(engine: Engine) -> None:
-    _migrate(engine, "0008")
+    migrate(engine, "0008")
     with engine.begin() as connection:
         _fill(connection)
         before = _rows(connection)
@@ -156,7 +137,7 @@ def test_every_answer_goes_up_down_and_up_again_with_the_same_values(engine: Eng
     assert any(row[11] is None for row in before)  # a null last_review_before
     assert any(count[2] for count in counted) and any(count[3] for count in counted)
 
-    _migrate(engine, "0009")
+    migrate(engine, "0009")
     with engine.connect() as connection:
         up = _rows(connection)
         assert _counters(connection) == counted
@@ -164,13 +145,13 @@ def test_every_answer_goes_up_down_and_up_again_with_the_same_values(engine: Eng
     at = [name.strip() for name in _COLUMNS.split(",")].index("reviewed_at")
     assert all(isinstance(row[at], int) for row in up)
 
-    _migrate(engine, "0008", down=True)
+    migrate(engine, "0008", down=True)
     with engine.connect() as connection:
         down = _rows(connection)
         assert _counters(connection) == counted
     assert [tuple(map(_millis, row)) for row in down] == up
 
-    _migrate(engine, "0009")
+    migrate(engine, "0009")
     with engine.connect() as connection:
         assert _rows(connection) == up
         assert _counters(connection) == counted
@@ -188,10 +169,10 @@ def _answer(
 
 
 def test_the_counters_triggers_count_integer_times_after_it(engine: Engine) -> None:
-    _migrate(engine, "0008")
+    migrate(engine, "0008")
     with engine.begin() as connection:
         _fill(connection)
-    _migrate(engine, "0009")
+    migrate(engine, "0009")
     day = 86_400_000
     base = to_millis(START)
     insert = text(
@@ -238,7 +219,7 @@ def test_opening_a_0008_file_gives_the_disk_back_what_the_upgrade_freed(tmp_path
 
     path = tmp_path / "recall.db"
     engine = db.make_engine(path)
-    _migrate(engine, "0008")
+    migrate(engine, "0008")
     with engine.begin() as connection:
         _fill(connection)
         names = [name.strip() for name in _COLUMNS.split(",")][1:]

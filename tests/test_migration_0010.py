@@ -3,16 +3,12 @@ also a deck id) moves only those rows, up and down, on SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+from sqlalchemy import Engine, text
 
-import pytest
-from alembic import command
-from sqlalchemy import Engine, create_engine, text
-
-from recall1924 import db
-from recall1924.db import _alembic_config
+from migrating import engine, migrate
 from recall1924.settings import GLOBAL_SCOPE
+
+__all__ = ["engine"]  # the fixture, either store
 
 OTHERS = {
     ("spanish", "new_per_day", "3"),
@@ -20,25 +16,6 @@ OTHERS = {
     ("recall:bundled", "notice_version", "3"),
 }
 """A deck's, a section's and recall's own rows: none of them moves."""
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """An engine on an empty database of either store."""
-    if request.param == "sqlite":
-        made = db.make_engine(tmp_path / "0010.db")
-    else:
-        made = create_engine(request.getfixturevalue("postgres_url"))
-    yield made
-    made.dispose()
-
-
-def _migrate(engine: Engine, target: str, *, down: bool = False) -> None:
-    if engine.dialect.name == "sqlite" and not down:
-        db.upgrade(engine, target)  # as recall upgrades a file
-        return
-    with engine.begin() as connection:
-        (command.downgrade if down else command.upgrade)(_alembic_config(connection), target)
 
 
 def _settings(engine: Engine) -> set[tuple[str, str, str]]:
@@ -57,19 +34,19 @@ def _insert(engine: Engine, rows: set[tuple[str, str, str]]) -> None:
 
 def test_the_collections_settings_move_to_their_own_scope_and_back(engine: Engine) -> None:
     assert GLOBAL_SCOPE == "*"  # what the migration writes
-    _migrate(engine, "0009")
+    migrate(engine, "0009")
     collections = {("global", "new_per_day", "7"), ("global", "day_starts_at", "5")}
     _insert(engine, collections | OTHERS)
 
-    _migrate(engine, "0010")
+    migrate(engine, "0010")
     assert _settings(engine) == {("*", key, value) for _, key, value in collections} | OTHERS
 
-    _migrate(engine, "0009", down=True)
+    migrate(engine, "0009", down=True)
     assert _settings(engine) == collections | OTHERS
 
 
 def test_down_a_deck_called_global_gives_way_to_the_collection(engine: Engine) -> None:
-    _migrate(engine, "0010")
+    migrate(engine, "0010")
     _insert(
         engine,
         {
@@ -78,7 +55,7 @@ def test_down_a_deck_called_global_gives_way_to_the_collection(engine: Engine) -
             ("global", "learning_steps", "5m"),
         },
     )
-    _migrate(engine, "0009", down=True)
+    migrate(engine, "0009", down=True)
     assert _settings(engine) == {
         ("global", "new_per_day", "7"),
         ("global", "learning_steps", "5m"),
