@@ -287,3 +287,43 @@ def test_the_spanish_package_goes_to_anki_and_back_with_every_card_and_answer(
     # every answer, the two cram answers as cram
     assert len(answers_in(fresh)) == len(answers_in(db_path)) == 31363
     assert Counter(row[2] for row in answers_in(fresh)) == {0: 31361, 1: 2}
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not SPANISH.is_file(), reason="../shared/testdata is absent")
+def test_in_anki_the_spanish_cards_stand_where_recall_has_them(
+    tmp_path: Path, db_path: Path, anki: AnkiBuilder
+) -> None:
+    """Learning and relearning cards stay so (they were exported as reviews), each card with
+    recall's FSRS memory state."""
+    import json
+
+    recall("import", str(SPANISH))
+    listing = json.loads(recall("cards", "--json", "--limit", "0"))
+    package = tmp_path / "spanish.apkg"
+    recall("export", "--format", "apkg", "-o", str(package))
+    anki.import_package(package)
+    col = anki.col
+    types = {"new": 0, "learning": 1, "review": 2, "relearning": 3}
+    queues = {"new": 0, "learning": 1, "review": 2, "relearning": 1}
+    expected = Counter(
+        (types[card["state"]], -1 if card["suspended"] else queues[card["state"]])
+        for card in listing
+    )
+    found = Counter(
+        (kind, 1 if queue == 3 else queue)  # a day-long step waits in queue 3
+        for kind, queue in col.db.all("SELECT type, queue FROM cards")
+    )
+    assert found == expected
+    # the package has both to lose (its one learning card is suspended)
+    assert expected[(1, -1)] and expected[(3, 1)]
+    memory = sorted(
+        (card["stability"], card["difficulty"]) for card in listing if card["stability"] is not None
+    )
+    states = [col.get_card(card_id).memory_state for card_id in col.find_cards("")]
+    kept = sorted((s.stability, s.difficulty) for s in states if s is not None)
+    assert len(kept) == len(memory)
+    # Anki keeps them as 32-bit floats, to the digits it is given (recall's listing rounds too)
+    for (stability, difficulty), (ours, our_difficulty) in zip(kept, memory, strict=True):
+        assert stability == pytest.approx(ours, rel=1e-6, abs=1.5e-4)
+        assert difficulty == pytest.approx(our_difficulty, abs=1.5e-3)

@@ -584,3 +584,63 @@ def test_a_recall_deck_sent_to_anki_comes_back_with_its_ids(tmp_path: Path) -> N
     assert sorted(section.key for section in back.sections) == sorted(
         section.key for section in deck.sections
     )
+
+
+def test_each_card_keeps_its_place_in_recalls_schedule(
+    tmp_path: Path, anki_collection: Any
+) -> None:
+    """A learning or relearning card stays one in Anki, on its step, due when recall has it
+    due; a review card keeps its due day and interval; each brings its FSRS memory state."""
+    from fsrs import State
+
+    from recall1924.exporters.apkg import apkg_bytes
+    from recall1924.scheduling import MemoryState
+    from recall1924.settings import Settings
+
+    now = datetime.now(UTC).replace(microsecond=0)  # Anki counts its days from today's
+    own = Settings.load({"learning_steps": "1m 10m 1h", "desired_retention": "0.85"})[0]
+    earlier = now - timedelta(days=20)
+    memories = {
+        "learning": MemoryState(State.Learning, 1, 0.4, 6.0, now + timedelta(minutes=10), now),
+        "relearning": MemoryState(State.Relearning, 0, 1.25, 8.5, now + timedelta(minutes=10), now),
+        "tomorrow": MemoryState(State.Learning, 2, 0.9, 5.5, now + timedelta(days=2), now),
+        "review": MemoryState(State.Review, None, 15.58991, 6.2043, now + timedelta(days=12), now),
+        "new": MemoryState.new(now),
+    }
+    cards = tuple(
+        CardSpec(
+            key,
+            f"{key}?",
+            "A",
+            history=() if key == "new" else (PastAnswer(earlier, 3), PastAnswer(now, 3)),
+            memory=memory,
+        )
+        for key, memory in memories.items()
+    )
+    path = tmp_path / "placed.apkg"
+    deck = DeckSpec("d", "D", (SectionSpec("main", "D", cards),))
+    path.write_bytes(apkg_bytes([deck], now=now, settings={"d": own}))
+    import_into(anki_collection, path)
+    col = anki_collection
+    assert col.sched.today == 0
+    placed = {}
+    for card_id in col.find_cards(""):
+        card = col.get_card(card_id)
+        placed[card.note()["Front"].rstrip("?")] = card
+    seconds = int((now + timedelta(minutes=10)).timestamp())
+    assert {key: (c.type, c.queue, c.left) for key, c in placed.items()} == {
+        "learning": (1, 1, 2),  # step 1 of three: two to go
+        "relearning": (3, 1, 1),
+        "tomorrow": (1, 3, 1),  # a step past the day: due on a day, not a second
+        "review": (2, 2, 0),
+        "new": (0, 0, 0),
+    }
+    assert placed["learning"].due == placed["relearning"].due == seconds
+    today = now.astimezone(UTC).date()
+    assert placed["tomorrow"].due == ((now + timedelta(days=2)).date() - today).days
+    assert (placed["review"].due, placed["review"].ivl) == (12, 12)
+    state = placed["review"].memory_state
+    assert (round(state.stability, 4), round(state.difficulty, 3)) == (15.5899, 6.204)
+    assert placed["review"].desired_retention == pytest.approx(0.85)
+    assert placed["new"].memory_state is None
+    assert col.fix_integrity()[1]  # Anki's Check Database finds nothing to fix

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from recall1924.scheduling import ReviewKind
+from recall1924.scheduling import MemoryState, ReviewKind
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 ID_RULE = "lowercase letters, digits and '-', starting with a letter or digit, at most 64"
@@ -64,6 +64,10 @@ class CardSpec:
     suspended: bool = field(default=False, compare=False)
     cloze: str | None = None
     cloze_ord: int | None = None
+    memory: MemoryState | None = field(default=None, compare=False)
+    """The card's memory state in the collection an export reads it from (its schedule: state,
+    step, due, stability, difficulty), for a format that keeps one (an Anki package); None
+    from a file, whose history the import replays instead. Not content."""
 
 
 @dataclass(frozen=True)

@@ -447,12 +447,21 @@ def export(
     if query is not None and not specs:
         raise ExportError(f"no card matches {query!r}; nothing was written")
     media = {}
+    settings = {}
     if written == "apkg":
         from recall1924.media import files_for
 
         media = files_for(app_obj.store, [spec.key for spec in specs])
+        # each card keeps its place in the deck's schedule (steps, retention, parameters)
+        settings = {spec.key: app_obj.settings_for(spec.key) for spec in specs}
     written = export_decks(
-        specs, output, fmt=written, now=app_obj.clock.now(), force=force, media=media
+        specs,
+        output,
+        fmt=written,
+        now=app_obj.clock.now(),
+        force=force,
+        media=media,
+        settings=settings,
     )
     show_notices(app_obj)
     cards = sum(len(spec.cards) for spec in specs)

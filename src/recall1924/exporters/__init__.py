@@ -20,6 +20,7 @@ from recall1924.exporters.apkg import apkg_bytes, write_apkg
 from recall1924.exporters.atomic import FileExistsNotReplacedError, write_atomically
 from recall1924.exporters.csv import write_csv
 from recall1924.exporters.toml import write_toml
+from recall1924.settings import Settings
 
 __all__ = [
     "FORMATS",
@@ -91,9 +92,11 @@ def export_decks(
     now: datetime,
     force: bool = False,
     media: Mapping[str, Path] | None = None,
+    settings: Mapping[str, Settings] | None = None,
 ) -> str:
     """Write ``decks`` to ``path`` in ``fmt`` (None: from the suffix). Returns the format.
-    An Anki package carries ``media`` (name -> stored file), the files its cards name.
+    An Anki package carries ``media`` (name -> stored file), the files its cards name, and
+    with each deck's ``settings`` (by deck key) its cards' places in recall's schedule.
 
     The file appears whole or not at all: it is written to a temporary file beside its place,
     then renamed there; a failure part way leaves the file that was there before as it was.
@@ -109,7 +112,7 @@ def export_decks(
     if not decks:
         raise ExportError("no decks to export")
     if fmt == "apkg":
-        data = apkg_bytes(decks, now=now, media=media)
+        data = apkg_bytes(decks, now=now, media=media, settings=settings)
     elif fmt == "toml":
         if len(decks) > 1:
             keys = ", ".join(deck.key for deck in decks)

@@ -20,11 +20,15 @@ Text, what its answers show below the cloze in Back Extra, recall's note in Note
 its number's place (see :mod:`recall1924.exporters.clozes`). Anki's own names (``nid``,
 ``did``, ``ivl``, ``revlog``) are used here, as they are the format's.
 
-Cards answered before get a review state and one revlog row per answer, cram answers and
-resets included (as Anki writes them: a filtered deck's answer without rescheduling, and
-Forget's manual row), so that Anki, and recall importing the package, start the memory state
-where recall does. The interval is a simple SM-2 estimate from the answers and the time between
-them: Anki recomputes FSRS memory state from the revlog, which is exact.
+Each card answered before gets one revlog row per answer, cram answers and resets included (as
+Anki writes them: a filtered deck's answer without rescheduling, and Forget's manual row), so
+that recall importing the package replays the memory state it had. A card that comes with its
+memory state and its deck's settings (an export of the collection: :func:`_placement`) keeps
+its place in recall's schedule: a learning or relearning card stays one, on its step, due when
+recall has it due; a review card keeps its due day and interval; its FSRS stability and
+difficulty, desired retention and decay go into the card's ``data``, where Anki's FSRS reads
+them. The ease factor, and the whole schedule of a card without its memory state, are a simple
+SM-2 estimate from the answers and the time between them (:func:`_schedule`).
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from fsrs.scheduler import DEFAULT_PARAMETERS
 
 from recall1924.deck import CardSpec, DeckSpec, PastAnswer
 from recall1924.exporters.atomic import write_atomically
@@ -64,7 +70,8 @@ from recall1924.identity import (
     recall_note_type,
     section_mark,
 )
-from recall1924.scheduling import ReviewKind
+from recall1924.scheduling import CardStatus, MemoryState, ReviewKind
+from recall1924.settings import Settings
 
 __all__ = [
     "NOTETYPE_ID",
@@ -88,8 +95,14 @@ GUID_CHARS = (
 )
 
 # Card types and queues in Anki's cards table, and revlog entry types.
-NEW, REVIEW = 0, 2
-QUEUE_SUSPENDED = -1
+NEW, LEARNING, REVIEW, RELEARNING = 0, 1, 2, 3
+QUEUE_SUSPENDED, QUEUE_NEW, QUEUE_LEARNING, QUEUE_REVIEW, QUEUE_DAY_LEARNING = -1, 0, 1, 2, 3
+_ANKI_TYPES = {
+    CardStatus.New: NEW,
+    CardStatus.Learning: LEARNING,
+    CardStatus.Review: REVIEW,
+    CardStatus.Relearning: RELEARNING,
+}
 REVLOG_LEARN, REVLOG_REVIEW, REVLOG_RELEARN, REVLOG_FILTERED, REVLOG_MANUAL = range(5)
 AGAIN, HARD, EASY = 1, 2, 4
 
@@ -230,6 +243,60 @@ def _schedule(history: Sequence[PastAnswer]) -> _Schedule:
         return _Schedule(NEW, None, 0, 0, lapses, tuple(rows))
     due_at = previous.at + timedelta(days=ivl)
     return _Schedule(REVIEW, due_at, ivl, factor, lapses, tuple(rows), last_review)
+
+
+@dataclass(frozen=True)
+class _Placement:
+    """Where a card stands in Anki's scheduling columns: its type, queue (before suspension),
+    due (a new card's position, a review day counted from the collection's creation, or a
+    learning step's moment in seconds), interval in days, the learning steps left, and the
+    FSRS memory state for the card's ``data``."""
+
+    ctype: int
+    queue: int
+    due: int
+    ivl: int
+    left: int = 0
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def _placement(
+    plan: _Schedule, memory: MemoryState | None, settings: Settings | None, created: datetime
+) -> _Placement:
+    """The card's place in Anki's schedule: recall's own where the card comes with its memory
+    state and its deck's settings (a learning or relearning card stays one, on its step, due
+    when recall has it due, its FSRS stability and difficulty in ``data``); else the SM-2
+    estimate of ``plan``. A new card's ``due`` is left for its position (0 here)."""
+
+    def day(moment: datetime) -> int:
+        return (moment.astimezone(UTC).date() - created.date()).days
+
+    if memory is None or settings is None or memory.status is CardStatus.New:
+        if plan.due_at is None:
+            return _Placement(NEW, QUEUE_NEW, 0, 0)
+        return _Placement(plan.ctype, plan.ctype, day(plan.due_at), plan.ivl)
+    data: dict[str, Any] = {}
+    if memory.stability is not None and memory.difficulty is not None:
+        parameters = settings.parameters or DEFAULT_PARAMETERS
+        # Anki keeps them to these digits (rslib's card data)
+        data = {
+            "s": round(memory.stability, 4),
+            "d": round(memory.difficulty, 3),
+            "dr": settings.desired_retention,
+            "decay": parameters[20],
+        }
+    last = memory.last_review or memory.due
+    ctype = _ANKI_TYPES[memory.status]
+    if ctype == REVIEW:
+        return _Placement(
+            REVIEW, QUEUE_REVIEW, day(memory.due), max(1, day(memory.due) - day(last)), data=data
+        )
+    steps = settings.learning_steps if ctype == LEARNING else settings.relearning_steps
+    left = max(1, len(steps) - (memory.step or 0))
+    ivl = plan.ivl if ctype == RELEARNING else 0
+    if memory.due - last < timedelta(days=1):  # a step within the day: due to the second
+        return _Placement(ctype, QUEUE_LEARNING, int(memory.due.timestamp()), ivl, left, data)
+    return _Placement(ctype, QUEUE_DAY_LEARNING, day(memory.due), ivl, left, data)
 
 
 def _unique_names(names: Sequence[str], keys: Sequence[str], *, levels: bool = False) -> list[str]:
@@ -427,6 +494,8 @@ class _Placed:
     copy: int | None  # None: the card's key names no place, so it takes the first free one
     cloze: ClozeNote | None = None
     """The cloze whose note (of recall's cloze note type) the card goes into, if it is one."""
+    deck_key: str = field(kw_only=True)
+    """The recall deck the card is in: its settings place it in Anki's schedule."""
 
 
 @dataclass
@@ -441,11 +510,11 @@ def _place(deck: DeckSpec, card: CardSpec, did: int) -> _Placed:
     own with a GUID that brings it back to recall as the same card."""
     identity = anki_identity(card.source_id)
     if identity is None:
-        return _Placed(card, did, recall_guid(deck.key, card.key), 0, 0)
+        return _Placed(card, did, recall_guid(deck.key, card.key), 0, 0, deck_key=deck.key)
     guid, ordinal = identity
     if ordinal >= MAX_CARDS_PER_NOTE:
-        return _Placed(card, did, stable_guid(guid, str(ordinal)), 0, 0)
-    return _Placed(card, did, guid, ordinal, None)
+        return _Placed(card, did, stable_guid(guid, str(ordinal)), 0, 0, deck_key=deck.key)
+    return _Placed(card, did, guid, ordinal, None, deck_key=deck.key)
 
 
 def _notes(placed: Sequence[_Placed]) -> list[_Note]:
@@ -569,7 +638,11 @@ def _cloze_places(decks: Sequence[DeckSpec], placed: list[_Placed]) -> list[_Pla
             continue
         guid, note = found
         assert item.card.cloze_ord is not None
-        out.append(_Placed(item.card, item.did, guid, item.card.cloze_ord - 1, 0, note))
+        out.append(
+            _Placed(
+                item.card, item.did, guid, item.card.cloze_ord - 1, 0, note, deck_key=item.deck_key
+            )
+        )
     return out
 
 
@@ -578,6 +651,7 @@ def _fill(
     decks: Sequence[DeckSpec],
     now: datetime,
     media: Mapping[str, Path],
+    settings: Mapping[str, Settings],
 ) -> None:
     now_ms = int(now.timestamp() * 1000)
     now_s = now_ms // 1000
@@ -607,34 +681,35 @@ def _fill(
         for ordinal, item in sorted(note.cards.items()):
             cid, card = next(card_ids), item.card
             plan = _schedule(card.history)
-            if plan.due_at is None:
+            place = _placement(plan, card.memory, settings.get(item.deck_key), created)
+            due = place.due
+            if place.ctype == NEW:
                 new_position += 1
                 due = new_position
-            else:
-                due = (plan.due_at.astimezone(UTC).date() - created.date()).days
-            queue = QUEUE_SUSPENDED if card.suspended else plan.ctype
+            queue = QUEUE_SUSPENDED if card.suspended else place.queue
             answers = sorted(card.history, key=lambda past: past.at)
             revlog_ids = _revlog_ids(answers, used_revlog_ids)
             # Anki keeps the last review's time with the card (Check Database sets it when it
             # differs); a new card has none
             last = plan.last_review
-            data = "" if last is None else _dumps({"lrt": revlog_ids[last] // 1000})
+            data = place.data if last is None else place.data | {"lrt": revlog_ids[last] // 1000}
             db.execute(
-                "INSERT INTO cards VALUES (?,?,?,?,?,-1,?,?,?,?,?,?,?,0,0,0,0,?)",
+                "INSERT INTO cards VALUES (?,?,?,?,?,-1,?,?,?,?,?,?,?,?,0,0,0,?)",
                 (
                     cid,
                     nid,
                     item.did,
                     ordinal,
                     now_s,
-                    plan.ctype,
+                    place.ctype,
                     queue,
                     due,
-                    plan.ivl,
+                    place.ivl,
                     plan.factor,
                     plan.reps,
                     plan.lapses,
-                    data,
+                    place.left,
+                    _dumps(data) if data else "",
                 ),
             )
             for revlog_id, row in zip(revlog_ids, plan.revlog, strict=True):
@@ -798,7 +873,11 @@ def _media_members(media: Mapping[str, Path]) -> list[tuple[str, bytes]]:
 
 
 def apkg_bytes(
-    decks: Sequence[DeckSpec], *, now: datetime, media: Mapping[str, Path] | None = None
+    decks: Sequence[DeckSpec],
+    *,
+    now: datetime,
+    media: Mapping[str, Path] | None = None,
+    settings: Mapping[str, Settings] | None = None,
 ) -> bytes:
     """``decks`` as the bytes of an Anki package.
 
@@ -807,6 +886,9 @@ def apkg_bytes(
         now: the export time (timezone-aware): note and card ids and review due dates count
             from it. Anki refuses ids more than a day in the future, so pass the real time.
         media: the files the cards name (name -> stored file), carried in the package.
+        settings: each deck's settings, by deck key: a card that carries its memory state
+            (:attr:`~recall1924.deck.CardSpec.memory`) in a deck given here keeps its place in
+            recall's schedule (see :func:`_placement`).
     """
     with tempfile.TemporaryDirectory() as folder:
         collection = Path(folder) / "collection.anki2"
@@ -814,7 +896,7 @@ def apkg_bytes(
         try:
             with db:
                 db.executescript(_SCHEMA)
-                _fill(db, decks, now, media or {})
+                _fill(db, decks, now, media or {}, settings or {})
         finally:
             db.close()
         data = collection.read_bytes()

@@ -33,6 +33,7 @@ from recall1924.store.base import (
     logged_memory_to_raw,
     memory_columns,
     memory_from_raw,
+    memory_of,
     memory_to_raw,
     stored,
     stored_millis,
@@ -543,7 +544,8 @@ class DeckStore(StoreBase):
         self, deck_key: str | None = None, match: CardFilter | None = None
     ) -> list[DeckSpec]:
         """Every deck (or deck ``deck_key``) as the neutral specs an export writes: sections
-        and cards in order, each card with its source id, suspension and review answers.
+        and cards in order, each card with its source id, suspension, review answers and
+        memory state.
 
         ``match`` (``export --query``): only the cards it matches, and only the sections and
         decks that hold one; no other card is read.
@@ -600,6 +602,7 @@ class DeckStore(StoreBase):
                         col(Card.suspended),
                         col(Card.cloze),
                         col(Card.cloze_ord),
+                        *(getattr(Card, name) for name in MEMORY_FIELDS),
                     )
                     .where(col(Card.deck_id) == deck_id, *only)
                     .order_by(col(Card.section_id), col(Card.position), col(Card.id))
@@ -617,6 +620,7 @@ class DeckStore(StoreBase):
                             suspended=bool(row.suspended),
                             cloze=row.cloze,
                             cloze_ord=row.cloze_ord,
+                            memory=memory_of(row),
                         )
                     )
                 if match is not None:
