@@ -34,6 +34,7 @@ from recall1924.identity import (
     recall_guid,
     section_mark,
 )
+from recall1924.importers import read_decks
 from recall1924.paths import bundled_deck_path
 
 # Before Anki's clock would call the package's ids "in the future", and fixed: not the real clock.
@@ -148,6 +149,18 @@ def test_toml_round_trip(deck: DeckSpec) -> None:
     text = write_toml(deck)
     assert parse_deck(text) == deck
     assert write_toml(parse_deck(text)) == text
+
+
+def test_a_card_without_an_answer_reads_back(tmp_path: Path) -> None:
+    # A spreadsheet's row (or an Anki note) with an empty back is kept as a card: recall's own
+    # export of it was refused on the way back ("field 'answer' must not be empty").
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("question,answer\nWho?,\nWhat?,This\n")
+    [deck] = read_decks(sheet).decks
+    assert [card.answer for card in deck.cards] == ["", "This"]
+    text = write_toml(deck)
+    assert 'answer = ""' in text
+    assert parse_deck(text) == deck
 
 
 def test_toml_round_trip_of_the_bundled_deck() -> None:

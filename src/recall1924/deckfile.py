@@ -128,6 +128,7 @@ def _text(
     out: _Problems,
     *,
     required: bool = True,
+    may_be_empty: bool = False,
 ) -> str | None:
     value = table.get(key)
     if value is None:
@@ -137,7 +138,7 @@ def _text(
     if not isinstance(value, str):
         out.add(line_of(key), f"{what}: field {key!r} must be a string")
         return None
-    if required and not value.strip():
+    if required and not may_be_empty and not value.strip():
         out.add(line_of(key), f"{what}: field {key!r} must not be empty")
         return None
     return value
@@ -193,7 +194,9 @@ def _parse_card(
         question = answer = None
     else:
         question = _text(raw, "question", label, line_of, out)
-        answer = _text(raw, "answer", label, line_of, out)
+        # An empty answer is a card's of Anki's or a spreadsheet's, kept by their importers:
+        # what recall exports of it must read back.
+        answer = _text(raw, "answer", label, line_of, out, may_be_empty=True)
     note = _text(raw, "note", label, line_of, out, required=False)
     _text(raw, "source", label, line_of, out, required=False)  # where recall draft found it
     tags = raw.get("tags", [])
@@ -306,7 +309,6 @@ def _well_formed_card(raw: Any) -> CardSpec | None:
         and type(question) is str
         and question.strip()
         and type(answer) is str
-        and answer.strip()
         and (note is None or type(note) is str)
         and type(raw.get("source", "")) is str
         and type(tags) is list
