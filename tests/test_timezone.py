@@ -26,7 +26,6 @@ from recall1924 import clock
 from recall1924.cli import app
 from recall1924.clock import FixedClock
 from recall1924.context import App
-from recall1924.errors import SettingError
 from recall1924.importing import import_deck
 from recall1924.location import DatabaseLocation
 from recall1924.scheduling import MemoryState, Rating, State
@@ -214,11 +213,12 @@ def test_without_tz_the_machines_zone_is_the_one_etc_localtime_names(
     assert clock.zone_key(clock.machine_zone()) == target[target.rindex("zoneinfo/") + 9 :]
 
 
-def test_a_server_needs_the_zone_by_name() -> None:
+def test_a_zone_without_a_name_is_read_by_its_offsets_on_both_databases() -> None:
+    # A server is given the zone's offsets, as SQLite is, not its name (store/zone.py).
     clock.use_zone(timezone(timedelta(hours=5)))  # a zone without a name
     try:
-        with pytest.raises(SettingError, match="recall config set timezone"):
-            review_days("last_review", date(2026, 11, 27), 4, name=dialect.POSTGRESQL)
+        sql, params = review_days("last_review", date(2026, 11, 27), 4, name=dialect.POSTGRESQL)
+        assert "INTERVAL '+18000 seconds'" in sql and params["horizon"] == "2026-11-27"
         sql, params = review_days("last_review", date(2026, 11, 27), 4, name=dialect.SQLITE)
         assert "'+18000 seconds'" in sql and params["horizon"] == "2026-11-27"
     finally:

@@ -489,6 +489,28 @@ def _open_read_only(path: Path) -> OpenedDatabase:
 CONNECT_TIMEOUT_SECONDS = 10
 """How long opening waits for a server to answer before saying it cannot reach it."""
 
+SESSION_SETTINGS = (
+    ("jit", "off"),
+    ("max_parallel_workers_per_gather", "0"),
+    ("random_page_cost", "1.1"),
+)
+"""The planner settings each of recall's connections to a server takes, in place of the
+server's defaults, which are made for long queries on data read from disk; recall's are one
+pass over a collection's cards (tens of ms at 100,000 cards), from a command that is over in
+half a second, on data the server has in memory. Measured at 100,000 cards on PostgreSQL 15
+(benchmarks/README.md):
+
+- ``jit``: compiling a statement costs 30 ms without optimisation and 300 ms with it (a pass
+  over the cards forced to compile); the server compiles any statement its planner costs
+  over 100,000, which a pass over about half a million cards is.
+- ``max_parallel_workers_per_gather``: each parallel statement starts two worker processes,
+  which cost more than they save: the glance's passes took 50 + 26 ms with them and 30 +
+  15 ms without, on a two-core server (and 30 ms of the server's CPU less).
+- ``random_page_cost``: 1.1, PostgreSQL's own advice for data in memory or on SSD, rather
+  than 4, made for disks that seek: with 4 the learning cards of a review's start (5,000 of
+  103,000) were found by reading every card (45 ms) rather than through an index (15 ms).
+"""
+
 
 def make_server_engine(location: DatabaseLocation) -> Engine:
     """An engine for the PostgreSQL database at ``location`` (no connection yet, no migration).
@@ -509,7 +531,23 @@ def make_server_engine(location: DatabaseLocation) -> Engine:
     connect_args: dict[str, Any] = {}
     if "connect_timeout" not in url.query:
         connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
-    return create_engine(url, connect_args=connect_args)
+    # No hstore column anywhere: its type's look-up on the first connection (a catalog query
+    # in a savepoint, 1.6 ms of every command) is skipped.
+    engine = create_engine(url, connect_args=connect_args, use_native_hstore=False)
+    event.listen(engine, "connect", _on_server_connect)
+    return engine
+
+
+_SET_SESSION = "; ".join(f"SET {name} = {value}" for name, value in SESSION_SETTINGS)
+
+
+def _on_server_connect(dbapi_connection: Any, _record: Any) -> None:
+    """:data:`SESSION_SETTINGS` on a new connection, in one round trip, committed: a ``SET``
+    in a transaction rolled back (as the pool rolls back each connection it takes back) would
+    be undone with it."""
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute(_SET_SESSION)
+    dbapi_connection.commit()
 
 
 def _reach(engine: Engine, location: DatabaseLocation) -> Any:

@@ -16,12 +16,14 @@ written here for both, each in a few lines.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, Integer, Table, func, inspect, select
+from sqlalchemy.exc import DBAPIError
 
 from recall1924.errors import MoveError
 from recall1924.models import Card, Deck, Media, ReviewLog, Section, Setting
@@ -33,6 +35,7 @@ from recall1924.store.dialect import (
     Name,
     create_counter_triggers,
     drop_counter_triggers,
+    settle_after_filling,
 )
 
 __all__ = [
@@ -312,6 +315,15 @@ def copy_collection(
             raise
         finally:
             reading.rollback()
+    settle = settle_after_filling([table.name for table in TABLES], name=name)
+    if settle is not None:  # statistics for the next command's planner (dialect.py says why)
+        # After the commit: should it fail, the copy is whole all the same, and the server's
+        # autovacuum does the same a minute later.
+        with (
+            contextlib.suppress(DBAPIError),
+            target.connect().execution_options(isolation_level="AUTOCOMMIT") as settling,
+        ):
+            settling.exec_driver_sql(settle)
     return before, after
 
 

@@ -351,7 +351,9 @@ class _Compiler:
             name=self.name,
             literal=True,
         )
-        curve = dialect.retrievability(elapsed, native=False, decay=decay, name=self.name)
+        curve = dialect.retrievability(
+            elapsed, native=False, decay=decay, whole=True, name=self.name
+        )
         return literal_column(curve, Float)
 
     def _due_days(self, op: str, days: int) -> ColumnElement[bool]:

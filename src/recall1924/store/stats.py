@@ -263,7 +263,9 @@ class StatsStore(StoreBase):
             elapsed = days_between(":now", "last_review", name=which)
         else:
             elapsed, zone = review_days("last_review", horizon_day, day_starts_at, name=which)
-        retrievability = dialect.retrievability(elapsed, native=self.has_power, name=which)
+        retrievability = dialect.retrievability(
+            elapsed, native=self.has_power, whole=horizon_day is not None, name=which
+        )
         rows_where = partial(count_if, name=which)
         units = partial(in_units, name=which)
         stability = least("stability", str(_S_MOST), name=which)
@@ -494,7 +496,9 @@ class StatsStore(StoreBase):
         )
         which = self.dialect
         elapsed, zone = review_days("last_review", horizon_day, day_starts_at, name=which)
-        retrievability = dialect.retrievability(elapsed, native=self.has_power, name=which)
+        retrievability = dialect.retrievability(
+            elapsed, native=self.has_power, whole=True, name=which
+        )
         stability = f"CASE {stability_case} ELSE {len(STABILITY_BOUNDS)} END"
         difficulty = least(
             "8", greatest("0", truncate("difficulty", name=which) + " - 1", name=which), name=which

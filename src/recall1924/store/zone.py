@@ -4,8 +4,10 @@ them.
 Holds :func:`review_days` (the SQL for whole review days from a stored time to a horizon day,
 with what it binds) and :func:`time_param`. The zone is the command's
 (:func:`recall1924.clock.review_zone`, from the ``timezone`` setting), the one Python counts
-review days in, so both agree: PostgreSQL is told its IANA name; SQLite, whose only zone is
-the C library's, is given its offsets from UTC (:func:`recall1924.clock.utc_offsets`).
+review days in, so both agree: each database is given its offsets from UTC
+(:func:`recall1924.clock.utc_offsets`), SQLite because its only zone is the C library's,
+PostgreSQL because adding an offset costs a row far less than converting it by the zone's name,
+and its zone database may not be Python's.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from recall1924 import clock
-from recall1924.errors import SettingError
 from recall1924.store.base import sql_time
 from recall1924.store.dialect import POSTGRESQL, Name, review_day_shift, review_days_to
 
@@ -34,60 +35,35 @@ def review_days(
 ) -> tuple[str, dict[str, Any]]:
     """SQL for the whole review days from the one holding the stored time ``column`` to
     ``horizon_day`` (:func:`~recall1924.store.dialect.review_days_to`), and the parameters it
-    binds (``horizon``, ``shift``, ``zone``).
+    binds (``horizon``, ``shift``).
 
     ``literal``: the values written into the SQL instead, and no parameters, for a clause
     that a query of its own builds on (a search term).
 
-    On SQLite the zone's offsets cover the century before the horizon (not before 1971, the
-    first year recall's clock takes): a stored time before that is read at its first offset.
-
-    Raises:
-        SettingError: on PostgreSQL, the machine's zone has no name to give the server.
+    The zone's offsets cover the century before the horizon (not before 1971, the first year
+    recall's clock takes): a stored time before that is read at its first offset.
     """
     until = clock.day_start(horizon_day + timedelta(days=2), day_starts_at)
-    offsets: tuple[tuple[str, int], ...] = ()
     params: dict[str, Any] = {
         "horizon": horizon_day.isoformat(),
         "shift": review_day_shift(day_starts_at, name=name),
     }
-    if name == POSTGRESQL:
-        params["zone"] = _zone_name()
+    since = max(_EARLIEST, until - _CENTURY)
+    zone = clock.review_zone()
+    fixed = zone.utcoffset(None)
+    if fixed is not None:
+        # A zone of one offset (UTC, Etc/GMT+5: zoneinfo answers for no moment only
+        # then): no century of look-ups for changes it has none of (5 ms a statement).
+        offsets: tuple[tuple[str, int], ...] = ((sql_time(since), int(fixed.total_seconds())),)
     else:
-        since = max(_EARLIEST, until - _CENTURY)
-        zone = clock.review_zone()
-        fixed = zone.utcoffset(None)
-        if fixed is not None:
-            # A zone of one offset (UTC, Etc/GMT+5: zoneinfo answers for no moment only
-            # then): no century of look-ups for changes it has none of (5 ms a statement).
-            offsets = ((sql_time(since), int(fixed.total_seconds())),)
-        else:
-            offsets = tuple(
-                (sql_time(at), offset) for at, offset in clock.utc_offsets(zone, since, until)
-            )
+        offsets = tuple(
+            (sql_time(at), offset) for at, offset in clock.utc_offsets(zone, since, until)
+        )
     if not literal:
         return review_days_to(column, offsets=offsets, name=name), params
     written = {key: "'" + str(value).replace("'", "''") + "'" for key, value in params.items()}
-    sql = review_days_to(
-        column,
-        written["horizon"],
-        written["shift"],
-        zone=written.get("zone", "NULL"),
-        offsets=offsets,
-        name=name,
-    )
+    sql = review_days_to(column, written["horizon"], written["shift"], offsets=offsets, name=name)
     return sql, {}
-
-
-def _zone_name() -> str:
-    zone = clock.review_zone()
-    key = clock.zone_key(zone)
-    if key is None:
-        raise SettingError(
-            "recall cannot tell this machine's time zone by name, which the server needs to "
-            "count review days: set it, e.g. recall config set timezone Europe/London"
-        )
-    return key
 
 
 def time_param(moment: datetime, *, name: Name) -> str | datetime:
