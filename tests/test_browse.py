@@ -19,6 +19,7 @@ from conftest import NOW, make_deck
 from recall1924.browse import (
     LEECH_THRESHOLD,
     TABLE_ROWS,
+    Listing,
     SortKey,
     StateFilter,
     iso,
@@ -212,11 +213,13 @@ def test_leech_threshold(demo_store: Store) -> None:
     def leeches(threshold: int) -> list[str]:
         listing = list_cards(
             demo_store,
-            now=at,
-            day_starts_at=4,
-            decay=decay_of(SCHEDULER),
-            state=StateFilter.Leech,
-            leech_threshold=threshold,
+            Listing(
+                now=at,
+                day_starts_at=4,
+                decay=decay_of(SCHEDULER),
+                state=StateFilter.Leech,
+                leech_threshold=threshold,
+            ),
         )
         return [row.key for row in listing.rows]
 

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from conftest import NOW
 from recall1924.browse import (
+    Listing,
     SortKey,
     StateFilter,
     card_report,
@@ -125,18 +126,19 @@ def reported(store: Store, deck: str, key: str) -> str:
 def expected(store: Store, **options: Any) -> str:
     """The listing's JSON as the old way wrote it: the rows' order from :func:`iter_cards`,
     each line the card's report."""
-    rows = list(iter_cards(store, now=AT, day_starts_at=4, decay=DECAY, **options))
+    rows = list(iter_cards(store, Listing(now=AT, day_starts_at=4, decay=DECAY, **options)))
     if not rows:
         return "[]"
     return "[\n" + ",\n".join(reported(store, row.deck, row.key) for row in rows) + "\n]"
 
 
 def listed(store: Store, **options: Any) -> str:
-    return "".join(json_cards(store, now=AT, day_starts_at=4, decay=DECAY, chunk=4, **options))
+    listing = Listing(now=AT, day_starts_at=4, decay=DECAY, **options)
+    return "".join(json_cards(store, listing, chunk=4))
 
 
 def test_the_collection_has_every_case(varied: Store) -> None:
-    rows = list(iter_cards(varied, now=AT, day_starts_at=4, decay=DECAY))
+    rows = list(iter_cards(varied, Listing(now=AT, day_starts_at=4, decay=DECAY)))
     states = {row.status.name for row in rows}
     assert states == {"New", "Learning", "Review", "Relearning"}, states
     assert any(row.suspended for row in rows) and any(row.lapses for row in rows)

@@ -153,13 +153,14 @@ def test_a_limited_listing_in_deck_order_reads_only_the_sections_it_shows(
 def test_the_json_pieces_pause_the_cycle_collector_until_the_last(store: Store) -> None:
     import gc
 
-    from recall1924.browse import json_cards
+    from recall1924.browse import Listing, json_cards
     from recall1924.scheduling import decay_of
 
     answered(store)
 
     def pieces() -> Iterator[str]:
-        return json_cards(store, now=NOW, day_starts_at=4, decay=decay_of(SCHEDULER), chunk=5)
+        listing = Listing(now=NOW, day_starts_at=4, decay=decay_of(SCHEDULER))
+        return json_cards(store, listing, chunk=5)
 
     assert gc.isenabled()
     listing = pieces()

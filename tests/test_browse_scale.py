@@ -10,6 +10,7 @@ import random
 import time
 import tracemalloc
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -24,6 +25,7 @@ from recall1924 import browse
 from recall1924.browse import (
     LEECH_THRESHOLD,
     CardRow,
+    Listing,
     SortKey,
     StateFilter,
     iter_cards,
@@ -47,7 +49,7 @@ from recall1924.scheduling import (
 from recall1924.store import Store
 from recall1924.store import cards as store_cards
 from recall1924.store.base import time_text
-from recall1924.store.cards import StoredCards
+from recall1924.store.cards import StoredCard, StoredCards
 
 runner = CliRunner()
 SCHEDULER = Scheduler(enable_fuzzing=False)
@@ -157,7 +159,7 @@ SEARCHES = [None, "", "stone", "STONE", "émile", "ÉMILE", "σίσυφος", "�
 
 def test_sql_filters_search_and_orders_as_the_python_ones_did(mixed: Store) -> None:
     at = NOW + timedelta(days=120)
-    everything = list(iter_cards(mixed, now=at, day_starts_at=4, decay=DECAY))
+    everything = list(iter_cards(mixed, Listing(now=at, day_starts_at=4, decay=DECAY)))
     assert len(everything) == 24
     answers = {f"k{n:02}": TEXTS[n % len(TEXTS)][1] for n in range(24)}
     statuses = {row.status for row in everything}
@@ -167,14 +169,10 @@ def test_sql_filters_search_and_orders_as_the_python_ones_did(mixed: Store) -> N
             for sort in [None, *SortKey]:
                 options: dict[str, Any] = {"search": search, "state": state, "sort": sort}
                 expected = reference(everything, answers, leech_threshold=2, **options)
-                got = iter_cards(
-                    mixed, now=at, day_starts_at=4, decay=DECAY, leech_threshold=2, **options
-                )
+                asked = Listing(now=at, day_starts_at=4, decay=DECAY, leech_threshold=2, **options)
+                got = iter_cards(mixed, asked)
                 assert [row.key for row in got] == expected, options
-                listing = list_cards(
-                    mixed, now=at, day_starts_at=4, decay=DECAY, leech_threshold=2, limit=3,
-                    **options,
-                )  # fmt: skip
+                listing = list_cards(mixed, replace(asked, limit=3))
                 assert [row.key for row in listing.rows] == expected[:3], options
                 assert listing.matched == len(expected), options
 
@@ -188,7 +186,8 @@ def test_answer_counts_are_each_cards_history(
 ) -> None:
     monkeypatch.setattr(store_cards, "_CHUNK", 5)
     at = NOW + timedelta(days=120)
-    rows = list(iter_cards(mixed, now=at, day_starts_at=4, decay=DECAY, sort=sort, limit=limit))
+    listing = Listing(now=at, day_starts_at=4, decay=DECAY, sort=sort, limit=limit)
+    rows = list(iter_cards(mixed, listing))
     assert len(rows) == 24
     ids = mixed.card_ids([row.key for row in rows], "mix")
     for row in rows:
@@ -205,14 +204,15 @@ def test_a_search_counts_what_it_shows(store: Store) -> None:
         CardSpec(f"c{n:03}", f"Кремль {n}" if n % 3 else f"кремль {n}", "a") for n in range(300)
     ] + [CardSpec("e", "Émile", "a"), CardSpec("s", "Straße", "b", "ß")]
     import_deck(store, DeckSpec("r", "R", (SectionSpec("s", "S", tuple(cards)),), "t"), now=NOW)
-    listing = list_cards(store, now=NOW, day_starts_at=4, decay=DECAY, search="КРЕМЛЬ", limit=200)
+    shown = Listing(now=NOW, day_starts_at=4, decay=DECAY, search="КРЕМЛЬ", limit=200)
+    listing = list_cards(store, shown)
     assert (len(listing.rows), listing.matched) == (200, 300)
     result = runner.invoke(
         app, ["cards", "--search", "КРЕМЛЬ"], env={"RECALL_NOW": NOW.isoformat()}
     )
     assert result.stdout.splitlines()[-1] == "Showing 200 of 300 cards (--limit 0 for all)"
     for text, keys in [("emile", ["e"]), ("ÉMILE", ["e"]), ("strasse", ["s"]), ("SS", ["s"])]:
-        rows = iter_cards(store, now=NOW, day_starts_at=4, decay=DECAY, search=text)
+        rows = iter_cards(store, Listing(now=NOW, day_starts_at=4, decay=DECAY, search=text))
         assert [row.key for row in rows] == keys, text
 
 
@@ -249,7 +249,8 @@ def test_rows_are_read_a_chunk_at_a_time(
 def _memory_peak(store: Store) -> int:
     tracemalloc.start()
     try:
-        for _piece in json_cards(store, now=NOW, day_starts_at=4, decay=DECAY, chunk=100):
+        listing = Listing(now=NOW, day_starts_at=4, decay=DECAY)
+        for _piece in json_cards(store, listing, chunk=100):
             pass
         return tracemalloc.get_traced_memory()[1]
     finally:
@@ -270,13 +271,14 @@ def test_memory_stays_flat_as_the_collection_grows(
 
 def test_json_is_streamed_and_byte_identical(mixed: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     at = NOW + timedelta(days=120)
-    rows = list(iter_cards(mixed, now=at, day_starts_at=4, decay=DECAY))
+    every = Listing(now=at, day_starts_at=4, decay=DECAY)
+    rows = list(iter_cards(mixed, every))
     joined = ",\n".join(ENCODE(row.to_json()) for row in rows)
     for chunk in (1, 5, 23, 24, 25, 1000):
-        pieces = list(json_cards(mixed, now=at, day_starts_at=4, decay=DECAY, chunk=chunk))
+        pieces = list(json_cards(mixed, every, chunk=chunk))
         assert "".join(pieces) == "[\n" + joined + "\n]"
         assert len(pieces) > 2 or chunk > 12  # a piece a chunk (sections of 12 cards)
-    nothing = json_cards(mixed, now=at, day_starts_at=4, decay=DECAY, search="no such text")
+    nothing = json_cards(mixed, replace(every, search="no such text"))
     assert list(nothing) == ["[]"]
 
     read = mixed.stored_cards
@@ -287,7 +289,7 @@ def test_json_is_streamed_and_byte_identical(mixed: Store, monkeypatch: pytest.M
         raise RuntimeError("the database went away")
 
     monkeypatch.setattr(mixed, "stored_cards", failing)
-    pieces = json_cards(mixed, now=at, day_starts_at=4, decay=DECAY, chunk=5)
+    pieces = json_cards(mixed, every, chunk=5)
     assert next(pieces).startswith("[\n{")  # written before the rest was read
     with pytest.raises(RuntimeError):
         next(pieces)
@@ -336,7 +338,7 @@ def test_json_lines_are_json_dumps_of_the_rows(
 ) -> None:
     """A line written from the stored fields is ``json.dumps`` of the row the same card makes
     (times cut to the second, numbers as json writes them, NaN and Infinity too)."""
-    card = (
+    card = StoredCard(
         count, "k" + text, text * 2, int(state), suspended, stability, difficulty,
         time_text(due), None if last_review is None else time_text(last_review), count // 2,
     )  # fmt: skip
@@ -388,7 +390,9 @@ def test_leeches_by_default_threshold_in_sql(demo_store: Store) -> None:
         give(demo_store, "a", Rating.Good, at + timedelta(minutes=10), deck="demo")
     give(demo_store, "b", Rating.Again, at, deck="demo")  # a learning Again: no lapse
     rows = list(
-        iter_cards(demo_store, now=at, day_starts_at=4, decay=DECAY, state=StateFilter.Leech)
+        iter_cards(
+            demo_store, Listing(now=at, day_starts_at=4, decay=DECAY, state=StateFilter.Leech)
+        )
     )
     assert [(row.key, row.lapses) for row in rows] == [("a", LEECH_THRESHOLD)]
     kinds = {entry.kind for entry in demo_store.card_history(demo_store.card_ids(["a"])["a"])}

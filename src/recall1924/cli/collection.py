@@ -303,23 +303,27 @@ def _show_cards(
     db: str | None = None,
 ) -> None:
     """The listing of ``recall cards`` (and ``recall due --list``): the table, or ``--json``."""
-    from recall1924.browse import TABLE_ROWS, SortKey, StateFilter, list_cards
+    from recall1924.browse import TABLE_ROWS, Listing, SortKey, StateFilter
     from recall1924.scheduling import decay_of
 
     app_obj = app_for(ctx, db)
     store = app_obj.store
     scope = query_scope(app_obj, found, deck, section)
     now = app_obj.clock.now()
-    # What the table and the JSON list alike; only their default limit differs.
-    listed: dict[str, Any] = {
-        "now": now,
-        "day_starts_at": app_obj.settings.day_starts_at,
-        "decay": decay_of(app_obj.scheduler),
-        "search": search,
-        "state": None if state is None else StateFilter(state),
-        "sort": None if sort is None else SortKey(sort),
-        "leech_threshold": app_obj.settings.leech_threshold,
-    }
+    if limit is None and not as_json:
+        limit = TABLE_ROWS  # the table's default; the JSON lists every card
+    # What the table and the JSON list alike.
+    listing = Listing(
+        now=now,
+        day_starts_at=app_obj.settings.day_starts_at,
+        decay=decay_of(app_obj.scheduler),
+        scope=scope,
+        search=search,
+        state=None if state is None else StateFilter(state),
+        sort=None if sort is None else SortKey(sort),
+        limit=limit or None,  # --limit 0: every card
+        leech_threshold=app_obj.settings.leech_threshold,
+    )
     show_notices(app_obj)
     if as_json:
         from recall1924.browse import json_cards
@@ -328,7 +332,7 @@ def _show_cards(
         # to stdout itself: typer.echo would look for terminal codes to strip in every piece
         # (10 ms of a collection's), and JSON has none (it escapes every control character).
         out = sys.stdout
-        for piece in json_cards(store, scope, **listed, limit=limit or None):
+        for piece in json_cards(store, listing):
             # visible_json only escapes characters from DEL up: an ASCII piece without DEL
             # (most of them) needs no scan.
             if not piece.isascii() or "\x7f" in piece:
@@ -339,11 +343,10 @@ def _show_cards(
             out.write(piece)
         out.write("\n")
     else:
+        from recall1924.browse import list_cards
         from recall1924.ui.browser import print_cards
 
-        limited = TABLE_ROWS if limit is None else (limit or None)
-        listing = list_cards(store, scope, **listed, limit=limited)
-        print_cards(app_obj.console, listing, now=now)
+        print_cards(app_obj.console, list_cards(store, listing), now=now)
 
 
 @app.command()

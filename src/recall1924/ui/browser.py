@@ -18,7 +18,7 @@ from rich.console import Console, JustifyMethod
 from rich.table import Table
 from rich.text import Text
 
-from recall1924.browse import CardReport, CardRow, HistoryRow, Listing, status_name
+from recall1924.browse import CardPage, CardReport, CardRow, HistoryRow, status_name
 from recall1924.models import ReviewKind
 from recall1924.settings import format_duration
 from recall1924.ui.text import safe, visible
@@ -181,18 +181,18 @@ def cards_table(rows: Sequence[CardRow], *, width: int, now: datetime) -> Table:
     return table
 
 
-def print_cards(console: Console, listing: Listing, *, now: datetime) -> None:
+def print_cards(console: Console, page: CardPage, *, now: datetime) -> None:
     """The cards found, one per line, then how many more there are and how to see them."""
-    if not listing.matched:
+    if not page.matched:
         console.print("No cards match.")
         return
-    console.print(cards_table(listing.rows, width=console.width, now=now))
-    if console.width < WIDE and any(row.suspended for row in listing.rows):
+    console.print(cards_table(page.rows, width=console.width, now=now))
+    if console.width < WIDE and any(row.suspended for row in page.rows):
         console.print(Text("* suspended", style="dim"))
-    if listing.more:
+    if page.more:
         console.print(
             Text(
-                f"Showing {len(listing.rows)} of {listing.matched} cards (--limit 0 for all)",
+                f"Showing {len(page.rows)} of {page.matched} cards (--limit 0 for all)",
                 style="dim",
             )
         )
