@@ -6,6 +6,8 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -87,6 +89,36 @@ def test_a_collection_another_recall_is_filling_is_busy_not_broken(
         writer.execute("ROLLBACK")
         writer.close()
     open_database(db_path, NOW).close()  # and opens once the writer is done
+
+
+def test_a_collection_another_recall_begins_to_fill_is_waited_for(db_path: Path) -> None:
+    # The first import's writer holds the write lock, not yet the file to itself: a recall
+    # opening the collection then (two started together on a new one) was told at once that
+    # "database is locked", busy timeout or not. It waits, and opens when the writer is done.
+    open_database(db_path, NOW).close()
+    writer = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    writer.execute("PRAGMA journal_mode=DELETE")
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO setting VALUES ('*', 'new_per_day', '7')")
+
+    def finish() -> None:
+        time.sleep(0.3)
+        writer.execute("COMMIT")
+        writer.execute("PRAGMA journal_mode=WAL")  # as the import puts it back
+
+    done = threading.Thread(target=finish)
+    done.start()
+    try:
+        started = time.monotonic()
+        opened = open_database(db_path, NOW)
+        with opened.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("SELECT value FROM setting").scalar() == "7"
+        opened.close()
+        assert time.monotonic() - started >= 0.25  # it waited for the writer
+    finally:
+        done.join()
+        writer.close()
 
 
 SECOND_MIGRATION = """

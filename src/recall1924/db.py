@@ -203,9 +203,34 @@ def _on_connect_read_only(dbapi_connection: sqlite3.Connection, _record: Any) ->
 
 
 def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-    dbapi_connection.execute("PRAGMA journal_mode=WAL")
-    dbapi_connection.execute("PRAGMA foreign_keys=ON")
     dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    _journal_to_wal(dbapi_connection)
+    dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+
+_RETRY_SECONDS = 0.01
+
+
+def _journal_to_wal(dbapi_connection: sqlite3.Connection) -> None:
+    """Put the file in WAL mode, waiting as the busy timeout does for another recall that
+    writes it through the rollback journal (a first import into an empty collection,
+    ``store.decks``: it puts WAL back when done).
+
+    SQLite does not wait there itself: the change needs the file to itself, and a connection
+    that holds a read lock while another holds the write lock would wait for a writer that
+    waits for it, so SQLite answers at once that the database is locked, busy handler or not.
+    Two recalls started together on a new collection (``recall`` and ``recall import``) met
+    it, one in some tens under load.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            dbapi_connection.execute("PRAGMA journal_mode=WAL").fetchone()
+            return
+        except sqlite3.OperationalError as exc:
+            if refusal(exc) != "busy" or time.monotonic() >= deadline:
+                raise
+        time.sleep(_RETRY_SECONDS)
 
 
 def make_engine(path: Path, *, read_only: bool = False) -> Engine:
