@@ -537,14 +537,22 @@ def test_an_older_layout_is_not_upgraded_without_repair(collection: Path) -> Non
     assert collection.read_bytes() == before
 
 
-def test_a_damaged_file_is_reported_and_not_repaired(collection: Path) -> None:
+def damage(collection: Path, name: str) -> None:
+    """Point the cell pointers of table or index ``name``'s first page nowhere: SQLite finds
+    the file malformed as soon as a statement reads it."""
     connection = sqlite3.connect(collection)
-    (page,) = connection.execute("SELECT rootpage FROM sqlite_master WHERE name = 'ix_card_due'")
+    # every page in the file itself, none newer in the write-ahead log
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    (page,) = connection.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (name,))
     (size,) = connection.execute("PRAGMA page_size").fetchone()
     connection.close()
-    with collection.open("r+b") as file:  # the index's cell pointers, pointing nowhere
+    with collection.open("r+b") as file:
         file.seek((page[0] - 1) * size + 8)
         file.write(b"\xff" * 16)
+
+
+def test_a_damaged_file_is_reported_and_not_repaired(collection: Path) -> None:
+    damage(collection, "ix_card_due")
     before = collection.read_bytes()
     code, out, err = recall("doctor", "--repair")
     assert code == 1, err
@@ -633,3 +641,24 @@ def test_a_collection_replaced_before_the_repair_writes_is_left_alone(
         "nothing more was saved\n"
     )
     assert len(rows(collection, "review_log")) == 9 + 2  # the orphaned answers are still there
+
+
+@pytest.mark.parametrize("damaged", ["ix_card_due", "sqlite_master"])
+def test_a_command_on_a_damaged_file_points_at_the_backups(collection: Path, damaged: str) -> None:
+    # It said "database error: database disk image is malformed" (a page a statement reads),
+    # or that the file is "not a usable SQLite database" (its schema's), and what to do nowhere.
+    if damaged == "sqlite_master":
+        with collection.open("r+b") as file:  # page 1's cell pointers, after its 100-byte header
+            file.seek(108)
+            file.write(b"\xff" * 16)
+    else:
+        damage(collection, damaged)
+    before = collection.read_bytes()
+    code, out, err = recall("review", input="q")
+    assert (code, out) == (1, "")
+    assert err.startswith(
+        f"recall: {collection} is damaged (database disk image is malformed): put a backup "
+        "back with recall restore (recall backups lists them)"
+    )
+    assert err.count("\n") == 1
+    assert collection.read_bytes() == before

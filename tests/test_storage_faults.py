@@ -340,6 +340,29 @@ def test_restore_puts_the_old_collection_back_and_keeps_the_current_one(db_path:
     assert answered(kept) == 3
 
 
+def test_restore_puts_a_backup_in_place_of_a_damaged_collection(db_path: Path) -> None:
+    # The restore a damaged file needs refused, as it backs the collection up first through
+    # SQLite: "could not back up …: database disk image is malformed; nothing was changed".
+    assert recall("review", input=" 3 3 q").returncode == 0
+    saved = take_backup(db_path, NOW)
+    with contextlib.closing(sqlite3.connect(db_path)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    with db_path.open("r+b") as file:  # the schema page's cell pointers, pointing nowhere
+        file.seek(108)
+        file.write(b"\xff" * 16)
+    damaged = db_path.read_bytes()
+
+    done = recall("restore", str(saved), "--yes")
+
+    assert done.returncode == 0, done.stderr
+    kept = Path(done.stdout.split("kept, as it was, at ")[-1].strip())
+    assert kept.name.endswith(".damaged") and kept.read_bytes() == damaged
+    assert answered(db_path) == 2
+    assert recall("doctor").returncode == 0
+    # the damaged copy is no backup to restore or to thin
+    assert kept not in [backup.path for backup in list_backups(db_path)]
+
+
 @pytest.mark.parametrize("broken", ["damaged", "not-recall", "newer", "empty"])
 def test_restore_refuses_a_file_that_is_not_a_sound_recall_backup(
     db_path: Path, tmp_path: Path, broken: str

@@ -176,10 +176,11 @@ def _write_copy(db: Path, temporary: Path) -> None:
         os.fsync(written.fileno())
 
 
-def _claim_name(folder: Path, stem: str, temporary: Path) -> Path:
-    """Give ``temporary`` the first free name ``stem[-n].bak`` without ever replacing a file."""
+def _claim_name(folder: Path, stem: str, temporary: Path, *, suffix: str = ".bak") -> Path:
+    """Give ``temporary`` the first free name ``stem[-n]`` and ``suffix`` without ever
+    replacing a file."""
     for attempt in range(1000):
-        target = folder / (f"{stem}.bak" if attempt == 0 else f"{stem}-{attempt}.bak")
+        target = folder / (f"{stem}{suffix}" if attempt == 0 else f"{stem}-{attempt}{suffix}")
         try:
             os.link(temporary, target)
         except FileExistsError:
@@ -323,21 +324,34 @@ def resolve_backup(db: Path, which: str) -> Path:
     raise NotFoundError(f"no backup {which} (recall backups lists them)")
 
 
-def restore_backup(db: Path, source: Path, now: datetime) -> tuple[BackupContents, Path | None]:
+@dataclass(frozen=True)
+class Restored:
+    """What :func:`restore_backup` did."""
+
+    contents: BackupContents
+    """What the restored file holds."""
+    saved: Path | None
+    """Where the collection it replaced is kept (None: there was none)."""
+    damaged: bool = False
+    """The collection it replaced was damaged: ``saved`` is its file as it was, byte for
+    byte (SQLite could not copy it), named ``….damaged`` so that it is never offered as a
+    backup to restore, nor thinned with them."""
+
+
+def restore_backup(db: Path, source: Path, now: datetime) -> Restored:
     """Put the backup ``source`` in place of the collection at ``db``.
 
     The backup is checked first (a sound recall database, not from a newer recall), the
     collection as it is now is backed up, and the file is replaced in one rename, while no
-    other recall has the collection open. An older backup is upgraded when next opened.
-
-    Returns:
-        What the restored file holds, and the backup of the collection it replaced (None if
-        there was none).
+    other recall has the collection open. An older backup is upgraded when next opened. A
+    damaged collection, the one a restore is most for, cannot be backed up through SQLite: its
+    file is kept as it is instead (:attr:`Restored.damaged`).
 
     Raises:
         CollectionInUseError: another recall has the collection open.
         DatabaseError: the backup is damaged, not recall's, or from a newer recall.
-        BackupError: the current collection could not be backed up; nothing was changed.
+        BackupError: the current collection could not be backed up or kept; nothing was
+            changed.
     """
     from recall1924.db import known_revisions
     from recall1924.locking import CollectionLock
@@ -350,10 +364,16 @@ def restore_backup(db: Path, source: Path, now: datetime) -> tuple[BackupContent
         )
     with CollectionLock(db) as lock:
         lock.own(wait=0)
-        saved = None
+        saved, damaged = None, False
         if db.exists():
-            saved = take_backup(db, now)
-            _checkpoint(db)
+            try:
+                saved = take_backup(db, now)
+            except BackupError:
+                if not _damaged(db):
+                    raise
+                saved, damaged = _keep_damaged(db, now), True
+            else:
+                _checkpoint(db)
         temporary = db.with_name(f".{db.name}.restoring.{os.getpid()}")
         try:
             with (
@@ -374,7 +394,44 @@ def restore_backup(db: Path, source: Path, now: datetime) -> tuple[BackupContent
             raise BackupError(
                 f"could not restore {source} over {db}: {_describe(exc)}; nothing was changed"
             ) from None
-    return contents, saved
+    return Restored(contents, saved, damaged)
+
+
+def _damaged(db: Path) -> bool:
+    """Whether SQLite finds the file at ``db`` damaged (its quick check, or the refusal to
+    read it at all)."""
+    from recall1924.db import refusal
+
+    try:
+        with contextlib.closing(sqlite3.connect(sqlite_uri(db, "ro"), uri=True)) as reader:
+            return bool(reader.execute("PRAGMA quick_check(1)").fetchone() != ("ok",))
+    except sqlite3.Error as exc:
+        return refusal(exc) == "damaged"
+
+
+def _keep_damaged(db: Path, now: datetime) -> Path:
+    """Copy the damaged file at ``db``, and its write-ahead log if it has one (``…-wal``
+    beside the copy), byte for byte into its backup folder as ``db.<time>.damaged``.
+
+    Raises:
+        BackupError: the copy could not be made; nothing is left behind.
+    """
+    folder = backup_folder(db)
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    temporary = folder / f".{db.name}.{stamp}.{os.getpid()}.partial"
+    log = db.with_name(f"{db.name}-wal")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(db, temporary)
+        target = _claim_name(folder, f"{db.name}.{stamp}", temporary, suffix=".damaged")
+        if log.exists():
+            shutil.copyfile(log, target.with_name(f"{target.name}-wal"))
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise BackupError(
+            f"could not keep the damaged {db} in {folder}: {_describe(exc)}; nothing was changed"
+        ) from None
+    return target
 
 
 def _checkpoint(db: Path) -> None:

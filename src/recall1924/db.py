@@ -117,7 +117,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def refusal(error: BaseException) -> str | None:
     """What a database's refusal of a statement means: ``"busy"``, ``"readonly"``, ``"full"``,
-    ``"io"`` or None; told from the driver's error code by the dialect seam
+    ``"io"``, ``"damaged"`` or None; told from the driver's error code by the dialect seam
     (:func:`recall1924.store.dialect.refusal`)."""
     # Imported here: the store package imports this module.
     from recall1924.store.dialect import refusal as told
@@ -143,6 +143,11 @@ def _sqlite_error(path: Path, exc: sqlite3.Error | OSError) -> DatabaseError:
         return DatabaseBusyError(
             f"{path} is busy: another recall is writing it (a first import); "
             "try again when that is done"
+        )
+    if isinstance(exc, sqlite3.Error) and refusal(exc) == "damaged":
+        return DatabaseError(
+            f"{path} is damaged ({text}): put a backup back with recall restore (recall "
+            "backups lists them)"
         )
     return DatabaseError(f"{path} is not a usable SQLite database ({text})")
 

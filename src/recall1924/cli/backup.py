@@ -115,10 +115,12 @@ def restore(
             f"{contents.answers} answers)?",
             abort=True,
         )
-    _contents, saved = restore_backup(app_obj.db_path, source, app_obj.clock.now())
+    restored = restore_backup(app_obj.db_path, source, app_obj.clock.now())
     typer.echo(
         f"Restored {source} ({contents.cards} cards, {contents.answers} answers) to "
         f"{app_obj.db_path}."
     )
-    if saved is not None:
-        typer.echo(f"The collection before is kept at {saved}")
+    if restored.damaged:
+        typer.echo(f"The damaged collection before is kept, as it was, at {restored.saved}")
+    elif restored.saved is not None:
+        typer.echo(f"The collection before is kept at {restored.saved}")

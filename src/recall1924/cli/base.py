@@ -86,9 +86,14 @@ def _database_line(ctx: Any, error: BaseException) -> str:
         return str(ReadOnlyDatabaseError.at(path, "can show it but not change it"))
     if refused == "full":
         return f"the disk holding {path} is full: nothing was changed; free some space"
+    first = str(error).strip().partition("\n")[0]
+    if refused == "damaged":
+        return (
+            f"{path} is damaged ({first}): put a backup back with recall restore (recall "
+            "backups lists them); recall doctor says more"
+        )
     # A server's message goes on with the statement and a caret under it: the first line
     # says what was refused.
-    first = str(error).strip().partition("\n")[0]
     return f"database error: {first or type(error).__name__}"
 
 

@@ -620,15 +620,23 @@ def write_lock(tables: Sequence[str], *, wait_ms: int, name: Name = SQLITE) -> t
     return ("BEGIN IMMEDIATE",)
 
 
-Refusal = Literal["busy", "readonly", "full", "io"]
+Refusal = Literal["busy", "readonly", "full", "io", "damaged"]
 """What a database's refusal of a statement means (see :func:`refusal`)."""
 
 # SQLite's primary result codes (the low byte of an extended one): SQLITE_BUSY, SQLITE_LOCKED,
-# SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL.
-_SQLITE_REFUSALS: dict[int, Refusal] = {5: "busy", 6: "busy", 8: "readonly", 10: "io", 13: "full"}
+# SQLITE_READONLY, SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL. (Not SQLITE_NOTADB: a file that
+# is no database at all may never have been one.)
+_SQLITE_REFUSALS: dict[int, Refusal] = {
+    5: "busy",
+    6: "busy",
+    8: "readonly",
+    10: "io",
+    11: "damaged",
+    13: "full",
+}
 # PostgreSQL's SQLSTATEs: lock_not_available (a lock_timeout), deadlock_detected and
 # serialization_failure (try again), read_only_sql_transaction (a standby, a read-only
-# default), disk_full, io_error.
+# default), disk_full, io_error, data_corrupted, index_corrupted.
 _POSTGRESQL_REFUSALS: dict[str, Refusal] = {
     "55P03": "busy",
     "40P01": "busy",
@@ -636,14 +644,17 @@ _POSTGRESQL_REFUSALS: dict[str, Refusal] = {
     "25006": "readonly",
     "53100": "full",
     "58030": "io",
+    "XX001": "damaged",
+    "XX002": "damaged",
 }
 
 
 def refusal(error: BaseException) -> Refusal | None:
     """What the database's refusal ``error`` means: ``"busy"`` (another connection holds what
     the statement needs past the wait: try again), ``"readonly"`` (the database cannot be
-    written here), ``"full"`` (the disk), ``"io"`` (the disk failed, or filled mid-write), or
-    None for anything else.
+    written here), ``"full"`` (the disk), ``"io"`` (the disk failed, or filled mid-write),
+    ``"damaged"`` (what the database read is corrupt: a damaged file, a broken page or index),
+    or None for anything else.
 
     Told from the driver's own code, never its message (which a translated server changes):
     sqlite3's ``sqlite_errorcode`` (Python 3.11+), psycopg's ``sqlstate``. ``error`` is the
