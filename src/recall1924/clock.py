@@ -147,15 +147,6 @@ def review_zone() -> tzinfo:
     return _zone if _zone is not None else machine_zone()
 
 
-def zone_key(zone: tzinfo) -> str | None:
-    """``zone``'s IANA name (what PostgreSQL's ``AT TIME ZONE`` takes), or None if it has
-    none (a zone read from a file that no name leads to)."""
-    if zone is UTC:
-        return "UTC"
-    key = getattr(zone, "key", None)
-    return key if isinstance(key, str) else None
-
-
 def machine_zone() -> tzinfo:
     """This machine's zone, as the C library finds it, by name where it can be named: ``TZ``
     (a name, ``:name``, or a zone file's path), else the zone ``/etc/localtime`` links to (or
