@@ -189,6 +189,9 @@ def test_add_in_the_editor_makes_the_id_from_the_question(
          "recall: card: id 'Bad Id' is not valid (lowercase letters, digits and '-', starting "
          "with a letter or digit, at most 64)\n"),
         (["flag", "nope"], "recall: no card 'nope'\n"),
+        # named as a section is (deck/section): the way to name it said
+        (["edit", "mine/a", "--answer", "x"],
+         "recall: no card 'mine/a'; a card's id has no '/': give a --deck mine\n"),
     ],
 )  # fmt: skip
 def test_bad_input_is_one_line_exit_1_and_nothing_written(

@@ -428,7 +428,10 @@ class CardStore(StoreBase):
         missing = [key for key in wanted if key not in found]
         if missing:
             where = f" in deck {deck_key!r}" if deck_key else ""
-            raise NotFoundError(f"no card {', '.join(map(repr, missing))}{where}")
+            # deck/card, as a section is named (deck/section): a card's id has no '/'
+            deck, slash, card = missing[0].partition("/")
+            hint = f"; a card's id has no '/': give {card} --deck {deck}" if slash and deck else ""
+            raise NotFoundError(f"no card {', '.join(map(repr, missing))}{where}{hint}")
         shared = [key for key, cards in found.items() if len(cards) > 1]
         if shared:
             raise NotFoundError(
