@@ -4,7 +4,7 @@ how a memory state maps to columns. No queries of its own."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -420,17 +420,20 @@ STATES = {int(state): state for state in State}
 and rows come by the thousand."""
 
 
-def memory_to_raw(memory: MemoryState) -> tuple[Any, ...]:
+def memory_to_raw(
+    memory: MemoryState, time: Callable[[datetime], Any] = sql_time
+) -> tuple[Any, ...]:
     """A memory state as a card's six columns (:data:`MEMORY_FIELDS`, in order) take it in a
-    driver-level write: the one text form of its times (:func:`sql_time`)."""
+    driver-level write, its times as ``time`` writes them: the one text form of a card's
+    (:func:`sql_time`)."""
     last_review = memory.last_review
     return (
         int(memory.state),
         memory.step,
         memory.stability,
         memory.difficulty,
-        sql_time(memory.due),
-        None if last_review is None else sql_time(last_review),
+        time(memory.due),
+        None if last_review is None else time(last_review),
     )
 
 
@@ -439,28 +442,23 @@ def logged_memory_to_raw(memory: MemoryState) -> tuple[Any, ...]:
     :func:`memory_to_raw`, with the times as :class:`~recall1924.db.UTCMillis` integers. Not
     through a cache: a writer of a history hands an answer's "after" on as the next one's
     "before" itself, and a rewrite of every answer would fill one for nothing."""
-    last_review = memory.last_review
-    return (
-        int(memory.state),
-        memory.step,
-        memory.stability,
-        memory.difficulty,
-        to_millis(memory.due),
-        None if last_review is None else to_millis(last_review),
-    )
+    return memory_to_raw(memory, to_millis)
 
 
-def memory_from_raw(values: Sequence[Any]) -> MemoryState:
-    """A card's six memory columns as raw SQL hands them back, in :data:`MEMORY_FIELDS`' order:
-    :func:`memory_to_raw` undone."""
+def memory_from_raw(
+    values: Sequence[Any], time: Callable[[Any], datetime] = stored_moment
+) -> MemoryState:
+    """Six memory columns as raw SQL hands them back, in :data:`MEMORY_FIELDS`' order, their
+    times read by ``time`` (a card's stored times by default; a reader of many answers may
+    pass one that parses each distinct time once): :func:`memory_to_raw` undone."""
     state, step, stability, difficulty, due, last_review = values
     return MemoryState(
         STATES[state],
         step,
         stability,
         difficulty,
-        stored_moment(due),
-        None if last_review is None else stored_moment(last_review),
+        time(due),
+        None if last_review is None else time(last_review),
     )
 
 

@@ -70,7 +70,7 @@ class ExistingCard(NamedTuple):
     note: str | None
     tags: tuple[str, ...]
     source_id: str | None
-    stored_memory: tuple[Any, ...]
+    stored_memory: Sequence[Any]
     """The memory columns as stored: state, step, stability, difficulty, due, last_review."""
     edited: bool = False
     """The wording is the student's own (``edited_at`` is set): an import keeps it."""
@@ -285,7 +285,7 @@ class DeckStore(StoreBase):
                 connection,
                 "SELECT id, key, section_id, position, question, answer, note, "
                 "CAST(tags AS TEXT), source_id, edited_at IS NOT NULL, CAST(upstream AS TEXT), "
-                "cloze, cloze_ord, state, step, stability, difficulty, due, last_review "
+                f"cloze, cloze_ord, {', '.join(MEMORY_FIELDS)} "
                 f"FROM card WHERE deck_id = {driver_marks(connection, 1)}",
                 (deck_id,),
             )
@@ -301,7 +301,7 @@ class DeckStore(StoreBase):
                     note,
                     decode(tags_text),
                     source_id,
-                    (state, step, stability, difficulty, due, last_review),
+                    memory,
                     bool(edited),
                     upstream,
                     cloze_text,
@@ -321,12 +321,7 @@ class DeckStore(StoreBase):
                     upstream,
                     cloze_text,
                     cloze_ord,
-                    state,
-                    step,
-                    stability,
-                    difficulty,
-                    due,
-                    last_review,
+                    *memory,  # the memory columns come last (MEMORY_FIELDS)
                 ) in rows
             }
         return ExistingDeck(title, description, source, version, sections, cards)

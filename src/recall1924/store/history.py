@@ -23,12 +23,12 @@ from recall1924.models import ReviewKind
 from recall1924.scheduling import MemoryState, review_day
 from recall1924.store.base import (
     MEMORY_FIELDS,
-    STATES,
     StoreBase,
     driver_marks,
     driver_rows,
     lock_for_writing,
     logged_memory_to_raw,
+    memory_from_raw,
     memory_to_raw,
     millis_moment,
     stored_moment,
@@ -111,15 +111,7 @@ class _Times:
         return found
 
     def memory(self, values: Sequence[Any]) -> MemoryState:
-        state, step, stability, difficulty, due, last_review = values
-        return MemoryState(
-            STATES[state],
-            step,
-            stability,
-            difficulty,
-            self.time(due),
-            None if last_review is None else self.time(last_review),
-        )
+        return memory_from_raw(values, self.time)
 
 
 class _ReviewDays:

@@ -117,25 +117,9 @@ def _candidates(connection: Connection, scope: Scope) -> list[ReviewCard]:
         params,
     )
     return [
-        ReviewCard(
-            card_id,
-            deck_key,
-            section_key,
-            memory_from_raw((state, step, stability, difficulty, due, last_review)),
-            version,
-        )
-        for (
-            card_id,
-            deck_key,
-            section_key,
-            version,
-            state,
-            step,
-            stability,
-            difficulty,
-            due,
-            last_review,
-        ) in rows
+        ReviewCard(card_id, deck_key, section_key, memory_from_raw(memory), version)
+        # the memory columns come last (MEMORY_FIELDS)
+        for card_id, deck_key, section_key, version, *memory in rows
     ]
 
 

@@ -549,20 +549,10 @@ class StatsStore(StoreBase):
                 deck_key=deck_key,
                 section_key=section_key,
                 suspended=bool(suspended),
-                memory=memory_from_raw((state, step, stability, difficulty, due, last_review)),
+                memory=memory_from_raw(memory),
             )
-            for (
-                card_id,
-                deck_key,
-                section_key,
-                suspended,
-                state,
-                step,
-                stability,
-                difficulty,
-                due,
-                last_review,
-            ) in rows
+            # the memory columns come last (MEMORY_FIELDS)
+            for card_id, deck_key, section_key, suspended, *memory in rows
         ]
 
 
