@@ -147,21 +147,38 @@ def take_backup(db: Path, now: datetime) -> Path:
         BackupError: the copy could not be made (a full disk, a read-only folder); nothing
             is left behind and the database is unchanged.
     """
-    folder = backup_folder(db)
-    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
-    temporary = folder / f".{db.name}.{stamp}.{os.getpid()}.partial"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        _write_copy(db, temporary)
-        target = _claim_name(folder, f"{db.name}.{stamp}", temporary)
+        target = _into_backup_folder(db, now, _write_copy)
     except (OSError, sqlite3.Error) as exc:
-        temporary.unlink(missing_ok=True)
+        folder = backup_folder(db)
         reason = "the disk is full" if _short_of_space(folder, db) else _describe(exc)
         raise BackupError(
             f"could not back up {db} into {folder}: {reason}; nothing was changed"
         ) from None
     prune_backups(db, keep=target)
     return target
+
+
+def _into_backup_folder(
+    db: Path, now: datetime, write: Callable[[Path, Path], object], *, suffix: str = ".bak"
+) -> Path:
+    """A copy of ``db`` that ``write(db, temporary)`` makes, given the first free name for
+    ``now`` in the backup folder (``db.<time>[-n]<suffix>``) only once it is whole.
+
+    Raises:
+        OSError, sqlite3.Error: what ``write`` or the file system raised; nothing is left
+            behind.
+    """
+    folder = backup_folder(db)
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    temporary = folder / f".{db.name}.{stamp}.{os.getpid()}.partial"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        write(db, temporary)
+        return _claim_name(folder, f"{db.name}.{stamp}", temporary, suffix=suffix)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def _write_copy(db: Path, temporary: Path) -> None:
@@ -416,20 +433,15 @@ def _keep_damaged(db: Path, now: datetime) -> Path:
     Raises:
         BackupError: the copy could not be made; nothing is left behind.
     """
-    folder = backup_folder(db)
-    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
-    temporary = folder / f".{db.name}.{stamp}.{os.getpid()}.partial"
     log = db.with_name(f"{db.name}-wal")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(db, temporary)
-        target = _claim_name(folder, f"{db.name}.{stamp}", temporary, suffix=".damaged")
+        target = _into_backup_folder(db, now, shutil.copyfile, suffix=".damaged")
         if log.exists():
             shutil.copyfile(log, target.with_name(f"{target.name}-wal"))
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
         raise BackupError(
-            f"could not keep the damaged {db} in {folder}: {_describe(exc)}; nothing was changed"
+            f"could not keep the damaged {db} in {backup_folder(db)}: {_describe(exc)}; "
+            "nothing was changed"
         ) from None
     return target
 

@@ -44,6 +44,7 @@ from recall1924.backups import sqlite_uri
 from recall1924.clock import whole_milliseconds
 from recall1924.errors import (
     CollectionInUseError,
+    DamagedDatabaseError,
     DatabaseBusyError,
     DatabaseError,
     NewerDatabaseError,
@@ -145,10 +146,7 @@ def _sqlite_error(path: Path, exc: sqlite3.Error | OSError) -> DatabaseError:
             "try again when that is done"
         )
     if isinstance(exc, sqlite3.Error) and refusal(exc) == "damaged":
-        return DatabaseError(
-            f"{path} is damaged ({text}): put a backup back with recall restore (recall "
-            "backups lists them)"
-        )
+        return DamagedDatabaseError.at(path, text)
     return DatabaseError(f"{path} is not a usable SQLite database ({text})")
 
 

@@ -101,6 +101,19 @@ class ReadOnlyDatabaseError(DatabaseError):
         )
 
 
+class DamagedDatabaseError(DatabaseError):
+    """What the database read is corrupt (a damaged file, a broken page or index)."""
+
+    @classmethod
+    def at(cls, path: object, detail: str) -> DamagedDatabaseError:
+        """The one line for damage found at ``path`` (``detail``: the database's own words):
+        what to do about it."""
+        return cls(
+            f"{path} is damaged ({detail}): put a backup back with recall restore (recall "
+            "backups lists them)"
+        )
+
+
 class DatabaseReplacedError(DatabaseError):
     """The database file was replaced, moved or deleted while recall had it open."""
 

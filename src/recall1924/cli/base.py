@@ -77,7 +77,7 @@ def _driver_error(error: BaseException) -> bool:
 def _database_line(ctx: Any, error: BaseException) -> str:
     """What SQLite's refusal means for this command's database, in one line."""
     from recall1924.db import refusal
-    from recall1924.errors import ReadOnlyDatabaseError
+    from recall1924.errors import DamagedDatabaseError, ReadOnlyDatabaseError
 
     found = getattr(ctx.find_root(), "obj", None)
     path = getattr(found, "location", "the database")
@@ -88,10 +88,7 @@ def _database_line(ctx: Any, error: BaseException) -> str:
         return f"the disk holding {path} is full: nothing was changed; free some space"
     first = str(error).strip().partition("\n")[0]
     if refused == "damaged":
-        return (
-            f"{path} is damaged ({first}): put a backup back with recall restore (recall "
-            "backups lists them); recall doctor says more"
-        )
+        return str(DamagedDatabaseError.at(path, first))
     # A server's message goes on with the statement and a caret under it: the first line
     # says what was refused.
     return f"database error: {first or type(error).__name__}"
