@@ -467,8 +467,6 @@ def advise_retention(
     Raises:
         NotFoundError: there is no deck ``deck``, or no card to simulate.
     """
-    from fsrs.scheduler import DEFAULT_PARAMETERS
-
     from recall1924.clock import day_start, review_date
     from recall1924.errors import NotFoundError
     from recall1924.readiness import find_exam
@@ -516,7 +514,7 @@ def advise_retention(
         budget=budget.answers,
         done_today=(counts.answers, counts.reviews, counts.new_introduced),
     )
-    parameters = list(settings.parameters or DEFAULT_PARAMETERS)
+    parameters = list(settings.model_parameters)
     rows, runs = compare_retentions(
         cards, parameters=parameters, limits=limits, runs=runs, seed=seed
     )

@@ -833,13 +833,11 @@ def evaluate_current(
     Raises:
         NotFoundError: if there is no deck ``deck_key``.
     """
-    from fsrs.scheduler import DEFAULT_PARAMETERS
-
     from recall1924.fitness import check_health
 
     decks = _decks_in_scope(store, deck_key)
     settings = global_settings if deck_key is None else settings_for(deck_key)
-    current = tuple(settings.parameters or DEFAULT_PARAMETERS)
+    current = settings.model_parameters
     with collector_paused():
         training = _training(
             store, decks, day_starts_at=global_settings.day_starts_at, days=health_check
@@ -890,14 +888,12 @@ def optimize(
     decks = _decks_in_scope(store, deck_key)
     settings = global_settings if deck_key is None else settings_for(deck_key)
     day_starts_at = global_settings.day_starts_at
-    from fsrs.scheduler import DEFAULT_PARAMETERS
-
     with collector_paused():
         report = _fit_and_score(
             store,
             decks,
             deck=deck_key,
-            current=tuple(settings.parameters or DEFAULT_PARAMETERS),
+            current=settings.model_parameters,
             day_starts_at=day_starts_at,
             dry_run=dry_run,
             health_check=health_check,

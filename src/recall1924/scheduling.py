@@ -34,7 +34,6 @@ from functools import lru_cache
 from hashlib import blake2b
 
 from fsrs import Card, Rating, Scheduler, State
-from fsrs.scheduler import DEFAULT_PARAMETERS
 
 from recall1924.balance import DayLoads, balanced, fuzz_bounds, fuzzed, round_half_up
 from recall1924.clock import review_date, review_zone
@@ -146,7 +145,7 @@ def build_scheduler(settings: Settings) -> Scheduler:
     """The FSRS scheduler for ``settings``: the model, and the settings the rules read (steps,
     desired retention, maximum interval, fuzz)."""
     return Scheduler(
-        parameters=settings.parameters or DEFAULT_PARAMETERS,
+        parameters=settings.model_parameters,
         desired_retention=settings.desired_retention,
         learning_steps=settings.learning_steps,
         relearning_steps=settings.relearning_steps,

@@ -513,6 +513,14 @@ class Settings:
     load_balancing: bool = True
     easy_days: tuple[EasyDay, ...] = NORMAL_WEEK
 
+    @property
+    def model_parameters(self) -> tuple[float, ...]:
+        """The FSRS parameters in use: the student's own (``recall optimize``), else fsrs's
+        defaults."""
+        from fsrs.scheduler import DEFAULT_PARAMETERS
+
+        return tuple(self.parameters or DEFAULT_PARAMETERS)
+
     @classmethod
     def load(cls, stored: Mapping[str, str]) -> tuple[Settings, list[str]]:
         """Settings from stored text, tolerant of values recall can no longer read.

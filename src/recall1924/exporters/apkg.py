@@ -47,8 +47,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from fsrs.scheduler import DEFAULT_PARAMETERS
-
 from recall1924.deck import CardSpec, DeckSpec, PastAnswer
 from recall1924.exporters.atomic import write_atomically
 from recall1924.exporters.clozes import ClozeNote, cloze_notes
@@ -277,13 +275,12 @@ def _placement(
         return _Placement(plan.ctype, plan.ctype, day(plan.due_at), plan.ivl)
     data: dict[str, Any] = {}
     if memory.stability is not None and memory.difficulty is not None:
-        parameters = settings.parameters or DEFAULT_PARAMETERS
         # Anki keeps them to these digits (rslib's card data)
         data = {
             "s": round(memory.stability, 4),
             "d": round(memory.difficulty, 3),
             "dr": settings.desired_retention,
-            "decay": parameters[20],
+            "decay": settings.model_parameters[20],
         }
     last = memory.last_review or memory.due
     ctype = _ANKI_TYPES[memory.status]
