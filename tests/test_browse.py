@@ -350,7 +350,7 @@ def varied_store(store: Store) -> Store:
         (60, ["Key", "State", "R", "Due"]),
         (80, ["Section", "Key", "Question", "State", "R", "Due"]),
         (
-            120,
+            140,  # every column, and the 30-character key whole (see the next test)
             ["Deck", "Section", "Key", "Question", "State", "Susp", "Stab.", "Diff.", "R"]
             + ["Due", "Reviewed", "Revs", "Lapses"],
         ),
@@ -367,21 +367,46 @@ def test_the_table_fits_the_terminal_one_line_per_card(
     assert lines[0].split() == headers
     assert set(lines[1]) == {"─"}
     body = lines[2:6]
-    assert len(body) == 4 and len(lines) == 6 + (columns < 120)  # one line per card
+    assert len(body) == 4 and len(lines) == 6 + (columns < 140)  # one line per card
     assert "\x1b" not in out  # deck text is data: the escape is shown, never sent
     states = ["learning", "review", "relearning", "new"]
-    if columns < 120:
+    if columns < 140:
         states[3] = "new*"  # suspended, marked where there is no column for it
         assert lines[6] == "* suspended"
     for line, state in zip(body, states, strict=True):
         assert state in line.split()
     first = body[0]
     if columns >= 80:
-        assert "[bold]Which" in first and "…" in first
-    if columns >= 120:
+        assert "[bold]Whic" in first and "…" in first  # shown as text, cut to fit
+    if columns >= 140:
         assert "yes" in body[3].split() and body[3].split()[-2:] == ["0", "0"]
     # the learning card answered nine days ago: R shown as a percentage, due as how long ago
     assert "9d ago" in first and "%" in first
+
+
+@pytest.mark.parametrize(
+    ("columns", "headers"),
+    [
+        (60, ["Key", "State", "R", "Due"]),
+        (80, ["Section", "Key", "Question", "State", "R", "Due"]),
+        # every column would leave the key 12 cells: the columns of 80 instead
+        (120, ["Section", "Key", "Question", "State", "R", "Due"]),
+    ],
+)
+def test_the_table_shows_each_key_whole(
+    varied_store: Store, columns: int, headers: list[str]
+) -> None:
+    # A key is what recall card, edit, forget and suspend take: one cut with "…" cannot be
+    # copied from the listing (an Anki card's key ends "-1", the part that was cut).
+    code, out, _ = recall("cards", at=NOW + timedelta(days=9, minutes=1), columns=columns)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == headers
+    assert all(cell_len(line) <= columns for line in lines), out
+    at = headers.index("Key")
+    keys = {line.split()[at] for line in lines[2:6]}
+    assert keys == {"long-question-card", "card-in-review-with-a-long-key", "relearning", "new"}
+    assert lines[6] == "* suspended"  # no Susp column: the state says it
 
 
 def test_table_shows_dashes_for_new_cards(demo_store: Store) -> None:

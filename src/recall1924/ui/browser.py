@@ -68,7 +68,7 @@ class _Column:
     justify: JustifyMethod = "left"
     weight: int = 0
     """Deck text has a weight: it shares what width the other columns leave, in proportion,
-    and is cut with "…"."""
+    and is cut with "…". A column without one is as wide as its widest cell."""
 
 
 def _state(row: CardRow, *, mark_suspended: bool) -> str:
@@ -76,9 +76,10 @@ def _state(row: CardRow, *, mark_suspended: bool) -> str:
     return f"{name}*" if mark_suspended and row.suspended else name
 
 
-def _columns(width: int, now: datetime) -> list[_Column]:
-    """The columns that fit ``width``, in the order shown."""
-    wide = width >= WIDE
+def _column_sets(width: int, now: datetime) -> list[list[_Column]]:
+    """The sets of columns a table ``width`` wide may show, the fullest first: every column
+    from ``WIDE`` cells, the section and question from ``MEDIUM``, and always the key, state,
+    chance of recall and due date."""
 
     def due(row: CardRow) -> str:
         return NONE if row.last_review is None else _relative(row.due, now)
@@ -86,25 +87,36 @@ def _columns(width: int, now: datetime) -> list[_Column]:
     def reviewed(row: CardRow) -> str:
         return NONE if row.last_review is None else _relative(row.last_review, now)
 
-    columns = [
-        _Column("Deck", lambda row: row.deck, weight=1),
-        _Column("Section", lambda row: row.section, weight=2),
-        _Column("Key", lambda row: row.key, weight=3),
-        _Column("Question", lambda row: row.question, weight=6),
-        _Column("State", lambda row: _state(row, mark_suspended=not wide)),
+    def state(*, mark_suspended: bool) -> _Column:
+        return _Column("State", lambda row: _state(row, mark_suspended=mark_suspended))
+
+    deck = _Column("Deck", lambda row: row.deck, weight=1)
+    section = _Column("Section", lambda row: row.section, weight=2)
+    # never cut: the key is what card, edit, forget and suspend take, copied from here
+    key = _Column("Key", lambda row: row.key)
+    question = _Column("Question", lambda row: row.question, weight=6)
+    recall = _Column("R", lambda row: _percent(row.retrievability), "right")
+    due_column = _Column("Due", due, "right")
+    narrow = [key, state(mark_suspended=True), recall, due_column]
+    medium = [section, key, question, *narrow[1:]]
+    wide = [
+        deck,
+        section,
+        key,
+        question,
+        state(mark_suspended=False),
         _Column("Susp", lambda row: "yes" if row.suspended else ""),
         _Column("Stab.", lambda row: _days(row.stability), "right"),
         _Column("Diff.", lambda row: _number(row.difficulty), "right"),
-        _Column("R", lambda row: _percent(row.retrievability), "right"),
-        _Column("Due", due, "right"),
+        recall,
+        due_column,
         _Column("Reviewed", reviewed, "right"),
         _Column("Revs", lambda row: str(row.reviews), "right"),
         _Column("Lapses", lambda row: str(row.lapses), "right"),
     ]
-    if wide:
-        return columns
-    shown = {"Key", "State", "R", "Due"} | ({"Section", "Question"} if width >= MEDIUM else set())
-    return [column for column in columns if column.header in shown]
+    if width >= WIDE:
+        return [wide, medium, narrow]
+    return [medium, narrow] if width >= MEDIUM else [narrow]
 
 
 def fit_widths(
@@ -149,21 +161,30 @@ _SPACING = 2
 
 def cards_table(rows: Sequence[CardRow], *, width: int, now: datetime) -> Table:
     """The list of cards as a table at most ``width`` cells wide, one line per card."""
-    columns = _columns(width, now)
-    # escaped before measuring: a control character shows as several cells (\x1b)
-    cells = [[visible(_one_line(column.cell(row), width)) for column in columns] for row in rows]
-    natural = [
-        max([cell_len(column.header), *(cell_len(line[index]) for line in cells)])
-        for index, column in enumerate(columns)
-    ]
-    shared = [index for index, column in enumerate(columns) if column.weight]
-    fixed = sum(natural[index] for index in range(len(columns)) if index not in shared)
+    # The fullest set of columns whose uncut ones and the others' floors fit: a long key
+    # leaves out the columns a narrower terminal does without, rather than be cut.
+    for columns in _column_sets(width, now):
+        # escaped before measuring: a control character shows as several cells (\x1b)
+        cells = [
+            [visible(_one_line(column.cell(row), width)) for column in columns] for row in rows
+        ]
+        natural = [
+            max([cell_len(column.header), *(cell_len(line[index]) for line in cells)])
+            for index, column in enumerate(columns)
+        ]
+        shared = [index for index, column in enumerate(columns) if column.weight]
+        floors = [max(_FLOOR, cell_len(columns[index].header)) for index in shared]
+        fixed = sum(natural[index] for index in range(len(columns)) if index not in shared)
+        available = width - _SPACING * (len(columns) - 1) - fixed
+        least = sum(min(natural[index], floor) for index, floor in zip(shared, floors, strict=True))
+        if least <= available:
+            break
     widths = list(natural)
     shares = fit_widths(
         [natural[index] for index in shared],
         [columns[index].weight for index in shared],
-        [max(_FLOOR, cell_len(columns[index].header)) for index in shared],
-        width - _SPACING * (len(columns) - 1) - fixed,
+        floors,
+        available,
     )
     for index, share in zip(shared, shares, strict=True):
         widths[index] = share
@@ -186,8 +207,10 @@ def print_cards(console: Console, page: CardPage, *, now: datetime) -> None:
     if not page.matched:
         console.print("No cards match.")
         return
-    console.print(cards_table(page.rows, width=console.width, now=now))
-    if console.width < WIDE and any(row.suspended for row in page.rows):
+    table = cards_table(page.rows, width=console.width, now=now)
+    console.print(table)
+    marked = all(column.header != "Susp" for column in table.columns)
+    if marked and any(row.suspended for row in page.rows):
         console.print(Text("* suspended", style="dim"))
     if page.more:
         console.print(
