@@ -199,7 +199,7 @@ def test_exam_command_sets_shows_and_clears() -> None:
     code, out, _ = recall("stats")
     assert code == 0 and "Exam 2027-01-15, in 49 days" in out
     code, out, _ = recall("exam", "--clear")
-    assert code == 0 and out.strip() == "No exam set for every deck."
+    assert code == 0 and out.strip() == "Cleared the exam of every deck (2027-01-15)."
     _, out, _ = recall("stats", "--json")
     assert "exam" not in json.loads(out)
 
@@ -217,6 +217,39 @@ def test_exam_for_one_deck_and_bad_input() -> None:
     assert code != 0 and "YYYY-MM-DD" in err
     code, _, err = recall("exam", "2027-01-01", "--deck", "nope")
     assert code != 0 and "no deck 'nope'" in err
+
+
+def test_a_deck_without_an_exam_of_its_own_says_whose_it_follows() -> None:
+    # stats --deck uses every deck's exam for a deck with none of its own: recall exam --deck
+    # must not say it has none.
+    assert recall("exam", "2027-02-01")[0] == 0
+    assert recall("exam", "2027-01-10", "--deck", "stalin-1924")[0] == 0
+    code, out, _ = recall("exam", "--clear", "--deck", "stalin-1924")
+    assert code == 0
+    assert out.strip() == (
+        "Cleared the exam of deck 'stalin-1924' (2027-01-10); "
+        "it follows every deck's: 2027-02-01, target 90%"
+    )
+    code, out, _ = recall("exam", "--deck", "stalin-1924")
+    assert code == 0
+    assert out.strip() == (
+        "No exam of its own for deck 'stalin-1924'; it follows every deck's: 2027-02-01, "
+        "target 90%. Set one for it with: recall exam YYYY-MM-DD --deck stalin-1924"
+    )
+    _, out, _ = recall("stats", "--json", "--deck", "stalin-1924")
+    assert json.loads(out)["exam"]["date"] == "2027-02-01"
+    _, out, _ = recall("exam", "--deck", "stalin-1924", "--json")
+    shown = json.loads(out)
+    assert shown["date"] is None and shown["follows"] == {"date": "2027-02-01", "target": 0.9}
+    code, out, _ = recall("exam", "--clear")
+    assert code == 0 and out.strip() == "Cleared the exam of every deck (2027-02-01)."
+    code, out, _ = recall("exam", "--clear")
+    assert code == 0 and out.strip() == "No exam was set for every deck: nothing to clear."
+    code, out, _ = recall("exam", "--deck", "stalin-1924")
+    assert out.strip() == (
+        "No exam set for deck 'stalin-1924'. "
+        "Set one with: recall exam YYYY-MM-DD --deck stalin-1924"
+    )
 
 
 def test_deadline_aware_intervals_stop_before_an_exam_they_would_fail() -> None:

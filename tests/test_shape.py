@@ -96,14 +96,16 @@ def test_exam_json_sets_shows_and_clears() -> None:
         "target": 0.9,
         "days_left": 1,
         "budget": None,
+        "follows": None,
     }
     code, out, _ = recall("exam", "--json")
     assert json.loads(out)["date"] == "2026-11-28"
     code, out, _ = recall("exam", "--deck", "stalin-1924", "--json")
     nothing = {"date": None, "target": None, "days_left": None, "budget": None}
-    assert json.loads(out) == {"deck": "stalin-1924", **nothing}
+    follows = {"date": "2026-11-28", "target": 0.9}  # every deck's, which it follows
+    assert json.loads(out) == {"deck": "stalin-1924", **nothing, "follows": follows}
     code, out, _ = recall("exam", "--clear", "--json")
-    assert json.loads(out) == {"deck": None, **nothing}
+    assert json.loads(out) == {"deck": None, **nothing, "follows": None}
 
 
 def test_an_exam_tomorrow_is_in_one_day_not_one_days() -> None:

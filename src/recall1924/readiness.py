@@ -13,7 +13,7 @@ front end gets the same figures from the same function. Each takes the command's
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -142,6 +142,10 @@ class ExamSet:
     """The daily budget kept beside the exam; None without one."""
     time: AnswerTime | None = None
     """How long an answer takes the student (with a budget)."""
+    follows: Exam | None = None
+    """For a deck with no exam of its own: every deck's, which it follows (stats uses it)."""
+    cleared: Exam | None = None
+    """For ``recall exam --clear``: the exam it forgot, None if there was none."""
 
     @property
     def label(self) -> str:
@@ -158,6 +162,9 @@ class ExamSet:
             "budget": None
             if self.budget is None or self.time is None
             else self.budget.to_json(self.time),
+            "follows": None
+            if self.follows is None
+            else {"date": self.follows.day.isoformat(), "target": self.follows.target},
         }
 
 
@@ -242,7 +249,8 @@ def exam_set(app: App, deck: str | None = None) -> ExamSet:
     stored = app.store.settings(_where(app, deck))
     found = read_exam(stored)
     if found is None:
-        return ExamSet(deck, None, None)
+        follows = None if deck is None else read_exam(app.store.settings(_where(app, None)))
+        return ExamSet(deck, None, None, follows=follows)
     budget = read_budget(stored)
     time = None if budget is None else budget_time(app, deck)
     return ExamSet(deck, found, (found.day - _today(app)).days, budget, time)
@@ -325,7 +333,8 @@ def clear_exam(app: App, deck: str | None = None) -> ExamSet:
     from recall1924.exam import EXAM_DATE_KEY, EXAM_TARGET_KEY
 
     where = _where(app, deck)
+    before = exam_set(app, deck)
     app.store.save_setting(EXAM_DATE_KEY, None, where)
     app.store.save_setting(EXAM_TARGET_KEY, None, where)
     _save_budget(app, where, None, drop=True)
-    return ExamSet(deck, None, None)
+    return replace(exam_set(app, deck), cleared=before.exam)

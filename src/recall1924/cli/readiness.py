@@ -12,6 +12,7 @@ from recall1924.cli.output import JsonOption, emit
 if TYPE_CHECKING:
     from rich.console import Console  # noqa: TID251 - a type only; ui builds it
 
+    from recall1924.exam import Exam
     from recall1924.readiness import ExamSet
 
 
@@ -45,14 +46,31 @@ def stats(
     emit(app_obj, as_json, json=report.to_json, table=table)
 
 
-def _exam_line(found: ExamSet, *, just_set: bool) -> str:
+def _exam_day(exam: Exam) -> str:
+    return f"{exam.day.isoformat()}, target {exam.target:.0%}"
+
+
+def _exam_line(found: ExamSet, *, just_set: bool, cleared: bool = False) -> str:
     """The exam as one sentence: what was set, or what is set, with its daily budget."""
     from recall1924.words import plural
 
     if found.exam is None:
-        return f"No exam set for {found.label}." + (
-            "" if just_set else " Set one with: recall exam YYYY-MM-DD"
-        )
+        set_one = "recall exam YYYY-MM-DD" + (f" --deck {found.deck}" if found.deck else "")
+        if cleared:
+            line = (
+                f"Cleared the exam of {found.label} ({found.cleared.day.isoformat()})"
+                if found.cleared is not None
+                else f"No exam was set for {found.label}: nothing to clear"
+            )
+            if found.follows is None:
+                return f"{line}."
+            return f"{line}; it follows every deck's: {_exam_day(found.follows)}"
+        if found.follows is not None:
+            return (
+                f"No exam of its own for {found.label}; it follows every deck's: "
+                f"{_exam_day(found.follows)}. Set one for it with: {set_one}"
+            )
+        return f"No exam set for {found.label}. Set one with: {set_one}"
     day, target = found.exam.day.isoformat(), f"{found.exam.target:.0%}"
     budget = ""
     if found.budget is not None and found.time is not None:
@@ -149,5 +167,5 @@ def exam(
         found = set_budget(app_obj, budget, deck)
     else:
         found = exam_set(app_obj, deck)
-    line = _exam_line(found, just_set=clear or chosen is not None or budgeting)
+    line = _exam_line(found, just_set=chosen is not None or budgeting, cleared=clear)
     emit(app_obj, as_json, json=found.to_json, table=lambda _console: typer.echo(line))
