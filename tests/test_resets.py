@@ -444,3 +444,37 @@ def test_an_answer_before_a_reset_cannot_be_undone(db_path: Path) -> None:
         store.undo_answer(last)
     assert store.card(card_id).memory.last_review is None  # still as the reset left it
     store.close()
+
+
+def test_forget_by_query_asks_then_resets_every_card_it_matches(db_path: Path) -> None:
+    answered(db_path).close()
+    contents = [rows(db_path, f"SELECT * FROM {table} ORDER BY id") for table in TABLES]
+    asked = CliRunner().invoke(
+        app, ["forget", "--query", "section:one"], input="n\n", env={"RECALL_NOW": NOW.isoformat()}
+    )
+    assert asked.exit_code == 1
+    assert "Reset the 3 cards matching 'section:one' to new" in asked.stdout
+    assert [rows(db_path, f"SELECT * FROM {table} ORDER BY id") for table in TABLES] == contents
+
+    code, out, err = recall("forget", "--query", "section:one", "--yes")
+
+    assert (code, err) == (0, "")
+    assert out.startswith(
+        "Reset 2 cards matching 'section:one' to new (history kept, the reset logged); "
+        "1 was new already"
+    )
+    for key in ("a", "b"):
+        assert [row[:2] for row in logged(db_path, key)] == [(REVIEW, 3)] * 3 + [(RESET, 0)]
+    assert logged(db_path, "c") == []
+
+
+def test_forget_by_query_refuses_an_empty_query_and_keys_beside_it(db_path: Path) -> None:
+    answered(db_path).close()
+    contents = [rows(db_path, f"SELECT * FROM {table} ORDER BY id") for table in TABLES]
+    code, _, err = recall("forget", "--query", "", "--yes")
+    assert code == 2 and "an empty query matches every card" in err
+    code, _, err = recall("forget", "a", "--query", "section:one", "--yes")
+    assert code == 2 and "not both" in err
+    code, out, _ = recall("forget", "--query", "no-such-word", "--yes")
+    assert (code, out) == (0, "No card matches 'no-such-word': nothing was reset\n")
+    assert [rows(db_path, f"SELECT * FROM {table} ORDER BY id") for table in TABLES] == contents

@@ -13,6 +13,7 @@ from recall1924.words import plural
 
 if TYPE_CHECKING:
     from recall1924.context import App
+    from recall1924.query import Query
     from recall1924.review import ReviewSession
     from recall1924.store import Scope
 
@@ -140,30 +141,42 @@ def _suspend(
     on: bool,
 ) -> None:
     verb = "Suspended" if on else "Unsuspended"
-    if bool(keys) == (query is not None):
-        raise typer.BadParameter("give card ids, or --query (not both)", param_hint="KEYS")
-    if query is not None:
-        from recall1924.query import Everything
-
-        found = parse_query(query)  # a bad query stops here, before the collection is opened
-        if isinstance(found, Everything):
-            # an empty $QUERY in a script, say: every card would change, and unsuspending them
-            # again would lose which ones were suspended before
-            raise typer.BadParameter(
-                "an empty query matches every card; name the cards (deck:ID, tag:NAME, "
-                "is:suspended, ...)",
-                param_hint="--query",
-            )
-        app_obj = app_for(ctx, db)
+    found = _keys_or_query(keys, query)
+    app_obj = app_for(ctx, db)
+    if query is not None and found is not None:
         changed = app_obj.store.set_suspended_where(query_scope(app_obj, found, deck), on)
         show_notices(app_obj)
         typer.echo(f"{verb} {plural(changed, 'card')} matching {query!r}")
         return
-    app_obj = app_for(ctx, db)
     ids = app_obj.store.card_ids(keys or [], deck)
     app_obj.store.set_suspended(ids.values(), on)
     show_notices(app_obj)
     typer.echo(f"{verb} {plural(len(ids), 'card')}: {', '.join(ids)}")
+
+
+def _keys_or_query(keys: list[str] | None, query: str | None) -> Query | None:
+    """The query of a command given card ids or ``--query`` (None for ids), read before the
+    collection is opened, so that a bad one changes nothing.
+
+    Raises:
+        typer.BadParameter: both or neither given, or a query matching every card: an empty
+            $QUERY in a script, say, would change every card (and unsuspending them again
+            would lose which ones were suspended before).
+    """
+    if bool(keys) == (query is not None):
+        raise typer.BadParameter("give card ids, or --query (not both)", param_hint="KEYS")
+    if query is None:
+        return None
+    from recall1924.query import Everything
+
+    found = parse_query(query)
+    if isinstance(found, Everything):
+        raise typer.BadParameter(
+            "an empty query matches every card; name the cards (deck:ID, tag:NAME, "
+            "is:suspended, ...)",
+            param_hint="--query",
+        )
+    return found
 
 
 CardKeys = Annotated[list[str], typer.Argument(help="Card ids (see recall cards).")]
@@ -200,13 +213,36 @@ def unsuspend(
 
 @app.command()
 def forget(
-    ctx: typer.Context, keys: CardKeys, deck: DeckOption = None, db: DbOption = None
+    ctx: typer.Context,
+    keys: SomeCardKeys = None,
+    deck: DeckOption = None,
+    query: QueryOption = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    db: DbOption = None,
 ) -> None:
-    """Send cards back to new, as Anki's Forget: their history is kept, a reset is logged, and
-    their memory state starts again from their next answer."""
-    from recall1924.forgetting import forget as reset_to_new
-
+    """Send cards back to new, by id or every one --query matches, as Anki's Forget: their
+    history is kept, a reset is logged, and their memory state starts again from their next
+    answer. With --query, asks first and backs the collection up first."""
+    found = _keys_or_query(keys, query)
     app_obj = app_for(ctx, db)
-    done = reset_to_new(app_obj.store, keys, deck_key=deck, now=app_obj.clock.now())
+    if query is None or found is None:
+        from recall1924.forgetting import forget as reset_to_new
+
+        done = reset_to_new(app_obj.store, keys or [], deck_key=deck, now=app_obj.clock.now())
+        show_notices(app_obj)
+        typer.echo(done.summary())
+        return
+    from recall1924.forgetting import forget_matching
+
+    card_ids = app_obj.store.card_ids_where(query_scope(app_obj, found, deck))
+    if card_ids and not yes:
+        typer.confirm(
+            f"Reset the {plural(len(card_ids), 'card')} matching {query!r} to new (their "
+            "history is kept)?",
+            abort=True,
+        )
+    matched = forget_matching(
+        app_obj.store, card_ids, query, now=app_obj.clock.now(), backup=app_obj.backup
+    )
     show_notices(app_obj)
-    typer.echo(done.summary())
+    typer.echo(matched.summary())

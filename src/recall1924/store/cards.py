@@ -623,6 +623,13 @@ class CardStore(StoreBase):
         with self.engine.connect() as connection:
             return int(connection.execute(statement).scalar_one())
 
+    def card_ids_where(self, scope: Scope) -> list[int]:
+        """The database ids of every card of ``scope`` (a query's cards: ``forget --query``),
+        in the order they were added."""
+        with self._session() as session:
+            found = session.exec(select(Card.id).where(*scope.where()).order_by(col(Card.id)))
+            return [card_id for card_id in found if card_id is not None]
+
     def set_suspended_where(self, scope: Scope, suspended: bool) -> int:
         """Suspend (or unsuspend) every card of ``scope`` (a query's cards: ``suspend --query``)
         that is not so already, in one statement; returns how many changed."""
