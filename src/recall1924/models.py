@@ -64,7 +64,9 @@ class Card(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("deck_id", "key"),
         # Narrow covering indexes (migration 0007): the queue ranges over due times, the glance
-        # and stats group by deck and section, and neither reads the wide rows.
+        # and stats group by deck and section, and neither reads the wide rows. PostgreSQL's
+        # index entries do not hold the row's id as SQLite's hold the rowid: the queue's
+        # learning cards, listed by id, are read from this one alone with it (migration 0011).
         Index(
             "ix_card_due",
             "due",
@@ -75,6 +77,7 @@ class Card(SQLModel, table=True):
             "deck_id",
             "section_id",
             "stability",
+            postgresql_include=["id"],
         ),
         Index(
             "ix_card_memory",

@@ -1,4 +1,4 @@
--- recall's schema at revision 0010 on PostgreSQL:
+-- recall's schema at revision 0011 on PostgreSQL:
 -- what pg_dump --schema-only gives of a schema the migrations filled (tables,
 -- sequences, constraints, indexes, the counters' function and triggers), without the
 -- schema's name: the objects are made in the first schema of the search_path.
@@ -11,7 +11,7 @@
 -- tests/test_schema_snapshot.py compares a collection made from this file with one made by the
 -- migrations, and fails until this file is written again.
 --
--- revision: 0010
+-- revision: 0011
 
 CREATE FUNCTION review_log_counters() RETURNS trigger
     LANGUAGE plpgsql
@@ -204,7 +204,7 @@ ALTER TABLE ONLY section
 ALTER TABLE ONLY setting
     ADD CONSTRAINT setting_pkey PRIMARY KEY (scope, key);
 
-CREATE INDEX ix_card_due ON card USING btree (due, state, last_review, suspended, buried_until, deck_id, section_id, stability);
+CREATE INDEX ix_card_due ON card USING btree (due, state, last_review, suspended, buried_until, deck_id, section_id, stability) INCLUDE (id);
 
 CREATE INDEX ix_card_memory ON card USING btree (deck_id, section_id, last_review, state, due, suspended, buried_until, stability, difficulty, review_answers, review_lapses, mature_answers, mature_lapses, "position");
 

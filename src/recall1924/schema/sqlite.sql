@@ -1,4 +1,4 @@
--- recall's schema at revision 0010 on SQLite:
+-- recall's schema at revision 0011 on SQLite:
 -- every table, index and trigger the migrations leave, as sqlite_master holds them.
 -- A new collection is made from these statements, in one transaction, and stamped with the
 -- revision below; an older one is upgraded by the migrations. Do not edit by hand: after adding
@@ -9,7 +9,7 @@
 -- tests/test_schema_snapshot.py compares a collection made from this file with one made by the
 -- migrations, and fails until this file is written again.
 --
--- revision: 0010
+-- revision: 0011
 
 CREATE TABLE alembic_version (
 	version_num VARCHAR(32) NOT NULL,

@@ -55,6 +55,7 @@ __all__ = [
     "drop_counter_triggers",
     "greatest",
     "in_units",
+    "indexes_hold_row_id",
     "json_rows",
     "least",
     "millis_days_between",
@@ -386,6 +387,17 @@ def unindexed(column: str, *, name: Name = SQLITE) -> str:
     make it an expression, which a ``GROUP BY`` does not match).
     """
     return column if name == POSTGRESQL else f"+{column}"
+
+
+def indexes_hold_row_id(name: Name = SQLITE) -> bool:
+    """Whether every index entry holds its row's id already, so that a query reading a table's
+    id with other columns an index has is answered from that index alone.
+
+    SQLite: yes, every entry ends with the rowid (a card's ``id``). PostgreSQL: no, an entry
+    points at the row's place in the table; an index that is to answer such a query names the
+    id in its ``INCLUDE`` columns (migration 0011).
+    """
+    return name != POSTGRESQL
 
 
 def _change_counters(row: str, sign: str, name: Name, times: Times) -> str:
