@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 from recall1924.store import dialect
+from recall1924.store.base import dialect_of
 
 revision: str = "0011"
 down_revision: str | None = "0010"
@@ -29,13 +30,6 @@ _DUE_INDEX = [
 ]
 
 
-def _dialect_name() -> dialect.Name:
-    name = op.get_bind().dialect.name
-    if name not in (dialect.SQLITE, dialect.POSTGRESQL):
-        raise NotImplementedError(f"migration 0011 has no SQL for {name}")
-    return dialect.POSTGRESQL if name == dialect.POSTGRESQL else dialect.SQLITE
-
-
 def upgrade() -> None:
     # Why: a review's start lists the learning cards due today by id, soonest first (5,000 of
     # 100,000 cards), and ix_card_due has every other column it reads; on PostgreSQL, whose
@@ -43,14 +37,14 @@ def upgrade() -> None:
     # (13-15 ms). With the id as an INCLUDE column the index answers it alone (8 ms; the index
     # is 12% larger and built in 0.2 s). SQLite's entries end with the rowid already: its
     # index stays as it is, and is not rebuilt for nothing.
-    if dialect.indexes_hold_row_id(_dialect_name()):
+    if dialect.indexes_hold_row_id(dialect_of(op.get_bind())):
         return
     op.drop_index("ix_card_due", table_name="card")
     op.create_index("ix_card_due", "card", _DUE_INDEX, postgresql_include=["id"])
 
 
 def downgrade() -> None:
-    if dialect.indexes_hold_row_id(_dialect_name()):
+    if dialect.indexes_hold_row_id(dialect_of(op.get_bind())):
         return
     op.drop_index("ix_card_due", table_name="card")
     op.create_index("ix_card_due", "card", _DUE_INDEX)
