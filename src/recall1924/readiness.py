@@ -330,11 +330,11 @@ def clear_exam(app: App, deck: str | None = None) -> ExamSet:
     Raises:
         NotFoundError: there is no deck ``deck``.
     """
-    from recall1924.exam import EXAM_DATE_KEY, EXAM_TARGET_KEY
+    from recall1924.exam import EXAM_DATE_KEY, EXAM_TARGET_KEY, read_exam
 
     where = _where(app, deck)
-    before = exam_set(app, deck)
+    cleared = read_exam(app.store.settings(where))  # the exam alone: no budget's answer time
     app.store.save_setting(EXAM_DATE_KEY, None, where)
     app.store.save_setting(EXAM_TARGET_KEY, None, where)
     _save_budget(app, where, None, drop=True)
-    return replace(exam_set(app, deck), cleared=before.exam)
+    return replace(exam_set(app, deck), cleared=cleared)

@@ -71,7 +71,6 @@ def _exam_line(found: ExamSet, *, just_set: bool, cleared: bool = False) -> str:
                 f"{_exam_day(found.follows)}. Set one for it with: {set_one}"
             )
         return f"No exam set for {found.label}. Set one with: {set_one}"
-    day, target = found.exam.day.isoformat(), f"{found.exam.target:.0%}"
     budget = ""
     if found.budget is not None and found.time is not None:
         budget = f", budget {found.budget.label}"
@@ -81,11 +80,12 @@ def _exam_line(found: ExamSet, *, just_set: bool, cleared: bool = False) -> str:
                 f"{found.time.seconds:.1f} s each)"
             )
     if not just_set:
-        return f"Exam for {found.label}: {day}, target {target}{budget}"
+        return f"Exam for {found.label}: {_exam_day(found.exam)}{budget}"
     plan = "recall stats" + (f" --deck {found.deck}" if found.deck else "")
     return (
-        f"Exam for {found.label}: {day} (in {plural(found.days_left or 0, 'day')}), "
-        f"target {target}{budget}. See the plan with: {plan}"
+        f"Exam for {found.label}: {found.exam.day.isoformat()} "
+        f"(in {plural(found.days_left or 0, 'day')}), target {found.exam.target:.0%}{budget}. "
+        f"See the plan with: {plan}"
     )
 
 
