@@ -128,3 +128,28 @@ def test_a_reviews_learning_cards_are_read_from_the_due_index_alone(postgres_url
         server.dispose()
     # Without the id the rows are visited: what the first plan showed is the migration's doing.
     assert "Index Only Scan" not in _learning_plan(postgres_url)
+
+
+def test_the_models_say_what_the_server_holds_the_included_id_too(postgres_url: str) -> None:
+    # Alembic's comparison of the models with a database (test_postgres) does not look at an
+    # index's INCLUDE columns; the models set theirs only with a server's engine (models.py).
+    from sqlalchemy import inspect
+    from sqlmodel import SQLModel
+
+    opened = db.open_database(DatabaseLocation.parse(postgres_url), datetime.now(UTC))
+    try:
+        found = {
+            (table, index["name"]): index.get("dialect_options", {}).get("postgresql_include", [])
+            for table in SQLModel.metadata.tables
+            for index in inspect(opened.engine).get_indexes(table)
+            if not index.get("duplicates_constraint")  # a UNIQUE constraint's own
+        }
+    finally:
+        opened.close()
+    said = {
+        (name, index.name): list(index.dialect_options["postgresql"]["include"] or [])
+        for name, table in SQLModel.metadata.tables.items()
+        for index in table.indexes
+    }
+    assert said[("card", "ix_card_due")] == ["id"]
+    assert found == said

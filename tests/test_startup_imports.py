@@ -41,3 +41,16 @@ def test_the_glance_does_not_import_the_review_session(db_location: Path | str) 
     imported = set(done.stderr.split())
     assert "recall1924.review.queues" in imported  # the check is not empty
     assert not imported & {"recall1924.review.session", "recall1924.review.policies"}
+
+
+def test_a_sqlite_collection_does_not_load_postgresqls_dialect(tmp_path: Path) -> None:
+    # Every command imports the models; an index option named for PostgreSQL in them loaded
+    # SQLAlchemy's PostgreSQL dialect with them (18 ms), though the collection is a file.
+    env = {**os.environ, "RECALL_NOW": NOW.isoformat(), "RECALL_DB": str(tmp_path / "c.db")}
+    env.pop("RECALL_DATABASE_URL", None)
+    command = [sys.executable, "-c", _GLANCE]
+    subprocess.run(command, env=env, capture_output=True, check=True)  # the first run imports
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    imported = set(done.stderr.split())
+    assert "recall1924.models" in imported  # the check is not empty
+    assert not {name for name in imported if name.startswith("sqlalchemy.dialects.postgresql")}

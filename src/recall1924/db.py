@@ -563,6 +563,10 @@ def make_server_engine(location: DatabaseLocation) -> Engine:
     # in a savepoint, 1.6 ms of every command) is skipped.
     engine = create_engine(url, connect_args=connect_args, use_native_hstore=False)
     event.listen(engine, "connect", _on_server_connect)
+    # Imported here: the models import this module.
+    from recall1924.models import add_server_index_options
+
+    add_server_index_options()  # the tables as the server's migrations made them
     return engine
 
 

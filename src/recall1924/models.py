@@ -18,7 +18,17 @@ from sqlmodel import Field, SQLModel
 from recall1924.db import UTCDateTime, UTCMillis
 from recall1924.scheduling import ReviewKind
 
-__all__ = ["Card", "Deck", "Media", "ReviewKind", "ReviewLog", "Section", "Setting"]
+__all__ = [
+    "SERVER_INDEX_OPTIONS",
+    "Card",
+    "Deck",
+    "Media",
+    "ReviewKind",
+    "ReviewLog",
+    "Section",
+    "Setting",
+    "add_server_index_options",
+]
 
 
 class Deck(SQLModel, table=True):
@@ -64,9 +74,8 @@ class Card(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("deck_id", "key"),
         # Narrow covering indexes (migration 0007): the queue ranges over due times, the glance
-        # and stats group by deck and section, and neither reads the wide rows. PostgreSQL's
-        # index entries do not hold the row's id as SQLite's hold the rowid: the queue's
-        # learning cards, listed by id, are read from this one alone with it (migration 0011).
+        # and stats group by deck and section, and neither reads the wide rows. On PostgreSQL
+        # the first holds the row's id too (SERVER_INDEX_OPTIONS).
         Index(
             "ix_card_due",
             "due",
@@ -77,7 +86,6 @@ class Card(SQLModel, table=True):
             "deck_id",
             "section_id",
             "stability",
-            postgresql_include=["id"],
         ),
         Index(
             "ix_card_memory",
@@ -139,6 +147,23 @@ class Card(SQLModel, table=True):
     # A cloze card: the whole cloze text ({{c1::…::hint}}) and the number this card asks.
     cloze: str | None = None
     cloze_ord: int | None = None
+
+
+# Options of an index on PostgreSQL alone, by index: ix_card_due holds each row's id, which a
+# PostgreSQL index entry does not as SQLite's holds the rowid, so that the queue's learning
+# cards, listed by id, are read from it alone (migration 0011). They are set on the tables by
+# add_server_index_options when an engine for a server is made, not named in Index(): a
+# dialect's option there imports that dialect's SQLAlchemy module with these models, 18 ms of
+# every command on a SQLite collection.
+SERVER_INDEX_OPTIONS: dict[str, dict[str, Any]] = {"ix_card_due": {"postgresql_include": ["id"]}}
+
+
+def add_server_index_options() -> None:
+    """Put :data:`SERVER_INDEX_OPTIONS` on the indexes they are of (again is the same)."""
+    for table in SQLModel.metadata.tables.values():
+        for index in table.indexes:
+            for name, value in SERVER_INDEX_OPTIONS.get(str(index.name), {}).items():
+                index.kwargs[name] = value
 
 
 class ReviewLog(SQLModel, table=True):
