@@ -27,10 +27,18 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 
 def migrate(engine: Engine, target: str, *, down: bool = False) -> None:
     """Upgrade (or with ``down``, downgrade) the database to revision ``target``: a SQLite file
-    upgraded as recall upgrades one (foreign keys off, one transaction), anything else by
-    Alembic's own command."""
+    upgraded as recall upgrades one (foreign keys off, one transaction), and downgraded with
+    foreign keys off too (a table rebuilt with them on would take its rows' answers with it);
+    anything else by Alembic's own command."""
     if engine.dialect.name == "sqlite" and not down:
         db.upgrade(engine, target)
         return
-    with engine.begin() as connection:
-        (command.downgrade if down else command.upgrade)(_alembic_config(connection), target)
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        with connection.begin():
+            (command.downgrade if down else command.upgrade)(_alembic_config(connection), target)
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")  # as the engine connects
+            connection.commit()

@@ -10,6 +10,8 @@ import contextlib
 import json
 import sqlite3
 import string
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +20,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import NOW, make_deck
-from recall1924.deck import CardSpec, DeckSpec, SectionSpec
+from recall1924.clock import FixedClock
+from recall1924.context import App
+from recall1924.deck import CardSpec, DeckSpec, PastAnswer, SectionSpec
 from recall1924.folding import _SPACES, FIELD_SEPARATOR, fold, folded_text
 from recall1924.importing import import_decks
-from recall1924.store import Store, dialect
+from recall1924.store import Store, decks, dialect
+from recall1924.store.base import dialect_of
 from recall1924.store.decks import (
     _WRITE_CACHE_KIB,
     DeckStore,
@@ -220,3 +225,100 @@ def test_a_card_without_cloze_in_the_file_compares_as_the_long_rule_does(
         == (stored_cloze, stored_ord)
     )
     assert stored.same_content(card) == long_rule
+
+
+def _statements_of(store: Store) -> list[str]:
+    """Every statement sent through the store's engine from now on, as sent."""
+    from sqlalchemy import event
+
+    sent: list[str] = []
+    event.listen(
+        store.engine, "before_cursor_execute", lambda *args: sent.append(" ".join(args[2].split()))
+    )
+    return sent
+
+
+def _card_indexes(store: Store) -> list[tuple[str, str]]:
+    with store.engine.connect() as connection:
+        statement = dialect.table_indexes("card", name=dialect_of(connection))
+        return [tuple(row) for row in connection.exec_driver_sql(statement)]
+
+
+def test_a_first_import_makes_the_card_indexes_after_its_cards(store: Store) -> None:
+    indexes = _card_indexes(store)
+    assert [name for name, _ in indexes] == [
+        "ix_card_deck_key",
+        "ix_card_due",
+        "ix_card_memory",
+        "ix_card_section_id",
+    ]
+    sent = _statements_of(store)
+    import_decks(store, [make_deck("one"), make_deck("two")], now=NOW)
+
+    inserts = [at for at, sql in enumerate(sent) if sql.startswith("INSERT INTO card ")]
+    drops = [at for at, sql in enumerate(sent) if sql.startswith("DROP INDEX")]
+    makes = [at for at, sql in enumerate(sent) if sql in {statement for _, statement in indexes}]
+    assert len(inserts) == 2 and len(drops) == len(makes) == 4
+    assert max(drops) < min(inserts) and max(inserts) < min(makes)
+    assert _card_indexes(store) == indexes  # made again as they were
+    with pytest.raises(Exception, match="(?i)unique"):  # and the key's is unique still
+        with store.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO card (deck_id, section_id, key, position, question, answer, tags, "
+                "state, due, created_at, updated_at) SELECT deck_id, section_id, key, 9, 'Q', "
+                "'A', tags, state, due, created_at, updated_at FROM card LIMIT 1"
+            )
+
+    # A collection holding cards keeps its indexes: making them again would read every card.
+    sent.clear()
+    import_decks(store, [make_deck("three")], now=NOW)
+    assert any(sql.startswith("INSERT INTO card ") for sql in sent)
+    assert not [sql for sql in sent if sql.startswith(("DROP INDEX", "CREATE"))]
+
+
+def test_a_failed_first_import_leaves_the_card_indexes_as_they_were(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    indexes = _card_indexes(store)
+    real = decks._insert_cards
+
+    def broken(session: Any, rows: Any) -> None:
+        real(session, rows)  # the first deck's cards are written, into a table without indexes
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr("recall1924.store.decks._insert_cards", broken)
+    with pytest.raises(RuntimeError, match="disk gone"):
+        import_decks(store, [make_deck()], now=NOW)
+    assert _card_indexes(store) == indexes and len(indexes) == 4
+    assert store.decks() == []
+
+
+def test_a_first_imports_answers_go_to_their_own_decks_cards(db_location: Path | str) -> None:
+    # Each new deck's cards are found by their ids past the ones before (the first import has
+    # no index by deck while it writes): the same keys in two decks, each with its answers.
+    def answered(key: str, ratings: list[int]) -> DeckSpec:
+        deck = make_deck(key, {"s": ["a", "b"]})
+        history = tuple(
+            PastAnswer(NOW - timedelta(days=30 - day), rating) for day, rating in enumerate(ratings)
+        )
+        cards = tuple(replace(card, history=history) for card in deck.sections[0].cards)
+        return replace(deck, sections=(replace(deck.sections[0], cards=cards),))
+
+    app = App(db_location, FixedClock(NOW), bundled=False)
+    try:
+        decks = [answered("one", [3]), answered("two", [1, 3, 3])]
+        import_decks(app.store, decks, now=NOW, replay=app.replay)
+        with app.store.engine.connect() as connection:
+            counts = connection.exec_driver_sql(
+                "SELECT deck.key, card.key, count(review_log.id) FROM card "
+                "JOIN deck ON deck.id = card.deck_id LEFT JOIN review_log ON card_id = card.id "
+                "GROUP BY deck.key, card.key ORDER BY deck.key, card.key"
+            ).all()
+    finally:
+        app.close()
+    assert [tuple(row) for row in counts] == [
+        ("one", "a", 1),
+        ("one", "b", 1),
+        ("two", "a", 3),
+        ("two", "b", 3),
+    ]

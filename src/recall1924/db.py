@@ -57,7 +57,7 @@ from recall1924.locking import WAIT_SECONDS, CollectionLock, ServerLock
 from recall1924.paths import migrations_path
 
 # The newest migration in migrations/versions; tests check that Alembic agrees.
-HEAD_REVISION = "0011"
+HEAD_REVISION = "0012"
 
 BUSY_TIMEOUT_MS = 5000
 

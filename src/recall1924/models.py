@@ -72,7 +72,9 @@ class Card(SQLModel, table=True):
     """
 
     __table_args__ = (
-        UniqueConstraint("deck_id", "key"),
+        # A card's key is unique in its deck by an index, not the table's constraint, so that
+        # an import into an empty collection can make it after the cards (migration 0012).
+        Index("ix_card_deck_key", "deck_id", "key", unique=True),
         # Narrow covering indexes (migration 0007): the queue ranges over due times, the glance
         # and stats group by deck and section, and neither reads the wide rows. On PostgreSQL
         # the first holds the row's id too (SERVER_INDEX_OPTIONS).

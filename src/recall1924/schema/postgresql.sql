@@ -1,4 +1,4 @@
--- recall's schema at revision 0011 on PostgreSQL:
+-- recall's schema at revision 0012 on PostgreSQL:
 -- what pg_dump --schema-only gives of a schema the migrations filled (tables,
 -- sequences, constraints, indexes, the counters' function and triggers), without the
 -- schema's name: the objects are made in the first schema of the search_path.
@@ -11,7 +11,7 @@
 -- tests/test_schema_snapshot.py compares a collection made from this file with one made by the
 -- migrations, and fails until this file is written again.
 --
--- revision: 0011
+-- revision: 0012
 
 CREATE FUNCTION review_log_counters() RETURNS trigger
     LANGUAGE plpgsql
@@ -175,9 +175,6 @@ ALTER TABLE ONLY alembic_version
     ADD CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num);
 
 ALTER TABLE ONLY card
-    ADD CONSTRAINT card_deck_id_key_key UNIQUE (deck_id, key);
-
-ALTER TABLE ONLY card
     ADD CONSTRAINT card_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY deck
@@ -203,6 +200,8 @@ ALTER TABLE ONLY section
 
 ALTER TABLE ONLY setting
     ADD CONSTRAINT setting_pkey PRIMARY KEY (scope, key);
+
+CREATE UNIQUE INDEX ix_card_deck_key ON card USING btree (deck_id, key);
 
 CREATE INDEX ix_card_due ON card USING btree (due, state, last_review, suspended, buried_until, deck_id, section_id, stability) INCLUDE (id);
 

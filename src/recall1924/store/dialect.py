@@ -68,6 +68,7 @@ __all__ = [
     "review_days_to",
     "set_page_cache",
     "settle_after_filling",
+    "table_indexes",
     "truncate",
     "unindexed",
     "write_lock",
@@ -387,6 +388,30 @@ def unindexed(column: str, *, name: Name = SQLITE) -> str:
     make it an expression, which a ``GROUP BY`` does not match).
     """
     return column if name == POSTGRESQL else f"+{column}"
+
+
+def table_indexes(table: str, *, name: Name = SQLITE) -> str:
+    """SQL listing the indexes of ``table`` (in the connection's schema) that a statement of
+    their own made, each as its name and that statement, by name: not those a constraint
+    makes (a primary key's), which go with it. Run again, the statements make them again.
+
+    SQLite: ``sqlite_master`` holds each one's statement (a constraint's index has none).
+    PostgreSQL: ``pg_indexes`` gives each index's definition, a constraint's too, which
+    ``pg_constraint`` names.
+    """
+    if not table.isidentifier():
+        raise ValueError(f"not a table's name: {table!r}")
+    if name == POSTGRESQL:
+        return (
+            "SELECT indexname, indexdef FROM pg_indexes "
+            f"WHERE schemaname = current_schema() AND tablename = '{table}' "
+            "AND indexname NOT IN (SELECT conname FROM pg_constraint "
+            f"WHERE conrelid = '{table}'::regclass) ORDER BY indexname"
+        )
+    return (
+        "SELECT name, sql FROM sqlite_master "
+        f"WHERE type = 'index' AND tbl_name = '{table}' AND sql IS NOT NULL ORDER BY name"
+    )
 
 
 def indexes_hold_row_id(name: Name = SQLITE) -> bool:
