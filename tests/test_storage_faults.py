@@ -422,3 +422,57 @@ def test_what_a_killed_backup_left_is_removed_by_the_next(db_path: Path) -> None
 
     assert [path.exists() for path in left] == [False, False, False]
     assert mine.exists()  # its writer is alive: perhaps still writing
+
+
+# A recall killed in the middle of a write
+
+_DIES_IMPORTING = """
+import os, sys
+from recall1924.store import decks
+decks._WRITE_CACHE_KIB = 256  # a small cache: the import's pages reach the file before its commit
+written = decks._insert_cards
+chunks = []
+
+def dies(session, rows):
+    written(session, rows)
+    chunks.append(rows)
+    if len(chunks) == 3:
+        os._exit(9)  # as kill -9 would: neither a commit nor a rollback
+
+decks._insert_cards = dies
+from recall1924.cli import main
+sys.argv = ["recall", "import", sys.argv[1]]
+main()
+"""
+
+
+def test_a_first_import_killed_half_way_leaves_a_collection_the_next_command_opens(
+    db_path: Path, tmp_path: Path
+) -> None:
+    # A first import writes through the rollback journal (store.decks._filling_journal); the
+    # journal it left beside the file had to be rolled back before anything read the file,
+    # and recall read it through a read-only connection first, which cannot: every command
+    # then said "attempt to write a readonly database".
+    deck = tmp_path / "big.csv"
+    lines = [f"Question {n}?,Answer {n}" for n in range(20_000)]
+    deck.write_text("question,answer\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    died = subprocess.run(
+        [sys.executable, "-c", _DIES_IMPORTING, str(deck)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "RECALL_NOW": PINNED},
+        timeout=60,
+    )
+    assert died.returncode == 9, died.stderr
+    journal = db_path.with_name(f"{db_path.name}-journal")
+    assert journal.exists() and journal.stat().st_size > 0  # what the killed write left
+
+    glance = recall("decks")
+    assert glance.returncode == 0, glance.stderr
+    assert "big" not in glance.stdout  # the half-written import is gone, whole
+    assert not journal.exists()
+    again = recall("import", str(deck))
+    assert again.returncode == 0, again.stderr
+    with contextlib.closing(sqlite3.connect(db_path)) as connection:
+        cards = "SELECT count(*) FROM card JOIN deck ON deck.id = deck_id WHERE deck.key = 'big'"
+        assert connection.execute(cards).fetchone() == (20_000,)

@@ -170,8 +170,15 @@ def _read_only_uri(path: Path) -> str:
 
 
 def _stored_revision(path: Path, *, writable: bool = True) -> tuple[bool, str | None]:
-    """Whether the file holds any table, and the Alembic revision it records."""
-    uri = sqlite_uri(path, "ro") if writable else _read_only_uri(path)
+    """Whether the file holds any table, and the Alembic revision it records.
+
+    A file recall may write is read through a connection that may write it too: a recall
+    killed in the middle of a write through the rollback journal (a first import) leaves that
+    journal beside the file, and the next connection to read the file must first put back the
+    pages it holds, which a read-only one cannot do ("attempt to write a readonly database",
+    on every command until something else opened the file).
+    """
+    uri = sqlite_uri(path, "rw") if writable else _read_only_uri(path)
     try:
         timeout = BUSY_TIMEOUT_MS / 1000
         with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=timeout)) as conn:
