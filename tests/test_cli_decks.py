@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 from typer.testing import CliRunner
 
 import collection_sql
-from conftest import ON_SERVER
+from conftest import ON_SERVER, make_deck
 from recall1924.backups import list_backups
 from recall1924.cli import app
+from recall1924.importing import import_decks
+from recall1924.store import Store
 
 NOW = "2026-11-27T09:00:00+00:00"
 
@@ -98,3 +103,31 @@ def test_decks_json_names_the_id_as_stats_does_and_keeps_the_old_name() -> None:
 @pytest.mark.parametrize("command", ["", "review", "import", "decks remove", "config set"])
 def test_dash_h_is_help(command: str) -> None:
     assert recall(*command.split(), "-h") == recall(*command.split(), "--help")
+
+
+@pytest.mark.parametrize(
+    ("columns", "headers"),
+    [
+        (140, ["Deck", "Title", "Sections", "Cards", "Source"]),
+        (100, ["Deck", "Title", "Sections", "Cards", "Source"]),
+        (80, ["Deck", "Title", "Sections", "Cards"]),
+        (60, ["Deck", "Cards"]),
+    ],
+)
+def test_the_deck_listing_shows_each_key_whole(
+    store: Store, columns: int, headers: list[str]
+) -> None:
+    # A deck's key is what --deck takes; an Anki deck's is made from its long name, and the
+    # listing cut it with "…" (openrussian-org-data-aut…), which names no deck.
+    long_key = "openrussian-org-data-automatically-converted"
+    titled = replace(make_deck(long_key), title="openrussian.org data, converted")
+    import_decks(store, [titled, make_deck("short")], now=datetime.fromisoformat(NOW))
+    result = CliRunner().invoke(
+        app, ["decks"], env={"RECALL_NOW": NOW, "COLUMNS": str(columns)}, catch_exceptions=False
+    )
+    assert result.exit_code == 0
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    assert lines[0].split() == headers
+    assert all(cell_len(line) <= columns for line in lines), result.stdout
+    keys = [line.split()[0] for line in lines[2:] if not line[:2].isspace()]  # not a wrapped title
+    assert keys == [long_key, "short"], result.stdout

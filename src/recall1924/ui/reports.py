@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -88,18 +89,55 @@ def print_overview(
         )
 
 
+_DECK_FLOORS = {"Title": 12, "Sections": 8, "Cards": 5, "Source": 10}
+"""The narrowest each column of :func:`print_decks` beside the key is shown."""
+_DROPPED_FIRST = ("Source", "Sections", "Title")
+"""Those columns in the order a narrow terminal goes without them (the count stays)."""
+_COLUMN_GAP = 3
+"""The room a column takes beyond its text in :func:`plain_table`: its padding and rule."""
+
+
 def print_decks(console: Console, decks: list[DeckSummary]) -> None:
+    """The decks, each key whole: it is what ``--deck`` takes, and a key cut short with "…"
+    names no deck. Where the terminal has no room for every column at its narrowest beside the
+    longest key, the source goes, then the sections' count, then the title. The title wraps
+    in the room the counts leave, up to half of it; the source, a path, is cut to the rest."""
+    key_width = max((cell_len(deck.key) for deck in decks), default=len("Deck"))
+    shown = list(_DECK_FLOORS)
+    for name in _DROPPED_FIRST:
+        room = key_width + sum(_DECK_FLOORS[column] + _COLUMN_GAP for column in shown)
+        if room <= console.width:
+            break
+        shown.remove(name)
+    cells: dict[str, Callable[[DeckSummary], str]] = {
+        "Title": lambda deck: deck.title,
+        "Sections": lambda deck: str(deck.sections),
+        "Cards": lambda deck: str(deck.cards),
+        "Source": lambda deck: deck.source or "",
+    }
+    widths = {
+        name: max([cell_len(name), *(cell_len(cells[name](deck)) for deck in decks)])
+        for name in shown
+    }
+    free = console.width - key_width - _COLUMN_GAP * (len(shown) + 1)
+    free -= sum(widths[name] for name in shown if name in ("Sections", "Cards"))
+    if "Title" in shown:
+        widths["Title"] = min(widths["Title"], max(_DECK_FLOORS["Title"], free // 2))
+        free -= widths["Title"]
+    if "Source" in shown:
+        widths["Source"] = min(widths["Source"], max(_DECK_FLOORS["Source"], free))
     table = plain_table()
-    for name in ("Deck", "Title", "Sections", "Cards", "Source"):
-        table.add_column(name, justify="right" if name in ("Sections", "Cards") else "left")
+    # Folded, not cut, where even the key alone is wider than the terminal.
+    table.add_column("Deck", overflow="fold", width=key_width)
+    for name in shown:
+        if name == "Source":
+            table.add_column(name, no_wrap=True, overflow="ellipsis", width=widths[name])
+        elif name == "Title":
+            table.add_column(name, width=widths[name])
+        else:
+            table.add_column(name, justify="right", width=widths[name])
     for deck in decks:
-        table.add_row(
-            safe(deck.key),
-            safe(deck.title),
-            str(deck.sections),
-            str(deck.cards),
-            safe(deck.source or ""),
-        )
+        table.add_row(safe(deck.key), *(safe(cells[name](deck)) for name in shown))
     console.print(table)
 
 
