@@ -453,7 +453,11 @@ def test_forget_by_query_asks_then_resets_every_card_it_matches(db_path: Path) -
         app, ["forget", "--query", "section:one"], input="n\n", env={"RECALL_NOW": NOW.isoformat()}
     )
     assert asked.exit_code == 1
-    assert "Reset the 3 cards matching 'section:one' to new" in asked.stdout
+    assert "Reset the 3 cards matching 'section:one' to new (their history" in asked.stdout
+    one = CliRunner().invoke(
+        app, ["forget", "--query", '"question d"'], input="n\n", env={"RECALL_NOW": NOW.isoformat()}
+    )
+    assert "Reset the 1 card matching '\"question d\"' to new (its history is kept)?" in one.stdout
     assert [rows(db_path, f"SELECT * FROM {table} ORDER BY id") for table in TABLES] == contents
 
     code, out, err = recall("forget", "--query", "section:one", "--yes")

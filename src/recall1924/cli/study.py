@@ -236,8 +236,9 @@ def forget(
 
     card_ids = app_obj.store.card_ids_where(query_scope(app_obj, found, deck))
     if card_ids and not yes:
+        whose = "its" if len(card_ids) == 1 else "their"
         typer.confirm(
-            f"Reset the {plural(len(card_ids), 'card')} matching {query!r} to new (their "
+            f"Reset the {plural(len(card_ids), 'card')} matching {query!r} to new ({whose} "
             "history is kept)?",
             abort=True,
         )
