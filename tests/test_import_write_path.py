@@ -322,3 +322,28 @@ def test_a_first_imports_answers_go_to_their_own_decks_cards(db_location: Path |
         ("two", "a", 3),
         ("two", "b", 3),
     ]
+
+
+def test_an_import_interrupted_in_a_statement_says_so_and_writes_nothing(
+    store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Ctrl-C inside the driver's executemany: SQLAlchemy closes that connection, and the page
+    # cache's and the journal's restoring then raised sqlite3's "Cannot operate on a closed
+    # database" in place of the interrupt: "recall: database error: ...", exit 1.
+    from sqlalchemy.engine.default import DefaultDialect
+    from typer.testing import CliRunner
+
+    from recall1924.cli import app
+
+    deck = tmp_path / "cards.csv"
+    deck.write_text("question,answer\n" + "".join(f"Q{n}?,A{n}\n" for n in range(50)))
+
+    def interrupted(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(DefaultDialect, "do_executemany", interrupted)
+    result = CliRunner().invoke(app, ["import", str(deck)], env={"RECALL_NOW": NOW.isoformat()})
+    assert result.exit_code == 130
+    assert result.stderr.strip() == "recall: interrupted; nothing half-written was kept"
+    monkeypatch.undo()
+    assert [deck.key for deck in store.decks()] == []

@@ -49,6 +49,11 @@ class RecallGroup(TyperGroup):
             for line in str(exc).splitlines() or [type(exc).__name__]:
                 typer.echo(f"recall: {line}", err=True)
             ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            # Ctrl-C (a review reads it as a key, and never gets here): every write is one
+            # transaction, so the one it stopped is rolled back, whole. 130, as a shell says.
+            typer.echo("\nrecall: interrupted; nothing half-written was kept", err=True)
+            ctx.exit(130)
         except Exception as exc:
             # SQLite saying no (locked past the busy timeout, disk full, read-only file, a
             # constraint another recall got to first) is the user's environment, not a bug:

@@ -794,7 +794,8 @@ def _page_cache(session: Session, kib: int) -> Iterator[None]:
     try:
         yield
     finally:
-        driver.execute(dialect.set_page_cache(before))
+        if not connection.invalidated:  # see _filling_journal
+            driver.execute(dialect.set_page_cache(before))
 
 
 @contextmanager
@@ -819,9 +820,14 @@ def _filling_journal(session: Session) -> Iterator[None]:
     try:
         yield
     finally:
-        if driver.in_transaction:
-            driver.rollback()  # as the session would: the mode changes only outside one
-        _set_journal(driver, before)
+        # SQLAlchemy closes a connection that a Ctrl-C (or any exit) interrupted in the middle
+        # of a statement, and SQLite rolls its transaction back with it: nothing is left to give
+        # back, and a statement on it would raise sqlite3's "Cannot operate on a closed
+        # database" in place of the interrupt.
+        if not connection.invalidated:
+            if driver.in_transaction:
+                driver.rollback()  # as the session would: the mode changes only outside one
+            _set_journal(driver, before)
 
 
 @contextmanager
