@@ -131,3 +131,46 @@ def test_the_deck_listing_shows_each_key_whole(
     assert all(cell_len(line) <= columns for line in lines), result.stdout
     keys = [line.split()[0] for line in lines[2:] if not line[:2].isspace()]  # not a wrapped title
     assert keys == [long_key, "short"], result.stdout
+
+
+def test_the_editor_of_a_review_fed_by_a_pipe_does_not_read_the_keys(
+    db_path: Path, tmp_path: Path
+) -> None:
+    # `e` in a review whose keys come from a pipe ran the editor on that pipe: it took the keys
+    # still to come as its own (and vim, given a pipe, could wait on it for ever).
+    import os
+    import subprocess
+    import sys
+    import time
+
+    recall("decks")
+    started, seen = tmp_path / "started", tmp_path / "seen"
+    editor = tmp_path / "editor.sh"
+    editor.write_text(f'#!/bin/sh\ntouch "{started}"\ncat > "{seen}"\n')  # reads its input
+    editor.chmod(0o755)
+    env = {**os.environ, "RECALL_NOW": NOW, "EDITOR": str(editor), "VISUAL": ""}
+    review = subprocess.Popen(
+        [sys.executable, "-m", "recall1924", "cram", "--section", "trotsky", "--limit", "1"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        start_new_session=True,  # no controlling terminal: the editor gets nothing to read
+    )
+    assert review.stdin is not None
+    try:
+        review.stdin.write(b"e")  # the editor starts on this key...
+        review.stdin.flush()
+        deadline = time.monotonic() + 30
+        while not started.exists():
+            assert time.monotonic() < deadline, "the editor never started"
+            time.sleep(0.05)
+        time.sleep(0.3)
+        review.stdin.write(b" 3q")  # ...and these keys, sent while it runs, are the review's
+        review.stdin.close()
+        assert review.wait(timeout=60) == 0
+    finally:
+        review.kill()
+    assert seen.read_bytes() == b""
+    with collection_sql.connect(db_path) as conn:
+        assert conn.execute("SELECT kind, rating FROM review_log").fetchall() == [(1, 3)]

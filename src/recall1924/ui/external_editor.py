@@ -14,8 +14,10 @@ import os
 import shlex
 import shutil
 import subprocess
+import sys
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -74,7 +76,8 @@ def run_editor(text: str, command: list[str], *, name: str = "card") -> str | No
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as file:
             file.write(text)
         try:
-            done = subprocess.run([*command, str(path)], check=False)
+            with _editor_input() as given:
+                done = subprocess.run([*command, str(path)], stdin=given, check=False)
         except OSError as exc:
             raise RecallError(
                 f"cannot run the editor {command[0]!r}: {exc.strerror} (check VISUAL and EDITOR)"
@@ -84,6 +87,32 @@ def run_editor(text: str, command: list[str], *, name: str = "card") -> str | No
         return path.read_text(encoding="utf-8", errors="replace")
     finally:
         path.unlink(missing_ok=True)
+
+
+@contextmanager
+def _editor_input() -> Iterator[int | None]:
+    """What the editor reads its keystrokes from: recall's own input where that is a terminal
+    (None: the editor inherits it); else the terminal the student sits at (``/dev/tty``), else
+    nothing (``/dev/null``, on which a terminal editor gives up at once).
+
+    Never a pipe of recall's: a review reading its keys from one (``recall cram`` fed by a
+    script) would hand the editor the keys still to come, as its own, and vim waited on such a
+    pipe for ever.
+    """
+    if sys.stdin is not None and sys.stdin.isatty():
+        yield None
+        return
+    for device in ("/dev/tty", os.devnull):
+        try:
+            descriptor = os.open(device, os.O_RDONLY)
+        except OSError:
+            continue  # no controlling terminal: the process runs without one
+        try:
+            yield descriptor
+        finally:
+            os.close(descriptor)
+        return
+    yield subprocess.DEVNULL
 
 
 TextEditor = Callable[[str], str | None]
