@@ -32,7 +32,7 @@ from recall1924.importing import import_deck
 from recall1924.models import ReviewKind
 from recall1924.scheduling import Rating, State, answer, decay_of
 from recall1924.store import Store
-from recall1924.ui.browser import fit_widths
+from recall1924.ui.text import fit_widths
 
 runner = CliRunner()
 SCHEDULER = Scheduler(enable_fuzzing=False)

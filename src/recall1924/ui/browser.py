@@ -21,7 +21,7 @@ from rich.text import Text
 from recall1924.browse import CardPage, CardReport, CardRow, HistoryRow, status_name
 from recall1924.models import ReviewKind
 from recall1924.settings import format_duration
-from recall1924.ui.text import safe, visible
+from recall1924.ui.text import fit_widths, safe, visible
 from recall1924.words import plural
 
 NONE = "–"
@@ -117,40 +117,6 @@ def _column_sets(width: int, now: datetime) -> list[list[_Column]]:
     if width >= WIDE:
         return [wide, medium, narrow]
     return [medium, narrow] if width >= MEDIUM else [narrow]
-
-
-def fit_widths(
-    natural: Sequence[int], weights: Sequence[int], floors: Sequence[int], available: int
-) -> list[int]:
-    """Share ``available`` cells among columns wanting ``natural`` widths.
-
-    Each column gets what it wants when all fit. Otherwise each first gets its floor (or its
-    natural width, if less), then the rest is shared in proportion to ``weights``, and what a
-    column needs less than its share of goes to the others.
-    """
-    if sum(natural) <= available:
-        return list(natural)
-    base = [min(want, floor) for want, floor in zip(natural, floors, strict=True)]
-    wants = [want - given for want, given in zip(natural, base, strict=True)]
-    extra = [0] * len(natural)
-    waiting = [index for index, want in enumerate(wants) if want > 0]
-    left = max(0, available - sum(base))
-    while waiting:
-        total = sum(weights[index] for index in waiting)
-        content = [index for index in waiting if wants[index] * total <= left * weights[index]]
-        if not content:
-            for index in waiting:
-                extra[index] = left * weights[index] // total
-            # the cells rounding left over, to the heaviest columns
-            spare = left - sum(extra[index] for index in waiting)
-            for index in sorted(waiting, key=lambda index: -weights[index])[:spare]:
-                extra[index] += 1
-            break
-        for index in content:
-            extra[index] = wants[index]
-            left -= wants[index]
-            waiting.remove(index)
-    return [max(1, given + more) for given, more in zip(base, extra, strict=True)]
 
 
 # A shared column is cut no narrower than this (or its header) while others have room.

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from recall1924.scheduling import ReviewKind
 from recall1924.settings import DEFINITIONS, format_duration
-from recall1924.ui.text import safe
+from recall1924.ui.text import fit_widths, safe
 from recall1924.words import plural
 
 if TYPE_CHECKING:
@@ -93,6 +93,9 @@ _DECK_FLOORS = {"Title": 12, "Sections": 8, "Cards": 5, "Source": 10}
 """The narrowest each column of :func:`print_decks` beside the key is shown."""
 _DROPPED_FIRST = ("Source", "Sections", "Title")
 """Those columns in the order a narrow terminal goes without them (the count stays)."""
+_SHARED = ("Title", "Source")
+"""The columns that share the room the key and the counts leave (the title wraps, the source
+is cut)."""
 _COLUMN_GAP = 3
 """The room a column takes beyond its text in :func:`plain_table`: its padding and rule."""
 
@@ -100,8 +103,9 @@ _COLUMN_GAP = 3
 def print_decks(console: Console, decks: list[DeckSummary]) -> None:
     """The decks, each key whole: it is what ``--deck`` takes, and a key cut short with "…"
     names no deck. Where the terminal has no room for every column at its narrowest beside the
-    longest key, the source goes, then the sections' count, then the title. The title wraps
-    in the room the counts leave, up to half of it; the source, a path, is cut to the rest."""
+    longest key, the source goes, then the sections' count, then the title. The title and
+    the source share the room the counts leave (:func:`~recall1924.ui.text.fit_widths`): the
+    title wraps in its part, the source, a path, is cut to its own."""
     key_width = max((cell_len(deck.key) for deck in decks), default=len("Deck"))
     shown = list(_DECK_FLOORS)
     for name in _DROPPED_FIRST:
@@ -119,13 +123,16 @@ def print_decks(console: Console, decks: list[DeckSummary]) -> None:
         name: max([cell_len(name), *(cell_len(cells[name](deck)) for deck in decks)])
         for name in shown
     }
+    shared = [name for name in shown if name in _SHARED]
     free = console.width - key_width - _COLUMN_GAP * (len(shown) + 1)
-    free -= sum(widths[name] for name in shown if name in ("Sections", "Cards"))
-    if "Title" in shown:
-        widths["Title"] = min(widths["Title"], max(_DECK_FLOORS["Title"], free // 2))
-        free -= widths["Title"]
-    if "Source" in shown:
-        widths["Source"] = min(widths["Source"], max(_DECK_FLOORS["Source"], free))
+    free -= sum(widths[name] for name in shown if name not in _SHARED)
+    fitted = fit_widths(
+        [widths[name] for name in shared],
+        [1] * len(shared),
+        [_DECK_FLOORS[name] for name in shared],
+        free,
+    )
+    widths |= dict(zip(shared, fitted, strict=True))
     table = plain_table()
     # Folded, not cut, where even the key alone is wider than the terminal.
     table.add_column("Deck", overflow="fold", width=key_width)

@@ -9,12 +9,15 @@ JSON output goes through :func:`visible_json`, which writes such characters, and
 invisible format character, as JSON's own ``\\uXXXX`` escapes: the JSON reads back the same.
 
 Also holds the two line-layout helpers the review screen's parts share: :func:`one_line` (a
-line that never wraps) and :func:`pack` (items on as few lines as fit, none broken).
+line that never wraps) and :func:`pack` (items on as few lines as fit, none broken); and
+:func:`fit_widths`, which shares a table's width among the columns that may be cut, for the
+listings of cards and of decks.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from rich.text import Text
 
@@ -105,3 +108,37 @@ def pack(items: list[tuple[str, Text]], width: int) -> list[Text]:
         else:
             lines.append(item.copy())
     return [one_line(line) for line in lines]
+
+
+def fit_widths(
+    natural: Sequence[int], weights: Sequence[int], floors: Sequence[int], available: int
+) -> list[int]:
+    """Share ``available`` cells among columns wanting ``natural`` widths.
+
+    Each column gets what it wants when all fit. Otherwise each first gets its floor (or its
+    natural width, if less), then the rest is shared in proportion to ``weights``, and what a
+    column needs less than its share of goes to the others.
+    """
+    if sum(natural) <= available:
+        return list(natural)
+    base = [min(want, floor) for want, floor in zip(natural, floors, strict=True)]
+    wants = [want - given for want, given in zip(natural, base, strict=True)]
+    extra = [0] * len(natural)
+    waiting = [index for index, want in enumerate(wants) if want > 0]
+    left = max(0, available - sum(base))
+    while waiting:
+        total = sum(weights[index] for index in waiting)
+        content = [index for index in waiting if wants[index] * total <= left * weights[index]]
+        if not content:
+            for index in waiting:
+                extra[index] = left * weights[index] // total
+            # the cells rounding left over, to the heaviest columns
+            spare = left - sum(extra[index] for index in waiting)
+            for index in sorted(waiting, key=lambda index: -weights[index])[:spare]:
+                extra[index] += 1
+            break
+        for index in content:
+            extra[index] = wants[index]
+            left -= wants[index]
+            waiting.remove(index)
+    return [max(1, given + more) for given, more in zip(base, extra, strict=True)]
