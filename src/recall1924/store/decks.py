@@ -810,7 +810,7 @@ def _filling_journal(session: Session) -> Iterator[None]:
     """
     connection = session.connection()
     read = dialect.journal_mode(connection.dialect.name)
-    if read is None or connection.exec_driver_sql("SELECT 1 FROM card LIMIT 1").first():
+    if read is None or _holds_cards(connection):
         yield
         return
     driver = connection.connection.driver_connection
@@ -830,6 +830,12 @@ def _filling_journal(session: Session) -> Iterator[None]:
             _set_journal(driver, before)
 
 
+def _holds_cards(connection: Any) -> bool:
+    """Whether the collection holds any card: a first import (none) writes the faster way of
+    :func:`_filling_journal` and :func:`_indexes_made_after`."""
+    return connection.exec_driver_sql("SELECT 1 FROM card LIMIT 1").first() is not None
+
+
 @contextmanager
 def _indexes_made_after(session: Session) -> Iterator[None]:
     """The block's writes into a card table that held no card are made before its indexes:
@@ -847,7 +853,7 @@ def _indexes_made_after(session: Session) -> Iterator[None]:
     indexes: making them again would read every card it holds.
     """
     connection = session.connection()
-    if connection.exec_driver_sql("SELECT 1 FROM card LIMIT 1").first():
+    if _holds_cards(connection):
         yield
         return
     lock_for_writing(connection, "card")

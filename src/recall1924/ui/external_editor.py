@@ -102,17 +102,15 @@ def _editor_input() -> Iterator[int | None]:
     if sys.stdin is not None and sys.stdin.isatty():
         yield None
         return
-    for device in ("/dev/tty", os.devnull):
-        try:
-            descriptor = os.open(device, os.O_RDONLY)
-        except OSError:
-            continue  # no controlling terminal: the process runs without one
-        try:
-            yield descriptor
-        finally:
-            os.close(descriptor)
+    try:
+        terminal = os.open("/dev/tty", os.O_RDONLY)
+    except OSError:  # no controlling terminal: the process runs without one
+        yield subprocess.DEVNULL
         return
-    yield subprocess.DEVNULL
+    try:
+        yield terminal
+    finally:
+        os.close(terminal)
 
 
 TextEditor = Callable[[str], str | None]
